@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ScenarioState } from './scenario-state';
+
+describe('ScenarioState', () => {
+  it('ramps linearly from the effect in force to the new scenario', () => {
+    const state = new ScenarioState(600);
+    expect(state.set('critical', 1000)).toBe('healthy');
+    expect(state.effectAt(999).multiplier).toBe(1);
+    expect(state.effectAt(1300).multiplier).toBeCloseTo(1.3, 10);
+    expect(state.effectAt(1600).multiplier).toBeCloseTo(1.6, 10);
+    expect(state.effectAt(5000).multiplier).toBeCloseTo(1.6, 10);
+  });
+
+  it('starts a new ramp from mid-ramp values, never jumping', () => {
+    const state = new ScenarioState(600);
+    state.set('critical', 0);
+    state.set('degrading', 300); // multiplier was 1.3 here
+    expect(state.effectAt(300).multiplier).toBeCloseTo(1.3, 10);
+    expect(state.effectAt(600).multiplier).toBeCloseTo(1.225, 10);
+    expect(state.effectAt(900).multiplier).toBeCloseTo(1.15, 10);
+    state.set('disk_fill', 900);
+    expect(state.effectAt(1200)).toEqual({
+      multiplier: 1.075,
+      diskGrowthPerHour: 2,
+      memoryGrowthPerHour: 0,
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { MetricRecord } from '@tft/contracts';
+import {
+  GENERATOR_CONFIG,
+  type GeneratorConfig,
+} from '../config/generator-config';
+import { CLOCK, type Clock } from '../fleet/clock';
+import type { FleetSample } from '../fleet/fleet-model';
+import { FleetService } from '../fleet/fleet.service';
+import { isoSeconds } from '../export/dataset-export';
+import { FEED_SINK, FeedError, type FeedSink } from './feed-sink';
+
+export interface StreamStatus {
+  target: string;
+  api_reachable: boolean;
+  delivered_records: number;
+  buffered_records: number;
+  dropped_records: number;
+  rejected_records: number;
+  backfill_done: boolean;
+  simulated_time: string;
+  speed: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export function toRecord(s: FleetSample): MetricRecord {
+  return {
+    timestamp: isoSeconds(s.time),
+    server_name: s.server.name,
+    cpu_percent: round3(s.cpu_percent),
+    memory_percent: round3(s.memory_percent),
+    disk_percent: round3(s.disk_percent),
+    load_average: round3(s.load_average),
+    status: s.state,
+    profile: s.server.profile,
+  };
+}
+
+/**
+ * Streams the fleet to the api. Each tick samples up to the simulated now (the backfill first, paced
+ * so it never floods the buffer) and posts batches in order. While the api is down records wait in a
+ * bounded buffer (oldest dropped beyond it) and delivery retries with exponential backoff; each outage
+ * and each recovery is logged once.
+ */
+@Injectable()
+export class StreamService {
+  private readonly logger = new Logger('Stream');
+  private buffer: MetricRecord[] = [];
+  private cursor: number;
+  private delivered = 0;
+  private dropped = 0;
+  private rejected = 0;
+  private reachable = true;
+  private outageStartedAt = 0;
+  private backoffMs = 0;
+  private retryAt = 0;
+  private busy = false;
+  /** One warning per overflow episode; reset once the buffer drains. */
+  private overflowWarned = false;
+
+  constructor(
+    @Inject(GENERATOR_CONFIG) private readonly config: GeneratorConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(FEED_SINK) private readonly sink: FeedSink,
+    private readonly fleet: FleetService,
+  ) {
+    const backfillStart = fleet.liveOrigin - config.backfillSeconds;
+    this.cursor =
+      Math.floor(backfillStart / config.backfillSampleSeconds) *
+      config.backfillSampleSeconds;
+    if (config.backfillSeconds === 0) this.cursor = fleet.liveOrigin;
+  }
+
+  /** One stream tick: generate what is due, then deliver what the api will take. */
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      this.generate();
+      await this.deliver();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  status(): StreamStatus {
+    return {
+      target: this.sink.target,
+      api_reachable: this.reachable,
+      delivered_records: this.delivered,
+      buffered_records: this.buffer.length,
+      dropped_records: this.dropped,
+      rejected_records: this.rejected,
+      backfill_done: this.cursor >= this.fleet.liveOrigin,
+      simulated_time: isoSeconds(Math.floor(this.fleet.simNow())),
+      speed: this.config.speed,
+    };
+  }
+
+  private generate(): void {
+    const { sampleSeconds, backfillSampleSeconds, batchSize } = this.config;
+    const now = this.fleet.simNow();
+    // Backfill is generated a few batches at a time so it never outruns delivery.
+    while (
+      this.cursor < this.fleet.liveOrigin &&
+      this.buffer.length < 4 * batchSize
+    ) {
+      this.push(this.fleet.sampleAt(this.cursor));
+      this.cursor += backfillSampleSeconds;
+    }
+    if (this.cursor < this.fleet.liveOrigin) return;
+    while (this.cursor <= now) {
+      this.push(this.fleet.sampleAt(this.cursor));
+      this.cursor += sampleSeconds;
+    }
+  }
+
+  private push(samples: FleetSample[]): void {
+    for (const s of samples) this.buffer.push(toRecord(s));
+    const excess = this.buffer.length - this.config.maxBufferedRecords;
+    if (excess > 0) {
+      if (!this.overflowWarned) {
+        this.overflowWarned = true;
+        this.logger.warn(
+          `buffer full (${this.config.maxBufferedRecords} records): dropping the oldest`,
+        );
+      }
+      this.buffer.splice(0, excess);
+      this.dropped += excess;
+    }
+  }
+
+  private async deliver(): Promise<void> {
+    const now = this.clock.now();
+    if (now < this.retryAt) return;
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.slice(0, this.config.batchSize);
+      try {
+        await this.sink.send(batch);
+      } catch (err) {
+        if (err instanceof FeedError && !err.retry) {
+          this.logger.error(
+            `${this.sink.target} refused ${batch.length} records, dropping them: ${err.message}`,
+          );
+          this.buffer.splice(0, batch.length);
+          this.rejected += batch.length;
+          continue;
+        }
+        this.backoffMs = Math.min(
+          MAX_BACKOFF_MS,
+          this.backoffMs ? this.backoffMs * 2 : 1000,
+        );
+        this.retryAt = this.clock.now() + this.backoffMs;
+        if (this.reachable) {
+          this.reachable = false;
+          this.outageStartedAt = now;
+          this.logger.warn(
+            `${this.sink.target}: ${(err as Error).message}; buffering up to ${this.config.maxBufferedRecords} records and retrying with backoff`,
+          );
+        }
+        return;
+      }
+      this.buffer.splice(0, batch.length);
+      this.delivered += batch.length;
+      this.backoffMs = 0;
+      if (this.buffer.length === 0) this.overflowWarned = false;
+      if (!this.reachable) {
+        this.reachable = true;
+        const down = Math.round(
+          (this.clock.now() - this.outageStartedAt) / 1000,
+        );
+        this.logger.log(
+          `${this.sink.target} reachable again after ${down} s; delivering the buffer`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { MetricName } from './metrics';
+import type { Profile, Status } from './fleet';
+
+/** One host-metric sample, exactly the seed's `/feed/data` record. */
+export type MetricRecord = {
+  /** ISO 8601 timestamp of the sample. */
+  timestamp: string;
+  server_name: string;
+  status?: Status | string;
+  profile?: Profile | string;
+} & Record<MetricName, number>;
+
+export interface FeedDataRequest {
+  records: MetricRecord[];
+}
+
+export interface FeedDataResponse {
+  status: string;
+  records_added: number;
+  window_size: number;
+  tick: number;
+}
+
+/** Server names: 1-128 characters of letters, digits and `._:-` (hostnames, FQDNs, instance ids). */
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const SERVER_NAME_MAX_LENGTH = 128;
+
+export interface ScenarioSetResponse {
+  status: 'success';
+  old_scenario: string;
+  new_scenario: string;
+  affected_servers: number;
+  message: string;
+}
+
+export interface ScenarioStatusResponse {
+  scenario: string;
+  multiplier: number;
+  affected_servers: string[];
+  uptime_seconds: number;
+}
