@@ -18,20 +18,49 @@ export default [
           // Apps never import each other; libraries never import apps; the console never pulls in
           // server-side code (Nest, onnxruntime, SQLite).
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:client'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared', 'scope:web'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:domain',
+                'type:client',
+              ],
+            },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'],
+            },
+            {
+              sourceTag: 'type:client',
+              onlyDependOnLibsWithTags: ['type:contracts'],
+            },
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: ['type:contracts'],
+            },
             {
               sourceTag: 'scope:shared',
               onlyDependOnLibsWithTags: ['scope:shared'],
-              bannedExternalImports: ['@nestjs/*', 'onnxruntime-node', 'better-sqlite3', 'express'],
+              bannedExternalImports: [
+                '@nestjs/*',
+                'onnxruntime-node',
+                'better-sqlite3',
+                'express',
+              ],
             },
             {
               sourceTag: 'scope:web',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:web'],
-              bannedExternalImports: ['@nestjs/*', 'onnxruntime-node', 'onnxruntime-*', 'better-sqlite3', 'express'],
+              bannedExternalImports: [
+                '@nestjs/*',
+                'onnxruntime-*',
+                'better-sqlite3',
+                'express',
+              ],
+            },
+            {
+              sourceTag: 'scope:server',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'],
             },
           ],
         },

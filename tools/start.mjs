@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: the whole product on embedded defaults. Builds what is missing, starts the api and the
-// generator (20 servers, 24 h backfill, 60x time), prefixes their logs, and stops both on Ctrl-C.
+// `npm start`: the whole product on embedded defaults. Builds what is missing, starts the api, the
+// generator (20 servers, 24 h backfill, 60x time) and the console, prefixes their logs, and stops all
+// three on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const apiPort = env.API_PORT ?? '8000';
 const generatorPort = env.GENERATOR_PORT ?? '8001';
+const webPort = env.WEB_PORT ?? '8501';
 const apiUrl = env.API_URL ?? `http://127.0.0.1:${apiPort}`;
+const generatorUrl = env.GENERATOR_URL ?? `http://127.0.0.1:${generatorPort}`;
 
 spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs')], {
   cwd: root,
@@ -39,9 +42,10 @@ if (build.status !== 0) {
 }
 
 const services = [
-  { name: 'api', args: [], env: { API_PORT: apiPort } },
+  { name: 'api', script: join(root, 'dist', 'apps', 'api', 'main.js'), args: [], env: { API_PORT: apiPort } },
   {
     name: 'generator',
+    script: join(root, 'dist', 'apps', 'generator', 'main.js'),
     args: [
       '--servers',
       env.GENERATOR_SERVERS ?? '20',
@@ -51,6 +55,12 @@ const services = [
       env.GENERATOR_SPEED ?? '60',
     ],
     env: { GENERATOR_PORT: generatorPort, API_URL: apiUrl },
+  },
+  {
+    name: 'web',
+    script: join(root, 'tools', 'serve-web.mjs'),
+    args: [],
+    env: { WEB_PORT: webPort, API_URL: apiUrl, GENERATOR_URL: generatorUrl },
   },
 ];
 
@@ -84,8 +94,9 @@ const children = services.map(({ name, args, env: extra }) => {
 });
 
 console.log(`
-  inference api   http://localhost:${apiPort}        (health: /health)
-  generator       http://localhost:${generatorPort}  (Swagger UI: /docs)
+  ops console     http://localhost:${webPort}
+  inference api   http://localhost:${apiPort}   (Swagger UI: /docs)
+  generator       http://localhost:${generatorPort}   (Swagger UI: /docs)
   Ctrl-C stops everything.
 `);
 

@@ -1,5 +1,42 @@
-import { Module } from '@nestjs/common';
-import { HealthController } from './health/health.controller';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { API_CONFIG, type ApiConfig } from './config/api-config';
+import { HealthModule } from './health/health.module';
+import { CLOCK, systemClock, type Clock } from './inference/clock';
+import { InferenceModule } from './inference/inference.module';
+import { createModelRuntime } from './inference/model-runtime.factory';
+import { MODEL_RUNTIME, type ModelRuntime } from './inference/providers/model-provider';
+import { IngestModule } from './ingest/ingest.module';
+import { PredictionsModule } from './predictions/predictions.module';
+import { ServersModule } from './servers/servers.module';
+import { SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
 
-@Module({ controllers: [HealthController] })
-export class AppModule {}
+/** Side effects tests may replace: the clock, the model runtime, the store. */
+export interface ApiDeps {
+  clock?: Clock;
+  runtime?: ModelRuntime;
+  store?: (runtime: ModelRuntime) => WindowStore;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig, deps: ApiDeps = {}): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [ScheduleModule.forRoot(), IngestModule, InferenceModule, PredictionsModule, ServersModule, HealthModule],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: deps.clock ?? systemClock },
+        { provide: MODEL_RUNTIME, useFactory: () => deps.runtime ?? createModelRuntime(config) },
+        {
+          provide: WINDOW_STORE,
+          inject: [MODEL_RUNTIME],
+          useFactory: (runtime: ModelRuntime) =>
+            deps.store?.(runtime) ?? new SqliteWindowStore(config.dataDir, runtime.grid.stepSeconds, config.sqliteSynchronous),
+        },
+      ],
+      exports: [API_CONFIG, CLOCK, MODEL_RUNTIME, WINDOW_STORE],
+    };
+  }
+}

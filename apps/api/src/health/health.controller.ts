@@ -1,14 +1,86 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AlertsService } from '../alerts/alerts.service';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { InferenceService } from '../inference/inference.service';
+import { WarmupService } from '../warmup/warmup.service';
+import { WindowService } from '../window/window.service';
+import { HealthDto, StatusDto } from './dto/status.dto';
 
-/** Placeholder until the inference issue fills the api: only the seed's health check. */
-@Controller('health')
+@ApiTags('health')
+@Controller()
 export class HealthController {
-  @Get()
-  health(): { status: string; service: string; running: boolean } {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly inference: InferenceService,
+    private readonly windows: WindowService,
+    private readonly warmup: WarmupService,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  @Get('health')
+  @ApiOperation({ summary: 'Liveness, with whether a model is loaded' })
+  @ApiOkResponse({ type: HealthDto })
+  health(): HealthDto {
+    const rt = this.inference.runtime;
     return {
-      status: 'healthy',
+      status: rt.tft ? 'healthy' : 'degraded',
       service: 'tft_inference_daemon',
       running: true,
+      details: { model: rt.tft ? 'TFT' : 'heuristic', model_error: rt.loadError, device: rt.device.device },
+    };
+  }
+
+  @Get('status')
+  @ApiOperation({ summary: 'Warmup progress, fleet readiness, per-server counts and the inference profile' })
+  @ApiOkResponse({ type: StatusDto })
+  status(): StatusDto {
+    const rt = this.inference.runtime;
+    const alerting = new Set(this.alerts.active().map((a) => a.server));
+    const servers = [...this.windows.all()].map((e) => {
+      const w = this.warmup.of(e.window);
+      return {
+        server_name: e.name,
+        buckets: e.window.bucketCount(),
+        warmup_steps: w.steps,
+        is_warmed_up: w.is_warmed_up,
+        progress_percent: w.progress_percent,
+        model: this.inference.forecastOf(e.name)?.model ?? null,
+      };
+    });
+    const warm = servers.filter((s) => s.is_warmed_up).length;
+    const total = servers.length;
+    return {
+      running: true,
+      tick_count: this.inference.tickCount,
+      window_size: this.windows.bucketCount(),
+      warmup: {
+        is_warmed_up: total > 0 && warm === total,
+        progress_percent: total ? Math.round(servers.reduce((a, s) => a + s.progress_percent, 0) / total) : 0,
+        threshold: this.warmup.threshold,
+        message: this.warmup.message(warm, total),
+      },
+      fleet: {
+        total_servers: total,
+        healthy_servers: servers.filter((s) => !alerting.has(s.server_name)).length,
+        fleet_status: `${warm}/${total} servers ready`,
+      },
+      inference: {
+        model_type: rt.tft ? 'TFT' : 'heuristic',
+        model_dir: rt.modelDir,
+        model_version: rt.modelVersion,
+        model_error: rt.loadError,
+        device: rt.device.device,
+        profile: rt.device.profile,
+        batch_size: rt.device.batchSize,
+        threads: rt.device.threads,
+        gpu: rt.device.gpu,
+        fallback_reason: rt.device.fallbackReason,
+        step_seconds: rt.grid.stepSeconds,
+        forecast_interval_seconds: this.config.forecastIntervalSeconds,
+        last_tick_ms: Math.round(this.inference.lastTickMs * 10) / 10,
+      },
+      servers,
     };
   }
 }

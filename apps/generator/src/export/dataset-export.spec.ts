@@ -15,6 +15,8 @@ const options = (over: Partial<ExportOptions> = {}): ExportOptions => ({
   sampleSeconds: 5,
   scenario: 'healthy',
   scenarioAtHours: 0,
+  scenarioRampMinutes: 10,
+  affectedShare: 0.15,
   ...over,
 });
 

@@ -1,4 +1,5 @@
 import { METRICS, isScenarioName, type ScenarioName } from '@tft/contracts';
+import { isoSeconds } from '@tft/forecasting';
 import { FleetModel, type FleetSample } from '../fleet/fleet-model';
 
 export interface ExportOptions {
@@ -14,6 +15,10 @@ export interface ExportOptions {
   scenario: ScenarioName;
   /** Hours after `start` when `scenario` begins (ramped). */
   scenarioAtHours: number;
+  /** Minutes the scenario takes to ramp in. */
+  scenarioRampMinutes: number;
+  /** Share of the fleet the scenario affects. */
+  affectedShare: number;
 }
 
 export const EXPORT_COLUMNS = [
@@ -27,10 +32,6 @@ export const EXPORT_COLUMNS = [
 ] as const;
 
 export const DEFAULT_EXPORT_START = Date.UTC(2025, 0, 6) / 1000; // a Monday, so weeks line up
-
-export function isoSeconds(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 export function validateExportOptions(o: ExportOptions): string[] {
   const errors: string[] = [];
@@ -49,6 +50,8 @@ export function validateExportOptions(o: ExportOptions): string[] {
     errors.push('start must be an ISO 8601 timestamp');
   if (o.stepSeconds % o.sampleSeconds !== 0)
     errors.push('step-seconds must be a multiple of sample-seconds');
+  if (!(o.scenarioRampMinutes >= 0 && o.scenarioRampMinutes <= 10080)) errors.push(`scenario-ramp-minutes must be in 0..10080 (got ${o.scenarioRampMinutes})`);
+  if (!(o.affectedShare > 0 && o.affectedShare <= 1)) errors.push(`affected-share must be in (0, 1] (got ${o.affectedShare})`);
   if (!isScenarioName(o.scenario))
     errors.push(
       `scenario must be one of healthy, degrading, critical, disk_fill, memory_leak`,

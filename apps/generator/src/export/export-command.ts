@@ -11,7 +11,8 @@ import {
 
 const USAGE = `usage: npm run generator -- export --out FILE [--servers 20] [--hours 720] [--seed 7]
        [--step-seconds 300] [--sample-seconds 5] [--start 2025-01-06T00:00:00Z]
-       [--scenario healthy|degrading|critical|disk_fill|memory_leak] [--scenario-at HOURS]`;
+       [--scenario healthy|degrading|critical|disk_fill|memory_leak] [--scenario-at HOURS]
+       [--scenario-ramp-minutes 10] [--affected-share 0.15]`;
 
 /** Reports progress on stderr: a live line on a terminal, every 10 % otherwise (CI logs). */
 function progressReporter(label: string): (fraction: number) => void {
@@ -49,6 +50,8 @@ export function runExportCommand(argv: string[]): number {
         start: { type: 'string' },
         scenario: { type: 'string', default: 'healthy' },
         'scenario-at': { type: 'string', default: '0' },
+        'scenario-ramp-minutes': { type: 'string', default: '10' },
+        'affected-share': { type: 'string', default: '0.15' },
       },
     }));
   } catch (err) {
@@ -70,6 +73,8 @@ export function runExportCommand(argv: string[]): number {
       : DEFAULT_EXPORT_START,
     scenario: values.scenario as ScenarioName,
     scenarioAtHours: Number(values['scenario-at']),
+    scenarioRampMinutes: Number(values['scenario-ramp-minutes']),
+    affectedShare: Number(values['affected-share']),
   };
   const errors = validateExportOptions(options);
   if (errors.length) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { MetricRecord } from '@tft/contracts';
+import { isoSeconds } from '@tft/forecasting';
 import {
   GENERATOR_CONFIG,
   type GeneratorConfig,
@@ -7,7 +8,6 @@ import {
 import { CLOCK, type Clock } from '../fleet/clock';
 import type { FleetSample } from '../fleet/fleet-model';
 import { FleetService } from '../fleet/fleet.service';
-import { isoSeconds } from '../export/dataset-export';
 import { FEED_SINK, FeedError, type FeedSink } from './feed-sink';
 
 export interface StreamStatus {
@@ -60,6 +60,8 @@ export class StreamService {
   private busy = false;
   /** One warning per overflow episode; reset once the buffer drains. */
   private overflowWarned = false;
+  /** Refusals are logged once until a batch is accepted again, not once per batch. */
+  private refusalLogged = false;
 
   constructor(
     @Inject(GENERATOR_CONFIG) private readonly config: GeneratorConfig,
@@ -166,6 +168,7 @@ export class StreamService {
       this.buffer.splice(0, batch.length);
       this.delivered += batch.length;
       this.backoffMs = 0;
+      this.refusalLogged = false;
       if (this.buffer.length === 0) this.overflowWarned = false;
       if (!this.reachable) {
         this.reachable = true;

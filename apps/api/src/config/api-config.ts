@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export type InferenceDevice = 'auto' | 'cpu' | 'cuda';
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+/** Every setting of the inference daemon, validated once at startup (documented in .env.example). */
+export interface ApiConfig {
+  port: number;
+  /** Directory of the SQLite window store. */
+  dataDir: string;
+  /** Model directory (model.onnx + metadata.json); `undefined` = newest under models/tft. */
+  modelDir: string | undefined;
+  device: InferenceDevice;
+  /** CPU threads for onnxruntime; `undefined` = all available cores. */
+  inferenceThreads: number | undefined;
+  forecastIntervalSeconds: number;
+  /** Overrides the model's min encoder length as the warmup threshold. */
+  warmupSteps: number | undefined;
+  /** Step buckets kept per server; at least the model's context. `undefined` = max(2 x context, 288). */
+  retentionSteps: number | undefined;
+  maxBodyBytes: number;
+  maxRecordsPerRequest: number;
+  sqliteSynchronous: SqliteSynchronous;
+  logFormat: 'text' | 'json';
+  /** JSON file with alert threshold overrides (see alert-thresholds.ts). */
+  alertThresholdsFile: string | undefined;
+}
+
+export const API_CONFIG = Symbol('API_CONFIG');
+
+export class ConfigError extends Error {}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2 };
+
+function parseSize(name: string, raw: string): number {
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigError(`${name} must be a size like 512kb or 10mb (got "${raw}")`);
+  return Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()];
+}
+
+function int(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer in ${min}..${max} (got "${raw}")`);
+  return v;
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim();
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return v as T;
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  return {
+    port: int('API_PORT', env['API_PORT'], 1, 65535) ?? 8000,
+    dataDir: resolve(env['DATA_DIR'] || './data'),
+    modelDir: env['MODEL_DIR'] ? resolve(env['MODEL_DIR']) : undefined,
+    device: oneOf('INFERENCE_DEVICE', env['INFERENCE_DEVICE'], ['auto', 'cpu', 'cuda'], 'auto'),
+    inferenceThreads: int('INFERENCE_THREADS', env['INFERENCE_THREADS'], 1, 1024) ?? undefined,
+    forecastIntervalSeconds: int('FORECAST_INTERVAL_S', env['FORECAST_INTERVAL_S'], 1, 3600) ?? 5,
+    warmupSteps: int('WARMUP_STEPS', env['WARMUP_STEPS'], 1, 10000),
+    retentionSteps: int('RETENTION_STEPS', env['RETENTION_STEPS'], 1, 100000),
+    maxBodyBytes: env['MAX_BODY_SIZE'] ? parseSize('MAX_BODY_SIZE', env['MAX_BODY_SIZE']) : 16 * 1024 ** 2,
+    maxRecordsPerRequest: int('MAX_RECORDS_PER_REQUEST', env['MAX_RECORDS_PER_REQUEST'], 1, 1_000_000) ?? 20000,
+    sqliteSynchronous: oneOf('SQLITE_SYNCHRONOUS', env['SQLITE_SYNCHRONOUS'], ['FULL', 'NORMAL'], 'FULL'),
+    logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'], ['text', 'json'], 'text'),
+    alertThresholdsFile: env['ALERT_THRESHOLDS_FILE'] ? resolve(env['ALERT_THRESHOLDS_FILE']) : undefined,
+  };
+}
+
+export const defaultThreads = (): number => availableParallelism();

@@ -1,0 +1,102 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class HealthDetailsDto {
+  @ApiProperty({ enum: ['TFT', 'heuristic'], description: 'heuristic when no model could be loaded' })
+  model!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Why no model is loaded, if so' })
+  model_error!: string | null;
+  @ApiProperty({ example: 'cpu' })
+  device!: string;
+}
+
+export class HealthDto {
+  @ApiProperty({ example: 'healthy', enum: ['healthy', 'degraded'], description: 'degraded when running without a model' })
+  status!: string;
+  @ApiProperty({ example: 'tft_inference_daemon' })
+  service!: string;
+  @ApiProperty({ example: true })
+  running!: boolean;
+  @ApiProperty({ type: HealthDetailsDto })
+  details!: HealthDetailsDto;
+}
+
+export class WarmupDto {
+  @ApiProperty({ description: 'Every known server is ready for the TFT' })
+  is_warmed_up!: boolean;
+  @ApiProperty({ example: 100, description: 'Mean readiness over the fleet, %' })
+  progress_percent!: number;
+  @ApiProperty({ example: 12, description: 'Closed steps of data a server needs (min encoder length or WARMUP_STEPS)' })
+  threshold!: number;
+  @ApiProperty({ example: 'Model ready - using TFT predictions' })
+  message!: string;
+}
+
+export class FleetDto {
+  @ApiProperty({ example: 20 })
+  total_servers!: number;
+  @ApiProperty({ example: 19, description: 'Servers without a firing alert' })
+  healthy_servers!: number;
+  @ApiProperty({ example: '20/20 servers ready', description: 'Servers ready for the TFT' })
+  fleet_status!: string;
+}
+
+export class ServerStatusDto {
+  @ApiProperty({ example: 'ppml0001' })
+  server_name!: string;
+  @ApiProperty({ example: 288, description: 'Step buckets held' })
+  buckets!: number;
+  @ApiProperty({ example: 144, description: 'Closed steps with data within the model context' })
+  warmup_steps!: number;
+  @ApiProperty()
+  is_warmed_up!: boolean;
+  @ApiProperty({ example: 100 })
+  progress_percent!: number;
+  @ApiPropertyOptional({ enum: ['TFT', 'heuristic', null], nullable: true, description: 'Model of the cached forecast' })
+  model!: string | null;
+}
+
+export class InferenceStatusDto {
+  @ApiProperty({ enum: ['TFT', 'heuristic'] })
+  model_type!: string;
+  @ApiProperty({ nullable: true, type: String })
+  model_dir!: string | null;
+  @ApiProperty({ nullable: true, type: String })
+  model_version!: string | null;
+  @ApiProperty({ nullable: true, type: String })
+  model_error!: string | null;
+  @ApiProperty({ example: 'cpu' })
+  device!: string;
+  @ApiProperty({ example: 'cpu-2t' })
+  profile!: string;
+  @ApiProperty({ example: 1024 })
+  batch_size!: number;
+  @ApiProperty({ nullable: true, type: Number, example: 2 })
+  threads!: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'GPU seen by nvidia-smi' })
+  gpu!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the GPU is not used, when it is not' })
+  fallback_reason!: string | null;
+  @ApiProperty({ example: 300 })
+  step_seconds!: number;
+  @ApiProperty({ example: 5 })
+  forecast_interval_seconds!: number;
+  @ApiProperty({ example: 12.5, description: 'Duration of the last forecast tick, ms' })
+  last_tick_ms!: number;
+}
+
+export class StatusDto {
+  @ApiProperty({ example: true })
+  running!: boolean;
+  @ApiProperty({ example: 150, description: 'Forecast ticks run' })
+  tick_count!: number;
+  @ApiProperty({ example: 5760, description: 'Step buckets held across the fleet' })
+  window_size!: number;
+  @ApiProperty({ type: WarmupDto })
+  warmup!: WarmupDto;
+  @ApiProperty({ type: FleetDto })
+  fleet!: FleetDto;
+  @ApiProperty({ type: InferenceStatusDto })
+  inference!: InferenceStatusDto;
+  @ApiProperty({ type: [ServerStatusDto] })
+  servers!: ServerStatusDto[];
+}

@@ -1,0 +1,207 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { METRICS, type MetricName } from '@tft/contracts';
+import { fleetIncidentRisk, isoSeconds, serverIncidentRisk, type Drivers, type ServerIncidentRisk, type StepSeries } from '@tft/forecasting';
+import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
+import { WarmupService } from '../warmup/warmup.service';
+import { WindowService, type ServerEntry } from '../window/window.service';
+import { CLOCK, type Clock } from './clock';
+import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
+
+export interface MetricPrediction {
+  p10: number[];
+  p50: number[];
+  p90: number[];
+  /** Latest observed value (mean of the newest step so far). */
+  current: number;
+  /** Median change per hour over the horizon: (p50 at the horizon - current) / horizon hours. */
+  trend: number;
+}
+
+export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
+  model: ModelKind;
+  profile: string | null;
+  /** Start of the last step the forecast is based on; step h covers origin + (h+1) x step. */
+  forecast_origin: string;
+  drivers: Drivers | null;
+  risk: { probability_30m: number; probability_8h: number; driver: MetricName | null };
+}
+
+interface CachedForecast {
+  prediction: ServerPrediction;
+  risk: ServerIncidentRisk;
+  input: ServerForecastInput;
+  /** Window state the forecast was made from (closed version for the TFT, all changes for the heuristic). */
+  stamp: string;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+/** Display precision; the fleet aggregate is computed from the unrounded values. */
+const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
+  ...r,
+  probability_30m: Math.round(r.probability_30m * 1e4) / 1e4,
+  probability_8h: Math.round(r.probability_8h * 1e4) / 1e4,
+});
+
+/**
+ * The forecast job and its cache. Each tick re-forecasts only servers whose window changed: warm ones
+ * through the TFT in batched calls, the others through the heuristic. Readers get the cached,
+ * pre-serialised responses and never trigger inference.
+ */
+@Injectable()
+export class InferenceService {
+  private readonly logger = new Logger('Inference');
+  private readonly cache = new Map<string, CachedForecast>();
+  private predictionsJson = '';
+  private alertsJson = '';
+  private inFlight: Promise<number> | null = null;
+  tickCount = 0;
+  lastTickMs = 0;
+
+  constructor(
+    @Inject(MODEL_RUNTIME) readonly runtime: ModelRuntime,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly windows: WindowService,
+    private readonly warmup: WarmupService,
+    private readonly alerts: AlertsService,
+  ) {
+    this.serialise();
+  }
+
+  get predictionsBody(): string {
+    return this.predictionsJson;
+  }
+
+  get alertsBody(): string {
+    return this.alertsJson;
+  }
+
+  forecastOf(server: string): ServerPrediction | null {
+    return this.cache.get(server)?.prediction ?? null;
+  }
+
+  get busy(): boolean {
+    return this.inFlight !== null;
+  }
+
+  /** One forecast tick; returns the number of servers re-forecast. A call during a tick runs after it. */
+  async tick(): Promise<number> {
+    while (this.inFlight) await this.inFlight;
+    this.inFlight = this.runTick();
+    try {
+      return await this.inFlight;
+    } finally {
+      this.inFlight = null;
+    }
+  }
+
+  private async runTick(): Promise<number> {
+    const started = performance.now();
+    try {
+      const jobs: Record<ModelKind, { request: ForecastRequest; entry: ServerEntry; stamp: string; open: StepSeries }[]> = {
+        TFT: [],
+        heuristic: [],
+      };
+      for (const entry of this.windows.all()) {
+        const warm = this.warmup.of(entry.window).is_warmed_up;
+        const stamp = warm ? `tft:${entry.window.version}` : `h:${entry.window.changes}`;
+        if (this.cache.get(entry.name)?.stamp === stamp) continue;
+        const open = entry.window.series(true);
+        const closed = warm ? entry.window.series(false) : null;
+        if (!open) continue;
+        const request = {
+          server: entry.name,
+          series: closed ?? open,
+          profileIndex: this.runtime.profileIndex(entry.name, entry.profile),
+        };
+        jobs[warm && closed ? 'TFT' : 'heuristic'].push({ request, entry, stamp, open });
+      }
+      const updated: ServerForecastInput[] = [];
+      for (const kind of ['TFT', 'heuristic'] as const) {
+        if (!jobs[kind].length) continue;
+        const provider = kind === 'TFT' && this.runtime.tft ? this.runtime.tft : this.runtime.heuristic;
+        const results = await provider.forecast(jobs[kind].map((j) => j.request));
+        jobs[kind].forEach(({ request, entry, stamp, open }, i) => {
+          const origin = request.series.t0 + (request.series.length - 1) * request.series.stepSeconds;
+          const input: ServerForecastInput = {
+            server: request.server,
+            profile: entry.profile,
+            model: kind,
+            origin,
+            quantiles: results[i].quantiles,
+          };
+          const risk = serverIncidentRisk(input.quantiles, this.alerts.thresholds(entry.profile), this.runtime.grid.stepSeconds);
+          this.cache.set(request.server, { stamp, input, risk, prediction: this.prediction(input, results[i].drivers, open, risk) });
+          updated.push(input);
+        });
+      }
+      if (updated.length || this.tickCount === 0) {
+        this.alerts.update(updated, this.runtime.grid.stepSeconds, this.clock.now());
+        this.serialise();
+      }
+      this.tickCount++;
+      this.lastTickMs = performance.now() - started;
+      return updated.length;
+    } catch (err) {
+      this.logger.error(`forecast tick failed: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+
+  private prediction(input: ServerForecastInput, drivers: Drivers | null, open: StepSeries, risk: ServerIncidentRisk): ServerPrediction {
+    const { horizon, stepSeconds } = this.runtime.grid;
+    const hours = (horizon * stepSeconds) / 3600;
+    const last = open.length - 1;
+    const metrics = {} as Record<MetricName, MetricPrediction>;
+    METRICS.forEach((metric, m) => {
+      const q = input.quantiles[metric];
+      const current = open.mask[last * 4 + m] ? open.values[last * 4 + m] : q.p50[0];
+      metrics[metric] = {
+        p10: q.p10.map(round3),
+        p50: q.p50.map(round3),
+        p90: q.p90.map(round3),
+        current: round3(current),
+        trend: round3((q.p50[horizon - 1] - current) / hours),
+      };
+    });
+    return {
+      ...metrics,
+      model: input.model as ModelKind,
+      profile: input.profile,
+      forecast_origin: isoSeconds(input.origin),
+      drivers,
+      risk: roundRisk(risk),
+    };
+  }
+
+  /** Builds the two cached response bodies once per tick. */
+  private serialise(): void {
+    const rt = this.runtime;
+    const now = new Date(this.clock.now()).toISOString();
+    const predictions: Record<string, ServerPrediction> = {};
+    for (const [name, c] of this.cache) predictions[name] = c.prediction;
+    const alerts = this.alerts.active();
+    const fleet = fleetIncidentRisk([...this.cache.values()].map((c) => c.risk));
+    const critical = alerts.some((a) => a.severity === 'critical');
+    const environment = {
+      ...fleet,
+      total_servers: this.windows.size,
+      fleet_health: critical ? 'critical' : alerts.length || fleet.high_risk_servers ? 'degraded' : 'healthy',
+    };
+    const counts = { TFT: 0, heuristic: 0 };
+    for (const c of this.cache.values()) counts[c.prediction.model]++;
+    const metadata = {
+      model_type: rt.tft ? 'TFT' : 'heuristic',
+      model_dir: rt.modelDir,
+      model_version: rt.modelVersion,
+      prediction_time: now,
+      horizon_steps: rt.grid.horizon,
+      step_seconds: rt.grid.stepSeconds,
+      device: rt.device.device,
+      inference_profile: rt.device.profile,
+      servers_tft: counts.TFT,
+      servers_heuristic: counts.heuristic,
+    };
+    this.predictionsJson = JSON.stringify({ predictions, alerts, environment, metadata });
+    this.alertsJson = JSON.stringify({ timestamp: now, count: alerts.length, alerts });
+  }
+}

@@ -1,0 +1,58 @@
+import { BadRequestException, Body, Controller, HttpCode, PayloadTooLargeException, Post, ServiceUnavailableException } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { InferenceService } from '../inference/inference.service';
+import { StoreWriteError, WindowService } from '../window/window.service';
+import { FeedDataDto, FeedDataResponseDto } from './dto/feed-data.dto';
+import { IngestService, TooManyRecordsError } from './ingest.service';
+
+@ApiTags('ingest')
+@Controller('feed')
+export class IngestController {
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly windows: WindowService,
+    private readonly inference: InferenceService,
+  ) {}
+
+  @Post('data')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Feed metric samples',
+    description:
+      'Each record is validated on its own. Valid records are stored durably before the response; invalid ones are ' +
+      'listed in `rejected` with index, field and reason (status "partial"). If no record is valid the answer is 400 ' +
+      'with the same list. A sample already stored (same server and second) counts as a duplicate and changes nothing. ' +
+      'Late samples are accepted while their step is inside the server window; older ones are rejected.',
+  })
+  @ApiOkResponse({ type: FeedDataResponseDto })
+  @ApiBadRequestResponse({ description: 'No valid record; `rejected` names index, field and reason of each problem' })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_SIZE or more than MAX_RECORDS_PER_REQUEST records' })
+  @ApiServiceUnavailableResponse({ description: 'The store could not write: nothing from this request was acknowledged' })
+  feed(@Body() body: FeedDataDto): FeedDataResponseDto {
+    let outcome;
+    try {
+      outcome = this.ingest.ingest(body.records);
+    } catch (err) {
+      if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
+      if (err instanceof StoreWriteError) throw new ServiceUnavailableException(err.message);
+      throw err;
+    }
+    const { added, duplicates, rejected } = outcome;
+    if (rejected.length && added === 0 && duplicates === 0) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: rejected.slice(0, 100).map((r) => `records[${r.index}].${r.field}: ${r.reason}`),
+        rejected,
+      });
+    }
+    return {
+      status: rejected.length ? 'partial' : 'success',
+      records_added: added,
+      duplicates,
+      window_size: this.windows.bucketCount(),
+      tick: this.inference.tickCount,
+      rejected,
+    };
+  }
+}

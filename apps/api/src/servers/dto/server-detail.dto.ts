@@ -1,0 +1,55 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PROFILES } from '@tft/contracts';
+import { AlertDto, ServerPredictionDto } from '../../predictions/dto/predictions.dto';
+
+export class HistoryPointDto {
+  @ApiProperty({ example: '2025-10-12T21:40:00Z', description: 'Start of the step' })
+  timestamp!: string;
+  @ApiProperty({ nullable: true, type: Number, example: 45.2, description: 'Mean over the step; null when no sample arrived' })
+  cpu_percent!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 62.1 })
+  memory_percent!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 35.8 })
+  disk_percent!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 2.3 })
+  load_average!: number | null;
+  @ApiProperty({ example: 60, description: 'Samples in the step' })
+  samples!: number;
+}
+
+export class ServerWarmupDto {
+  @ApiProperty()
+  is_warmed_up!: boolean;
+  @ApiProperty({ example: 12 })
+  steps!: number;
+  @ApiProperty({ example: 12 })
+  threshold!: number;
+  @ApiProperty({ example: 100 })
+  progress_percent!: number;
+}
+
+export class ServerDetailDto {
+  @ApiProperty({ example: 'ppml0001' })
+  server_name!: string;
+  @ApiProperty({ enum: [...PROFILES, null], nullable: true })
+  profile!: string | null;
+  @ApiProperty({ example: 300 })
+  step_seconds!: number;
+  @ApiProperty({ type: ServerWarmupDto })
+  warmup!: ServerWarmupDto;
+  @ApiProperty({ type: [HistoryPointDto], description: 'Closed steps, oldest first' })
+  history!: HistoryPointDto[];
+  @ApiProperty({ type: HistoryPointDto, nullable: true, description: 'The step still receiving samples' })
+  open_step!: HistoryPointDto | null;
+  @ApiProperty({ type: ServerPredictionDto, nullable: true, description: 'Latest cached forecast' })
+  forecast!: ServerPredictionDto | null;
+  @ApiProperty({ type: [AlertDto] })
+  alerts!: AlertDto[];
+}
+
+export class ServerSummaryDto {
+  @ApiProperty({ example: 'ppml0001' })
+  server_name!: string;
+  @ApiProperty({ enum: [...PROFILES, null], nullable: true })
+  profile!: string | null;
+}

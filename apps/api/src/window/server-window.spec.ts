@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ServerWindow } from './server-window';
+
+const T = Date.UTC(2026, 0, 5, 12) / 1000; // on the 300 s grid
+
+describe('ServerWindow', () => {
+  it('averages samples per step and keeps the open step apart from the closed ones', () => {
+    const w = new ServerWindow(300, 10);
+    w.add(T + 5, [10, 20, 30, 1]);
+    w.add(T + 10, [20, 40, 30, 3]);
+    w.add(T + 305, [50, 50, 50, 5]);
+    const closed = w.series(false)!;
+    expect(closed.length).toBe(1);
+    expect([...closed.values]).toEqual([15, 30, 30, 2]);
+    expect([...closed.samples]).toEqual([2]);
+    const all = w.series(true)!;
+    expect(all.length).toBe(2);
+    expect([...all.values.subarray(4)]).toEqual([50, 50, 50, 5]);
+  });
+
+  it('ignores a re-sent sample (same second) and reports it as a duplicate', () => {
+    const w = new ServerWindow(300, 10);
+    expect(w.add(T + 7.2, [10, 10, 10, 1])).toBe('added');
+    expect(w.add(T + 7.9, [99, 99, 99, 9])).toBe('duplicate');
+    expect(w.add(T + 8, [30, 30, 30, 3])).toBe('added');
+    expect(w.bucket(T)).toMatchObject({ count: 2 });
+    expect([...w.bucket(T)!.sums]).toEqual([40, 40, 40, 4]);
+  });
+
+  it('accepts late samples inside the ring, marks forecasts stale, and rejects older ones', () => {
+    const w = new ServerWindow(300, 4);
+    for (let k = 0; k < 4; k++) w.add(T + k * 300, [k, k, k, k]);
+    const version = w.version;
+    expect(w.add(T + 300 + 1, [3, 3, 3, 3])).toBe('added'); // late, into a closed step
+    expect(w.version).toBe(version + 1);
+    expect(w.series(false)!.values[4]).toBe(2); // (1 + 3) / 2
+    expect(w.add(T - 300, [0, 0, 0, 0])).toBe('too_old');
+  });
+
+  it('leaves missing steps masked instead of inventing them', () => {
+    const w = new ServerWindow(300, 10);
+    w.add(T, [1, 1, 1, 1]);
+    w.add(T + 900, [4, 4, 4, 4]);
+    w.add(T + 1200, [5, 5, 5, 5]);
+    const s = w.series(false)!;
+    expect(s.length).toBe(4);
+    expect([...s.mask.subarray(4, 12)]).toEqual(new Array(8).fill(0));
+    expect([...s.samples]).toEqual([1, 0, 0, 1]);
+    expect(w.closedBucketsWithin(12)).toBe(2);
+  });
+
+  it('forgets steps that fell out of the ring as newer ones arrive', () => {
+    const w = new ServerWindow(300, 3);
+    for (let k = 0; k < 6; k++) w.add(T + k * 300, [k, k, k, k]);
+    const s = w.series(true)!;
+    expect(s.t0).toBe(T + 900);
+    expect(Array.from({ length: s.length }, (_, i) => s.values[i * 4])).toEqual([3, 4, 5]);
+    expect(w.bucketCount()).toBe(3);
+  });
+
+  it('round-trips bucket state through restore (what the store persists)', () => {
+    const a = new ServerWindow(300, 5);
+    a.add(T + 1, [1, 2, 3, 4]);
+    a.add(T + 301, [5, 6, 7, 8]);
+    const b = new ServerWindow(300, 5);
+    b.restore(a.bucket(T)!);
+    b.restore(a.bucket(T + 300)!);
+    expect(b.series(true)).toEqual(a.series(true));
+    expect(b.add(T + 1, [9, 9, 9, 9])).toBe('duplicate');
+  });
+});

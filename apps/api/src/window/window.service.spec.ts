@@ -1,0 +1,68 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadApiConfig } from '../config/api-config';
+import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
+import { SqliteWindowStore, type WindowStore } from './window.store';
+import { StoreWriteError, WindowService, type AcceptedSample } from './window.service';
+
+const T = Date.UTC(2026, 0, 5, 12) / 1000;
+const runtime = { grid: DEFAULT_GRID } as ModelRuntime;
+
+function sample(index: number, server: string, time: number, cpu = 10): AcceptedSample {
+  return { index, server, profile: null, time, values: [cpu, 20, 30, 1] };
+}
+
+function service(store: WindowStore): WindowService {
+  const s = new WindowService(loadApiConfig({}), runtime, store);
+  s.onModuleInit();
+  return s;
+}
+
+describe('WindowService', () => {
+  it('persists what it acknowledges and restores it into a fresh service', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
+    const a = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    const r = a.apply([sample(0, 'ppdb0001', T), sample(1, 'ppdb0001', T + 300, 20), sample(2, 'web-1', T + 5)]);
+    expect(r).toEqual({ added: 3, duplicates: [], tooOld: [] });
+    expect(a.get('ppdb0001')!.profile).toBe('database'); // inferred from the prefix
+    expect(a.bucketCount()).toBe(3);
+    a.onModuleDestroy();
+
+    const b = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    expect(b.size).toBe(2);
+    expect(b.bucketCount()).toBe(3);
+    expect(b.get('ppdb0001')!.window.series(true)).toEqual(
+      expect.objectContaining({ t0: T, length: 2, samples: Uint32Array.of(1, 1) }),
+    );
+    expect(b.apply([sample(0, 'ppdb0001', T)])).toEqual({ added: 0, duplicates: [0], tooOld: [] });
+  });
+
+  it('acknowledges nothing and keeps memory equal to disk when the store cannot write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
+    const real = new SqliteWindowStore(dir, 300, 'NORMAL');
+    let failing = false;
+    const flaky: WindowStore = Object.assign(Object.create(real) as WindowStore, {
+      commit: (...args: Parameters<WindowStore['commit']>) => {
+        if (failing) throw new Error('SQLITE_FULL: database or disk is full');
+        return real.commit(...args);
+      },
+    });
+    const s = service(flaky);
+    s.apply([sample(0, 'ppweb0001', T)]);
+    failing = true;
+    expect(() => s.apply([sample(0, 'ppweb0001', T + 60, 90), sample(1, 'ppnew0001', T)])).toThrow(StoreWriteError);
+    expect(s.get('ppnew0001')).toBeUndefined();
+    expect(s.get('ppweb0001')!.window.bucket(T)!.count).toBe(1);
+    expect(s.bucketCount()).toBe(1);
+    failing = false;
+    expect(s.apply([sample(0, 'ppweb0001', T + 60, 90)]).added).toBe(1);
+  });
+
+  it('refuses a data directory written with another step', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
+    new SqliteWindowStore(dir, 300).close();
+    expect(() => new SqliteWindowStore(dir, 60)).toThrow(/holds 300 s buckets but the model steps 60 s/);
+  });
+});

@@ -1,0 +1,135 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BucketState } from './server-window';
+
+export interface StoredServer {
+  id: number;
+  name: string;
+  profile: string | null;
+}
+
+/** A server the store assigns an id to inside the commit (the id field is set in place). */
+export interface NewServer {
+  id: number;
+  name: string;
+  profile: string | null;
+}
+
+export interface BucketWrite {
+  /** A stored server or one of the commit's new servers (its id is known once they are inserted). */
+  server: { id: number };
+  bucket: BucketState;
+}
+
+/** Durable home of the windows; injected so services can be tested against a temporary file. */
+export interface WindowStore {
+  readonly path: string;
+  servers(): StoredServer[];
+  /** Every persisted bucket, ascending by start within each server. */
+  forEachBucket(visit: (serverId: number, bucket: BucketState) => void): void;
+  /** Registers new servers (setting their ids), updates profiles and writes buckets in one transaction. */
+  commit(newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]): void;
+  /** Deletes buckets older than `before` (epoch s) for one server. */
+  prune(serverId: number, before: number): number;
+  close(): void;
+}
+
+export const WINDOW_STORE = Symbol('WINDOW_STORE');
+
+/**
+ * SQLite (better-sqlite3, WAL) store. One row per server and step bucket holds exactly the window's
+ * bucket state, so a restart rebuilds the windows without replaying samples. Each request is one
+ * transaction; with synchronous=FULL the commit is on disk before the api acknowledges it.
+ */
+export class SqliteWindowStore implements WindowStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly insertServer: Database.Statement;
+  private readonly updateProfile: Database.Statement;
+  private readonly upsertBucket: Database.Statement;
+  private readonly deleteOld: Database.Statement;
+  private readonly commitTx: (newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]) => void;
+
+  constructor(dataDir: string, stepSeconds: number, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, 'windows.sqlite');
+    this.db = new Database(this.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${synchronous}`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS servers (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, profile TEXT
+      );
+      CREATE TABLE IF NOT EXISTS buckets (
+        server_id INTEGER NOT NULL REFERENCES servers(id), start INTEGER NOT NULL,
+        sum_cpu REAL NOT NULL, sum_memory REAL NOT NULL, sum_disk REAL NOT NULL, sum_load REAL NOT NULL,
+        count INTEGER NOT NULL, seen BLOB NOT NULL,
+        PRIMARY KEY (server_id, start)
+      ) WITHOUT ROWID;
+    `);
+    const stored = this.db.prepare(`SELECT value FROM meta WHERE key = 'step_seconds'`).get() as { value: string } | undefined;
+    if (stored && Number(stored.value) !== stepSeconds) {
+      throw new Error(
+        `${this.path} holds ${stored.value} s buckets but the model steps ${stepSeconds} s: use another DATA_DIR or the matching model`,
+      );
+    }
+    this.db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('step_seconds', ?)`).run(String(stepSeconds));
+
+    this.insertServer = this.db.prepare('INSERT INTO servers (name, profile) VALUES (?, ?)');
+    this.updateProfile = this.db.prepare('UPDATE servers SET profile = ? WHERE id = ?');
+    this.upsertBucket = this.db.prepare(`
+      INSERT INTO buckets (server_id, start, sum_cpu, sum_memory, sum_disk, sum_load, count, seen)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (server_id, start) DO UPDATE SET sum_cpu = excluded.sum_cpu, sum_memory = excluded.sum_memory,
+        sum_disk = excluded.sum_disk, sum_load = excluded.sum_load, count = excluded.count, seen = excluded.seen`);
+    this.deleteOld = this.db.prepare('DELETE FROM buckets WHERE server_id = ? AND start < ?');
+    this.commitTx = this.db.transaction((newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]) => {
+      for (const s of newServers) s.id = Number(this.insertServer.run(s.name, s.profile).lastInsertRowid);
+      for (const s of profileUpdates) this.updateProfile.run(s.profile, s.id);
+      for (const { server, bucket: b } of writes) {
+        this.upsertBucket.run(server.id, b.start, b.sums[0], b.sums[1], b.sums[2], b.sums[3], b.count, Buffer.from(b.seen));
+      }
+    });
+  }
+
+  servers(): StoredServer[] {
+    return this.db.prepare('SELECT id, name, profile FROM servers ORDER BY id').all() as StoredServer[];
+  }
+
+  forEachBucket(visit: (serverId: number, bucket: BucketState) => void): void {
+    const rows = this.db
+      .prepare('SELECT server_id, start, sum_cpu, sum_memory, sum_disk, sum_load, count, seen FROM buckets ORDER BY server_id, start')
+      .iterate() as IterableIterator<{
+      server_id: number;
+      start: number;
+      sum_cpu: number;
+      sum_memory: number;
+      sum_disk: number;
+      sum_load: number;
+      count: number;
+      seen: Buffer;
+    }>;
+    for (const r of rows) {
+      visit(r.server_id, {
+        start: r.start,
+        sums: Float64Array.of(r.sum_cpu, r.sum_memory, r.sum_disk, r.sum_load),
+        count: r.count,
+        seen: new Uint8Array(r.seen),
+      });
+    }
+  }
+
+  commit(newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]): void {
+    this.commitTx(newServers, profileUpdates, writes);
+  }
+
+  prune(serverId: number, before: number): number {
+    return this.deleteOld.run(serverId, before).changes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

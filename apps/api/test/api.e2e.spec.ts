@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS } from '@tft/contracts';
+import { buildOpenApiDocument } from '../src/configure-app';
+import type { ModelProvider } from '../src/inference/providers/model-provider';
+import { daily, END, history, startTestApp, type RecordShape, type TestApp } from './test-app';
+
+interface Prediction {
+  model: string;
+  forecast_origin: string;
+  drivers: { encoder: { name: string; weight: number }[] } | null;
+  [metric: string]: unknown;
+}
+interface Predictions {
+  predictions: Record<string, Prediction & Record<string, { p10: number[]; p50: number[]; p90: number[]; current: number }>>;
+  alerts: { server: string; metric: string; severity: string; minutes_ahead: number; predicted_value: number; threshold: number }[];
+  environment: Record<string, number | string>;
+  metadata: Record<string, unknown>;
+}
+
+describe('inference api over HTTP (real model, real SQLite)', () => {
+  let t: TestApp;
+  let tftCalls = 0;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    // Count calls into the model to prove reads are served from the cache.
+    const tft = t.inference.runtime.tft as ModelProvider;
+    const forecast = tft.forecast.bind(tft);
+    tft.forecast = (requests) => {
+      tftCalls++;
+      return forecast(requests);
+    };
+  }, 60_000);
+
+  afterAll(() => t.app.close());
+
+  it('forecasts warm servers with the TFT and new ones with the heuristic', async () => {
+    const records: RecordShape[] = [
+      ...history('ppweb0001', 36 * 12, (i) => daily(i), 'web_api'),
+      ...history('ppdb0001', 36 * 12, (i) => daily(i, 30), 'database'),
+      ...history('edge-host-7', 36 * 12, (i) => daily(i, 50)),
+      ...history('ppweb0099', 6, () => 35, 'web_api'), // 30 minutes: still warming up
+    ];
+    const res = await t.post('/feed/data', { records });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'success', records_added: records.length, duplicates: 0, rejected: [] });
+    await t.inference.tick();
+
+    const body = await t.get<Predictions>('/predictions/current');
+    expect(Object.keys(body.predictions).sort()).toEqual(['edge-host-7', 'ppdb0001', 'ppweb0001', 'ppweb0099']);
+    for (const name of ['ppweb0001', 'ppdb0001', 'edge-host-7']) {
+      const p = body.predictions[name];
+      expect(p.model).toBe('TFT');
+      expect(p.drivers?.encoder.length).toBeGreaterThan(0);
+      expect(p.forecast_origin).toBe(new Date((END - 600) * 1000).toISOString().replace('.000Z', 'Z'));
+      for (const metric of METRICS) {
+        const { p10, p50, p90 } = p[metric];
+        expect(p50).toHaveLength(96);
+        for (let h = 0; h < 96; h++) expect(p10[h] <= p50[h] && p50[h] <= p90[h]).toBe(true);
+      }
+      // a daily cpu between 25 and 55 % should be forecast inside the plausible range
+      expect(Math.min(...p['cpu_percent'].p50)).toBeGreaterThan(10);
+      expect(Math.max(...p['cpu_percent'].p50)).toBeLessThan(80);
+    }
+    expect(body.predictions['ppweb0099'].model).toBe('heuristic');
+    expect(body.predictions['ppweb0099'].drivers).toBeNull();
+    expect(body.metadata).toMatchObject({ model_type: 'TFT', horizon_steps: 96, step_seconds: 300, device: 'cpu', servers_tft: 3, servers_heuristic: 1 });
+    expect(body.environment).toMatchObject({ total_servers: 4 });
+
+    const status = await t.get<{ fleet: Record<string, unknown>; warmup: Record<string, unknown>; servers: { server_name: string; is_warmed_up: boolean; progress_percent: number }[] }>('/status');
+    expect(status.fleet).toMatchObject({ total_servers: 4, fleet_status: '3/4 servers ready' });
+    expect(status.warmup).toMatchObject({ is_warmed_up: false, threshold: 12 });
+    expect(status.servers.find((s) => s.server_name === 'ppweb0099')).toMatchObject({ is_warmed_up: false, progress_percent: 42 });
+  });
+
+  it('serves predictions from the cache: reads never run the model', async () => {
+    const callsBefore = tftCalls;
+    const first = await (await fetch(`${t.base}/predictions/current`)).text();
+    for (let i = 0; i < 20; i++) expect(await (await fetch(`${t.base}/predictions/current`)).text()).toBe(first);
+    await t.get('/alerts/active');
+    expect(tftCalls).toBe(callsBefore);
+    await t.inference.tick(); // nothing changed: nothing is re-forecast
+    expect(tftCalls).toBe(callsBefore);
+  });
+
+  it('fires a cpu alert ahead of the crossing for a rising series', async () => {
+    // a cold server climbing 1.5 points per step from 50 %: warning (80 %) is about 20 steps away
+    const res = await t.post('/feed/data', { records: history('pprisk0042', 10, (i) => 50 + 1.5 * i, 'risk_analytics') });
+    expect(res.status).toBe(200);
+    await t.inference.tick();
+    const alerts = await t.get<{ count: number; alerts: Predictions['alerts'] }>('/alerts/active');
+    const cpu = alerts.alerts.find((a) => a.server === 'pprisk0042' && a.metric === 'cpu_percent');
+    expect(cpu).toBeDefined();
+    expect(cpu!.minutes_ahead).toBeGreaterThan(15);
+    expect(cpu!.minutes_ahead).toBeLessThan(480);
+    expect(cpu!.predicted_value).toBeGreaterThanOrEqual(cpu!.threshold);
+    expect(alerts.count).toBe(alerts.alerts.length);
+  });
+
+  it('counts a re-sent batch as duplicates and stores nothing twice', async () => {
+    const records = history('ppcon0001', 3, () => 20, 'conductor_mgmt');
+    await t.post('/feed/data', { records });
+    const again = await (await t.post('/feed/data', { records })).json();
+    expect(again).toMatchObject({ status: 'success', records_added: 0, duplicates: 3 });
+    const detail = await t.get<{ history: { samples: number }[]; open_step: { samples: number } }>('/servers/ppcon0001');
+    expect(detail.history.map((h) => h.samples).concat(detail.open_step.samples)).toEqual([1, 1, 1]);
+  });
+
+  it('keeps the good records of a mixed batch and names the bad one', async () => {
+    const good = history('ppgen0001', 2, () => 30, 'generic');
+    const res = await t.post('/feed/data', { records: [good[0], { ...good[1], cpu_percent: 101 }, good[1]] });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'partial',
+      records_added: 2,
+      rejected: [{ index: 1, field: 'cpu_percent', reason: 'cpu_percent must not be greater than 100' }],
+    });
+  });
+
+  const valid = history('ppml0001', 1, () => 40)[0];
+  const violations: [string, Record<string, unknown>, string, string][] = [
+    ['missing timestamp', { timestamp: undefined }, 'timestamp', 'timestamp is required'],
+    ['unparseable timestamp', { timestamp: 'yesterday noon' }, 'timestamp', 'ISO 8601'],
+    ['absurd timestamp', { timestamp: '1970-01-01T00:00:00Z' }, 'timestamp', 'between 2000 and 2100'],
+    ['missing server_name', { server_name: undefined }, 'server_name', 'server_name is required'],
+    ['control characters in server_name', { server_name: 'web\n01' }, 'server_name', 'letters, digits'],
+    ['overlong server_name', { server_name: 'x'.repeat(200) }, 'server_name', 'shorter than or equal to 128'],
+    ['cpu over 100', { cpu_percent: 100.5 }, 'cpu_percent', 'not be greater than 100'],
+    ['negative memory', { memory_percent: -1 }, 'memory_percent', 'not be less than 0'],
+    ['disk as a string', { disk_percent: '35' }, 'disk_percent', 'must be a number'],
+    ['missing load', { load_average: undefined }, 'load_average', 'load_average is required'],
+    ['negative load', { load_average: -0.1 }, 'load_average', 'not be less than 0'],
+    ['unknown profile', { profile: 'mainframe' }, 'profile', 'profile must be one of'],
+    ['bad status', { status: 'DROP TABLE' }, 'status', 'lower-case word'],
+  ];
+  it.each(violations)('rejects %s with 400 naming the field', async (_, patch, field, reason) => {
+    const res = await t.post('/feed/data', { records: [{ ...valid, ...patch }] });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.rejected).toHaveLength(1);
+    expect(body.rejected[0]).toMatchObject({ index: 0, field });
+    expect(body.rejected[0].reason).toContain(reason);
+    expect(body.message[0]).toContain(`records[0].${field}`);
+  });
+
+  it('rejects a malformed envelope and an oversized body clearly', async () => {
+    expect((await t.post('/feed/data', { records: [] })).status).toBe(400);
+    expect((await t.post('/feed/data', { data: [valid] })).status).toBe(400);
+    expect((await t.post('/feed/data', '{"records": [')).status).toBe(400);
+    const huge = { records: Array.from({ length: 200_000 }, () => valid) };
+    const res = await t.post('/feed/data', huge);
+    expect(res.status).toBe(413);
+  });
+
+  it('returns a server history on the step grid with its forecast', async () => {
+    const d = await t.get<{ server_name: string; profile: string; history: { timestamp: string; cpu_percent: number; samples: number }[]; forecast: { model: string }; warmup: { is_warmed_up: boolean } }>(
+      '/servers/ppweb0001',
+    );
+    expect(d.server_name).toBe('ppweb0001');
+    expect(d.profile).toBe('web_api');
+    expect(d.history).toHaveLength(287); // 288 kept, the newest still open
+    expect(d.history.at(-1)!.timestamp).toBe(new Date((END - 600) * 1000).toISOString().replace('.000Z', 'Z'));
+    expect(d.history.every((h) => h.samples === 1)).toBe(true);
+    expect(d.forecast.model).toBe('TFT');
+    expect(d.warmup.is_warmed_up).toBe(true);
+    const missing = await fetch(`${t.base}/servers/nope`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('answers /health and publishes the committed OpenAPI document', async () => {
+    expect(await t.get('/health')).toMatchObject({ status: 'healthy', service: 'tft_inference_daemon', running: true });
+    const served = await t.get<{ paths: Record<string, unknown> }>('/docs-json');
+    expect(Object.keys(served.paths)).toEqual(
+      expect.arrayContaining(['/feed/data', '/predictions/current', '/alerts/active', '/health', '/status', '/servers/{server_name}']),
+    );
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'));
+    // If this fails, the API changed: run `npm run openapi` and commit apps/api/openapi.json.
+    expect(JSON.parse(JSON.stringify(buildOpenApiDocument(t.app)))).toEqual(committed);
+  });
+});

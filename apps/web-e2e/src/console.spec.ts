@@ -1,0 +1,253 @@
+import { expect, test, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { screenshotDir } from './services';
+
+// One fleet, one order: the last test stops the api.
+test.describe.configure({ mode: 'serial' });
+
+const base = () => {
+  const url = process.env['E2E_BASE_URL'];
+  if (!url)
+    throw new Error(
+      'E2E_BASE_URL unset: run through playwright.config.ts (global setup)',
+    );
+  return url;
+};
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({
+    path: join(screenshotDir, `${name}.png`),
+    fullPage: true,
+  });
+}
+
+// Uncaught exceptions in the page fail the test that caused them.
+let pageErrors: string[] = [];
+test.beforeEach(({ page }) => {
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+test.afterEach(() => {
+  expect(pageErrors).toEqual([]);
+});
+
+test('the overview lists the 20 servers with fleet health and risk', async ({
+  page,
+}) => {
+  await page.goto(base() + '/');
+  const rows = page.getByTestId('server-table').locator('tbody tr');
+  await expect(rows).toHaveCount(20);
+  await expect(page.getByTestId('server-count')).toHaveText('20');
+  await expect(page.getByTestId('fleet-health')).toHaveText(
+    /healthy|degraded|critical/,
+  );
+  await expect(page.getByTestId('incident-8h')).toHaveText(/%$/);
+  await expect(page.getByTestId('warmup-percent')).toHaveText('100 %');
+  await expect(
+    page.getByTestId('risk-heatmap').locator('canvas').first(),
+  ).toBeVisible();
+  await expect(page.getByTestId('api-error')).toHaveCount(0);
+  const names = await rows.locator('td:first-child a').allTextContents();
+  expect(
+    names.filter((n) => /^pp(ml|db|web|con|etl|risk|gen)\d{4}$/.test(n.trim())),
+  ).toHaveLength(20);
+  await page.waitForTimeout(1000); // let the charts finish drawing for the screenshot
+  await shot(page, 'overview');
+
+  // Clicking a heatmap cell opens that server: row 0 is the first server by name. The grid insets
+  // mirror risk-heatmap-options.ts (left 90, right 12, top 28, bottom 56; 4 metric columns).
+  const box = await page
+    .getByTestId('risk-heatmap')
+    .locator('canvas')
+    .first()
+    .boundingBox();
+  expect(box).not.toBeNull();
+  const first = [...names].map((n) => n.trim()).sort()[0];
+  const cellWidth = (box!.width - 90 - 12) / 4;
+  const cellHeight = (box!.height - 28 - 56) / 20;
+  await page.mouse.click(
+    box!.x + 90 + cellWidth / 2,
+    box!.y + 28 + cellHeight / 2,
+  );
+  await expect(page).toHaveURL(new RegExp(`/servers/${first}$`));
+});
+
+test('a server page draws history and forecast on a non-blank chart', async ({
+  page,
+}) => {
+  await page.goto(base() + '/');
+  const link = page.getByTestId('server-table').locator('tbody tr a').first();
+  const name = (await link.textContent())?.trim() ?? '';
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/servers/${name}$`));
+  await expect(page.getByTestId('server-header').locator('h2')).toHaveText(
+    name,
+  );
+  await expect(page.getByTestId('forecast-model')).toHaveText(
+    /^(TFT|heuristic)$/,
+  );
+  await expect(page.getByTestId('warmup')).toContainText('steps');
+
+  const canvas = page
+    .getByTestId('forecast-chart-cpu_percent')
+    .locator('canvas')
+    .first();
+  await expect(canvas).toBeVisible();
+  await page.waitForTimeout(1500);
+  const pixels = await canvas.evaluate((el: HTMLCanvasElement) => {
+    const ctx = el.getContext('2d');
+    if (!ctx) return null;
+    const { data } = ctx.getImageData(0, 0, el.width, el.height);
+    const colours = new Set<number>();
+    let painted = 0;
+    // Pixels close to the p50 line (#7c3aed) and the critical threshold line (#dc2626).
+    const near = (i: number, r: number, g: number, b: number) =>
+      Math.abs(data[i] - r) +
+        Math.abs(data[i + 1] - g) +
+        Math.abs(data[i + 2] - b) <
+      40;
+    let p50 = 0;
+    let critical = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] < 200) continue;
+      painted++;
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (near(i, 124, 58, 237)) p50++;
+      if (near(i, 220, 38, 38)) critical++;
+    }
+    return {
+      total: el.width * el.height,
+      painted,
+      colours: colours.size,
+      p50,
+      critical,
+    };
+  });
+  expect(pixels).not.toBeNull();
+  expect(pixels!.colours).toBeGreaterThan(20);
+  expect(pixels!.painted / pixels!.total).toBeGreaterThan(0.01);
+  expect(pixels!.p50).toBeGreaterThan(20);
+  expect(pixels!.critical).toBeGreaterThan(20);
+  await shot(page, 'server-detail');
+
+  // A deep link (or reload) of a client-side route is served index.html by tools/serve-web.mjs.
+  await page.reload();
+  await expect(page.getByTestId('server-header').locator('h2')).toHaveText(
+    name,
+  );
+});
+
+test('switching to the critical scenario makes alerts appear', async ({
+  page,
+  request,
+}) => {
+  await page.goto(base() + '/');
+  await expect(
+    page.getByTestId('server-table').locator('tbody tr'),
+  ).toHaveCount(20);
+  await expect(page.getByTestId('active-scenario')).toHaveText('healthy');
+
+  // The generator's stable affected set, and the alerts they already have (server/metric pairs).
+  const fleet = (await (
+    await request.get(base() + '/generator/fleet')
+  ).json()) as { name: string; affected_by_scenarios: boolean }[];
+  const affected = fleet
+    .filter((s) => s.affected_by_scenarios)
+    .map((s) => s.name);
+  expect(affected.length).toBeGreaterThan(0);
+  const alertPairs = async () => {
+    const rows = page.getByTestId('alerts-table').locator('tbody tr');
+    const pairs: string[] = [];
+    for (const row of await rows.all()) {
+      const [server, metric] = await Promise.all([
+        row.locator('td:nth-child(2)').textContent(),
+        row.locator('td:nth-child(3)').textContent(),
+      ]);
+      if (affected.includes(server?.trim() ?? '')) {
+        pairs.push(`${server?.trim()}/${metric?.trim()}`);
+      }
+    }
+    return pairs;
+  };
+  const before = await alertPairs();
+
+  await page.getByTestId('scenario-critical').click();
+  await expect(page.getByTestId('active-scenario')).toHaveText('critical');
+  await expect(page.getByTestId('scenario-critical')).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect
+    .poll(async () =>
+      (
+        await page
+          .getByTestId('affected-servers')
+          .locator('a')
+          .allTextContents()
+      )
+        .map((n) => n.trim())
+        .sort(),
+    )
+    .toEqual([...affected].sort());
+
+  // Ramp (10 simulated minutes = 10 s at 60x) plus a few 5 s refreshes of forecasts on the new
+  // data: a new alert must fire on a server the scenario acts on.
+  await expect
+    .poll(async () => (await alertPairs()).filter((p) => !before.includes(p)), {
+      timeout: 90_000,
+      intervals: [2_000],
+    })
+    .not.toEqual([]);
+  await expect(page.getByTestId('alert-count')).not.toHaveText('0 / 0');
+  await shot(page, 'critical-scenario');
+
+  // Live refresh keeps the reader's place: scroll position and the chosen sort survive refreshes.
+  await page
+    .getByTestId('alerts-table')
+    .getByRole('button', { name: /^In/ })
+    .click();
+  await page.getByTestId('server-table').scrollIntoViewIfNeeded();
+  await page.mouse.wheel(0, 400);
+  await page.waitForTimeout(300);
+  const scrollY = await page.evaluate(() => window.scrollY);
+  expect(scrollY).toBeGreaterThan(0);
+  await page.waitForTimeout(6_000); // more than one 5 s refresh
+  expect(await page.evaluate(() => window.scrollY)).toBe(scrollY);
+  await expect(
+    page.getByTestId('alerts-table').locator('th[aria-sort="ascending"]'),
+  ).toContainText('In');
+});
+
+test('with the api stopped the console says so instead of showing an empty fleet', async ({
+  page,
+  request,
+}) => {
+  await page.goto(base() + '/');
+  await expect(
+    page.getByTestId('server-table').locator('tbody tr'),
+  ).toHaveCount(20);
+
+  process.kill(Number(process.env['E2E_API_PID']), 'SIGTERM');
+
+  const error = page.getByTestId('api-error');
+  await expect(error).toBeVisible({ timeout: 20_000 });
+  await expect(error).toContainText('Inference api unreachable');
+  // The last data stays on screen, dimmed, rather than a silent "0 servers".
+  await expect(page.getByTestId('server-count')).toHaveText('20');
+
+  const proxied = await request.get(base() + '/api/status');
+  expect(proxied.status()).toBe(502);
+  expect(await proxied.json()).toMatchObject({
+    error: 'upstream_unreachable',
+    service: 'api',
+  });
+
+  // A fresh load with the api down shows the error state, not an empty fleet.
+  await page.reload();
+  await expect(error).toBeVisible();
+  await expect(page.getByTestId('server-table')).toHaveCount(0);
+  await expect(page.getByTestId('scenario-control')).toBeVisible(); // the generator still answers
+  await shot(page, 'api-down');
+});

@@ -1,0 +1,102 @@
+// Starts and stops the real daemons for the browser tests: the built api, the generator and the
+// console server, each on a free port, with logs under dist/e2e-results/logs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = join(__dirname, '..', '..', '..');
+export const logDir = join(root, 'dist', 'e2e-results', 'logs');
+export const screenshotDir = join(root, 'dist', 'e2e-screenshots');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function startService(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+): ChildProcess {
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(join(logDir, `${name}.log`));
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+export async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()),
+  );
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls `check` until it returns true, or throws after `timeoutMs` naming `what`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+  );
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** MODEL_DIR if set; otherwise the api picks the newest version under models/tft itself. */
+export function modelDir(): string | undefined {
+  return process.env['MODEL_DIR'] || undefined;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tft-e2e-'));
+}
+
+export function requireBuilt(): void {
+  for (const file of [
+    join(root, 'dist', 'apps', 'api', 'main.js'),
+    join(root, 'dist', 'apps', 'generator', 'main.js'),
+    join(root, 'dist', 'apps', 'web', 'browser', 'index.html'),
+  ]) {
+    if (!existsSync(file)) {
+      throw new Error(
+        `${file} is missing: run \`npx nx e2e web-e2e\` (it builds api, generator and web first)`,
+      );
+    }
+  }
+}

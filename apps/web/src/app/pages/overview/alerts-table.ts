@@ -1,0 +1,96 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  input,
+  signal,
+} from '@angular/core';
+import { RouterLink } from '@angular/router';
+import type { AlertDto } from '@tft/api-client';
+import {
+  formatMetricValue,
+  formatMinutesAhead,
+  formatTimestamp,
+  METRIC_INFO,
+} from '../../core/format';
+import { METRICS } from '../../core/thresholds';
+
+export type AlertSortKey = 'severity' | 'metric' | 'minutes_ahead' | 'server';
+export type SortDirection = 'asc' | 'desc';
+
+const SEVERITY_RANK: Record<AlertDto['severity'], number> = {
+  critical: 0,
+  warning: 1,
+};
+
+/**
+ * Alerts ordered by `key` ("asc" = critical first, metric in contract order, soonest first), ties
+ * broken by severity, time to breach, server and metric so rows never jump between refreshes.
+ */
+export function sortAlerts(
+  alerts: readonly AlertDto[],
+  key: AlertSortKey,
+  direction: SortDirection,
+): AlertDto[] {
+  const sign = direction === 'asc' ? 1 : -1;
+  const primary = (a: AlertDto, b: AlertDto): number => {
+    switch (key) {
+      case 'severity':
+        return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+      case 'metric':
+        return METRICS.indexOf(a.metric) - METRICS.indexOf(b.metric);
+      case 'minutes_ahead':
+        return a.minutes_ahead - b.minutes_ahead;
+      case 'server':
+        return a.server.localeCompare(b.server);
+    }
+  };
+  return [...alerts].sort(
+    (a, b) =>
+      sign * primary(a, b) ||
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      a.minutes_ahead - b.minutes_ahead ||
+      a.server.localeCompare(b.server) ||
+      METRICS.indexOf(a.metric) - METRICS.indexOf(b.metric),
+  );
+}
+
+/** The firing alerts, sortable by severity, server, metric and time to breach. */
+@Component({
+  selector: 'app-alerts-table',
+  imports: [RouterLink],
+  templateUrl: './alerts-table.html',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class AlertsTable {
+  readonly alerts = input.required<readonly AlertDto[]>();
+
+  protected readonly sortKey = signal<AlertSortKey>('severity');
+  protected readonly direction = signal<SortDirection>('asc');
+  protected readonly rows = computed(() =>
+    sortAlerts(this.alerts(), this.sortKey(), this.direction()),
+  );
+  protected readonly info = METRIC_INFO;
+  protected readonly formatValue = formatMetricValue;
+  protected readonly formatAhead = formatMinutesAhead;
+  protected readonly formatTime = formatTimestamp;
+
+  protected sortBy(key: AlertSortKey): void {
+    if (this.sortKey() === key) {
+      this.direction.update((d) => (d === 'asc' ? 'desc' : 'asc'));
+    } else {
+      this.sortKey.set(key);
+      this.direction.set('asc');
+    }
+  }
+
+  protected arrow(key: AlertSortKey): string {
+    if (this.sortKey() !== key) return '';
+    return this.direction() === 'asc' ? '▲' : '▼';
+  }
+
+  protected ariaSort(key: AlertSortKey): string {
+    if (this.sortKey() !== key) return 'none';
+    return this.direction() === 'asc' ? 'ascending' : 'descending';
+  }
+}

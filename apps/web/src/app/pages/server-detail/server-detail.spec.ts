@@ -1,0 +1,159 @@
+import { TestBed, type ComponentFixture } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { ORIGIN, serverDetail } from '../../../testing/fixtures';
+import {
+  fakeServer,
+  json,
+  settle,
+  testProviders,
+  unreachable,
+  type FakeChart,
+  type FakeServer,
+} from '../../../testing/fake-server';
+import { ServerDetail } from './server-detail';
+
+describe('ServerDetail', () => {
+  let server: FakeServer;
+  let charts: FakeChart[];
+  let fixture: ComponentFixture<ServerDetail>;
+
+  async function render(name: string, routes: Record<string, () => Response>) {
+    server = fakeServer(routes);
+    const setup = testProviders(server);
+    charts = setup.charts;
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), ...setup.providers],
+    });
+    fixture = TestBed.createComponent(ServerDetail);
+    fixture.componentRef.setInput('name', name);
+    await settle(fixture);
+  }
+
+  const el = () => fixture.nativeElement as HTMLElement;
+  const text = (testId: string) =>
+    el()
+      .querySelector(`[data-testid="${testId}"]`)
+      ?.textContent?.replace(/\s+/g, ' ')
+      .trim();
+
+  it('shows the model, warmup, risk and one forecast chart per metric', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+    });
+    expect(server.requests[0].path).toBe('/api/servers/ppweb0004');
+    expect(text('forecast-model')).toBe('TFT');
+    expect(text('warmup')).toBe('ready · 144/12 steps');
+    expect(text('risk')).toBe('10.8 % / 24.0 %');
+    expect(
+      [...el().querySelectorAll('section[data-metric]')].map((s) =>
+        s.getAttribute('data-metric'),
+      ),
+    ).toEqual([
+      'cpu_percent',
+      'memory_percent',
+      'disk_percent',
+      'load_average',
+    ]);
+    expect(charts).toHaveLength(4);
+  });
+
+  it('gives each chart its metric history, forecast and thresholds', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+    });
+    const memory = charts.find((c) =>
+      JSON.stringify(c.lastOption).includes('"warning 85"'),
+    )!;
+    const series = memory.lastOption['series'] as {
+      id: string;
+      data: [number, number | null][];
+    }[];
+    const byId = Object.fromEntries(series.map((s) => [s.id, s.data]));
+    expect(byId['history'].map(([, v]) => v)).toEqual([92.5, 93.1, null, 94.0]);
+    expect(byId['p50'][0]).toEqual([Date.parse(ORIGIN) + 300_000, 94]);
+    expect(byId['p50']).toHaveLength(96);
+  });
+
+  it('lists the drivers of a TFT forecast, largest first', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+    });
+    const items = [...el().querySelectorAll('[data-testid="drivers"] li')].map(
+      (li) =>
+        [...li.querySelectorAll('.name, .pct')]
+          .map((s) => s.textContent?.trim())
+          .join(' '),
+    );
+    expect(items.slice(0, 3)).toEqual([
+      'load_average 48 %',
+      'cpu_percent 29 %',
+      'memory_percent 23 %',
+    ]);
+  });
+
+  it('flags a heuristic forecast and explains the missing drivers', async () => {
+    const detail = serverDetail({
+      warmup: {
+        is_warmed_up: false,
+        steps: 5,
+        threshold: 12,
+        progress_percent: 41.7,
+      },
+    });
+    detail.forecast = {
+      ...detail.forecast!,
+      model: 'heuristic',
+      drivers: null,
+    };
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(detail),
+    });
+    expect(text('forecast-model')).toBe('heuristic');
+    expect(text('heuristic-note')).toContain('5 of the 12 closed steps');
+    expect(text('warmup')).toBe('warming up · 5/12 steps');
+    expect(text('no-drivers')).toContain(
+      'heuristic forecast has no learned drivers',
+    );
+  });
+
+  it('says when the server is unknown', async () => {
+    await render('nope', {
+      'GET /api/servers/nope': () =>
+        json(
+          {
+            statusCode: 404,
+            message: 'Unknown server nope',
+            error: 'Not Found',
+          },
+          404,
+        ),
+    });
+    expect(text('server-not-found')).toContain('No server named “nope”');
+    expect(charts).toHaveLength(0);
+  });
+
+  it('says when the api is down', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => unreachable('api'),
+    });
+    expect(text('api-error')).toContain('Inference api unreachable');
+    expect(el().querySelector('[data-testid="server-header"]')).toBeNull();
+  });
+
+  it('loads the new server when the route parameter changes', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+      'GET /api/servers/ppdb0001': () =>
+        json(serverDetail({ server_name: 'ppdb0001', profile: 'database' })),
+    });
+    fixture.componentRef.setInput('name', 'ppdb0001');
+    await settle(fixture);
+    expect(
+      el().querySelector('[data-testid="server-header"] h2')?.textContent,
+    ).toBe('ppdb0001');
+    // database memory thresholds on the memory chart
+    expect(JSON.stringify(charts.map((c) => c.lastOption))).toContain(
+      '"critical 97"',
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  input,
+} from '@angular/core';
+import { DatePipe } from '@angular/common';
+import { RouterLink } from '@angular/router';
+import {
+  formatMetricValue,
+  formatMinutesAhead,
+  formatProbability,
+  formatTimestamp,
+  METRIC_INFO,
+} from '../../core/format';
+import { poll } from '../../core/poll';
+import { METRICS, thresholdsFor } from '../../core/thresholds';
+import { ServersService } from '../../data/servers.service';
+import { Chart } from '../../shared/chart';
+import { Drivers } from './drivers';
+import { buildForecastChartOption } from './forecast-chart-options';
+
+/** One server: history + 8-hour forecast per metric, model and warmup, drivers, its alerts. */
+@Component({
+  selector: 'app-server-detail',
+  imports: [Chart, DatePipe, Drivers, RouterLink],
+  templateUrl: './server-detail.html',
+  styleUrl: './server-detail.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ServerDetail {
+  /** Route parameter `:name` (router input binding). */
+  readonly name = input.required<string>();
+
+  private readonly servers = inject(ServersService);
+  protected readonly detail = poll(
+    (signal) => this.servers.detail(this.name(), signal),
+    { service: 'api', key: () => this.name() },
+  );
+
+  protected readonly server = this.detail.value;
+  protected readonly notFound = computed(
+    () => this.detail.error()?.status === 404 && !this.server(),
+  );
+  protected readonly thresholds = computed(() =>
+    thresholdsFor(this.server()?.profile),
+  );
+  protected readonly forecast = computed(() => this.server()?.forecast ?? null);
+  protected readonly charts = computed(() => {
+    const s = this.server();
+    if (!s) return [];
+    const thresholds = this.thresholds();
+    return METRICS.map((metric) => ({
+      metric,
+      label: METRIC_INFO[metric].label,
+      thresholds: thresholds[metric],
+      current: s.forecast?.[metric].current ?? null,
+      trend: s.forecast?.[metric].trend ?? null,
+      option: buildForecastChartOption({
+        metric,
+        history: s.history,
+        forecast: s.forecast?.[metric] ?? null,
+        forecastOrigin: s.forecast?.forecast_origin ?? null,
+        stepSeconds: s.step_seconds,
+        thresholds: thresholds[metric],
+      }),
+    }));
+  });
+
+  protected readonly formatValue = formatMetricValue;
+  protected readonly probability = formatProbability;
+  protected readonly formatAhead = formatMinutesAhead;
+  protected readonly formatTime = formatTimestamp;
+  protected readonly info = METRIC_INFO;
+}

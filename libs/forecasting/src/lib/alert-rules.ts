@@ -1,0 +1,151 @@
+import {
+  DEFAULT_ALERT_THRESHOLDS,
+  METRICS,
+  type MetricName,
+  type Profile,
+  type Severity,
+  type ThresholdPair,
+} from '@tft/contracts';
+import type { MetricForecasts } from './forecast-decoding';
+
+export type AlertThresholds = Record<MetricName, ThresholdPair>;
+export type ThresholdProfile = Profile | 'unknown';
+export type ThresholdOverrides = Partial<Record<ThresholdProfile, Partial<Record<MetricName, ThresholdPair>>>>;
+
+export interface ThresholdConfig {
+  defaults: AlertThresholds;
+  /** Per-profile pairs that replace the default pair of their metric. */
+  profiles: ThresholdOverrides;
+}
+
+/**
+ * Where a profile's normal operating point sits above the generic defaults, so the defaults would
+ * page on healthy servers.
+ */
+export const DEFAULT_PROFILE_THRESHOLD_OVERRIDES: ThresholdOverrides = {
+  // Databases keep memory full by design (buffer pools, page cache).
+  database: { memory_percent: { warning: 92, critical: 97 } },
+  // 16-core boxes: a load of 12 is 75 % of the cores, not an emergency.
+  ml_compute: { load_average: { warning: 16, critical: 24 } },
+  // Staging areas run full between batch drains.
+  data_ingest: { disk_percent: { warning: 90, critical: 96 } },
+};
+
+export const DEFAULT_THRESHOLD_CONFIG: ThresholdConfig = {
+  defaults: DEFAULT_ALERT_THRESHOLDS,
+  profiles: DEFAULT_PROFILE_THRESHOLD_OVERRIDES,
+};
+
+/**
+ * A profile's thresholds: its overrides merged over the defaults, metric by metric. No profile (or
+ * one without overrides) gets the defaults. Throws when a resulting pair has warning > critical.
+ */
+export function thresholdsFor(config: ThresholdConfig, profile: ThresholdProfile | undefined): AlertThresholds {
+  const overrides = profile === undefined ? undefined : config.profiles[profile];
+  const result = {} as AlertThresholds;
+  for (const metric of METRICS) {
+    const pair = overrides?.[metric] ?? config.defaults[metric];
+    if (!(pair.warning <= pair.critical)) {
+      throw new RangeError(
+        `${metric} thresholds for ${profile ?? 'default'}: warning ${pair.warning} > critical ${pair.critical}`,
+      );
+    }
+    result[metric] = pair;
+  }
+  return result;
+}
+
+/** Horizon window in which the p90 alone may raise a critical alert (and of the 30 min risk). */
+export const SHORT_WINDOW_SECONDS = 30 * 60;
+
+export interface PredictedAlert {
+  metric: MetricName;
+  severity: Severity;
+  /** p50 (or p90 for a `p90` trigger) at `step`, rounded to 2 decimals. */
+  predicted_value: number;
+  /** The threshold that was reached. */
+  threshold: number;
+  /** Minutes from the forecast origin to the end of `step`. */
+  minutes_ahead: number;
+  step: number;
+  trigger: 'p50' | 'p90';
+}
+
+/**
+ * Alerts from a quantile forecast. The rule, per metric ("reaches" means >=):
+ *
+ * - critical when p50 reaches the critical threshold at any step, or p90 reaches the critical
+ *   threshold within the first 30 minutes (the steps whose end is <= 30 min after the origin, i.e.
+ *   the first floor(1800 / stepSeconds) steps);
+ * - else warning when p50 reaches the warning threshold at any step;
+ * - at most one alert per metric, of the highest severity, at the earliest step satisfying that
+ *   severity's rule (when p50 and p90 both qualify at that step the trigger is p50).
+ *
+ * Step h covers [origin + h * step, origin + (h + 1) * step): step 0 is the first future step, known
+ * one step ahead, so minutes_ahead = (h + 1) * stepSeconds / 60. Sorted critical first, then by
+ * minutes_ahead, then in METRICS order.
+ */
+export function predictAlerts(
+  forecast: MetricForecasts,
+  thresholds: AlertThresholds,
+  stepSeconds: number,
+): PredictedAlert[] {
+  const shortSteps = Math.floor(SHORT_WINDOW_SECONDS / stepSeconds);
+  const alerts: PredictedAlert[] = [];
+  for (const metric of METRICS) {
+    const { p50, p90 } = forecast[metric];
+    const { warning, critical } = thresholds[metric];
+    let alert: PredictedAlert | null = null;
+    let warningStep = -1;
+    for (let h = 0; h < p50.length; h++) {
+      if (p50[h] >= critical) {
+        alert = makeAlert(metric, 'critical', p50[h], critical, h, stepSeconds, 'p50');
+        break;
+      }
+      if (h < shortSteps && p90[h] >= critical) {
+        alert = makeAlert(metric, 'critical', p90[h], critical, h, stepSeconds, 'p90');
+        break;
+      }
+      if (warningStep < 0 && p50[h] >= warning) warningStep = h;
+    }
+    if (!alert && warningStep >= 0) {
+      alert = makeAlert(metric, 'warning', p50[warningStep], warning, warningStep, stepSeconds, 'p50');
+    }
+    if (alert) alerts.push(alert);
+  }
+  // Array.prototype.sort is stable, so ties keep METRICS order.
+  return alerts.sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.minutes_ahead - b.minutes_ahead,
+  );
+}
+
+/** The severity a value already has now, or `null` below the warning threshold. */
+export function currentBreach(current: number, thresholds: ThresholdPair): Severity | null {
+  if (current >= thresholds.critical) return 'critical';
+  if (current >= thresholds.warning) return 'warning';
+  return null;
+}
+
+function severityRank(severity: Severity): number {
+  return severity === 'critical' ? 1 : 0;
+}
+
+function makeAlert(
+  metric: MetricName,
+  severity: Severity,
+  value: number,
+  threshold: number,
+  step: number,
+  stepSeconds: number,
+  trigger: 'p50' | 'p90',
+): PredictedAlert {
+  return {
+    metric,
+    severity,
+    predicted_value: Math.round(value * 100) / 100,
+    threshold,
+    minutes_ahead: ((step + 1) * stepSeconds) / 60,
+    step,
+    trigger,
+  };
+}

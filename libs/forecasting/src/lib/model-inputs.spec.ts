@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { buildModelInputs } from './model-inputs';
+import { binSamples } from './step-grid';
+
+const MONDAY = Date.UTC(2025, 0, 6) / 1000;
+
+describe('buildModelInputs', () => {
+  const series = binSamples(
+    Array.from({ length: 5 }, (_, i) => ({ time: MONDAY + i * 300, values: [i, 10 + i, 20, 0.5] })),
+    300,
+  )!;
+  const inputs = buildModelInputs([{ series, profileIndex: 3 }], { L: 8, H: 4, stepSeconds: 300 });
+
+  it('left-pads the encoder and ends it at the last bucket', () => {
+    expect(inputs.encoderLength[0]).toBe(5n);
+    expect(inputs.profile[0]).toBe(3n);
+    expect(inputs.origins[0]).toBe(MONDAY + 1200);
+    expect([...inputs.pastMask.subarray(0, 12)]).toEqual(new Array(12).fill(0));
+    expect([...inputs.pastValues.subarray(12, 16)]).toEqual([0, 10, 20, 0.5]);
+    expect([...inputs.pastValues.subarray(28, 32)]).toEqual([4, 14, 20, 0.5]);
+  });
+
+  it('writes time features of each step start (Monday 00:00 is tod 0, dow 0)', () => {
+    // encoder position 3 is the first real bucket: Monday 00:00; rel = (3 - 8) / 4
+    const f = [...inputs.pastTime.subarray(3 * 5, 4 * 5)];
+    expect(f[0]).toBeCloseTo(0, 7);
+    expect(f[1]).toBeCloseTo(1, 7);
+    expect(f[2]).toBeCloseTo(0, 7);
+    expect(f[3]).toBeCloseTo(1, 7);
+    expect(f[4]).toBe(-1.25);
+    // first future step starts at 00:25: tod = 1500/86400
+    const g = [...inputs.futureTime.subarray(0, 5)];
+    expect(g[0]).toBeCloseTo(Math.sin((2 * Math.PI * 1500) / 86400), 7);
+    expect(g[4]).toBe(0);
+    expect(inputs.futureTime[3 * 5 + 4]).toBe(0.75);
+  });
+
+  it('takes only the last L buckets of a long history', () => {
+    const long = binSamples(
+      Array.from({ length: 20 }, (_, i) => ({ time: MONDAY + i * 300, values: [i, 0, 0, 0] })),
+      300,
+    )!;
+    const x = buildModelInputs([{ series: long, profileIndex: 0 }], { L: 8, H: 4, stepSeconds: 300 });
+    expect(x.encoderLength[0]).toBe(8n);
+    expect(Array.from({ length: 8 }, (_, i) => x.pastValues[i * 4])).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
+  });
+
+  it('refuses a series on another grid', () => {
+    expect(() => buildModelInputs([{ series, profileIndex: 0 }], { L: 8, H: 4, stepSeconds: 60 })).toThrow(
+      'series is on a 300 s grid but the model steps 60 s',
+    );
+  });
+});

@@ -1,0 +1,85 @@
+import type { StepSeries } from './step-grid';
+
+export const N_TIME_FEATURES = 5;
+const N_METRICS = 4;
+const DAY = 86400;
+
+/** One forecast request: a server's grid history (the origin is its last bucket) and its profile. */
+export interface EncoderInput {
+  series: StepSeries;
+  profileIndex: number;
+}
+
+export interface ModelShape {
+  /** Encoder length the graph takes (the model's max_encoder_length). */
+  L: number;
+  /** Horizon in steps. */
+  H: number;
+  stepSeconds: number;
+}
+
+/** The model's input tensors for a batch, flat and row-major, plus each row's origin (epoch s). */
+export interface ModelInputs {
+  batch: number;
+  pastValues: Float32Array;
+  pastMask: Float32Array;
+  encoderLength: BigInt64Array;
+  pastTime: Float32Array;
+  futureTime: Float32Array;
+  profile: BigInt64Array;
+  origins: Float64Array;
+}
+
+/**
+ * Known time features of a step starting at `t`, as the trainer computes them (float64, stored float32):
+ * [sin 2pi tod, cos 2pi tod, sin 2pi dow/7, cos 2pi dow/7, rel], tod = (t mod 86400)/86400,
+ * dow = (floor(t/86400) + 3) mod 7 with 0 = Monday.
+ */
+export function writeTimeFeatures(out: Float32Array, offset: number, t: number, rel: number): void {
+  const tod = (((t % DAY) + DAY) % DAY) / DAY;
+  const dow = (((Math.floor(t / DAY) + 3) % 7) + 7) % 7;
+  out[offset] = Math.sin(2 * Math.PI * tod);
+  out[offset + 1] = Math.cos(2 * Math.PI * tod);
+  out[offset + 2] = Math.sin((2 * Math.PI * dow) / 7);
+  out[offset + 3] = Math.cos((2 * Math.PI * dow) / 7);
+  out[offset + 4] = rel;
+}
+
+/**
+ * Builds the batch: each encoder is the last min(L, length) buckets ending at the origin, left-padded
+ * with zeros (mask 0); padded positions still get their time features, which the model ignores.
+ */
+export function buildModelInputs(items: readonly EncoderInput[], { L, H, stepSeconds }: ModelShape): ModelInputs {
+  const B = items.length;
+  const inputs: ModelInputs = {
+    batch: B,
+    pastValues: new Float32Array(B * L * N_METRICS),
+    pastMask: new Float32Array(B * L * N_METRICS),
+    encoderLength: new BigInt64Array(B),
+    pastTime: new Float32Array(B * L * N_TIME_FEATURES),
+    futureTime: new Float32Array(B * H * N_TIME_FEATURES),
+    profile: new BigInt64Array(B),
+    origins: new Float64Array(B),
+  };
+  items.forEach(({ series, profileIndex }, b) => {
+    if (series.stepSeconds !== stepSeconds) {
+      throw new Error(`series is on a ${series.stepSeconds} s grid but the model steps ${stepSeconds} s`);
+    }
+    const n = Math.min(L, series.length);
+    const origin = series.t0 + (series.length - 1) * stepSeconds;
+    inputs.origins[b] = origin;
+    inputs.encoderLength[b] = BigInt(n);
+    inputs.profile[b] = BigInt(profileIndex);
+    const src = (series.length - n) * N_METRICS;
+    const dst = (b * L + (L - n)) * N_METRICS;
+    inputs.pastValues.set(series.values.subarray(src, src + n * N_METRICS), dst);
+    inputs.pastMask.set(series.mask.subarray(src, src + n * N_METRICS), dst);
+    for (let i = 0; i < L; i++) {
+      writeTimeFeatures(inputs.pastTime, (b * L + i) * N_TIME_FEATURES, origin - stepSeconds * (L - 1 - i), (i - L) / H);
+    }
+    for (let j = 0; j < H; j++) {
+      writeTimeFeatures(inputs.futureTime, (b * H + j) * N_TIME_FEATURES, origin + stepSeconds * (j + 1), j / H);
+    }
+  });
+  return inputs;
+}

@@ -1,0 +1,2 @@
+export * from './lib/tft-runner';
+export * from './lib/model-dir';

@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import {
+  buildModelInputs,
+  decodeQuantiles,
+  decodeWeights,
+  N_TIME_FEATURES,
+  parseModelMetadata,
+  type Drivers,
+  type EncoderInput,
+  type MetricForecasts,
+  type ModelInputs,
+  type ModelMetadata,
+} from '@tft/forecasting';
+
+export interface RunnerOptions {
+  /** onnxruntime execution providers in preference order, e.g. ['cuda', 'cpu']. */
+  executionProviders?: string[];
+  intraOpNumThreads?: number;
+  /** Servers per ONNX call; larger requests are split. */
+  batchSize?: number;
+}
+
+export interface Forecast {
+  /** Epoch seconds of the start of the last observed step; step h of the forecast starts at origin + (h+1) step. */
+  origin: number;
+  quantiles: MetricForecasts;
+  drivers: Drivers | null;
+}
+
+/**
+ * Runs an exported TFT directory (`model.onnx` + `metadata.json`) with onnxruntime-node: builds the
+ * input tensors from step-grid histories, batches many servers per call, decodes quantiles in original
+ * units and the variable-selection weights as drivers.
+ */
+export class TftRunner {
+  private constructor(
+    readonly metadata: ModelMetadata,
+    readonly modelDir: string,
+    private readonly session: ort.InferenceSession,
+    private readonly batchSize: number,
+  ) {}
+
+  static async load(modelDir: string, options: RunnerOptions = {}): Promise<TftRunner> {
+    const metadata = parseModelMetadata(JSON.parse(await readFile(join(modelDir, 'metadata.json'), 'utf8')));
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: options.executionProviders ?? ['cpu'],
+      graphOptimizationLevel: 'all',
+    };
+    if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+    const session = await ort.InferenceSession.create(join(modelDir, metadata.file), sessionOptions);
+    return new TftRunner(metadata, modelDir, session, options.batchSize ?? 1024);
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs the graph on ready-made input tensors (the parity tests use this). */
+  async runTensors(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    return this.session.run(feeds);
+  }
+
+  async forecast(items: readonly EncoderInput[]): Promise<Forecast[]> {
+    const out: Forecast[] = [];
+    for (let start = 0; start < items.length; start += this.batchSize) {
+      out.push(...(await this.forecastBatch(items.slice(start, start + this.batchSize))));
+    }
+    return out;
+  }
+
+  buildInputs(items: readonly EncoderInput[]): ModelInputs {
+    const m = this.metadata;
+    return buildModelInputs(items, { L: m.max_encoder_length, H: m.horizon, stepSeconds: m.step_seconds });
+  }
+
+  private async forecastBatch(items: readonly EncoderInput[]): Promise<Forecast[]> {
+    if (items.length === 0) return [];
+    const m = this.metadata;
+    const inputs = this.buildInputs(items);
+    const result = await this.session.run(toFeeds(inputs, m.max_encoder_length, m.horizon));
+    const quantiles = result['quantiles'].data as Float32Array;
+    const weights = (name: string) => result[name]?.data as Float32Array | undefined;
+    const [enc, dec, stat] = [weights('encoder_weights'), weights('decoder_weights'), weights('static_weights')];
+    return items.map((_, b) => ({
+      origin: inputs.origins[b],
+      quantiles: decodeQuantiles(quantiles, b, m),
+      drivers:
+        enc && dec && stat
+          ? {
+              encoder: decodeWeights(enc, b, m.encoder_variables),
+              decoder: decodeWeights(dec, b, m.decoder_variables),
+              static: decodeWeights(stat, b, m.static_variables),
+            }
+          : null,
+    }));
+  }
+}
+
+export function toFeeds(inputs: ModelInputs, L: number, H: number): Record<string, ort.Tensor> {
+  const B = inputs.batch;
+  return {
+    past_values: new ort.Tensor('float32', inputs.pastValues, [B, L, 4]),
+    past_mask: new ort.Tensor('float32', inputs.pastMask, [B, L, 4]),
+    encoder_length: new ort.Tensor('int64', inputs.encoderLength, [B]),
+    past_time: new ort.Tensor('float32', inputs.pastTime, [B, L, N_TIME_FEATURES]),
+    future_time: new ort.Tensor('float32', inputs.futureTime, [B, H, N_TIME_FEATURES]),
+    profile: new ort.Tensor('int64', inputs.profile, [B]),
+  };
+}

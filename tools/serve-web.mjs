@@ -1,0 +1,280 @@
+#!/usr/bin/env node
+// `node tools/serve-web.mjs`: serves the built ops console (dist/apps/web/browser) and proxies
+//   /api/*        -> API_URL        (default http://127.0.0.1:8000)
+//   /generator/*  -> GENERATOR_URL  (default http://127.0.0.1:8001)
+// so the browser talks to one origin and the daemons need no CORS. Unknown paths without a file
+// extension get index.html (client-side routes such as /servers/ppdb0001). When a daemon is down the
+// proxy answers 502 with a JSON body naming it, which the console shows as "api unreachable".
+// Dependency-free on purpose: it is the production server of the console, not a dev tool.
+//
+// Env: WEB_PORT (8501), WEB_HOST (all interfaces), WEB_ROOT (dist/apps/web/browser), API_URL,
+// GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set), PROXY_TIMEOUT_MS (15000).
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.ico': 'image/x-icon',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.webp': 'image/webp',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+// Hop-by-hop headers are for one connection only (RFC 9110 7.6.1); never forward them.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/**
+ * @param {{ root?: string, apiUrl?: string, generatorUrl?: string, apiKey?: string,
+ *   proxyTimeoutMs?: number, log?: (line: string) => void }} [options]
+ * @returns {http.Server}
+ */
+export function createWebServer(options = {}) {
+  const root = resolve(
+    options.root ?? join(repoRoot, 'dist', 'apps', 'web', 'browser'),
+  );
+  const log = options.log ?? (() => undefined);
+  const upstreams = [
+    {
+      prefix: '/api',
+      service: 'api',
+      target: new URL(options.apiUrl ?? 'http://127.0.0.1:8000'),
+      headers: options.apiKey ? { 'x-api-key': options.apiKey } : {},
+    },
+    {
+      prefix: '/generator',
+      service: 'generator',
+      target: new URL(options.generatorUrl ?? 'http://127.0.0.1:8001'),
+      headers: options.apiKey ? { 'x-api-key': options.apiKey } : {},
+    },
+  ];
+  const timeoutMs = options.proxyTimeoutMs ?? 15000;
+
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://console.local');
+    const upstream = upstreams.find(
+      (u) =>
+        url.pathname === u.prefix || url.pathname.startsWith(u.prefix + '/'),
+    );
+    if (upstream) {
+      proxy(req, res, url, upstream, timeoutMs, log);
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      serveStatic(req, res, url, root).catch((error) => {
+        log(`static ${url.pathname}: ${error.message}`);
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+        else res.destroy();
+      });
+    } else {
+      sendJson(
+        res,
+        405,
+        { error: 'method_not_allowed' },
+        { allow: 'GET, HEAD' },
+      );
+    }
+  });
+}
+
+function proxy(req, res, url, upstream, timeoutMs, log) {
+  const { target, service } = upstream;
+  const rest = url.pathname.slice(upstream.prefix.length) || '/';
+  const basePath = target.pathname.replace(/\/$/, '');
+  const headers = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  }
+  Object.assign(headers, upstream.headers, {
+    host: target.host,
+    'x-forwarded-host': req.headers.host ?? '',
+    'x-forwarded-proto': 'http',
+  });
+
+  const transport = target.protocol === 'https:' ? https : http;
+  const upstreamReq = transport.request(
+    {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: basePath + rest + url.search,
+      headers,
+      timeout: timeoutMs,
+    },
+    (upstreamRes) => {
+      const out = {};
+      for (const [name, value] of Object.entries(upstreamRes.headers)) {
+        if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+      }
+      res.writeHead(upstreamRes.statusCode ?? 502, out);
+      upstreamRes.pipe(res);
+    },
+  );
+  let timedOut = false;
+  upstreamReq.on('timeout', () => {
+    timedOut = true;
+    upstreamReq.destroy(new Error(`no answer within ${timeoutMs} ms`));
+  });
+  upstreamReq.on('error', (error) => {
+    const reason = timedOut ? error.message : (error.code ?? error.message);
+    log(`${service} unreachable at ${target.origin}: ${reason}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, timedOut ? 504 : 502, {
+      error: 'upstream_unreachable',
+      service,
+      target: target.origin,
+      message: `The ${service} at ${target.origin} is unreachable (${reason}).`,
+    });
+  });
+  req.pipe(upstreamReq);
+}
+
+async function serveStatic(req, res, url, root) {
+  let pathname;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    sendJson(res, 400, { error: 'bad_path' });
+    return;
+  }
+  const file = normalize(join(root, pathname));
+  if (file !== root && !file.startsWith(root + sep)) {
+    sendJson(res, 403, { error: 'forbidden' });
+    return;
+  }
+  const found = await statFile(file);
+  if (found) {
+    // Angular's production build hashes file names (main-ABCD1234.js, chunk-….js, styles-….css):
+    // those may be cached forever; index.html and unhashed assets are revalidated.
+    const hashed = /[-.][0-9A-Z]{8,}\.(?:js|mjs|css)$/i.test(file);
+    sendFile(req, res, file, found.size, hashed);
+    return;
+  }
+  // A missing asset is a 404; anything else is a client-side route of the single-page app.
+  if (extname(pathname) !== '') {
+    sendJson(res, 404, { error: 'not_found', path: url.pathname });
+    return;
+  }
+  const index = join(root, 'index.html');
+  const indexStat = await statFile(index);
+  if (!indexStat) {
+    sendJson(res, 503, {
+      error: 'console_not_built',
+      message: `No ${index}: run \`npx nx build web\` first.`,
+    });
+    return;
+  }
+  sendFile(req, res, index, indexStat.size, false);
+}
+
+async function statFile(file) {
+  try {
+    const s = await stat(file);
+    return s.isFile() ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+function sendFile(req, res, file, size, immutable) {
+  res.writeHead(200, {
+    'content-type':
+      CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-length': size,
+    'cache-control': immutable
+      ? 'public, max-age=31536000, immutable'
+      : 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file).pipe(res);
+}
+
+function sendJson(res, status, body, extraHeaders = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...extraHeaders,
+  });
+  res.end(text);
+}
+
+function main() {
+  const env = process.env;
+  const port = Number(env.WEB_PORT ?? 8501);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(
+      `serve-web: WEB_PORT must be a port number, got ${env.WEB_PORT}`,
+    );
+    process.exit(2);
+  }
+  const options = {
+    root: env.WEB_ROOT,
+    apiUrl: env.API_URL ?? 'http://127.0.0.1:8000',
+    generatorUrl: env.GENERATOR_URL ?? 'http://127.0.0.1:8001',
+    apiKey: env.API_KEY || undefined,
+    proxyTimeoutMs: env.PROXY_TIMEOUT_MS
+      ? Number(env.PROXY_TIMEOUT_MS)
+      : undefined,
+    log: (line) => console.error(`serve-web: ${line}`),
+  };
+  for (const key of ['apiUrl', 'generatorUrl']) {
+    try {
+      new URL(options[key]);
+    } catch {
+      console.error(
+        `serve-web: ${key === 'apiUrl' ? 'API_URL' : 'GENERATOR_URL'} is not a URL: ${options[key]}`,
+      );
+      process.exit(2);
+    }
+  }
+  const server = createWebServer(options);
+  server.listen(port, env.WEB_HOST || undefined, () => {
+    const address = server.address();
+    const actual = typeof address === 'object' && address ? address.port : port;
+    console.log(
+      `ops console on http://localhost:${actual} (api ${options.apiUrl}, generator ${options.generatorUrl})`,
+    );
+  });
+  const stop = () => {
+    server.close(() => process.exit(0));
+    // Keep-alive browser connections would hold close() open.
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -1,0 +1,288 @@
+"""Train the TFT on contract CSVs.
+
+  /usr/bin/python3 training/train.py --data data/gen/train.csv      # full run (< ~45 min on 2 cores)
+  /usr/bin/python3 training/train.py --smoke                        # a few steps, synthetic data
+
+Writes training/runs/<run_name>/best.pt (git-ignored); export.py turns it into ONNX.
+"""
+import os
+
+# BLAS threads must be fixed before numpy/torch load; we share the machine (2 threads at most)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import features as ft
+from model import QUANTILES, TFT, TFTConfig, n_params
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass
+class TrainConfig:
+    data: list = field(default_factory=lambda: ["data/gen/train.csv"])
+    run_name: str = "tft"
+    runs_dir: str = os.path.join(HERE, "runs")
+    seed: int = 1337
+    threads: int = 1             # 2 OMP threads thrash badly when the other core is busy
+    # model and windows (the ONNX contract)
+    max_encoder_length: int = 144
+    min_encoder_length: int = 12
+    horizon: int = 96
+    hidden: int = 32
+    heads: int = 4
+    dropout: float = 0.1
+    # optimisation
+    batch_size: int = 64
+    lr: float = 3e-3
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    max_steps: int = 8000
+    max_minutes: float = 38.0     # wall-clock budget for the loop; export etc. come on top
+    eval_interval: int = 200
+    lr_patience: int = 2          # evals without improvement before halving the lr
+    patience: int = 5             # evals without improvement before stopping
+    # split by time: the last val_fraction of every series is validation
+    val_fraction: float = 0.15
+    val_stride: int = 48
+    # augmentation so the runner's partial / cpu-only inputs are in distribution
+    p_full_encoder: float = 0.5
+    p_cpu_only: float = 0.10
+    p_drop_disk_load: float = 0.15
+    p_gap: float = 0.2
+    max_gap: int = 48
+    smoke: bool = False
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for f in fields(TrainConfig):
+        if f.name == "data":
+            p.add_argument("--data", nargs="+", help="CSV files or directories (default data/gen/train.csv)")
+        elif f.type is bool:
+            p.add_argument("--" + f.name, action="store_true")
+        else:
+            p.add_argument("--" + f.name, type=f.type)
+    args = p.parse_args(argv)
+    cfg = TrainConfig()
+    if args.smoke:
+        # tiny and fast: CI checks the pipeline, not the accuracy
+        cfg = TrainConfig(run_name="smoke", batch_size=16, max_steps=12, eval_interval=6, max_minutes=1.5,
+                          warmup_steps=2, val_stride=96, smoke=True, data=[])
+    for k, v in vars(args).items():
+        if v is not None and k != "smoke":
+            setattr(cfg, k, v)
+    return cfg
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pinball(pred, y, m, w):
+    """Quantile loss. pred [B,H,4,3], y/m [B,H,4]; w [4] per-metric weights (1/mean|y|) so the
+    loss matches the weighted quantile loss the model is judged on. Only observed targets count."""
+    q = torch.tensor(QUANTILES, dtype=pred.dtype)
+    e = y[..., None] - pred
+    loss = torch.maximum(q * e, (q - 1) * e).mean(-1)                    # [B,H,4]
+    wm = m * w
+    return (loss * wm).sum() / wm.sum().clamp(min=1e-6)
+
+
+def to_torch(b):
+    return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in b.items()}
+
+
+def model_inputs(b):
+    return [b[k] for k in ft.INPUT_NAMES]
+
+
+class Sampler:
+    """Random training windows whose targets lie in the training part of each series."""
+
+    def __init__(self, store, cfg, rng):
+        self.store, self.cfg, self.rng = store, cfg, rng
+        L, H, lo = cfg.max_encoder_length, cfg.horizon, cfg.min_encoder_length - 1
+        self.split = [int(len(s) * (1 - cfg.val_fraction)) for s in store.series]
+        # origin o: encoder ends at o, targets o+1..o+H must stay before the split
+        self.n_orig = np.array([max(0, sp - H - lo) for sp in self.split])
+        self.cum = np.cumsum(self.n_orig)
+        if self.cum[-1] == 0:
+            raise SystemExit("no training windows: series are shorter than min_encoder_length + horizon")
+
+    def batch(self, B):
+        cfg, rng, L = self.cfg, self.rng, self.cfg.max_encoder_length
+        k = rng.integers(0, self.cum[-1], B)
+        sid = np.searchsorted(self.cum, k, side="right")
+        origin = k - (self.cum[sid] - self.n_orig[sid]) + cfg.min_encoder_length - 1
+        full = rng.random(B) < cfg.p_full_encoder
+        n = np.where(full, L, rng.integers(cfg.min_encoder_length, L + 1, B))
+        n = np.minimum(n, origin + 1)
+        b = self.store.batch(sid, origin, n)
+        # whole metrics go missing (cpu-only and cpu+memory traces exist in the wild)
+        r = rng.random(B)
+        keep = np.ones((B, 4), np.float32)
+        keep[r < cfg.p_cpu_only, 1:] = 0
+        keep[(r >= cfg.p_cpu_only) & (r < cfg.p_cpu_only + cfg.p_drop_disk_load), 2:] = 0
+        # an outage: a span of the encoder with nothing observed
+        gap = np.ones((B, L, 1), np.float32)
+        for i in np.nonzero(rng.random(B) < cfg.p_gap)[0]:
+            g = rng.integers(1, cfg.max_gap + 1)
+            s = rng.integers(L - n[i], L)
+            gap[i, s:s + g] = 0
+        b["past_mask"] *= keep[:, None] * gap
+        b["past_values"] *= b["past_mask"]
+        b["target_mask"] *= keep[:, None]  # an unmeasured metric has no target either
+        return b
+
+
+def val_windows(store, cfg):
+    """Fixed validation windows: origins from the split on, targets in the last val_fraction."""
+    L, H = cfg.max_encoder_length, cfg.horizon
+    sid, orig = [], []
+    for i, s in enumerate(store.series):
+        sp = int(len(s) * (1 - cfg.val_fraction))
+        for o in range(max(sp - 1, cfg.min_encoder_length - 1), len(s) - H, cfg.val_stride):
+            sid.append(i)
+            orig.append(o)
+    sid, orig = np.array(sid, np.int64), np.array(orig, np.int64)
+    return sid, orig, np.minimum(L, orig + 1)
+
+
+@torch.no_grad()
+def evaluate_loss(model, store, windows, w, bs=256):
+    model.eval()
+    sid, orig, n = windows
+    tot, cnt = 0.0, 0.0
+    for i in range(0, len(sid), bs):
+        b = to_torch(store.batch(sid[i:i + bs], orig[i:i + bs], n[i:i + bs]))
+        pred = model(*model_inputs(b))[0]
+        wm = (b["target_mask"] * w).sum().item()
+        tot += pinball(pred, b["target"], b["target_mask"], w).item() * wm
+        cnt += wm
+    model.train()
+    return tot / max(cnt, 1e-6)
+
+
+def metric_weights(store, sampler):
+    """1/mean|y| per metric over the training part (0 for a metric never observed)."""
+    s_abs, s_cnt = np.zeros(4), np.zeros(4)
+    for s, sp in zip(store.series, sampler.split):
+        s_abs += np.abs(s.values[:sp] * s.mask[:sp]).sum(0)
+        s_cnt += s.mask[:sp].sum(0)
+    mean_abs = s_abs / np.maximum(s_cnt, 1)
+    w = np.where(s_cnt > 0, 1.0 / np.maximum(mean_abs, 1e-3), 0.0)
+    return w / w[w > 0].mean()
+
+
+def fmt_time(s):
+    s = int(s)
+    return f"{s // 60}m{s % 60:02d}s"
+
+
+def main(argv=None):
+    cfg = parse_args(argv)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    run_dir = os.path.join(cfg.runs_dir, cfg.run_name)
+    os.makedirs(run_dir, exist_ok=True)
+
+    if cfg.smoke and not cfg.data:
+        from synthetic import write_csv
+        cfg.data = [write_csv(os.path.join(run_dir, "synthetic.csv"), n_servers=4, days=3, seed=cfg.seed)]
+    files = ft.csv_files(cfg.data)
+    t0 = time.time()
+    series = ft.load_series(files)
+    if cfg.smoke:  # a tiny slice: 4 series, last 3 days
+        series = series[:4]
+        for s in series:
+            cut = max(0, len(s) - 864)
+            s.values, s.mask, s.t0 = s.values[cut:], s.mask[cut:], s.t0 + ft.STEP * cut
+    store = ft.WindowStore(series, cfg.max_encoder_length, cfg.horizon)
+    sampler = Sampler(store, cfg, rng)
+    val = val_windows(store, cfg)
+    w = torch.tensor(metric_weights(store, sampler), dtype=torch.float32)
+    data_info = [{"path": os.path.relpath(f), "sha256": sha256(f)} for f in files]
+    print(f"data: {len(files)} file(s), {len(series)} series, {sum(len(s) for s in series)} steps "
+          f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
+
+    mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES))
+    model = TFT(mcfg)
+    print(f"model: {n_params(model)} parameters; run dir {run_dir}")
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    lr, best, best_step, bad, lr_bad = cfg.lr, float("inf"), 0, 0, 0
+    history, start, ema = [], time.time(), None
+    ckpt_path = os.path.join(run_dir, "best.pt")
+
+    def save(step, val_loss):
+        torch.save({"model": model.state_dict(), "model_config": asdict(mcfg), "train_config": asdict(cfg),
+                    "metric_weights": w.tolist(), "data": data_info, "n_series": len(series),
+                    "n_params": n_params(model), "step": step, "val_loss": val_loss,
+                    "train_seconds": time.time() - start, "history": history}, ckpt_path)
+
+    step = 0
+    for step in range(1, cfg.max_steps + 1):
+        for g in opt.param_groups:
+            g["lr"] = lr * min(1.0, step / max(1, cfg.warmup_steps))
+        b = to_torch(sampler.batch(cfg.batch_size))
+        pred = model(*model_inputs(b))[0]
+        loss = pinball(pred, b["target"], b["target_mask"], w)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+
+        elapsed = time.time() - start
+        out_of_time = elapsed > cfg.max_minutes * 60
+        if step % cfg.eval_interval == 0 or step == cfg.max_steps or out_of_time:
+            v = evaluate_loss(model, store, val, w)
+            history.append({"step": step, "loss": ema, "val_loss": v, "elapsed_s": round(elapsed, 1)})
+            mark = ""
+            if v < best:
+                best, best_step, bad, lr_bad, mark = v, step, 0, 0, " *"
+                save(step, v)
+            else:
+                bad, lr_bad = bad + 1, lr_bad + 1
+                if lr_bad >= cfg.lr_patience:
+                    lr, lr_bad = lr / 2, 0
+            eta = min((cfg.max_steps - step) * elapsed / step, max(0.0, cfg.max_minutes * 60 - elapsed))
+            print(f"step {step:5d} | loss {ema:.4f} | val {v:.4f}{mark} | lr {lr:.1e} | "
+                  f"elapsed {fmt_time(elapsed)} | eta {fmt_time(eta)}", flush=True)
+            if bad >= cfg.patience:
+                print(f"early stop: no val improvement in {bad} evals")
+                break
+            if out_of_time:
+                print(f"time budget of {cfg.max_minutes} min reached")
+                break
+        elif step % 20 == 0:
+            print(f"step {step:5d} | loss {ema:.4f} | {elapsed / step:.2f}s/step | elapsed {fmt_time(elapsed)}",
+                  flush=True)
+
+    # keep the final history in the best checkpoint
+    ck = torch.load(ckpt_path)
+    ck["history"], ck["train_seconds"], ck["last_step"] = history, time.time() - start, step
+    torch.save(ck, ckpt_path)
+    print(f"best val loss {best:.4f} at step {best_step}; total {fmt_time(time.time() - start)}")
+    print(f"checkpoint: {ckpt_path}")
+    return ckpt_path
+
+
+if __name__ == "__main__":
+    main()
