@@ -65,10 +65,10 @@ const services = [
 ];
 
 let stopping = false;
-const children = services.map(({ name, args, env: extra }) => {
+const children = services.map(({ name, script, args, env: extra }) => {
   const child = spawn(
     process.execPath,
-    [join(root, 'dist', 'apps', name, 'main.js'), ...args],
+    [script, ...args],
     {
       cwd: root,
       env: { ...env, ...extra },
