@@ -83,6 +83,16 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     expect(tftCalls).toBe(callsBefore);
     await t.inference.tick(); // nothing changed: nothing is re-forecast
     expect(tftCalls).toBe(callsBefore);
+
+    // A sample into the open step moves `current` at the next tick, without running the model.
+    const before = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'].current;
+    const late = { ...history('ppweb0001', 1, () => 0, 'web_api')[0], cpu_percent: 99 };
+    late.timestamp = new Date((END - 300 + 100) * 1000).toISOString();
+    expect((await (await t.post('/feed/data', { records: [late] })).json()).records_added).toBe(1);
+    await t.inference.tick();
+    const after = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'].current;
+    expect(after).toBeCloseTo((before + 99) / 2, 2);
+    expect(tftCalls).toBe(callsBefore);
   });
 
   it('fires a cpu alert ahead of the crossing for a rising series', async () => {

@@ -32,6 +32,8 @@ interface CachedForecast {
   input: ServerForecastInput;
   /** Window state the forecast was made from (closed version for the TFT, all changes for the heuristic). */
   stamp: string;
+  /** Window changes `current` was read at: the open step moves it between TFT re-forecasts. */
+  changes: number;
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -97,6 +99,7 @@ export class InferenceService {
   private async runTick(): Promise<number> {
     const started = performance.now();
     try {
+      let refreshed = 0;
       const jobs: Record<ModelKind, { request: ForecastRequest; entry: ServerEntry; stamp: string; open: StepSeries }[]> = {
         TFT: [],
         heuristic: [],
@@ -104,7 +107,11 @@ export class InferenceService {
       for (const entry of this.windows.all()) {
         const warm = this.warmup.of(entry.window).is_warmed_up;
         const stamp = warm ? `tft:${entry.window.version}` : `h:${entry.window.changes}`;
-        if (this.cache.get(entry.name)?.stamp === stamp) continue;
+        const cached = this.cache.get(entry.name);
+        if (cached?.stamp === stamp) {
+          if (cached.changes !== entry.window.changes && this.refreshCurrent(cached, entry)) refreshed++;
+          continue;
+        }
         const open = entry.window.series(true);
         const closed = warm ? entry.window.series(false) : null;
         if (!open) continue;
@@ -130,14 +137,13 @@ export class InferenceService {
             quantiles: results[i].quantiles,
           };
           const risk = serverIncidentRisk(input.quantiles, this.alerts.thresholds(entry.profile), this.runtime.grid.stepSeconds);
-          this.cache.set(request.server, { stamp, input, risk, prediction: this.prediction(input, results[i].drivers, open, risk) });
+          const prediction = this.prediction(input, results[i].drivers, open, risk);
+          this.cache.set(request.server, { stamp, input, risk, prediction, changes: entry.window.changes });
           updated.push(input);
         });
       }
-      if (updated.length || this.tickCount === 0) {
-        this.alerts.update(updated, this.runtime.grid.stepSeconds, this.clock.now());
-        this.serialise();
-      }
+      if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds, this.clock.now());
+      if (updated.length || refreshed || this.tickCount === 0) this.serialise();
       this.tickCount++;
       this.lastTickMs = performance.now() - started;
       return updated.length;
@@ -147,22 +153,34 @@ export class InferenceService {
     }
   }
 
-  private prediction(input: ServerForecastInput, drivers: Drivers | null, open: StepSeries, risk: ServerIncidentRisk): ServerPrediction {
+  /** Updates `current` and `trend` from the open step without re-running the model. */
+  private refreshCurrent(cached: CachedForecast, entry: ServerEntry): boolean {
+    cached.changes = entry.window.changes;
+    const open = entry.window.series(true);
+    if (!open) return false;
+    this.setCurrent(cached.prediction, open);
+    return true;
+  }
+
+  /** `current` = the open step's mean (the first forecast step when a metric is missing there). */
+  private setCurrent(prediction: Record<MetricName, MetricPrediction>, open: StepSeries): void {
     const { horizon, stepSeconds } = this.runtime.grid;
     const hours = (horizon * stepSeconds) / 3600;
     const last = open.length - 1;
-    const metrics = {} as Record<MetricName, MetricPrediction>;
     METRICS.forEach((metric, m) => {
-      const q = input.quantiles[metric];
-      const current = open.mask[last * 4 + m] ? open.values[last * 4 + m] : q.p50[0];
-      metrics[metric] = {
-        p10: q.p10.map(round3),
-        p50: q.p50.map(round3),
-        p90: q.p90.map(round3),
-        current: round3(current),
-        trend: round3((q.p50[horizon - 1] - current) / hours),
-      };
+      const p = prediction[metric];
+      p.current = round3(open.mask[last * 4 + m] ? open.values[last * 4 + m] : p.p50[0]);
+      p.trend = round3((p.p50[horizon - 1] - p.current) / hours);
     });
+  }
+
+  private prediction(input: ServerForecastInput, drivers: Drivers | null, open: StepSeries, risk: ServerIncidentRisk): ServerPrediction {
+    const metrics = {} as Record<MetricName, MetricPrediction>;
+    for (const metric of METRICS) {
+      const q = input.quantiles[metric];
+      metrics[metric] = { p10: q.p10.map(round3), p50: q.p50.map(round3), p90: q.p90.map(round3), current: 0, trend: 0 };
+    }
+    this.setCurrent(metrics, open);
     return {
       ...metrics,
       model: input.model as ModelKind,
