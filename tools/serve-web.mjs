@@ -8,7 +8,8 @@
 // Dependency-free on purpose: it is the production server of the console, not a dev tool.
 //
 // Env: WEB_PORT (8501), WEB_HOST (all interfaces), WEB_ROOT (dist/apps/web/browser), API_URL,
-// GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set), PROXY_TIMEOUT_MS (15000).
+// GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set, so the console's scenario buttons pass
+// the generator's key check; else the first of API_KEYS), PROXY_TIMEOUT_MS (15000).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -243,7 +244,8 @@ function main() {
     root: env.WEB_ROOT,
     apiUrl: env.API_URL ?? 'http://127.0.0.1:8000',
     generatorUrl: env.GENERATOR_URL ?? 'http://127.0.0.1:8001',
-    apiKey: env.API_KEY || undefined,
+    apiKey:
+      env.API_KEY?.trim() || env.API_KEYS?.split(',')[0]?.trim() || undefined,
     proxyTimeoutMs: env.PROXY_TIMEOUT_MS
       ? Number(env.PROXY_TIMEOUT_MS)
       : undefined,

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from './auth/auth.module';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { HealthModule } from './health/health.module';
 import { CLOCK, systemClock, type Clock } from './inference/clock';
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ScheduleModule.forRoot(), IngestModule, InferenceModule, PredictionsModule, ServersModule, HealthModule],
+      imports: [ScheduleModule.forRoot(), AuthModule.forRoot(config), IngestModule, InferenceModule, PredictionsModule, ServersModule, HealthModule],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: CLOCK, useValue: deps.clock ?? systemClock },

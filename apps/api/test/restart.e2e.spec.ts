@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { history } from './test-app';
+import { END, history, type RecordShape } from './test-app';
 
 const MAIN = resolve(__dirname, '../../../dist/apps/api/main.js');
 
@@ -31,18 +32,58 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
   }
 }
 
+interface Started {
+  base: string;
+  child: ChildProcess;
+  /** stdout and stderr so far */
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnApi(port: number, dataDir: string, extraEnv: Record<string, string> = {}): Omit<Started, 'base'> {
+  const env: NodeJS.ProcessEnv = { ...process.env, API_KEY: '', API_KEYS: '' }; // no key unless the test sets one
+  Object.assign(env, { API_PORT: String(port), DATA_DIR: dataDir, FORECAST_INTERVAL_S: '1', INFERENCE_DEVICE: 'cpu', LOG_FORMAT: 'text' }, extraEnv);
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  return { child, output: () => out, exited };
+}
+
+/** Samples stored for a server: its closed steps plus the open one. */
+async function storedSamples(base: string, server: string): Promise<number> {
+  const res = await fetch(`${base}/servers/${server}`);
+  if (res.status === 404) return 0;
+  const d = (await res.json()) as { history: { samples: number }[]; open_step: { samples: number } | null };
+  return d.history.reduce((a, h) => a + h.samples, 0) + (d.open_step?.samples ?? 0);
+}
+
+/** `n` one-second samples of a server starting `offset` seconds into its sequence. */
+function secondly(server: string, offset: number, n: number): RecordShape[] {
+  const t0 = END - 80_000;
+  return Array.from({ length: n }, (_, k) => ({
+    timestamp: new Date((t0 + offset + k) * 1000).toISOString(),
+    server_name: server,
+    cpu_percent: 20 + ((offset + k) % 50),
+    memory_percent: 60,
+    disk_percent: 40,
+    load_average: 1,
+  }));
+}
+
 describe('durability across kill -9 (built api in a child process)', () => {
   const children: ChildProcess[] = [];
   afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
 
-  async function start(port: number, dataDir: string): Promise<string> {
-    const env = { ...process.env, API_PORT: String(port), DATA_DIR: dataDir, FORECAST_INTERVAL_S: '1', INFERENCE_DEVICE: 'cpu' };
-    const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore' });
-    children.push(child);
+  async function startApi(port: number, dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
+    const spawned = spawnApi(port, dataDir, extraEnv);
+    children.push(spawned.child);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 30_000);
-    return base;
+    return { ...spawned, base };
   }
+  const start = async (port: number, dataDir: string): Promise<string> => (await startApi(port, dataDir)).base;
 
   it('keeps every acknowledged record and the warm state, and forecasts with the TFT without new data', async () => {
     expect(existsSync(MAIN), `build the api first (${MAIN})`).toBe(true);
@@ -69,4 +110,108 @@ describe('durability across kill -9 (built api in a child process)', () => {
     const status = await (await fetch(`${base}/status`)).json();
     expect(status.fleet.fleet_status).toBe('2/2 servers ready');
   }, 90_000);
+
+  it('keeps every acknowledged record when killed during sustained concurrent ingest', async () => {
+    expect(existsSync(MAIN), `build the api first (${MAIN})`).toBe(true);
+    const dataDir = mkdtempSync(join(tmpdir(), 'tft-kill-'));
+    const port = await freePort();
+    const first = await startApi(port, dataDir); // SQLITE_SYNCHRONOUS defaults to FULL
+    // no key configured: one loud warning, once
+    expect(first.output().match(/NO API KEY CONFIGURED/g)).toHaveLength(1);
+    const servers = ['ppetl0101', 'ppetl0102', 'ppetl0103', 'ppetl0104'];
+    const BATCH = 250;
+    const acked = new Map(servers.map((s) => [s, 0]));
+    const attempted = new Map(servers.map((s) => [s, 0]));
+    let killed = false;
+    // one client per server, all concurrent; each posts consecutive one-second samples until the api dies
+    const client = async (server: string) => {
+      for (let offset = 0; offset < 60 * BATCH && !killed; offset += BATCH) {
+        attempted.set(server, offset + BATCH);
+        try {
+          const res = await fetch(`${first.base}/feed/data`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ records: secondly(server, offset, BATCH) }),
+            signal: AbortSignal.timeout(15_000),
+          });
+          const body = (await res.json()) as { records_added: number };
+          if (res.status !== 200) throw new Error(`status ${res.status}`);
+          expect(body.records_added).toBe(BATCH);
+          acked.set(server, offset + BATCH);
+        } catch {
+          return; // the api is gone: this batch was not acknowledged
+        }
+      }
+    };
+    const clients = servers.map(client);
+    await waitFor(async () => ([...acked.values()].reduce((a, b) => a + b, 0) >= 12 * BATCH ? true : undefined), 30_000);
+    first.child.kill('SIGKILL');
+    killed = true;
+    await first.exited;
+    await Promise.all(clients);
+
+    const base = await start(port, dataDir);
+    for (const server of servers) {
+      const stored = await storedSamples(base, server);
+      const ack = acked.get(server) as number;
+      expect(ack).toBeGreaterThan(0);
+      // Every acknowledged record is there. The batch in flight at the kill is all or nothing:
+      // stored when its transaction committed before the kill, even though its answer was lost.
+      expect([ack, ack + BATCH], `${server}: stored ${stored}, acknowledged ${ack}, attempted ${attempted.get(server)}`).toContain(stored);
+    }
+  }, 120_000);
+
+  it('finishes an in-flight POST on SIGTERM, closes the store, exits 0 and keeps the data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tft-term-'));
+    const port = await freePort();
+    const key = 'term-test-key-0001';
+    const api = await startApi(port, dataDir, { API_KEY: key });
+    expect(api.output()).not.toContain('NO API KEY CONFIGURED');
+    const N = 15_000;
+    const body = JSON.stringify({ records: secondly('ppml0301', 0, N) });
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/feed/data', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': key } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      const half = Math.floor(body.length / 2);
+      req.write(body.slice(0, half));
+      // the request is on the wire, its body half sent: now stop the api, then send the rest
+      setTimeout(() => {
+        api.child.kill('SIGTERM');
+        setTimeout(async () => {
+          // no new connections are accepted any more
+          await expect(fetch(`${api.base}/health`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+          req.end(body.slice(half));
+        }, 400);
+      }, 300);
+    });
+    const res = await answer;
+    expect(res.status, res.text.slice(0, 300)).toBe(200);
+    expect(JSON.parse(res.text).records_added).toBe(N);
+    expect(await api.exited).toEqual({ code: 0, signal: null });
+    expect(api.output()).toContain('SIGTERM: finishing in-flight requests, then closing the store');
+    expect(api.output()).toContain('stopped cleanly');
+
+    const again = await startApi(port, dataDir, { API_KEY: key });
+    expect(await storedSamples(again.base, 'ppml0301')).toBe(N);
+  }, 120_000);
+
+  it('refuses an unwritable DATA_DIR with one clear line and a non-zero exit', async () => {
+    const notADir = join(mkdtempSync(join(tmpdir(), 'tft-ro-')), 'a-file');
+    writeFileSync(notADir, 'not a directory');
+    for (const dataDir of [notADir, join(notADir, 'below')]) {
+      const api = spawnApi(await freePort(), dataDir);
+      children.push(api.child);
+      const { code } = await api.exited;
+      expect(code).toBe(2);
+      const lines = api.output().trim().split('\n');
+      expect(lines).toEqual([`api: DATA_DIR ${dataDir} is not a writable directory (ENOTDIR)`]);
+    }
+  }, 60_000);
 });

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ApiKeyGuard } from './auth/api-key.guard';
 import {
   GENERATOR_CONFIG,
   type GeneratorConfig,
@@ -36,6 +38,7 @@ export class AppModule {
       providers: [
         { provide: GENERATOR_CONFIG, useValue: config },
         { provide: CLOCK, useValue: deps.clock ?? systemClock },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
         {
           provide: FEED_SINK,
           useValue: deps.sink ?? new HttpFeedSink(config.apiUrl, config.apiKey),

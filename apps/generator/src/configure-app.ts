@@ -1,5 +1,6 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/api-keys';
 
 /** Validation and Swagger, shared by main.ts and the HTTP tests so both see the same app. */
 export function configureApp(app: INestApplication): INestApplication {
@@ -14,6 +15,24 @@ export function configureApp(app: INestApplication): INestApplication {
         'Realistic fleet metrics: scenario control, streaming to the inference api, dataset export',
       )
       .setVersion('1.0.0')
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'One of API_KEY / API_KEYS',
+        },
+        API_KEY_SCHEME,
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'API key',
+          description: 'The same key as `Authorization: Bearer <key>`',
+        },
+        BEARER_SCHEME,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

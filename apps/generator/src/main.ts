@@ -26,6 +26,13 @@ async function bootstrap(argv: string[]): Promise<void> {
     `metrics generator on http://localhost:${config.port} (Swagger UI at /docs)`,
     'Generator',
   );
+  if (config.apiKeys.length === 0) {
+    Logger.warn(
+      'NO API KEY CONFIGURED: the generator accepts POST /scenario/set from anyone who can reach it. ' +
+        'Set API_KEY or API_KEYS to require a key (see docs/OPERATIONS.md).',
+      'Auth',
+    );
+  }
 }
 
 void bootstrap(process.argv.slice(2));

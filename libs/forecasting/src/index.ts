@@ -5,3 +5,5 @@ export * from './lib/forecast-decoding';
 export * from './lib/heuristic';
 export * from './lib/alert-rules';
 export * from './lib/incident-risk';
+export * from './lib/metrics';
+export * from './lib/baselines';

@@ -1,5 +1,7 @@
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseApiKeys, parseOrigins } from '../auth/api-keys';
 
 export type InferenceDevice = 'auto' | 'cpu' | 'cuda';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -25,6 +27,14 @@ export interface ApiConfig {
   logFormat: 'text' | 'json';
   /** JSON file with alert threshold overrides (see alert-thresholds.ts). */
   alertThresholdsFile: string | undefined;
+  /** Keys accepted on writes (API_KEY and API_KEYS together); empty = the api runs open. */
+  apiKeys: string[];
+  /** Reads need a key too (READS_REQUIRE_KEY=true); /health stays open for probes. */
+  readsRequireKey: boolean;
+  /** Browser origins allowed by CORS; empty = no cross-origin access. */
+  corsOrigins: string[];
+  /** Write requests per minute per client; 0 = unlimited. */
+  writeRateLimit: number;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -53,7 +63,27 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   return v as T;
 }
 
+function bool(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+export const DEFAULT_CORS_ORIGINS = ['http://localhost:8501'];
+
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  let apiKeys: string[];
+  let corsOrigins: string[];
+  try {
+    apiKeys = parseApiKeys(env['API_KEY'], env['API_KEYS']);
+    corsOrigins = parseOrigins('CORS_ORIGINS', env['CORS_ORIGINS'], DEFAULT_CORS_ORIGINS);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const readsRequireKey = bool('READS_REQUIRE_KEY', env['READS_REQUIRE_KEY'], false);
+  if (readsRequireKey && apiKeys.length === 0) throw new ConfigError('READS_REQUIRE_KEY=true needs API_KEY or API_KEYS');
   return {
     port: int('API_PORT', env['API_PORT'], 1, 65535) ?? 8000,
     dataDir: resolve(env['DATA_DIR'] || './data'),
@@ -68,7 +98,34 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     sqliteSynchronous: oneOf('SQLITE_SYNCHRONOUS', env['SQLITE_SYNCHRONOUS'], ['FULL', 'NORMAL'], 'FULL'),
     logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'], ['text', 'json'], 'text'),
     alertThresholdsFile: env['ALERT_THRESHOLDS_FILE'] ? resolve(env['ALERT_THRESHOLDS_FILE']) : undefined,
+    apiKeys,
+    readsRequireKey,
+    corsOrigins,
+    writeRateLimit: int('WRITE_RATE_LIMIT', env['WRITE_RATE_LIMIT'], 0, 10_000_000) ?? 600,
   };
+}
+
+/**
+ * Creates DATA_DIR if needed and proves it takes a file, so an unusable directory is one clear line at
+ * startup rather than a stack trace from deep inside the store (permission bits alone mislead as root).
+ */
+export function assertWritableDataDir(dir: string): void {
+  const probe = resolve(dir, `.write-probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    writeFileSync(probe, 'ok');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const code = e.code === 'EEXIST' ? 'ENOTDIR' : e.code; // mkdir -p over a file
+    throw new ConfigError(`DATA_DIR ${dir} is not a writable directory (${code ?? e.message})`);
+  } finally {
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      /* never created */
+    }
+  }
 }
 
 export const defaultThreads = (): number => availableParallelism();

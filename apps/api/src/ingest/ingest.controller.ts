@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, PayloadTooLargeException, Post, ServiceUnavailableException } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { WriteRoute } from '../auth/access.decorators';
 import { InferenceService } from '../inference/inference.service';
 import { StoreWriteError, WindowService } from '../window/window.service';
 import { FeedDataDto, FeedDataResponseDto } from './dto/feed-data.dto';
@@ -16,6 +17,7 @@ export class IngestController {
 
   @Post('data')
   @HttpCode(200)
+  @WriteRoute()
   @ApiOperation({
     summary: 'Feed metric samples',
     description:

@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
+import { parseApiKeys } from '../auth/api-keys';
 
 /** Everything the generator daemon can be told, validated once at startup. */
 export interface GeneratorConfig {
   port: number;
   /** Base URL of the inference api that receives `/feed/data`. */
   apiUrl: string;
+  /** Key sent to the api as X-API-Key: API_KEY, else the first of API_KEYS. */
   apiKey: string | undefined;
+  /** Keys accepted on this daemon's writes (POST /scenario/set); empty = open. */
+  apiKeys: string[];
   servers: number;
   seed: number;
   /** Simulated seconds per wall-clock second. */
@@ -32,6 +36,7 @@ export const GENERATOR_DEFAULTS: GeneratorConfig = {
   port: 8001,
   apiUrl: 'http://127.0.0.1:8000',
   apiKey: undefined,
+  apiKeys: [],
   servers: 20,
   seed: 42,
   speed: 1,
@@ -81,7 +86,7 @@ function numberFrom(
 
 /**
  * Builds the config from environment variables overridden by command-line flags.
- * Env: GENERATOR_PORT, API_URL, API_KEY, GENERATOR_SERVERS, GENERATOR_SEED, GENERATOR_SPEED, GENERATOR_BACKFILL.
+ * Env: GENERATOR_PORT, API_URL, API_KEY, API_KEYS, GENERATOR_SERVERS, GENERATOR_SEED, GENERATOR_SPEED, GENERATOR_BACKFILL.
  */
 export function loadGeneratorConfig(
   argv: string[],
@@ -124,6 +129,12 @@ export function loadGeneratorConfig(
   if (!/^https?:\/\/[^/]+/.test(apiUrl))
     throw new ConfigError(`API_URL must be an http(s) URL (got "${apiUrl}")`);
   const backfillRaw = pick(values.backfill, 'GENERATOR_BACKFILL');
+  let apiKeys: string[];
+  try {
+    apiKeys = parseApiKeys(env['API_KEY'], env['API_KEYS']);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 
   const config: GeneratorConfig = {
     port: num(pick(values.port, 'GENERATOR_PORT'), 'GENERATOR_PORT', d.port, {
@@ -132,7 +143,8 @@ export function loadGeneratorConfig(
       integer: true,
     }),
     apiUrl,
-    apiKey: env['API_KEY'] || undefined,
+    apiKey: apiKeys[0],
+    apiKeys,
     servers: num(
       pick(values.servers, 'GENERATOR_SERVERS'),
       '--servers',

@@ -5,6 +5,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { WriteRoute } from '../auth/api-key.guard';
 import {
   ScenarioSetDto,
   ScenarioSetResponseDto,
@@ -19,6 +20,7 @@ export class ScenariosController {
 
   @Post('set')
   @HttpCode(200)
+  @WriteRoute()
   @ApiOperation({
     summary:
       'Switch the fleet scenario at runtime (ramped over a few simulated minutes)',

@@ -54,6 +54,10 @@ export const ingestControllerFeed = <ThrowOnError extends boolean = false>(
     IngestControllerFeedErrors,
     ThrowOnError
   >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
     url: '/feed/data',
     ...options,
     headers: {

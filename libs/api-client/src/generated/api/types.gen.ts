@@ -473,9 +473,17 @@ export type IngestControllerFeedErrors = {
    */
   400: unknown;
   /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: unknown;
+  /**
    * Body over MAX_BODY_SIZE or more than MAX_RECORDS_PER_REQUEST records
    */
   413: unknown;
+  /**
+   * More than WRITE_RATE_LIMIT writes per minute from this client; see `Retry-After`
+   */
+  429: unknown;
   /**
    * The store could not write: nothing from this request was acknowledged
    */

@@ -66,6 +66,10 @@ export const scenariosControllerSet = <ThrowOnError extends boolean = false>(
     ScenariosControllerSetErrors,
     ThrowOnError
   >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
     url: '/scenario/set',
     ...options,
     headers: {

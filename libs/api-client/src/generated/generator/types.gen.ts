@@ -120,6 +120,10 @@ export type ScenariosControllerSetErrors = {
    * Unknown scenario; the message lists the valid ones
    */
   400: unknown;
+  /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: unknown;
 };
 
 export type ScenariosControllerSetResponses = {

@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import type { ApiConfig } from '../config/api-config';
+import { accessOf } from './access.decorators';
+import { ApiKeyGuard } from './api-key.guard';
+
+/**
+ * Access control for every route: the write rate limit first (so key guessing is throttled too), then
+ * the API key check. Reads are never rate limited: they are served from a cache.
+ */
+@Module({})
+export class AuthModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    const limit = config.writeRateLimit;
+    return {
+      module: AuthModule,
+      imports: [
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(1, limit) }],
+          skipIf: (context) => limit === 0 || accessOf(context.switchToHttp().getRequest<{ method: string }>().method, undefined) !== 'write',
+          errorMessage: `too many writes: at most ${limit} per minute per client (WRITE_RATE_LIMIT); retry after Retry-After seconds`,
+        }),
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,204 @@
+import { METRICS, type MetricName } from '@tft/contracts';
+import {
+  DEFAULT_THRESHOLD_CONFIG,
+  linearPoint,
+  predictAlerts,
+  thresholdsFor,
+  type AlertThresholds,
+  type MetricForecasts,
+  type ThresholdProfile,
+} from '@tft/forecasting';
+import { observedInWindow, seriesUpTo, type ModelUnderTest } from './backtest';
+import type { NamedSeries } from './csv-reader';
+
+const N_METRICS = METRICS.length;
+
+/** Series name -> ISO timestamps of labelled incidents (NAB's combined labels). */
+export type Incidents = Record<string, string[]>;
+
+/** How far before an incident an alert counts, and how far after an alert onset an incident makes it true. */
+export const LEAD_WINDOW_SECONDS = 8 * 3600;
+/** `static_threshold` reads the last observed value no older than this. */
+const STATIC_MAX_AGE_SECONDS = 3600;
+
+export const RULE_METHODS = ['static_threshold', 'linear_1h'] as const;
+
+export interface LeadtimeOptions {
+  stepSeconds: number;
+  horizon: number;
+  maxEncoder: number;
+  minEncoder: number;
+  /** Replay an origin every `stride` steps. */
+  stride: number;
+  models: readonly ModelUnderTest[];
+  /** Profile of a series for its thresholds (default: from the model's profile index, else unknown). */
+  thresholdProfile?: (name: string, profile: string | null) => ThresholdProfile | undefined;
+  onProgress?: (message: string) => void;
+}
+
+export interface IncidentRow {
+  series: string;
+  incident: string;
+  method: string;
+  detected: boolean;
+  /** Minutes from the onset of the run of alerts preceding the incident to it, capped at 480; null if missed. */
+  lead_minutes: number | null;
+}
+
+export interface MethodSummary {
+  method: string;
+  incidents: number;
+  detected: number;
+  median_lead_minutes: number | null;
+  alert_onsets: number;
+  false_alerts: number;
+  false_alerts_per_day: number;
+}
+
+export interface LeadtimeResult {
+  incidents: IncidentRow[];
+  summary: MethodSummary[];
+  replayedDays: number;
+  seconds: number;
+}
+
+/** The alert timeline of one method over the replayed origins. */
+interface Timeline {
+  /** Epoch seconds at which each replayed origin's data is complete (end of the origin bucket). */
+  times: number[];
+  alert: Uint8Array;
+}
+
+/**
+ * Replays each series that has an entry in `incidents` origin by origin (every `stride` steps, from
+ * the first origin with `minEncoder` observed steps of some metric) and records, per method, whether
+ * it is alerting at that origin (any metric, warning or critical, default thresholds):
+ * - a model: `predictAlerts` on its forecast, counting only metrics with `minEncoder` observations in
+ *   the encoder (an unmeasured metric's forecast means nothing);
+ * - `static_threshold`: the current value (last observation of the past hour) >= warning;
+ * - `linear_1h`: `predict_linear` over the last hour (at least 2 observations) reaching warning
+ *   (p50 rule of `predictAlerts`) within the horizon.
+ * Per incident at T: detected when an alert is on at some origin completed in [T - 8 h, T); the lead
+ * is T minus the onset of the run of consecutive alerting origins that holds the last such alert,
+ * capped at 8 h. A false alert is an onset with no incident in [onset, onset + 8 h].
+ */
+export async function runLeadtime(series: readonly NamedSeries[], incidents: Incidents, options: LeadtimeOptions): Promise<LeadtimeResult> {
+  const started = Date.now();
+  const { stepSeconds, horizon: H, maxEncoder: L, minEncoder, stride } = options;
+  const methods = [...options.models.map((m) => m.name), ...RULE_METHODS];
+  const rows: IncidentRow[] = [];
+  const onsets = new Map(methods.map((m) => [m, { onsets: 0, false: 0 }]));
+  let replayedSeconds = 0;
+
+  for (const [index, { name, profile, series: s }] of series.entries()) {
+    const labels = incidents[name];
+    if (!labels) continue;
+    const t = Date.now();
+    const incidentTimes = labels.map((iso) => Date.parse(iso) / 1000);
+    const thresholds = thresholdsFor(DEFAULT_THRESHOLD_CONFIG, options.thresholdProfile?.(name, profile));
+    const origins: { origin: number; metrics: MetricName[] }[] = [];
+    for (let o = 0; o < s.length; o += stride) {
+      const metrics = METRICS.filter((_, m) => observedInWindow(s, o, L, m) >= minEncoder);
+      if (metrics.length) origins.push({ origin: o, metrics });
+    }
+    if (!origins.length) continue;
+    replayedSeconds += origins.length * stride * stepSeconds;
+    const times = origins.map(({ origin }) => s.t0 + (origin + 1) * stepSeconds);
+
+    const timelines = new Map<string, Timeline>();
+    for (const model of options.models) {
+      const profileIndex = model.profileIndex(name, profile);
+      const alert = new Uint8Array(origins.length);
+      const batch = 1024;
+      for (let b = 0; b < origins.length; b += batch) {
+        const chunk = origins.slice(b, b + batch);
+        const forecasts = await model.forecaster.forecast(chunk.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex })));
+        chunk.forEach(({ metrics }, k) => {
+          alert[b + k] = forecastAlerts(forecasts[k], metrics, thresholds, stepSeconds) ? 1 : 0;
+        });
+      }
+      timelines.set(model.name, { times, alert });
+    }
+    const staticAlert = new Uint8Array(origins.length);
+    const linearAlert = new Uint8Array(origins.length);
+    const maxAge = Math.round(STATIC_MAX_AGE_SECONDS / stepSeconds);
+    origins.forEach(({ origin, metrics }, k) => {
+      for (const metric of metrics) {
+        const m = METRICS.indexOf(metric);
+        for (let i = origin; i > origin - maxAge && i >= 0; i--) {
+          if (s.mask[i * N_METRICS + m] !== 1) continue;
+          if (s.values[i * N_METRICS + m] >= thresholds[metric].warning) staticAlert[k] = 1;
+          break;
+        }
+        if (observedInWindow(s, origin, maxAge, m) >= 2) {
+          const p50 = Array.from(linearPoint(s, origin, m, H) ?? []);
+          const single = { p10: p50, p50, p90: p50 };
+          if (forecastAlerts({ [metric]: single } as Partial<MetricForecasts>, [metric], thresholds, stepSeconds)) linearAlert[k] = 1;
+        }
+      }
+    });
+    timelines.set('static_threshold', { times, alert: staticAlert });
+    timelines.set('linear_1h', { times, alert: linearAlert });
+
+    for (const method of methods) {
+      const tl = timelines.get(method) as Timeline;
+      for (const [i, iso] of labels.entries()) rows.push({ series: name, incident: iso, method, ...leadFor(tl, incidentTimes[i]) });
+      const counts = onsets.get(method) as { onsets: number; false: number };
+      for (let k = 0; k < tl.alert.length; k++) {
+        if (tl.alert[k] !== 1 || (k > 0 && tl.alert[k - 1] === 1)) continue;
+        counts.onsets++;
+        const at = tl.times[k];
+        if (!incidentTimes.some((T) => T >= at && T <= at + LEAD_WINDOW_SECONDS)) counts.false++;
+      }
+    }
+    options.onProgress?.(`[${index + 1}/${series.length}] ${name}: ${origins.length} origins replayed, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+
+  const replayedDays = replayedSeconds / 86400;
+  const summary = methods.map((method): MethodSummary => {
+    const mine = rows.filter((r) => r.method === method);
+    const leads = mine.filter((r) => r.detected).map((r) => r.lead_minutes as number);
+    const counts = onsets.get(method) as { onsets: number; false: number };
+    return {
+      method,
+      incidents: mine.length,
+      detected: leads.length,
+      median_lead_minutes: median(leads),
+      alert_onsets: counts.onsets,
+      false_alerts: counts.false,
+      false_alerts_per_day: replayedDays > 0 ? counts.false / replayedDays : 0,
+    };
+  });
+  return { incidents: rows, summary, replayedDays, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Whether a forecast raises any alert on the given metrics. */
+export function forecastAlerts(
+  forecast: Partial<MetricForecasts>,
+  metrics: readonly MetricName[],
+  thresholds: AlertThresholds,
+  stepSeconds: number,
+): boolean {
+  const flat = { p10: [] as number[], p50: [] as number[], p90: [] as number[] };
+  const only = {} as MetricForecasts;
+  for (const metric of METRICS) only[metric] = metrics.includes(metric) ? (forecast[metric] ?? flat) : flat;
+  return predictAlerts(only, thresholds, stepSeconds).length > 0;
+}
+
+/** Detection and lead time of one incident at `T` (epoch s) on an alert timeline. */
+export function leadFor(tl: Timeline, T: number): { detected: boolean; lead_minutes: number | null } {
+  let last = -1;
+  for (let k = 0; k < tl.times.length && tl.times[k] < T; k++) if (tl.alert[k] === 1) last = k;
+  if (last < 0 || tl.times[last] < T - LEAD_WINDOW_SECONDS) return { detected: false, lead_minutes: null };
+  let onset = last;
+  while (onset > 0 && tl.alert[onset - 1] === 1) onset--;
+  const lead = Math.min(T - tl.times[onset], LEAD_WINDOW_SECONDS);
+  return { detected: true, lead_minutes: Math.round(lead / 60) };
+}
+
+function median(xs: readonly number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

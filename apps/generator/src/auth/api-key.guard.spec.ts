@@ -1,0 +1,120 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../app.module';
+import { configureApp } from '../configure-app';
+import {
+  GENERATOR_DEFAULTS,
+  loadGeneratorConfig,
+} from '../config/generator-config';
+import { ApiKeyVerifier, parseApiKeys, presentedKey } from './api-keys';
+
+describe('generator API keys', () => {
+  it('reads API_KEY and API_KEYS with the api rules; sends API_KEY, else the first of API_KEYS', () => {
+    expect(loadGeneratorConfig([], {})).toMatchObject({
+      apiKey: undefined,
+      apiKeys: [],
+    });
+    expect(
+      loadGeneratorConfig([], { API_KEYS: 'first-key-001, second-key-02' }),
+    ).toMatchObject({
+      apiKey: 'first-key-001',
+      apiKeys: ['first-key-001', 'second-key-02'],
+    });
+    expect(
+      loadGeneratorConfig([], {
+        API_KEY: 'main-key-0001',
+        API_KEYS: 'other-key-002',
+      }),
+    ).toMatchObject({
+      apiKey: 'main-key-0001',
+      apiKeys: ['main-key-0001', 'other-key-002'],
+    });
+    expect(() => loadGeneratorConfig([], { API_KEY: 'short' })).toThrow(
+      'API_KEY/API_KEYS: key 1 must be 8-256 visible ASCII characters',
+    );
+    expect(parseApiKeys(undefined, ' , ')).toEqual([]);
+  });
+
+  it('verifies keys exactly and reads both header forms', () => {
+    const v = new ApiKeyVerifier(['gen-key-00001']);
+    expect(v.verify('gen-key-00001')).toBe(true);
+    expect(v.verify('gen-key-0000')).toBe(false);
+    expect(v.verify(undefined)).toBe(false);
+    expect(presentedKey({ 'x-api-key': 'a-key-123' })).toBe('a-key-123');
+    expect(presentedKey({ authorization: 'Bearer b-key-456' })).toBe(
+      'b-key-456',
+    );
+    expect(presentedKey({ authorization: 'Token c' })).toBeUndefined();
+  });
+});
+
+describe('scenario API with keys configured', () => {
+  const KEY = 'scenario-key-001';
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppModule.forRoot({
+          ...GENERATOR_DEFAULTS,
+          stream: false,
+          apiKey: KEY,
+          apiKeys: [KEY],
+        }),
+      ],
+    }).compile();
+    app = configureApp(moduleRef.createNestApplication({ logger: false }));
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+
+  afterAll(() => app.close());
+
+  const set = (scenario: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/scenario/set`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ scenario }),
+    });
+  const scenario = async () =>
+    (await (await fetch(`${base}/scenario/status`)).json()).scenario;
+
+  it('refuses POST /scenario/set without a valid key and changes nothing', async () => {
+    const missing = await set('critical');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect((await missing.json()).message).toBe(
+      'this endpoint needs an API key: send X-API-Key: <key> or Authorization: Bearer <key>',
+    );
+    const wrong = await set('critical', { 'x-api-key': `${KEY}x` });
+    expect(wrong.status).toBe(401);
+    expect((await wrong.json()).message).toBe('invalid API key');
+    expect(await scenario()).toBe('healthy');
+  });
+
+  it('accepts the key as X-API-Key or Bearer; reads stay open', async () => {
+    expect((await set('degrading', { 'x-api-key': KEY })).status).toBe(200);
+    expect(await scenario()).toBe('degrading');
+    expect(
+      (await set('critical', { authorization: `Bearer ${KEY}` })).status,
+    ).toBe(200);
+    expect(await scenario()).toBe('critical');
+    expect((await fetch(`${base}/fleet`)).status).toBe(200);
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
+  it('documents the security scheme on the write route only', async () => {
+    const doc = await (await fetch(`${base}/docs-json`)).json();
+    expect(Object.keys(doc.components.securitySchemes)).toEqual([
+      'api_key',
+      'bearer',
+    ]);
+    expect(doc.paths['/scenario/set'].post.security).toEqual([
+      { api_key: [] },
+      { bearer: [] },
+    ]);
+    expect(doc.paths['/scenario/status'].get.security).toBeUndefined();
+  });
+});

@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MetricRecord } from '@tft/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GENERATOR_DEFAULTS } from '../config/generator-config';
+import { FleetService } from '../fleet/fleet.service';
+import { HttpFeedSink } from './feed-sink';
+import { StreamService } from './stream.service';
+
+/** An api stand-in that answers with whatever status the test sets, and keeps what it accepts. */
+class ScriptedApi {
+  answer = 200;
+  received: MetricRecord[] = [];
+  keys: (string | undefined)[] = [];
+  private server: Server | null = null;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        this.keys.push(req.headers['x-api-key'] as string | undefined);
+        if (this.answer === 200)
+          this.received.push(...JSON.parse(body).records);
+        res
+          .writeHead(
+            this.answer,
+            this.answer === 429 ? { 'retry-after': '1' } : {},
+          )
+          .end(JSON.stringify({ statusCode: this.answer }));
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server!.close(() => r()));
+  }
+}
+
+describe('StreamService against a refusing or overloaded api', () => {
+  const apis: ScriptedApi[] = [];
+  afterEach(async () => {
+    await Promise.all(apis.map((a) => a.stop()));
+    apis.length = 0;
+  });
+
+  it.each([401, 429, 503])(
+    'keeps records buffered while the api answers %i, then delivers them all once it accepts',
+    async (status) => {
+      const api = new ScriptedApi();
+      apis.push(api);
+      await api.start();
+      let now = Date.UTC(2026, 10, 28, 12);
+      const clock = { now: () => now };
+      const config = { ...GENERATOR_DEFAULTS, servers: 3 };
+      const stream = new StreamService(
+        config,
+        clock,
+        new HttpFeedSink(
+          `http://127.0.0.1:${api.port}`,
+          'stream-key-0001',
+          2000,
+        ),
+        new FleetService(config, clock),
+      );
+      api.answer = status;
+      for (let i = 0; i < 4; i++) {
+        now += 5_000;
+        await stream.tick(); // never throws: the daemon keeps running
+      }
+      expect(stream.status()).toMatchObject({
+        api_reachable: false,
+        buffered_records: 3 * 5,
+        dropped_records: 0,
+        rejected_records: 0,
+      });
+      api.answer = 200;
+      now += 60_000; // past the backoff
+      await stream.tick();
+      expect(stream.status()).toMatchObject({
+        api_reachable: true,
+        buffered_records: 0,
+        delivered_records: 3 * 17,
+      });
+      expect(api.received).toHaveLength(3 * 17);
+      expect(new Set(api.keys)).toEqual(new Set(['stream-key-0001']));
+    },
+  );
+
+  it('drops a batch the api rejects as invalid (400) instead of retrying it forever', async () => {
+    const api = new ScriptedApi();
+    apis.push(api);
+    await api.start();
+    const now = Date.UTC(2026, 10, 28, 12);
+    const clock = { now: () => now };
+    const config = { ...GENERATOR_DEFAULTS, servers: 2 };
+    const stream = new StreamService(
+      config,
+      clock,
+      new HttpFeedSink(`http://127.0.0.1:${api.port}`, undefined, 2000),
+      new FleetService(config, clock),
+    );
+    api.answer = 400;
+    await stream.tick();
+    expect(stream.status()).toMatchObject({
+      buffered_records: 0,
+      rejected_records: 2,
+    });
+    expect(api.keys).toEqual([undefined]);
+  });
+});
