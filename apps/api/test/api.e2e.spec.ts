@@ -109,6 +109,21 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     expect(alerts.count).toBe(alerts.alerts.length);
   });
 
+  it('alerts ahead of the crossing for a warm server whose cpu is rising (TFT plus trend guard)', async () => {
+    const N = 36 * 12;
+    // 33 h steady around 45 %, then 3 h climbing 0.9 points per step: about 77 % now, 80 % minutes away
+    const records = history('ppweb0042', N, (i) => (i < N - 36 ? 45 + Math.sin(i) : 45 + (i - (N - 36)) * 0.9), 'web_api');
+    expect((await t.post('/feed/data', { records })).status).toBe(200);
+    await t.inference.tick();
+    const body = await t.get<Predictions>('/predictions/current');
+    expect(body.predictions['ppweb0042'].model).toBe('TFT');
+    const cpu = body.alerts.find((a) => a.server === 'ppweb0042' && a.metric === 'cpu_percent');
+    expect(cpu).toBeDefined();
+    expect(cpu!.minutes_ahead).toBeGreaterThan(0);
+    expect(cpu!.minutes_ahead).toBeLessThanOrEqual(120);
+    expect(cpu!.predicted_value).toBeGreaterThanOrEqual(cpu!.threshold);
+  });
+
   it('counts a re-sent batch as duplicates and stores nothing twice', async () => {
     const records = history('ppcon0001', 3, () => 20, 'conductor_mgmt');
     await t.post('/feed/data', { records });

@@ -6,6 +6,7 @@ import {
   thresholdsFor,
   type AlertThresholds,
   type MetricForecasts,
+  type PredictedAlert,
   type ThresholdConfig,
   type ThresholdProfile,
 } from '@tft/forecasting';
@@ -19,8 +20,8 @@ export interface Alert {
   predicted_value: number;
   threshold: number;
   minutes_ahead: number;
-  /** Which quantile crossed: the median, or the upper band within 30 minutes. */
-  trigger: 'p50' | 'p90';
+  /** What crossed: the median, the upper band within 30 minutes, or the recent trend (guard). */
+  trigger: 'p50' | 'p90' | 'trend';
   /** When the crossing is expected (data time). */
   expected_at: string;
   model: string;
@@ -37,6 +38,39 @@ export interface ServerForecastInput {
   /** Epoch seconds of the forecast origin (start of the last step used). */
   origin: number;
   quantiles: MetricForecasts;
+  /** The damped recent trend (heuristic forecast from the same origin), for the trend guard. */
+  trend?: MetricForecasts;
+}
+
+/** How far ahead the trend guard looks: a recent trend is only trusted for the next two hours. */
+export const TREND_GUARD_MINUTES = 120;
+
+/**
+ * The model's alerts, plus a trend guard: when the last hour's damped trend reaches a threshold within
+ * TREND_GUARD_MINUTES, that alert fires (trigger "trend") even if the model expects the metric to
+ * revert, as Prometheus' predict_linear would. Per metric the more severe, then the earlier, wins.
+ */
+type GuardedAlert = Omit<PredictedAlert, 'trigger'> & { trigger: Alert['trigger'] };
+
+export function alertsWithTrendGuard(f: ServerForecastInput, thresholds: AlertThresholds, stepSeconds: number): GuardedAlert[] {
+  const byMetric = new Map<MetricName, GuardedAlert>(predictAlerts(f.quantiles, thresholds, stepSeconds).map((a) => [a.metric, a]));
+  if (f.trend) {
+    // Only the guard's window counts: a warning within 2 h must not hide behind a critical at 3 h.
+    const steps = Math.floor((TREND_GUARD_MINUTES * 60) / stepSeconds);
+    const window = Object.fromEntries(
+      Object.entries(f.trend).map(([m, q]) => [m, { p10: q.p10.slice(0, steps), p50: q.p50.slice(0, steps), p90: q.p90.slice(0, steps) }]),
+    ) as MetricForecasts;
+    for (const t of predictAlerts(window, thresholds, stepSeconds)) {
+      if (t.trigger !== 'p50') continue;
+      const guard = { ...t, trigger: 'trend' as const };
+      const model = byMetric.get(t.metric);
+      const rank = (a: GuardedAlert) => (a.severity === 'critical' ? 0 : 1);
+      if (!model || rank(guard) < rank(model) || (rank(guard) === rank(model) && guard.minutes_ahead < model.minutes_ahead)) {
+        byMetric.set(t.metric, guard);
+      }
+    }
+  }
+  return [...byMetric.values()];
 }
 
 const RESOLVED_KEPT = 200;
@@ -63,7 +97,7 @@ export class AlertsService {
   update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number, now: number): void {
     const nowIso = new Date(now).toISOString();
     for (const f of forecasts) {
-      const predicted = new Map(predictAlerts(f.quantiles, this.thresholds(f.profile), stepSeconds).map((a) => [a.metric, a]));
+      const predicted = new Map(alertsWithTrendGuard(f, this.thresholds(f.profile), stepSeconds).map((a) => [a.metric, a]));
       for (const metric of Object.keys(f.quantiles) as MetricName[]) {
         const key = `${f.server}|${metric}`;
         const p = predicted.get(metric);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { METRICS, type MetricName } from '@tft/contracts';
-import { fleetIncidentRisk, isoSeconds, serverIncidentRisk, type Drivers, type ServerIncidentRisk, type StepSeries } from '@tft/forecasting';
+import { fleetIncidentRisk, heuristicForecast, isoSeconds, serverIncidentRisk, type Drivers, type ServerIncidentRisk, type StepSeries } from '@tft/forecasting';
 import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
@@ -135,6 +135,8 @@ export class InferenceService {
             model: kind,
             origin,
             quantiles: results[i].quantiles,
+            // the TFT's servers also get the recent trend, for the alerts' trend guard
+            trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
           };
           const risk = serverIncidentRisk(input.quantiles, this.alerts.thresholds(entry.profile), this.runtime.grid.stepSeconds);
           const prediction = this.prediction(input, results[i].drivers, open, risk);

@@ -73,7 +73,10 @@ export class AlertDto {
   threshold!: number;
   @ApiProperty({ example: 25, description: 'Minutes from the forecast origin to the end of the crossing step' })
   minutes_ahead!: number;
-  @ApiProperty({ enum: ['p50', 'p90'], description: 'p50: the median crosses; p90: the upper band crosses critical within 30 min' })
+  @ApiProperty({
+    enum: ['p50', 'p90', 'trend'],
+    description: 'p50: the median crosses; p90: the upper band crosses critical within 30 min; trend: the last hour\'s damped trend crosses within 2 h',
+  })
   trigger!: string;
   @ApiProperty({ example: '2025-10-12T22:05:00Z', description: 'When the crossing is expected (data time)' })
   expected_at!: string;

@@ -202,9 +202,9 @@ export type AlertDto = {
    */
   minutes_ahead: number;
   /**
-   * p50: the median crosses; p90: the upper band crosses critical within 30 min
+   * p50: the median crosses; p90: the upper band crosses critical within 30 min; trend: the last hour's damped trend crosses within 2 h
    */
-  trigger: 'p50' | 'p90';
+  trigger: 'p50' | 'p90' | 'trend';
   /**
    * When the crossing is expected (data time)
    */
