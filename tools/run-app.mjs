@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [app, ...args] = process.argv.slice(2);
 
-spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs')], {
+const setup = spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs'), '--no-apt'], {
   cwd: root,
   stdio: 'inherit',
 });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
 const build = spawnSync('npx', ['nx', 'build', app, '--output-style=static'], {
   cwd: root,
   encoding: 'utf8',

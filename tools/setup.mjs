@@ -43,7 +43,8 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
   writeFileSync(stamp, lockHash);
 }
 
-const missing = missingAptPackages();
+// `--no-apt`: the daemons need only npm packages; torch and chromium are for the tests and training.
+const missing = process.argv.includes('--no-apt') ? [] : missingAptPackages();
 if (missing.length) {
   if (process.getuid?.() !== 0) {
     console.error(`setup: missing Debian packages ${missing.join(' ')}; run: sudo apt-get install -y ${missing.join(' ')}`);

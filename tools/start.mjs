@@ -14,11 +14,12 @@ const webPort = env.WEB_PORT ?? '8501';
 const apiUrl = env.API_URL ?? `http://127.0.0.1:${apiPort}`;
 const generatorUrl = env.GENERATOR_URL ?? `http://127.0.0.1:${generatorPort}`;
 
-spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs')], {
+const setup = spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs'), '--no-apt'], {
   cwd: root,
   stdio: 'inherit',
 });
-console.log('start: building api and generator...');
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+console.log('start: building api, generator and console (cached after the first run)...');
 const build = spawnSync(
   'npx',
   [
@@ -29,6 +30,7 @@ const build = spawnSync(
     '-p',
     'api',
     'generator',
+    'web',
     '--output-style=static',
   ],
   {
