@@ -3,14 +3,21 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { HealthModule } from './health/health.module';
-import { CLOCK, systemClock, type Clock } from './inference/clock';
+import { CLOCK, systemClock, type Clock } from '@tft/contracts';
 import { InferenceModule } from './inference/inference.module';
 import { createModelRuntime } from './inference/model-runtime.factory';
-import { MODEL_RUNTIME, type ModelRuntime } from './inference/providers/model-provider';
+import {
+  MODEL_RUNTIME,
+  type ModelRuntime,
+} from './inference/providers/model-provider';
 import { IngestModule } from './ingest/ingest.module';
 import { PredictionsModule } from './predictions/predictions.module';
 import { ServersModule } from './servers/servers.module';
-import { SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
+import {
+  SqliteWindowStore,
+  WINDOW_STORE,
+  type WindowStore,
+} from './window/window.store';
 
 /** Side effects tests may replace: the clock, the model runtime, the store. */
 export interface ApiDeps {
@@ -25,16 +32,32 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ScheduleModule.forRoot(), AuthModule.forRoot(config), IngestModule, InferenceModule, PredictionsModule, ServersModule, HealthModule],
+      imports: [
+        ScheduleModule.forRoot(),
+        AuthModule.forRoot(config),
+        IngestModule,
+        InferenceModule,
+        PredictionsModule,
+        ServersModule,
+        HealthModule,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: CLOCK, useValue: deps.clock ?? systemClock },
-        { provide: MODEL_RUNTIME, useFactory: () => deps.runtime ?? createModelRuntime(config) },
+        {
+          provide: MODEL_RUNTIME,
+          useFactory: () => deps.runtime ?? createModelRuntime(config),
+        },
         {
           provide: WINDOW_STORE,
           inject: [MODEL_RUNTIME],
           useFactory: (runtime: ModelRuntime) =>
-            deps.store?.(runtime) ?? new SqliteWindowStore(config.dataDir, runtime.grid.stepSeconds, config.sqliteSynchronous),
+            deps.store?.(runtime) ??
+            new SqliteWindowStore(
+              config.dataDir,
+              runtime.grid.stepSeconds,
+              config.sqliteSynchronous,
+            ),
         },
       ],
       exports: [API_CONFIG, CLOCK, MODEL_RUNTIME, WINDOW_STORE],

@@ -6,7 +6,7 @@ import {
   GENERATOR_CONFIG,
   type GeneratorConfig,
 } from './config/generator-config';
-import { CLOCK, systemClock, type Clock } from './fleet/clock';
+import { CLOCK, systemClock, type Clock } from '@tft/contracts';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthController } from './health/health.controller';
 import { ScenariosModule } from './scenarios/scenarios.module';

@@ -2,3 +2,4 @@ export * from './lib/metrics';
 export * from './lib/fleet';
 export * from './lib/scenarios';
 export * from './lib/records';
+export * from './lib/clock';

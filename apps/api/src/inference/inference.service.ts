@@ -1,11 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { METRICS, type MetricName } from '@tft/contracts';
-import { fleetIncidentRisk, heuristicForecast, isoSeconds, serverIncidentRisk, type Drivers, type ServerIncidentRisk, type StepSeries } from '@tft/forecasting';
-import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
+import {
+  fleetIncidentRisk,
+  heuristicForecast,
+  isoSeconds,
+  serverIncidentRisk,
+  type Drivers,
+  type ServerIncidentRisk,
+  type StepSeries,
+  round3,
+} from '@tft/forecasting';
+import {
+  AlertsService,
+  type ServerForecastInput,
+} from '../alerts/alerts.service';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
-import { CLOCK, type Clock } from './clock';
-import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
+import { CLOCK, type Clock } from '@tft/contracts';
+import {
+  MODEL_RUNTIME,
+  type ForecastRequest,
+  type ModelKind,
+  type ModelRuntime,
+} from './providers/model-provider';
 
 export interface MetricPrediction {
   p10: number[];
@@ -23,7 +40,11 @@ export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
   /** Start of the last step the forecast is based on; step h covers origin + (h+1) x step. */
   forecast_origin: string;
   drivers: Drivers | null;
-  risk: { probability_30m: number; probability_8h: number; driver: MetricName | null };
+  risk: {
+    probability_30m: number;
+    probability_8h: number;
+    driver: MetricName | null;
+  };
 }
 
 interface CachedForecast {
@@ -36,7 +57,6 @@ interface CachedForecast {
   changes: number;
 }
 
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
 const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
   ...r,
@@ -100,16 +120,30 @@ export class InferenceService {
     const started = performance.now();
     try {
       let refreshed = 0;
-      const jobs: Record<ModelKind, { request: ForecastRequest; entry: ServerEntry; stamp: string; open: StepSeries }[]> = {
+      const jobs: Record<
+        ModelKind,
+        {
+          request: ForecastRequest;
+          entry: ServerEntry;
+          stamp: string;
+          open: StepSeries;
+        }[]
+      > = {
         TFT: [],
         heuristic: [],
       };
       for (const entry of this.windows.all()) {
         const warm = this.warmup.of(entry.window).is_warmed_up;
-        const stamp = warm ? `tft:${entry.window.version}` : `h:${entry.window.changes}`;
+        const stamp = warm
+          ? `tft:${entry.window.version}`
+          : `h:${entry.window.changes}`;
         const cached = this.cache.get(entry.name);
         if (cached?.stamp === stamp) {
-          if (cached.changes !== entry.window.changes && this.refreshCurrent(cached, entry)) refreshed++;
+          if (
+            cached.changes !== entry.window.changes &&
+            this.refreshCurrent(cached, entry)
+          )
+            refreshed++;
           continue;
         }
         const open = entry.window.series(true);
@@ -120,15 +154,27 @@ export class InferenceService {
           series: closed ?? open,
           profileIndex: this.runtime.profileIndex(entry.name, entry.profile),
         };
-        jobs[warm && closed ? 'TFT' : 'heuristic'].push({ request, entry, stamp, open });
+        jobs[warm && closed ? 'TFT' : 'heuristic'].push({
+          request,
+          entry,
+          stamp,
+          open,
+        });
       }
       const updated: ServerForecastInput[] = [];
       for (const kind of ['TFT', 'heuristic'] as const) {
         if (!jobs[kind].length) continue;
-        const provider = kind === 'TFT' && this.runtime.tft ? this.runtime.tft : this.runtime.heuristic;
-        const results = await provider.forecast(jobs[kind].map((j) => j.request));
+        const provider =
+          kind === 'TFT' && this.runtime.tft
+            ? this.runtime.tft
+            : this.runtime.heuristic;
+        const results = await provider.forecast(
+          jobs[kind].map((j) => j.request),
+        );
         jobs[kind].forEach(({ request, entry, stamp, open }, i) => {
-          const origin = request.series.t0 + (request.series.length - 1) * request.series.stepSeconds;
+          const origin =
+            request.series.t0 +
+            (request.series.length - 1) * request.series.stepSeconds;
           const input: ServerForecastInput = {
             server: request.server,
             profile: entry.profile,
@@ -136,15 +182,38 @@ export class InferenceService {
             origin,
             quantiles: results[i].quantiles,
             // the TFT's servers also get the recent trend, for the alerts' trend guard
-            trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
+            trend:
+              kind === 'TFT'
+                ? heuristicForecast(open, this.runtime.grid.horizon)
+                : undefined,
           };
-          const risk = serverIncidentRisk(input.quantiles, this.alerts.thresholds(entry.profile), this.runtime.grid.stepSeconds);
-          const prediction = this.prediction(input, results[i].drivers, open, risk);
-          this.cache.set(request.server, { stamp, input, risk, prediction, changes: entry.window.changes });
+          const risk = serverIncidentRisk(
+            input.quantiles,
+            this.alerts.thresholds(entry.profile),
+            this.runtime.grid.stepSeconds,
+          );
+          const prediction = this.prediction(
+            input,
+            results[i].drivers,
+            open,
+            risk,
+          );
+          this.cache.set(request.server, {
+            stamp,
+            input,
+            risk,
+            prediction,
+            changes: entry.window.changes,
+          });
           updated.push(input);
         });
       }
-      if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds, this.clock.now());
+      if (updated.length)
+        this.alerts.update(
+          updated,
+          this.runtime.grid.stepSeconds,
+          this.clock.now(),
+        );
       if (updated.length || refreshed || this.tickCount === 0) this.serialise();
       this.tickCount++;
       this.lastTickMs = performance.now() - started;
@@ -165,22 +234,38 @@ export class InferenceService {
   }
 
   /** `current` = the open step's mean (the first forecast step when a metric is missing there). */
-  private setCurrent(prediction: Record<MetricName, MetricPrediction>, open: StepSeries): void {
+  private setCurrent(
+    prediction: Record<MetricName, MetricPrediction>,
+    open: StepSeries,
+  ): void {
     const { horizon, stepSeconds } = this.runtime.grid;
     const hours = (horizon * stepSeconds) / 3600;
     const last = open.length - 1;
     METRICS.forEach((metric, m) => {
       const p = prediction[metric];
-      p.current = round3(open.mask[last * 4 + m] ? open.values[last * 4 + m] : p.p50[0]);
+      p.current = round3(
+        open.mask[last * 4 + m] ? open.values[last * 4 + m] : p.p50[0],
+      );
       p.trend = round3((p.p50[horizon - 1] - p.current) / hours);
     });
   }
 
-  private prediction(input: ServerForecastInput, drivers: Drivers | null, open: StepSeries, risk: ServerIncidentRisk): ServerPrediction {
+  private prediction(
+    input: ServerForecastInput,
+    drivers: Drivers | null,
+    open: StepSeries,
+    risk: ServerIncidentRisk,
+  ): ServerPrediction {
     const metrics = {} as Record<MetricName, MetricPrediction>;
     for (const metric of METRICS) {
       const q = input.quantiles[metric];
-      metrics[metric] = { p10: q.p10.map(round3), p50: q.p50.map(round3), p90: q.p90.map(round3), current: 0, trend: 0 };
+      metrics[metric] = {
+        p10: q.p10.map(round3),
+        p50: q.p50.map(round3),
+        p90: q.p90.map(round3),
+        current: 0,
+        trend: 0,
+      };
     }
     this.setCurrent(metrics, open);
     return {
@@ -200,12 +285,18 @@ export class InferenceService {
     const predictions: Record<string, ServerPrediction> = {};
     for (const [name, c] of this.cache) predictions[name] = c.prediction;
     const alerts = this.alerts.active();
-    const fleet = fleetIncidentRisk([...this.cache.values()].map((c) => c.risk));
+    const fleet = fleetIncidentRisk(
+      [...this.cache.values()].map((c) => c.risk),
+    );
     const critical = alerts.some((a) => a.severity === 'critical');
     const environment = {
       ...fleet,
       total_servers: this.windows.size,
-      fleet_health: critical ? 'critical' : alerts.length || fleet.high_risk_servers ? 'degraded' : 'healthy',
+      fleet_health: critical
+        ? 'critical'
+        : alerts.length || fleet.high_risk_servers
+          ? 'degraded'
+          : 'healthy',
     };
     const counts = { TFT: 0, heuristic: 0 };
     for (const c of this.cache.values()) counts[c.prediction.model]++;
@@ -221,7 +312,16 @@ export class InferenceService {
       servers_tft: counts.TFT,
       servers_heuristic: counts.heuristic,
     };
-    this.predictionsJson = JSON.stringify({ predictions, alerts, environment, metadata });
-    this.alertsJson = JSON.stringify({ timestamp: now, count: alerts.length, alerts });
+    this.predictionsJson = JSON.stringify({
+      predictions,
+      alerts,
+      environment,
+      metadata,
+    });
+    this.alertsJson = JSON.stringify({
+      timestamp: now,
+      count: alerts.length,
+      alerts,
+    });
   }
 }

@@ -4,7 +4,7 @@ import {
   GENERATOR_CONFIG,
   type GeneratorConfig,
 } from '../config/generator-config';
-import { CLOCK, type Clock } from './clock';
+import { CLOCK, type Clock } from '@tft/contracts';
 import { FleetModel, type FleetSample } from './fleet-model';
 
 /**

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { MetricRecord } from '@tft/contracts';
-import { isoSeconds } from '@tft/forecasting';
+import { isoSeconds, round3 } from '@tft/forecasting';
 import {
   GENERATOR_CONFIG,
   type GeneratorConfig,
 } from '../config/generator-config';
-import { CLOCK, type Clock } from '../fleet/clock';
+import { CLOCK, type Clock } from '@tft/contracts';
 import type { FleetSample } from '../fleet/fleet-model';
 import { FleetService } from '../fleet/fleet.service';
 import { FEED_SINK, FeedError, type FeedSink } from './feed-sink';
@@ -23,8 +23,6 @@ export interface StreamStatus {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export function toRecord(s: FleetSample): MetricRecord {
   return {

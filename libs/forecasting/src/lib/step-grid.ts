@@ -32,8 +32,14 @@ export function bucketStart(time: number, stepSeconds: number): number {
  * each bucket. The grid runs from the first to the last bucket holding any value; samples whose cells
  * are all null create nothing. Order of the samples does not matter. `null` when nothing was observed.
  */
-export function binSamples(samples: Iterable<RawSample>, stepSeconds: number): StepSeries | null {
-  const buckets = new Map<number, { sums: Float64Array; counts: Uint32Array; samples: number }>();
+export function binSamples(
+  samples: Iterable<RawSample>,
+  stepSeconds: number,
+): StepSeries | null {
+  const buckets = new Map<
+    number,
+    { sums: Float64Array; counts: Uint32Array; samples: number }
+  >();
   for (const { time, values } of samples) {
     const b = bucketStart(time, stepSeconds);
     for (let m = 0; m < N_METRICS; m++) {
@@ -41,7 +47,11 @@ export function binSamples(samples: Iterable<RawSample>, stepSeconds: number): S
       if (v === null || v === undefined || !Number.isFinite(v)) continue;
       let bucket = buckets.get(b);
       if (!bucket) {
-        bucket = { sums: new Float64Array(N_METRICS), counts: new Uint32Array(N_METRICS), samples: 0 };
+        bucket = {
+          sums: new Float64Array(N_METRICS),
+          counts: new Uint32Array(N_METRICS),
+          samples: 0,
+        };
         buckets.set(b, bucket);
       }
       bucket.sums[m] += v;
@@ -76,4 +86,9 @@ export function binSamples(samples: Iterable<RawSample>, stepSeconds: number): S
 /** ISO 8601 UTC without milliseconds, e.g. `2025-01-06T00:05:00Z`: how step times are written everywhere. */
 export function isoSeconds(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Three decimals: the precision values are sent and shown with (forecasts, history, streamed samples). */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -1,4 +1,4 @@
-/** Wall-clock time, injected so streaming and uptime can be tested without waiting. */
+/** Wall-clock time, injected so streaming, uptimes and alert lifecycles can be tested without waiting. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
