@@ -95,6 +95,34 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     expect(tftCalls).toBe(callsBefore);
   });
 
+  it('serves the cached body gzipped on request, and 304 while its ETag is current', async () => {
+    const plain = await fetch(`${t.base}/predictions/current`, { headers: { 'accept-encoding': 'identity' } });
+    const etag = plain.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+    const text = await plain.text();
+    const zipped = await fetch(`${t.base}/predictions/current`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(zipped.headers.get('content-length'))).toBeLessThan(text.length / 2);
+    expect(await zipped.text()).toBe(text); // fetch inflates it
+    const again = await fetch(`${t.base}/predictions/current`, { headers: { 'if-none-match': etag as string } });
+    expect(again.status).toBe(304);
+  });
+
+  it('forecasts a step as soon as it closes, without waiting for the forecast interval', async () => {
+    // the test app's interval is an hour: only the tick that ingest requests can move the origin
+    const before = (await t.get<Predictions>('/predictions/current')).predictions['ppdb0001'].forecast_origin;
+    const next = { ...history('ppdb0001', 1, () => 40, 'database')[0], timestamp: new Date((END + 10) * 1000).toISOString() };
+    expect((await (await t.post('/feed/data', { records: [next] })).json()).records_added).toBe(1);
+    const closed = new Date((END - 300) * 1000).toISOString().replace('.000Z', 'Z');
+    let origin = before;
+    for (let i = 0; i < 200 && origin === before; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      origin = (await t.get<Predictions>('/predictions/current')).predictions['ppdb0001'].forecast_origin;
+    }
+    expect(before).not.toBe(closed);
+    expect(origin).toBe(closed);
+  });
+
   it('fires a cpu alert ahead of the crossing for a rising series', async () => {
     // a cold server climbing 1.5 points per step from 50 %: warning (80 %) is about 20 steps away
     const res = await t.post('/feed/data', { records: history('pprisk0042', 10, (i) => 50 + 1.5 * i, 'risk_analytics') });
@@ -172,7 +200,9 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
 
   it('rejects a malformed envelope and an oversized body clearly', async () => {
     expect((await t.post('/feed/data', { records: [] })).status).toBe(400);
-    expect((await t.post('/feed/data', { data: [valid] })).status).toBe(400);
+    const misnamed = await t.post('/feed/data', { data: [valid] });
+    expect(misnamed.status).toBe(400);
+    expect((await misnamed.json()).message).toEqual(['property data should not exist', 'records must be an array']);
     expect((await t.post('/feed/data', '{"records": [')).status).toBe(400);
     const huge = { records: Array.from({ length: 200_000 }, () => valid) };
     const res = await t.post('/feed/data', huge);

@@ -1,2 +1,3 @@
 export * from './lib/tft-runner';
 export * from './lib/model-dir';
+export * from './lib/worker-session';

@@ -17,6 +17,7 @@ import {
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { CLOCK, type Clock } from '@tft/contracts';
+import { CachedBody } from './cached-body';
 import {
   MODEL_RUNTIME,
   type ForecastRequest,
@@ -55,6 +56,8 @@ interface CachedForecast {
   stamp: string;
   /** Window changes `current` was read at: the open step moves it between TFT re-forecasts. */
   changes: number;
+  /** `prediction` serialised: a tick re-serialises only the servers that changed. */
+  json: string;
 }
 
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
@@ -73,9 +76,10 @@ const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
 export class InferenceService {
   private readonly logger = new Logger('Inference');
   private readonly cache = new Map<string, CachedForecast>();
-  private predictionsJson = '';
-  private alertsJson = '';
+  private predictions!: CachedBody;
+  private alertsCached!: CachedBody;
   private inFlight: Promise<number> | null = null;
+  private tickRequested = false;
   tickCount = 0;
   lastTickMs = 0;
 
@@ -89,12 +93,12 @@ export class InferenceService {
     this.serialise();
   }
 
-  get predictionsBody(): string {
-    return this.predictionsJson;
+  get predictionsBody(): CachedBody {
+    return this.predictions;
   }
 
-  get alertsBody(): string {
-    return this.alertsJson;
+  get alertsBody(): CachedBody {
+    return this.alertsCached;
   }
 
   forecastOf(server: string): ServerPrediction | null {
@@ -103,6 +107,19 @@ export class InferenceService {
 
   get busy(): boolean {
     return this.inFlight !== null;
+  }
+
+  /**
+   * Asks for a tick soon (new steps closed): requests within `delayMs` share one tick, so a burst of
+   * writes costs one forecast pass, and a closed step is served without waiting for the interval.
+   */
+  requestTick(delayMs = 20): void {
+    if (this.tickRequested) return;
+    this.tickRequested = true;
+    setTimeout(() => {
+      this.tickRequested = false;
+      void this.tick();
+    }, delayMs);
   }
 
   /** One forecast tick; returns the number of servers re-forecast. A call during a tick runs after it. */
@@ -204,6 +221,7 @@ export class InferenceService {
             risk,
             prediction,
             changes: entry.window.changes,
+            json: JSON.stringify(prediction),
           });
           updated.push(input);
         });
@@ -230,6 +248,7 @@ export class InferenceService {
     const open = entry.window.series(true);
     if (!open) return false;
     this.setCurrent(cached.prediction, open);
+    cached.json = JSON.stringify(cached.prediction);
     return true;
   }
 
@@ -282,8 +301,6 @@ export class InferenceService {
   private serialise(): void {
     const rt = this.runtime;
     const now = new Date(this.clock.now()).toISOString();
-    const predictions: Record<string, ServerPrediction> = {};
-    for (const [name, c] of this.cache) predictions[name] = c.prediction;
     const alerts = this.alerts.active();
     const fleet = fleetIncidentRisk(
       [...this.cache.values()].map((c) => c.risk),
@@ -312,16 +329,15 @@ export class InferenceService {
       servers_tft: counts.TFT,
       servers_heuristic: counts.heuristic,
     };
-    this.predictionsJson = JSON.stringify({
-      predictions,
-      alerts,
-      environment,
-      metadata,
-    });
-    this.alertsJson = JSON.stringify({
-      timestamp: now,
-      count: alerts.length,
-      alerts,
-    });
+    // joined from the per-server fragments: the same JSON as stringifying the whole object, without
+    // re-serialising thousands of unchanged forecasts
+    const servers: string[] = [];
+    for (const [name, c] of this.cache) servers.push(`${JSON.stringify(name)}:${c.json}`);
+    const alertsJson = JSON.stringify(alerts);
+    this.predictions = new CachedBody(
+      `{"predictions":{${servers.join(',')}},"alerts":${alertsJson},` +
+        `"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`,
+    );
+    this.alertsCached = new CachedBody(`{"timestamp":${JSON.stringify(now)},"count":${alerts.length},"alerts":${alertsJson}}`);
   }
 }

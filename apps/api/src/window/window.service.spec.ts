@@ -25,7 +25,7 @@ describe('WindowService', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
     const a = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
     const r = a.apply([sample(0, 'ppdb0001', T), sample(1, 'ppdb0001', T + 300, 20), sample(2, 'web-1', T + 5)]);
-    expect(r).toEqual({ added: 3, duplicates: [], tooOld: [] });
+    expect(r).toEqual({ added: 3, closedChanged: 1, duplicates: [], tooOld: [] }); // ppdb0001's first step closed
     expect(a.get('ppdb0001')!.profile).toBe('database'); // inferred from the prefix
     expect(a.bucketCount()).toBe(3);
     a.onModuleDestroy();
@@ -36,7 +36,7 @@ describe('WindowService', () => {
     expect(b.get('ppdb0001')!.window.series(true)).toEqual(
       expect.objectContaining({ t0: T, length: 2, samples: Uint32Array.of(1, 1) }),
     );
-    expect(b.apply([sample(0, 'ppdb0001', T)])).toEqual({ added: 0, duplicates: [0], tooOld: [] });
+    expect(b.apply([sample(0, 'ppdb0001', T)])).toEqual({ added: 0, closedChanged: 0, duplicates: [0], tooOld: [] });
   });
 
   it('acknowledges nothing and keeps memory equal to disk when the store cannot write', () => {

@@ -24,6 +24,8 @@ export interface AcceptedSample {
 
 export interface ApplyResult {
   added: number;
+  /** Servers whose closed steps changed (a step closed, or a late sample landed in a closed one). */
+  closedChanged: number;
   duplicates: number[];
   tooOld: number[];
 }
@@ -103,11 +105,11 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   }
 
   apply(samples: readonly AcceptedSample[]): ApplyResult {
-    const result: ApplyResult = { added: 0, duplicates: [], tooOld: [] };
+    const result: ApplyResult = { added: 0, closedChanged: 0, duplicates: [], tooOld: [] };
     const created: ServerEntry[] = [];
     const profileUpdates: ServerEntry[] = [];
     const touched = new Map<ServerEntry, Set<number>>();
-    const before = new Map<ServerEntry, number>();
+    const before = new Map<ServerEntry, { buckets: number; version: number }>();
     for (const s of samples) {
       let entry = this.servers.get(s.server);
       if (!entry) {
@@ -123,7 +125,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
         entry.profile = s.profile;
         if (!profileUpdates.includes(entry)) profileUpdates.push(entry);
       }
-      if (!before.has(entry)) before.set(entry, entry.window.bucketCount());
+      if (!before.has(entry)) before.set(entry, { buckets: entry.window.bucketCount(), version: entry.window.version });
       const outcome: AddOutcome = entry.window.add(s.time, s.values);
       if (outcome === 'added') {
         result.added++;
@@ -146,7 +148,10 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       this.rollback([...new Set([...touched.keys(), ...created])]);
       throw new StoreWriteError(`could not store the samples: ${(err as Error).message}`);
     }
-    for (const [entry, count] of before) this.totalBuckets += entry.window.bucketCount() - count;
+    for (const [entry, was] of before) {
+      this.totalBuckets += entry.window.bucketCount() - was.buckets;
+      if (entry.window.version !== was.version) result.closedChanged++;
+    }
     return result;
   }
 

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { binSamples, profileIndex } from '@tft/forecasting';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TftRunner } from './tft-runner';
 import { shippedModelDir } from './model-dir';
 
@@ -50,6 +51,7 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
   beforeAll(async () => {
     runner = await TftRunner.load(MODEL_DIR);
   });
+  afterAll(() => runner.release());
 
   it('reads a model on the 300 s grid with a 96-step horizon and p10/p50/p90', () => {
     expect(runner.metadata.step_seconds).toBe(300);
@@ -107,18 +109,7 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
 
   it('forecasts 1,000 servers in one batched call with ordered quantiles and drivers', async () => {
     const meta = runner.metadata;
-    const t0 = Date.UTC(2025, 0, 6) / 1000;
-    const items = Array.from({ length: 1000 }, (_, s) => {
-      const steps = 12 + (s % meta.max_encoder_length);
-      const series = binSamples(
-        Array.from({ length: steps }, (_, i) => {
-          const cpu = 40 + 20 * Math.sin((2 * Math.PI * (i + s)) / 288) + (s % 7);
-          return { time: t0 + i * 300, values: [cpu, 50 + (s % 30), 40 + i * 0.01, (cpu / 100) * 8] };
-        }),
-        meta.step_seconds,
-      )!;
-      return { series, profileIndex: s % meta.profile_vocabulary.length };
-    });
+    const items = fleet(1000, meta);
     const forecasts = await runner.forecast(items);
     expect(forecasts).toHaveLength(1000);
     let violations = 0;
@@ -137,4 +128,60 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
     const sum = forecasts[0].drivers!.encoder.reduce((a, d) => a + d.weight, 0);
     expect(sum).toBeCloseTo(1, 4);
   });
+
+  it('keeps the event loop free while the worker thread runs a large batch', async () => {
+    const items = fleet(1024, runner.metadata);
+    const gaps = async (r: TftRunner) => {
+      let last = performance.now();
+      let maxGap = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGap = Math.max(maxGap, now - last);
+        last = now;
+      }, 2);
+      const started = performance.now();
+      await r.forecast(items);
+      clearInterval(timer);
+      maxGap = Math.max(maxGap, performance.now() - last);
+      return { maxGap, duration: performance.now() - started };
+    };
+    const inline = await TftRunner.load(MODEL_DIR, { thread: 'inline', batchSize: 4096 });
+    const worker = await TftRunner.load(MODEL_DIR, { batchSize: 4096 });
+    try {
+      const blocked = await gaps(inline);
+      const free = await gaps(worker);
+      // inline, one call holds the thread for most of the forecast; on the worker only input building
+      // and decoding do
+      expect(blocked.maxGap).toBeGreaterThan(blocked.duration * 0.5);
+      expect(free.maxGap).toBeLessThan(free.duration * 0.5);
+    } finally {
+      await Promise.all([inline.release(), worker.release()]);
+    }
+  });
 });
+
+describe('TftRunner load failures', () => {
+  it('rejects a corrupt model file with the onnxruntime error and leaves no thread behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tft-corrupt-'));
+    cpSync(MODEL_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, 'model.onnx'), 'not an onnx file');
+    await expect(TftRunner.load(dir)).rejects.toThrow(/protobuf|parse|load/i);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** Servers with 12..144 steps of daily-sine history on the model's grid. */
+function fleet(n: number, meta: TftRunner['metadata']) {
+  const t0 = Date.UTC(2025, 0, 6) / 1000;
+  return Array.from({ length: n }, (_, s) => {
+    const steps = 12 + (s % meta.max_encoder_length);
+    const series = binSamples(
+      Array.from({ length: steps }, (_, i) => {
+        const cpu = 40 + 20 * Math.sin((2 * Math.PI * (i + s)) / 288) + (s % 7);
+        return { time: t0 + i * 300, values: [cpu, 50 + (s % 30), 40 + i * 0.01, (cpu / 100) * 8] };
+      }),
+      meta.step_seconds,
+    )!;
+    return { series, profileIndex: s % meta.profile_vocabulary.length };
+  });
+}

@@ -13,6 +13,7 @@ import {
   type ModelInputs,
   type ModelMetadata,
 } from '@tft/forecasting';
+import { InlineSession, WorkerSession, type PlainTensor, type SessionHandle } from './worker-session';
 
 export interface RunnerOptions {
   /** onnxruntime execution providers in preference order, e.g. ['cuda', 'cpu']. */
@@ -20,6 +21,13 @@ export interface RunnerOptions {
   intraOpNumThreads?: number;
   /** Servers per ONNX call; larger requests are split. */
   batchSize?: number;
+  /**
+   * 'worker' (default) runs onnxruntime on its own thread so the caller's event loop stays free;
+   * 'inline' runs it on the calling thread.
+   */
+  thread?: 'worker' | 'inline';
+  /** Further onnxruntime session options (graph optimisation level, execution mode, ...). */
+  sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
 export interface Forecast {
@@ -38,7 +46,7 @@ export class TftRunner {
   private constructor(
     readonly metadata: ModelMetadata,
     readonly modelDir: string,
-    private readonly session: ort.InferenceSession,
+    private readonly session: SessionHandle,
     private readonly batchSize: number,
   ) {}
 
@@ -47,9 +55,14 @@ export class TftRunner {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: options.executionProviders ?? ['cpu'],
       graphOptimizationLevel: 'all',
+      ...options.sessionOptions,
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-    const session = await ort.InferenceSession.create(join(modelDir, metadata.file), sessionOptions);
+    const path = join(modelDir, metadata.file);
+    const session =
+      options.thread === 'inline'
+        ? new InlineSession(ort, await ort.InferenceSession.create(path, sessionOptions))
+        : await WorkerSession.create(path, sessionOptions);
     return new TftRunner(metadata, modelDir, session, options.batchSize ?? 1024);
   }
 
@@ -58,8 +71,16 @@ export class TftRunner {
   }
 
   /** Runs the graph on ready-made input tensors (the parity tests use this). */
-  async runTensors(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-    return this.session.run(feeds);
+  async runTensors(feeds: Record<string, ort.Tensor>): Promise<Record<string, PlainTensor>> {
+    const plain: Record<string, PlainTensor> = {};
+    for (const [name, t] of Object.entries(feeds))
+      plain[name] = { type: t.type as PlainTensor['type'], data: t.data as PlainTensor['data'], dims: t.dims };
+    return this.session.run(plain);
+  }
+
+  /** Frees the session (and stops its worker thread). */
+  release(): Promise<void> {
+    return this.session.release();
   }
 
   async forecast(items: readonly EncoderInput[]): Promise<Forecast[]> {
@@ -79,7 +100,7 @@ export class TftRunner {
     if (items.length === 0) return [];
     const m = this.metadata;
     const inputs = this.buildInputs(items);
-    const result = await this.session.run(toFeeds(inputs, m.max_encoder_length, m.horizon));
+    const result = await this.session.run(toPlainFeeds(inputs, m.max_encoder_length, m.horizon), true);
     const quantiles = result['quantiles'].data as Float32Array;
     const weights = (name: string) => result[name]?.data as Float32Array | undefined;
     const [enc, dec, stat] = [weights('encoder_weights'), weights('decoder_weights'), weights('static_weights')];
@@ -96,6 +117,19 @@ export class TftRunner {
           : null,
     }));
   }
+}
+
+/** The model's inputs as plain tensors (the form that crosses to the worker thread). */
+export function toPlainFeeds(inputs: ModelInputs, L: number, H: number): Record<string, PlainTensor> {
+  const B = inputs.batch;
+  return {
+    past_values: { type: 'float32', data: inputs.pastValues, dims: [B, L, 4] },
+    past_mask: { type: 'float32', data: inputs.pastMask, dims: [B, L, 4] },
+    encoder_length: { type: 'int64', data: inputs.encoderLength, dims: [B] },
+    past_time: { type: 'float32', data: inputs.pastTime, dims: [B, L, N_TIME_FEATURES] },
+    future_time: { type: 'float32', data: inputs.futureTime, dims: [B, H, N_TIME_FEATURES] },
+    profile: { type: 'int64', data: inputs.profile, dims: [B] },
+  };
 }
 
 export function toFeeds(inputs: ModelInputs, L: number, H: number): Record<string, ort.Tensor> {
