@@ -45,7 +45,7 @@ export class HealthController {
         warmup_steps: w.steps,
         is_warmed_up: w.is_warmed_up,
         progress_percent: w.progress_percent,
-        model: this.inference.forecastOf(e.name)?.model ?? null,
+        model: this.inference.modelOf(e.name),
       };
     });
     const warm = servers.filter((s) => s.is_warmed_up).length;

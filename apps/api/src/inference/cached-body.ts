@@ -12,8 +12,8 @@ export class CachedBody {
   readonly etag: string;
   private gzipped: Buffer | null = null;
 
-  constructor(json: string) {
-    this.body = Buffer.from(json, 'utf8');
+  constructor(json: string | Buffer) {
+    this.body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     this.etag = `"${(++CachedBody.versions).toString(36)}-${this.body.length.toString(36)}"`;
     // small bodies are not worth it; forecast JSON shrinks 2-3x at level 1
     if (this.body.length >= 16 * 1024) gzip(this.body, { level: 1 }, (err, out) => (this.gzipped = err ? null : out));

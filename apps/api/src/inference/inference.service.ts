@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { METRICS, type MetricName } from '@tft/contracts';
 import {
   fleetIncidentRisk,
@@ -48,17 +48,24 @@ export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
   };
 }
 
+/**
+ * One server's forecast, kept only in serialised form: at 10,000 servers the objects behind it
+ * (quantile arrays, trend, prediction) cost about 20 KB each on the heap, the JSON about 9 KB off it.
+ */
 interface CachedForecast {
-  prediction: ServerPrediction;
+  model: ModelKind;
   risk: ServerIncidentRisk;
-  input: ServerForecastInput;
   /** Window state the forecast was made from (closed version for the TFT, all changes for the heuristic). */
   stamp: string;
   /** Window changes `current` was read at: the open step moves it between TFT re-forecasts. */
   changes: number;
-  /** `prediction` serialised: a tick re-serialises only the servers that changed. */
-  json: string;
+  /** `"name":` as JSON, the key of this server's entry in the predictions body. */
+  key: Buffer;
+  /** The ServerPrediction as JSON; a tick re-serialises only the servers that changed. */
+  json: Buffer;
 }
+
+const COMMA = Buffer.from(',');
 
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
 const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
@@ -73,13 +80,14 @@ const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
  * pre-serialised responses and never trigger inference.
  */
 @Injectable()
-export class InferenceService {
+export class InferenceService implements OnApplicationShutdown {
   private readonly logger = new Logger('Inference');
   private readonly cache = new Map<string, CachedForecast>();
   private predictions!: CachedBody;
   private alertsCached!: CachedBody;
   private inFlight: Promise<number> | null = null;
   private tickRequested = false;
+  private closed = false;
   tickCount = 0;
   lastTickMs = 0;
 
@@ -102,7 +110,12 @@ export class InferenceService {
   }
 
   forecastOf(server: string): ServerPrediction | null {
-    return this.cache.get(server)?.prediction ?? null;
+    const cached = this.cache.get(server);
+    return cached ? (JSON.parse(cached.json.toString('utf8')) as ServerPrediction) : null;
+  }
+
+  modelOf(server: string): ModelKind | null {
+    return this.cache.get(server)?.model ?? null;
   }
 
   get busy(): boolean {
@@ -122,9 +135,20 @@ export class InferenceService {
     }, delayMs);
   }
 
+  /**
+   * Lets a running tick finish, then frees the model: onnxruntime aborts the process if it exits with
+   * a session still open on the worker thread.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    while (this.inFlight) await this.inFlight;
+    await this.runtime.tft?.close?.();
+  }
+
   /** One forecast tick; returns the number of servers re-forecast. A call during a tick runs after it. */
   async tick(): Promise<number> {
     while (this.inFlight) await this.inFlight;
+    if (this.closed) return 0;
     this.inFlight = this.runTick();
     try {
       return await this.inFlight;
@@ -216,12 +240,12 @@ export class InferenceService {
             risk,
           );
           this.cache.set(request.server, {
+            model: kind,
             stamp,
-            input,
             risk,
-            prediction,
             changes: entry.window.changes,
-            json: JSON.stringify(prediction),
+            key: this.cache.get(request.server)?.key ?? Buffer.from(`${JSON.stringify(request.server)}:`),
+            json: Buffer.from(JSON.stringify(prediction)),
           });
           updated.push(input);
         });
@@ -247,8 +271,9 @@ export class InferenceService {
     cached.changes = entry.window.changes;
     const open = entry.window.series(true);
     if (!open) return false;
-    this.setCurrent(cached.prediction, open);
-    cached.json = JSON.stringify(cached.prediction);
+    const prediction = JSON.parse(cached.json.toString('utf8')) as ServerPrediction;
+    this.setCurrent(prediction, open);
+    cached.json = Buffer.from(JSON.stringify(prediction));
     return true;
   }
 
@@ -316,7 +341,7 @@ export class InferenceService {
           : 'healthy',
     };
     const counts = { TFT: 0, heuristic: 0 };
-    for (const c of this.cache.values()) counts[c.prediction.model]++;
+    for (const c of this.cache.values()) counts[c.model]++;
     const metadata = {
       model_type: rt.tft ? 'TFT' : 'heuristic',
       model_dir: rt.modelDir,
@@ -330,14 +355,17 @@ export class InferenceService {
       servers_heuristic: counts.heuristic,
     };
     // joined from the per-server fragments: the same JSON as stringifying the whole object, without
-    // re-serialising thousands of unchanged forecasts
-    const servers: string[] = [];
-    for (const [name, c] of this.cache) servers.push(`${JSON.stringify(name)}:${c.json}`);
+    // re-serialising thousands of unchanged forecasts or building one huge string
+    const parts: Buffer[] = [Buffer.from('{"predictions":{')];
+    for (const c of this.cache.values()) {
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(c.key, c.json);
+    }
     const alertsJson = JSON.stringify(alerts);
-    this.predictions = new CachedBody(
-      `{"predictions":{${servers.join(',')}},"alerts":${alertsJson},` +
-        `"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`,
+    parts.push(
+      Buffer.from(`},"alerts":${alertsJson},"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`),
     );
+    this.predictions = new CachedBody(Buffer.concat(parts));
     this.alertsCached = new CachedBody(`{"timestamp":${JSON.stringify(now)},"count":${alerts.length},"alerts":${alertsJson}}`);
   }
 }

@@ -51,7 +51,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const progress = io.err;
 
   const modelDir = values.model ?? shippedModelDir();
-  const runner = await TftRunner.load(modelDir, { intraOpNumThreads: int(values.threads, 1, '--threads') });
+  // inline: a batch tool has nothing to keep responsive, and no worker thread to wind down at exit
+  const runner = await TftRunner.load(modelDir, { intraOpNumThreads: int(values.threads, 1, '--threads'), thread: 'inline' });
   const meta = runner.metadata;
   progress(`model ${meta.name} ${meta.version} (${modelDir}): step ${meta.step_seconds} s, horizon ${meta.horizon}, encoder ${meta.min_encoder_length}..${meta.max_encoder_length}`);
   const tft: ModelUnderTest = {

@@ -17,6 +17,8 @@ export interface ForecastResult {
 export interface ModelProvider {
   readonly kind: ModelKind;
   forecast(requests: readonly ForecastRequest[]): Promise<ForecastResult[]>;
+  /** Frees what the provider holds (the TFT's session and its thread). */
+  close?(): Promise<void>;
 }
 
 /** The time grid every part of the api works on, from the model's metadata (or defaults without one). */

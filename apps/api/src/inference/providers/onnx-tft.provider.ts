@@ -11,4 +11,8 @@ export class OnnxTftProvider implements ModelProvider {
     const forecasts = await this.runner.forecast(requests.map(({ series, profileIndex }) => ({ series, profileIndex })));
     return forecasts.map(({ quantiles, drivers }) => ({ quantiles, drivers }));
   }
+
+  close(): Promise<void> {
+    return this.runner.release();
+  }
 }
