@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import features as ft
-from model import (DECODER_VARS, ENCODER_VARS, OUTPUT_NAMES, QUANTILES, SCALE_FLOOR, STATIC_VARS, TFT,
+from model import (DECODER_VARS, ENCODER_VARS, OUTPUT_NAMES, QUANTILES, STATIC_VARS, TFT,
                    TFTConfig)
 from synthetic import synthetic_records
 
@@ -209,7 +209,7 @@ def metadata(model, ck, version, evaluation=None):
             "where": "inside the ONNX graph (the runner passes raw values)",
             "center": "masked mean over valid encoder steps (0 if none observed)",
             "scale": "max(masked population std, floor) (floor if none observed)",
-            "floors": dict(zip(ft.METRICS, SCALE_FLOOR)),
+            "floors": dict(zip(ft.METRICS, [round(v, 6) for v in model.floor.tolist()])),
             "encoder_input": "per metric [(x - center)/scale * mask, mask]",
             "static_input": "profile embedding + per metric [level, log(scale), observed fraction]; level = center/100 "
                             "for percents, log1p(max(center,0))/log1p(100) for load_average",
@@ -256,6 +256,8 @@ def main(argv=None):
     if a.eval:
         with open(a.eval) as f:
             evaluation = json.load(f)
+    # the same weights for PyTorch (the bench's eager side-by-side run, fine-tuning)
+    torch.save({"model": model.state_dict(), "model_config": ck["model_config"]}, os.path.join(out, "weights.pt"))
     meta = metadata(model, ck, a.version, evaluation)
     with open(os.path.join(out, "metadata.json"), "w") as f:
         json.dump(meta, f, indent=2)

@@ -62,6 +62,11 @@ class TrainConfig:
     p_drop_disk_load: float = 0.15
     p_gap: float = 0.2
     max_gap: int = 48
+    p_unknown_profile: float = 0.25  # real hosts often carry no profile; train profile 0 too
+    # real-world-shaped series (training/wild.py) mixed with the generator fleet
+    wild_series: int = 120
+    wild_days: int = 21
+    wild_seed: int = 11
     smoke: bool = False
 
 
@@ -148,6 +153,7 @@ class Sampler:
         b["past_mask"] *= keep[:, None] * gap
         b["past_values"] *= b["past_mask"]
         b["target_mask"] *= keep[:, None]  # an unmeasured metric has no target either
+        b["profile"] = np.where(rng.random(B) < cfg.p_unknown_profile, 0, b["profile"])
         return b
 
 
@@ -214,12 +220,18 @@ def main(argv=None):
         for s in series:
             cut = max(0, len(s) - 864)
             s.values, s.mask, s.t0 = s.values[cut:], s.mask[cut:], s.t0 + ft.STEP * cut
+    n_gen = len(series)
+    if cfg.wild_series:
+        from wild import wild_fleet
+        n_wild, days = (4, 3) if cfg.smoke else (cfg.wild_series, cfg.wild_days)
+        series += wild_fleet(n_wild, days, cfg.wild_seed)
     store = ft.WindowStore(series, cfg.max_encoder_length, cfg.horizon)
     sampler = Sampler(store, cfg, rng)
     val = val_windows(store, cfg)
     w = torch.tensor(metric_weights(store, sampler), dtype=torch.float32)
     data_info = [{"path": os.path.relpath(f), "sha256": sha256(f)} for f in files]
-    print(f"data: {len(files)} file(s), {len(series)} series, {sum(len(s) for s in series)} steps "
+    print(f"data: {len(files)} file(s), {n_gen} + {len(series) - n_gen} wild series, "
+          f"{sum(len(s) for s in series)} steps "
           f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
 
     mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES))
