@@ -67,6 +67,14 @@ interface CachedForecast {
 
 const COMMA = Buffer.from(',');
 
+/**
+ * A tick over thousands of servers is seconds of work on the main thread (window series, risk,
+ * serialisation); it hands the event loop back every this many servers so requests keep being
+ * answered meanwhile (about 10-30 ms of work per slice).
+ */
+const SERVERS_PER_SLICE = 100;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
 const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
   ...r,
@@ -173,7 +181,9 @@ export class InferenceService implements OnApplicationShutdown {
         TFT: [],
         heuristic: [],
       };
+      let work = 0;
       for (const entry of this.windows.all()) {
+        if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
         const warm = this.warmup.of(entry.window).is_warmed_up;
         const stamp = warm
           ? `tft:${entry.window.version}`
@@ -212,7 +222,8 @@ export class InferenceService implements OnApplicationShutdown {
         const results = await provider.forecast(
           jobs[kind].map((j) => j.request),
         );
-        jobs[kind].forEach(({ request, entry, stamp, open }, i) => {
+        for (const [i, { request, entry, stamp, open }] of jobs[kind].entries()) {
+          if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
           const origin =
             request.series.t0 +
             (request.series.length - 1) * request.series.stepSeconds;
@@ -248,7 +259,7 @@ export class InferenceService implements OnApplicationShutdown {
             json: Buffer.from(JSON.stringify(prediction)),
           });
           updated.push(input);
-        });
+        }
       }
       if (updated.length)
         this.alerts.update(
