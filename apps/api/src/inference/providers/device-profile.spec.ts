@@ -10,7 +10,7 @@ describe('selectDevice', () => {
   it('stays on the CPU for INFERENCE_DEVICE=cpu without probing', async () => {
     const r = await selectDevice('cpu', 2, ok, async () => 'NVIDIA H200');
     expect(r).toEqual({
-      device: { device: 'cpu', profile: 'cpu-2t', batchSize: 1024, threads: 2, gpu: null, fallbackReason: null },
+      device: { device: 'cpu', profile: 'cpu-2t', batchSize: 128, threads: 2, gpu: null, fallbackReason: null },
       loaded: null,
     });
   });
