@@ -1,0 +1,376 @@
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { bucketStart, isoSeconds } from '@tft/forecasting';
+import { ApiProcess } from './api-process';
+import { fillBodies, IngestStream, recordJson, type FillPlan } from './bodies';
+import { makeFleet, sampleAt, type ServerShape } from './fleet';
+import { SEED } from './inference';
+import { seededRandom } from './rng';
+import { sleep } from './proc';
+import { median } from './stats';
+
+type Log = (line: string) => void;
+
+const STEP = 300;
+const WINDOW_STEPS = 288; // the api's default retention: max(2 x encoder 144, 288)
+const FILL_BATCH = 2000;
+const FILL_CONCURRENCY = 2;
+const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
+
+// ---------------------------------------------------------------------------------------------- ingest
+
+export interface IngestRun {
+  connections: number;
+  seconds: number;
+  requests: number;
+  records_added: number;
+  records_per_second: number;
+  duplicates: number;
+  rejected: number;
+  non_2xx: number;
+  errors: number;
+  timeouts: number;
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  api_rss_mb: number | null;
+}
+
+export interface IngestResult {
+  records_per_second: number;
+  best_connections: number;
+  batch: number;
+  durability: string;
+  runs: IngestRun[];
+}
+
+/**
+ * POST /feed/data with 1,000-record bodies (1,000 servers, one sample each per 5-second slot: no body
+ * repeats, no record is a duplicate) from autocannon, closed loop, for each connection count on a fresh
+ * api (so earlier runs' servers do not make later ticks heavier).
+ */
+export async function benchIngest(o: { root: string; modelDir: string; quick: boolean; log: Log }): Promise<IngestResult> {
+  const connections = o.quick ? [1, 4] : [1, 4, 8];
+  const duration = o.quick ? 3 : 10;
+  const batch = 1000;
+  const runs: IngestRun[] = [];
+  for (const c of connections) {
+    const api = await ApiProcess.start(o.root, o.modelDir);
+    o.log(`ingest: api up in ${api.startupMs} ms (pid ${api.pid}); ${c} connection(s), ${duration} s of ${batch}-record POST /feed/data`);
+    try {
+      const fleet = makeFleet(1000, SEED + 7);
+      const t0 = bucketStart(Date.now() / 1000, STEP) - 2 * 86400;
+      const stream = new IngestStream(fleet, t0, batch, 5, SEED + c);
+      const tally = { added: 0, duplicates: 0, rejected: 0, bad: 0, firstBad: '' };
+      const started = performance.now();
+      const result = await autocannon({
+        url: api.base,
+        connections: c,
+        duration,
+        timeout: 60,
+        headers: api.headers({ 'content-type': 'application/json' }),
+        requests: [
+          {
+            method: 'POST',
+            path: '/feed/data',
+            setupRequest: (req) => ({ ...req, body: stream.next() }),
+            onResponse: (status, body) => {
+              if (status !== 200) {
+                tally.bad++;
+                tally.firstBad ||= `HTTP ${status} ${body.slice(0, 200)}`;
+                return;
+              }
+              const r = JSON.parse(body) as { records_added: number; duplicates: number; rejected: unknown[] };
+              tally.added += r.records_added;
+              tally.duplicates += r.duplicates;
+              tally.rejected += r.rejected.length;
+            },
+          },
+        ],
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const run: IngestRun = {
+        connections: c,
+        seconds: +seconds.toFixed(2),
+        requests: result['2xx'] + result.non2xx,
+        records_added: tally.added,
+        records_per_second: Math.round(tally.added / seconds),
+        duplicates: tally.duplicates,
+        rejected: tally.rejected,
+        non_2xx: result.non2xx,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        latency_p50_ms: result.latency.p50,
+        latency_p99_ms: result.latency.p99,
+        api_rss_mb: api.rssMb(),
+      };
+      runs.push(run);
+      o.log(
+        `ingest: ${c} connection(s): ${fmt(run.records_per_second)} records/s stored (${run.requests} requests, ` +
+          `p50 ${run.latency_p50_ms} ms, p99 ${run.latency_p99_ms} ms; duplicates ${run.duplicates}, rejected ${run.rejected}, ` +
+          `non-2xx ${run.non_2xx}, errors ${run.errors})${tally.firstBad ? `; first failure: ${tally.firstBad}` : ''}`,
+      );
+    } finally {
+      await api.stop();
+    }
+  }
+  const best = runs.reduce((a, b) => (b.records_per_second > a.records_per_second ? b : a));
+  return { records_per_second: best.records_per_second, best_connections: best.connections, batch, durability: 'SQLITE_SYNCHRONOUS=FULL (the default)', runs };
+}
+
+// ------------------------------------------------------------------------- predictions, memory, tick
+
+export interface FillResult {
+  servers: number;
+  steps_per_server: number;
+  records: number;
+  seconds: number;
+  records_per_second: number;
+  /** From the end of the fill until every server was served a TFT forecast. */
+  forecast_wait_s: number;
+}
+
+export interface PredictionsResult {
+  servers: number;
+  servers_tft: number;
+  connections: number;
+  duration_s: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  requests_per_second: number;
+  body_bytes: number;
+  /** When the api offers gzip (Accept-Encoding: gzip); autocannon asks for the plain body. */
+  body_bytes_gzip: number | null;
+  non_2xx: number;
+  errors: number;
+}
+
+export interface MemoryResult {
+  rss_mb_1000: number | null;
+  rss_mb_10000: number | null;
+  peak_rss_mb: number | null;
+  steps_per_server_1000: number;
+  steps_per_server_10000: number | null;
+  note: string | null;
+}
+
+export interface TickResult {
+  ms: number;
+  samples_ms: number[];
+  min_ms: number;
+  max_ms: number;
+  forecast_interval_s: number;
+  last_tick_ms_reported: number | null;
+}
+
+export interface ServingResult {
+  api_startup_ms: number;
+  fill_1000: FillResult;
+  fill_10000: FillResult | null;
+  predictions_current: PredictionsResult | null;
+  memory: MemoryResult | null;
+  tick: TickResult | null;
+}
+
+interface StatusBody {
+  tick_count: number;
+  fleet: { total_servers: number };
+  inference: { forecast_interval_seconds?: number; last_tick_ms?: number };
+  servers?: { server_name: string; model: string | null }[];
+}
+
+async function fill(api: ApiProcess, servers: readonly ServerShape[], plan: FillPlan, what: string, log: Log): Promise<Omit<FillResult, 'forecast_wait_s'>> {
+  const bodies = fillBodies(servers, plan);
+  let records = 0;
+  let lastReport = performance.now();
+  const started = performance.now();
+  const worker = async () => {
+    for (let next = bodies.next(); !next.done; next = bodies.next()) {
+      const { body, count } = next.value;
+      const { status, json } = await api.post('/feed/data', body);
+      // a batch re-sent after a reset connection comes back as duplicates: stored either way
+      if (status !== 200 || Number(json['records_added']) + Number(json['duplicates']) !== count) {
+        throw new Error(`${what}: a fill batch of ${count} records got HTTP ${status}: ${JSON.stringify(json).slice(0, 300)}`);
+      }
+      records += count;
+      if (performance.now() - lastReport > 5000) {
+        lastReport = performance.now();
+        const s = (lastReport - started) / 1000;
+        log(`${what}: ${fmt(records)} records in ${fmt(s, 1)} s (${fmt(records / s)} records/s), api RSS ${fmt(api.rssMb() ?? NaN)} MB`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { servers: servers.length, steps_per_server: plan.steps, records, seconds: +seconds.toFixed(2), records_per_second: Math.round(records / seconds) };
+}
+
+/** Waits until `n` servers are served TFT forecasts made after the fill (two ticks that began after it). */
+async function waitForTft(api: ApiProcess, n: number, what: string, log: Log, limitS: number): Promise<number> {
+  const started = performance.now();
+  const first = await api.getJson<StatusBody>('/status');
+  let lastReport = started;
+  for (;;) {
+    const s = await api.getJson<StatusBody>('/status');
+    const tft = (s.servers ?? []).filter((x) => x.model === 'TFT').length;
+    if (tft >= n && s.tick_count >= first.tick_count + 2) return (performance.now() - started) / 1000;
+    const waited = (performance.now() - started) / 1000;
+    if (waited > limitS) throw new Error(`${what}: only ${tft}/${n} servers had TFT forecasts after ${limitS} s`);
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      log(`${what}: waiting for forecasts: ${tft}/${n} TFT, tick ${s.tick_count} (last tick ${fmt(s.inference.last_tick_ms ?? NaN)} ms), ${fmt(waited)} s`);
+    }
+    await sleep(500);
+  }
+}
+
+/**
+ * One api: 1,000 servers with full windows, then GET /predictions/current under load, the tick latency,
+ * and memory at 1,000 and at 10,000 servers.
+ */
+export async function benchServing(o: {
+  root: string;
+  modelDir: string;
+  quick: boolean;
+  predictions: boolean;
+  tick: boolean;
+  memory: boolean;
+  log: Log;
+  /** Seconds the 10,000-server fill may take before steps per server are cut (to the model's context + 1). */
+  fill10kBudgetS?: number;
+}): Promise<ServingResult> {
+  const { log } = o;
+  const api = await ApiProcess.start(o.root, o.modelDir);
+  log(`serving: api up in ${api.startupMs} ms (pid ${api.pid}, RSS ${fmt(api.rssMb() ?? NaN)} MB)`);
+  try {
+    const fleet = makeFleet(10000, SEED + 11);
+    const lastStep = bucketStart(Date.now() / 1000, STEP);
+    const first = fleet.slice(0, 1000);
+    const f1 = await fill(api, first, { lastStep, steps: WINDOW_STEPS, stepSeconds: STEP, batch: FILL_BATCH, seed: SEED + 12 }, 'fill 1000', log);
+    log(`fill 1000: ${fmt(f1.records)} records (${WINDOW_STEPS} steps x 1,000 servers) in ${fmt(f1.seconds, 1)} s = ${fmt(f1.records_per_second)} records/s`);
+    const wait1 = await waitForTft(api, 1000, 'fill 1000', log, 600);
+    const fill1000: FillResult = { ...f1, forecast_wait_s: +wait1.toFixed(2) };
+    await sleep(1000);
+    const rss1000 = api.rssMb();
+    log(`serving: 1,000 servers forecast by the TFT ${fmt(wait1, 1)} s after the fill; api RSS ${fmt(rss1000 ?? NaN)} MB`);
+
+    let predictions: PredictionsResult | null = null;
+    if (o.predictions) predictions = await benchPredictions(api, 1000, o.quick, log);
+
+    let tick: TickResult | null = null;
+    if (o.tick) tick = await benchTick(api, first, lastStep, o.quick, log);
+
+    let memory: MemoryResult | null = null;
+    let fill10000: FillResult | null = null;
+    if (o.memory) {
+      const rest = fleet.slice(1000);
+      const budget = o.fill10kBudgetS ?? (o.quick ? 30 : 150);
+      const estimate = (rest.length * WINDOW_STEPS) / f1.records_per_second;
+      const steps = estimate <= budget ? WINDOW_STEPS : 145;
+      const note =
+        steps === WINDOW_STEPS
+          ? null
+          : `the 9,000 added servers got ${steps} steps each (the model's 144-step context + the open step), not ${WINDOW_STEPS}: ` +
+            `a full fill would take ~${fmt(estimate)} s at ${fmt(f1.records_per_second)} records/s (budget ${budget} s). ` +
+            `Each window's ring is preallocated for ${WINDOW_STEPS} steps, so this hardly changes RSS`;
+      if (note) log(`memory: ${note}`);
+      const f10 = await fill(api, rest, { lastStep, steps, stepSeconds: STEP, batch: FILL_BATCH, seed: SEED + 13 }, 'fill 10000', log);
+      log(`fill 10000: ${fmt(f10.records)} more records in ${fmt(f10.seconds, 1)} s = ${fmt(f10.records_per_second)} records/s`);
+      const wait10 = await waitForTft(api, 10000, 'fill 10000', log, 900);
+      fill10000 = { ...f10, forecast_wait_s: +wait10.toFixed(2) };
+      await sleep(1000);
+      const rss10000 = api.rssMb();
+      log(`memory: 10,000 servers forecast by the TFT ${fmt(wait10, 1)} s after the fill; api RSS ${fmt(rss10000 ?? NaN)} MB (peak ${fmt(api.peakRssMb() ?? NaN)} MB)`);
+      memory = { rss_mb_1000: rss1000, rss_mb_10000: rss10000, peak_rss_mb: api.peakRssMb(), steps_per_server_1000: WINDOW_STEPS, steps_per_server_10000: steps, note };
+    }
+    return { api_startup_ms: api.startupMs, fill_1000: fill1000, fill_10000: fill10000, predictions_current: predictions, memory, tick };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    log(`serving: failed (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}); the api is ${api.state()}; its log, last lines:\n${api.logTail(1500)}`);
+    throw err;
+  } finally {
+    await api.stop();
+  }
+}
+
+async function benchPredictions(api: ApiProcess, servers: number, quick: boolean, log: Log): Promise<PredictionsResult> {
+  const got = await api.getText('/predictions/current');
+  const body = JSON.parse(got.text) as { metadata: { servers_tft: number } };
+  const bodyBytes = got.bytes;
+  await sleep(200); // the api may build its gzip copy in the background
+  const gz = await api.getText('/predictions/current', 'gzip');
+  const gzipBytes = gz.encoding === 'gzip' ? gz.bytes : null;
+  const duration = quick ? 3 : 10;
+  const connections = 10;
+  log(
+    `predictions: GET /predictions/current is ${fmt(bodyBytes / 1024 ** 2, 2)} MB for ${servers} servers (${body.metadata.servers_tft} TFT)` +
+      `${gzipBytes ? `, ${fmt(gzipBytes / 1024 ** 2, 2)} MB gzipped` : ', not compressed'}; autocannon (no Accept-Encoding): ${connections} connections for ${duration} s`,
+  );
+  const r = await autocannon({ url: `${api.base}/predictions/current`, connections, duration, timeout: 30, headers: api.headers() });
+  const out: PredictionsResult = {
+    servers,
+    servers_tft: body.metadata.servers_tft,
+    connections,
+    duration_s: duration,
+    p50_ms: r.latency.p50,
+    p90_ms: r.latency.p90,
+    p99_ms: r.latency.p99,
+    max_ms: r.latency.max,
+    requests_per_second: r.requests.average,
+    body_bytes: bodyBytes,
+    body_bytes_gzip: gzipBytes,
+    non_2xx: r.non2xx,
+    errors: r.errors,
+  };
+  log(`predictions: p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, max ${out.max_ms} ms, ${fmt(out.requests_per_second, 1)} requests/s (${fmt((out.requests_per_second * bodyBytes) / 1024 ** 2)} MB/s), non-2xx ${out.non_2xx}, errors ${out.errors}`);
+  return out;
+}
+
+/**
+ * POST the first sample of the next step for one server (which closes its newest step) and poll
+ * GET /servers/{name} every ~5 ms until forecast_origin moves on. The start of each sample is spread
+ * over the forecast interval so the figure is not locked to the tick's phase.
+ */
+async function benchTick(api: ApiProcess, servers: readonly ServerShape[], lastStep: number, quick: boolean, log: Log): Promise<TickResult> {
+  const status = await api.getJson<StatusBody>('/status');
+  const interval = status.inference.forecast_interval_seconds ?? 5;
+  const n = quick ? 2 : 6;
+  const rand = seededRandom(SEED + 21);
+  const samples: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const s = servers[(k * 97 + 13) % servers.length];
+    const path = `/servers/${encodeURIComponent(s.name)}`;
+    const before = (await api.getJson<{ forecast: { forecast_origin: string; model: string } | null }>(path)).forecast;
+    if (!before || before.model !== 'TFT') throw new Error(`tick: ${s.name} has no TFT forecast to advance`);
+    await sleep(((k + 0.5) / n) * interval * 1000);
+    const t = lastStep + STEP + 3;
+    const started = performance.now();
+    const { status: code, json } = await api.post('/feed/data', `{"records":[${recordJson(s, t, sampleAt(s, t, rand))}]}`);
+    if (code !== 200 || json['records_added'] !== 1) throw new Error(`tick: POST got HTTP ${code} ${JSON.stringify(json).slice(0, 200)}`);
+    for (;;) {
+      const now = (await api.getJson<{ forecast: { forecast_origin: string } | null }>(path)).forecast;
+      if (now && now.forecast_origin !== before.forecast_origin) {
+        const ms = performance.now() - started;
+        samples.push(+ms.toFixed(1));
+        log(`tick: ${s.name}: forecast_origin ${before.forecast_origin} -> ${now.forecast_origin} (expected ${isoSeconds(lastStep)}) after ${fmt(ms)} ms`);
+        break;
+      }
+      if (performance.now() - started > 120_000) throw new Error(`tick: ${s.name}'s forecast did not advance within 120 s`);
+      await sleep(5);
+    }
+  }
+  const after = await api.getJson<StatusBody>('/status');
+  const med = median(samples);
+  log(`tick: median ${fmt(med)} ms over ${n} (FORECAST_INTERVAL_S=${interval}; the api's last tick took ${fmt(after.inference.last_tick_ms ?? NaN)} ms)`);
+  return {
+    ms: +med.toFixed(1),
+    samples_ms: samples,
+    min_ms: Math.min(...samples),
+    max_ms: Math.max(...samples),
+    forecast_interval_s: interval,
+    last_tick_ms_reported: after.inference.last_tick_ms ?? null,
+  };
+}
+
+

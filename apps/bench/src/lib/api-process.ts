@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, rssMb, sleep } from './proc';
+
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/**
+ * The built api (dist/apps/api/main.js) on a free port with a temporary DATA_DIR, its own API key, no
+ * write rate limit and every other setting at its default: SQLITE_SYNCHRONOUS=FULL (durable writes),
+ * FORECAST_INTERVAL_S=5, INFERENCE_THREADS = all cores.
+ */
+export class ApiProcess {
+  private log = '';
+  /** Spawn to the first healthy /health, ms. */
+  startupMs = 0;
+
+  private constructor(
+    readonly base: string,
+    readonly key: string,
+    private readonly child: ChildProcess,
+    private readonly dataDir: string,
+  ) {
+    const keep = (chunk: Buffer) => (this.log = (this.log + chunk.toString()).slice(-20000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  static async start(root: string, modelDir: string): Promise<ApiProcess> {
+    const main = join(root, 'dist', 'apps', 'api', 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build api\` (npm run bench builds it)`);
+    const port = await freePort();
+    const dataDir = cleanup.dir(mkdtempSync(join(tmpdir(), 'tft-bench-api-')));
+    const key = randomBytes(24).toString('hex');
+    const env: NodeJS.ProcessEnv = { ...process.env, API_PORT: String(port), DATA_DIR: dataDir, API_KEY: key, API_KEYS: '', WRITE_RATE_LIMIT: '0', LOG_FORMAT: 'text', SQLITE_SYNCHRONOUS: 'FULL', MODEL_DIR: modelDir };
+    for (const k of ['FORECAST_INTERVAL_S', 'INFERENCE_THREADS', 'INFERENCE_DEVICE', 'RETENTION_STEPS', 'WARMUP_STEPS', 'MAX_RECORDS_PER_REQUEST', 'MAX_BODY_SIZE', 'READS_REQUIRE_KEY']) delete env[k];
+    const started = Date.now();
+    const child = cleanup.child(spawn(process.execPath, [main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const api = new ApiProcess(`http://127.0.0.1:${port}`, key, child, dataDir);
+    const until = Date.now() + 60_000;
+    for (;;) {
+      try {
+        if ((await fetch(`${api.base}/health`)).ok) break;
+      } catch {
+        /* not up yet */
+      }
+      if (child.exitCode !== null || Date.now() > until) {
+        await api.stop();
+        throw new Error(`the api did not start:\n${api.log.slice(-3000)}`);
+      }
+      await sleep(100);
+    }
+    api.startupMs = Date.now() - started;
+    return api;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  rssMb(): number | null {
+    return rssMb(this.child.pid);
+  }
+
+  peakRssMb(): number | null {
+    return rssMb(this.child.pid, 'VmHWM');
+  }
+
+  logTail(chars = 3000): string {
+    return this.log.replace(ANSI_COLOUR, '').slice(-chars);
+  }
+
+  /** "running", or how the process ended (for error messages). */
+  state(): string {
+    const { exitCode, signalCode } = this.child;
+    if (exitCode === null && signalCode === null) return 'running';
+    return signalCode ? `killed by ${signalCode}` : `exited with code ${exitCode}`;
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { 'x-api-key': this.key, ...extra };
+  }
+
+  /**
+   * fetch, retried (twice, after 200 ms) when the connection is reset: the api closes idle keep-alive
+   * connections after 5 s, and a long synchronous stretch in it (a big tick) can close one under a request.
+   * Retrying a POST is safe here: a re-sent sample is a duplicate and changes nothing.
+   */
+  private async fetchRetrying(path: string, init: RequestInit): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(120_000) });
+      } catch (err) {
+        const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
+        if (attempt >= 3 || !/ECONNRESET|EPIPE|UND_ERR_SOCKET|ECONNREFUSED/.test(code) || this.state() !== 'running') throw err;
+        await sleep(200);
+      }
+    }
+  }
+
+  /** The body as received (bytes on the wire unless the api compresses) and its content-encoding. */
+  async getText(path: string, acceptEncoding = 'identity'): Promise<{ text: string; bytes: number; encoding: string | null }> {
+    const res = await this.fetchRetrying(path, { headers: this.headers({ 'accept-encoding': acceptEncoding }) });
+    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
+    const encoding = res.headers.get('content-encoding');
+    const length = Number(res.headers.get('content-length'));
+    const text = await res.text();
+    return { text, bytes: encoding && length ? length : Buffer.byteLength(text), encoding };
+  }
+
+  async getJson<T>(path: string): Promise<T> {
+    const res = await this.fetchRetrying(path, { headers: this.headers() });
+    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    return (await res.json()) as T;
+  }
+
+  async post(path: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await this.fetchRetrying(path, { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body });
+    const text = await res.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { raw: text.slice(0, 300) };
+    }
+    return { status: res.status, json };
+  }
+
+  /** SIGTERM, then SIGKILL after 30 s; removes the data directory. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    cleanup.release(this.child);
+    cleanup.removeDir(this.dataDir);
+  }
+}

@@ -1,0 +1,32 @@
+import { parseBenchArgs, PARTS, UsageError } from './args';
+
+describe('parseBenchArgs', () => {
+  it('runs every part, slowly, without JSON by default', () => {
+    expect(parseBenchArgs([])).toEqual({ json: null, parts: [...PARTS], quick: false, help: false });
+  });
+
+  it('reads --json, --quick and --only (kept in the canonical order)', () => {
+    expect(parseBenchArgs(['--json', 'out.json', '--quick', '--only', 'tick, inference'])).toEqual({
+      json: 'out.json',
+      parts: ['inference', 'tick'],
+      quick: true,
+      help: false,
+    });
+    expect(parseBenchArgs(['--json=x.json']).json).toBe('x.json');
+    expect(parseBenchArgs(['-h']).help).toBe(true);
+  });
+
+  it('names the unknown part', () => {
+    expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(/--only takes a comma list of inference, ingest, predictions, memory, tick \(got "inference,gpu"\)/);
+    expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only/);
+  });
+
+  it('rejects unknown options, positionals and a missing --json file', () => {
+    expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown option '--fast'/);
+    expect(() => parseBenchArgs(['inference'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--json'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--json', '--quick'])).toThrow(/--json/);
+    expect(() => parseBenchArgs(['--json', ' '])).toThrow(/--json needs a file name/);
+  });
+});

@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+
+export const PARTS = ['inference', 'ingest', 'predictions', 'memory', 'tick'] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface BenchArgs {
+  json: string | null;
+  parts: Part[];
+  quick: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage: npm run bench -- [--json <file>] [--only ${PARTS.join('|')}[,...]] [--quick] [--help]
+
+  --json <file>   also write the figures as JSON
+  --only <parts>  run only these parts (comma list): ${PARTS.join(', ')}
+                  (predictions, memory and tick share one api process and its 1,000-server fill)
+  --quick         fewer repetitions and shorter runs: a sanity check, not figures to quote
+  --help          this text
+
+Progress goes to stderr, the table to stdout. Needs the built api (npm run bench builds it).`;
+
+/** Parses the bench's command line; throws `UsageError` with a one-line reason on anything it does not know. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'string' },
+        only: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.json !== undefined && (values.json.trim() === '' || values.json.startsWith('--'))) {
+    throw new UsageError(`--json needs a file name (got "${values.json}")`);
+  }
+  let parts: Part[] = [...PARTS];
+  if (values.only !== undefined) {
+    const asked = values.only.split(',').map((p) => p.trim()).filter(Boolean);
+    const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
+    if (asked.length === 0 || unknown.length) {
+      throw new UsageError(`--only takes a comma list of ${PARTS.join(', ')} (got "${values.only}")`);
+    }
+    parts = PARTS.filter((p) => asked.includes(p));
+  }
+  return { json: values.json ?? null, parts, quick: values.quick ?? false, help: values.help ?? false };
+}
