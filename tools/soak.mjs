@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run soak [-- --duration 60s]`: a sustained-load run against the inference api.
 //
-// 1. Starts the built api (dist/apps/api/main.js; `npx nx build api` first) on a free port with a
+// 1. Builds the api (Nx-cached) and starts dist/apps/api/main.js on a free port with a
 //    temporary DATA_DIR, its own API key and no write rate limit, or uses API_URL (and API_KEY) if set.
 // 2. Measures the maximum ingest rate for --measure (10 s): a closed loop of --writers concurrent
 //    POST /feed/data of --batch (1000) records each.
@@ -11,7 +11,7 @@
 // Prints a line every 10 s (throughput, errors, p50/p99 latency of writes and reads, api RSS from
 // /proc/<pid>/status) and a summary; exits 1 on any error (non-2xx, network error, a batch not stored
 // in full) or when the api it started does not stop cleanly on SIGTERM. Node built-ins only.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -85,8 +85,19 @@ async function startApi() {
   if (process.env.API_URL) {
     return { base: process.env.API_URL.replace(/\/+$/, ''), key: process.env.API_KEY || undefined, child: null, dataDir: null };
   }
+  // set up and build first (Nx caches the build), so a fresh clone needs no other command
+  for (const [cmd, argv] of [
+    [process.execPath, [join(root, 'tools', 'setup.mjs'), '--no-apt']],
+    ['npx', ['nx', 'build', 'api', '--output-style=static']],
+  ]) {
+    const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) {
+      process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+      fail(`${[cmd, ...argv].join(' ')} failed`);
+    }
+  }
   const main = join(root, 'dist', 'apps', 'api', 'main.js');
-  if (!existsSync(main)) fail(`${main} is missing: run \`npx nx build api\` first (or set API_URL)`);
+  if (!existsSync(main)) fail(`${main} is missing after the build`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tft-soak-'));
   const key = randomBytes(24).toString('hex');

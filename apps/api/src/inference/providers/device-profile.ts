@@ -37,7 +37,9 @@ export function detectGpu(): Promise<string | null> {
 
 /**
  * Default onnxruntime threads: all cores but one, which the event loop keeps. On the 2-core reference
- * machine one thread forecast faster than two in every configuration of the bench's sweep.
+ * machine two threads forecast about twice as fast as one when nothing else runs (bench: 929 vs 473
+ * forecasts/s), but slower than one in every configuration while another process was busy, and the
+ * api's own event loop is such a process whenever data arrives during a tick.
  */
 export const defaultCpuThreads = (): number => Math.max(1, availableParallelism() - 1);
 
