@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ServerWindow } from './server-window';
 
@@ -67,5 +68,30 @@ describe('ServerWindow', () => {
     b.restore(a.bucket(T + 300)!);
     expect(b.series(true)).toEqual(a.series(true));
     expect(b.add(T + 1, [9, 9, 9, 9])).toBe('duplicate');
+  });
+
+  it('keeps bucketCount equal to the buckets with data in the ring, through jumps, late and old samples', () => {
+    const heldBySeries = (w: ServerWindow) => [...(w.series(true)?.samples ?? [])].filter((c) => c > 0).length;
+    // offsets in seconds around T: small steps, late samples, jumps of up to two ring lengths
+    const op = fc.oneof(fc.integer({ min: -3000, max: 3000 }), fc.integer({ min: -9000, max: 9000 }));
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 80 }), (moves) => {
+        const w = new ServerWindow(300, 10);
+        let t = T;
+        for (const dt of moves) {
+          t += dt;
+          w.add(t, [1, 2, 3, 4]);
+          expect(w.bucketCount()).toBe(heldBySeries(w));
+        }
+        // a window restored from the same buckets counts the same
+        const r = new ServerWindow(300, 10);
+        for (let k = 0; k < 10; k++) {
+          const b = w.bucket(w.newest - k * 300);
+          if (b) r.restore(b);
+        }
+        expect(r.bucketCount()).toBe(w.bucketCount());
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -31,6 +31,10 @@ export class ServerWindow {
   version = 0;
   /** Bumped on every added sample: heuristic forecasts (which see the open bucket) are stale. */
   changes = 0;
+  /** Buckets with data inside the ring, kept as samples arrive (ingest asks for it on every request). */
+  private held = 0;
+  /** Set by restore(): the count is rebuilt on the next read instead of per restored bucket. */
+  private heldStale = false;
 
   constructor(
     readonly stepSeconds: number,
@@ -53,7 +57,9 @@ export class ServerWindow {
     const S = this.stepSeconds;
     const start = Math.floor(time / S) * S;
     if (start <= this.newest - this.capacity * S) return 'too_old';
+    if (start > this.newest) this.dropLeaving(start);
     const slot = this.slotOf(start);
+    // the slot's previous bucket (if any) is a ring length older: outside the ring, not in `held`
     if (this.starts[slot] !== start) this.resetSlot(slot, start);
     const second = Math.floor(time - start);
     const byte = slot * this.seenBytes + (second >> 3);
@@ -61,7 +67,7 @@ export class ServerWindow {
     if (this.seen[byte] & bit) return 'duplicate';
     this.seen[byte] |= bit;
     for (let m = 0; m < N; m++) this.sums[slot * N + m] += values[m];
-    this.counts[slot]++;
+    if (this.counts[slot]++ === 0) this.held++;
     this.changes++;
     if (start > this.newest) {
       if (this.newest !== Number.NEGATIVE_INFINITY) this.version++; // the previous bucket just closed
@@ -70,6 +76,19 @@ export class ServerWindow {
       this.version++; // a late sample changed a closed bucket
     }
     return 'added';
+  }
+
+  /** Before the newest bucket moves up to `start`: buckets that fall out of the ring leave `held`. */
+  private dropLeaving(start: number): void {
+    if (this.newest === Number.NEGATIVE_INFINITY || this.heldStale) return;
+    const S = this.stepSeconds;
+    const oldest = this.newest - (this.capacity - 1) * S;
+    const steps = Math.min(this.capacity, Math.round((start - this.newest) / S));
+    for (let k = 0; k < steps; k++) {
+      const t = oldest + k * S;
+      const slot = this.slotOf(t);
+      if (this.starts[slot] === t && this.counts[slot] > 0) this.held--;
+    }
   }
 
   private resetSlot(slot: number, start: number): void {
@@ -100,16 +119,20 @@ export class ServerWindow {
     this.sums.set(state.sums, slot * N);
     this.counts[slot] = state.count;
     this.seen.set(state.seen.subarray(0, this.seenBytes), slot * this.seenBytes);
+    this.heldStale = true;
     this.version++;
     this.changes++;
   }
 
   /** Buckets holding data within the ring (closed and open). */
   bucketCount(): number {
-    let n = 0;
-    const oldest = this.newest - (this.capacity - 1) * this.stepSeconds;
-    for (let i = 0; i < this.capacity; i++) if (this.counts[i] > 0 && this.starts[i] >= oldest) n++;
-    return n;
+    if (this.heldStale) {
+      const oldest = this.newest - (this.capacity - 1) * this.stepSeconds;
+      this.held = 0;
+      for (let i = 0; i < this.capacity; i++) if (this.counts[i] > 0 && this.starts[i] >= oldest) this.held++;
+      this.heldStale = false;
+    }
+    return this.held;
   }
 
   /** Closed buckets with data among the last `steps` closed steps (warmup counts these). */
