@@ -31,11 +31,13 @@ function mainReason(constraints: Record<string, string> | undefined): string | u
 const STATUS_PATTERN = /^[a-z][a-z_]{0,31}$/;
 const PROFILE_VALUES = new Set<string>([...PROFILES, 'unknown']);
 const inRange = (v: unknown, max: number): v is number => typeof v === 'number' && v >= 0 && v <= max;
+const RECORD_FIELD_SET = new Set<string>(RECORD_FIELDS);
 
 /**
  * The common case in one pass: a record that satisfies every FeedRecordDto rule. It is never more
  * lenient than the DTO (a property test holds it to that); whatever it does not accept goes through
- * class-validator, which names each offending field. About 30x cheaper than validateSync per record.
+ * class-validator, which names each offending field. In ingest CPU profiles class-transformer plus
+ * class-validator took about a quarter of the samples before, record checks under 1 % after.
  */
 export function isPlainValidRecord(r: Record<string, unknown>): boolean {
   for (const key in r) if (!RECORD_FIELD_SET.has(key)) return false;
@@ -53,7 +55,6 @@ export function isPlainValidRecord(r: Record<string, unknown>): boolean {
     (profile == null || (typeof profile === 'string' && PROFILE_VALUES.has(profile)))
   );
 }
-const RECORD_FIELD_SET = new Set<string>(RECORD_FIELDS);
 
 /** Parses an ISO 8601 timestamp that already matched the DTO pattern; no zone means UTC. */
 export function parseTimestamp(text: string): number {

@@ -132,14 +132,8 @@ export function toPlainFeeds(inputs: ModelInputs, L: number, H: number): Record<
   };
 }
 
+/** The model's inputs as onnxruntime tensors (for a session on the calling thread). */
 export function toFeeds(inputs: ModelInputs, L: number, H: number): Record<string, ort.Tensor> {
-  const B = inputs.batch;
-  return {
-    past_values: new ort.Tensor('float32', inputs.pastValues, [B, L, 4]),
-    past_mask: new ort.Tensor('float32', inputs.pastMask, [B, L, 4]),
-    encoder_length: new ort.Tensor('int64', inputs.encoderLength, [B]),
-    past_time: new ort.Tensor('float32', inputs.pastTime, [B, L, N_TIME_FEATURES]),
-    future_time: new ort.Tensor('float32', inputs.futureTime, [B, H, N_TIME_FEATURES]),
-    profile: new ort.Tensor('int64', inputs.profile, [B]),
-  };
+  const plain = Object.entries(toPlainFeeds(inputs, L, H));
+  return Object.fromEntries(plain.map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
 }
