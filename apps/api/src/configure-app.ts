@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/api-keys';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '@tft/api-keys';
 import type { ApiConfig } from './config/api-config';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

@@ -7,7 +7,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { openAccessWarning } from './auth/api-keys';
+import { openAccessWarning } from '@tft/api-keys';
 import { buildOpenApiDocument, configureApp } from './configure-app';
 import { loadThresholdConfig } from './config/alert-thresholds';
 import { assertWritableDataDir, ConfigError, loadApiConfig } from './config/api-config';

@@ -1,6 +1,6 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/api-keys';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '@tft/api-keys';
 
 /** Validation and Swagger, shared by main.ts and the HTTP tests so both see the same app. */
 export function configureApp(app: INestApplication): INestApplication {

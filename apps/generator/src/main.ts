@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { openAccessWarning } from '@tft/api-keys';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { ConfigError, loadGeneratorConfig } from './config/generator-config';
@@ -26,13 +27,8 @@ async function bootstrap(argv: string[]): Promise<void> {
     `metrics generator on http://localhost:${config.port} (Swagger UI at /docs)`,
     'Generator',
   );
-  if (config.apiKeys.length === 0) {
-    Logger.warn(
-      'NO API KEY CONFIGURED: the generator accepts POST /scenario/set from anyone who can reach it. ' +
-        'Set API_KEY or API_KEYS to require a key (see docs/OPERATIONS.md).',
-      'Auth',
-    );
-  }
+  const warning = openAccessWarning('the generator', config.apiKeys, 'POST /scenario/set');
+  if (warning) Logger.warn(warning, 'Auth');
 }
 
 void bootstrap(process.argv.slice(2));

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { API_KEY_SCHEME, BEARER_SCHEME } from './api-keys';
+import { API_KEY_SCHEME, BEARER_SCHEME } from '@tft/api-keys';
 
 export const ACCESS = 'tft:access';
 export type Access = 'read' | 'write';

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { ACCESS, accessOf, type Access } from './access.decorators';
-import { ApiKeyVerifier, presentedKey } from './api-keys';
+import { ApiKeyVerifier, presentedKey } from '@tft/api-keys';
 
 /** Writes need a key once keys are configured; reads only with READS_REQUIRE_KEY=true. */
 @Injectable()

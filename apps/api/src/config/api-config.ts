@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseApiKeys, parseOrigins } from '../auth/api-keys';
+import { parseApiKeys } from '@tft/api-keys';
+import { parseOrigins } from './cors-origins';
 
 export type InferenceDevice = 'auto' | 'cpu' | 'cuda';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';

@@ -21,7 +21,7 @@ import {
   ApiKeyVerifier,
   BEARER_SCHEME,
   presentedKey,
-} from './api-keys';
+} from '@tft/api-keys';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseApiKeys } from '../auth/api-keys';
+import { parseApiKeys } from '@tft/api-keys';
 
 /** Everything the generator daemon can be told, validated once at startup. */
 export interface GeneratorConfig {

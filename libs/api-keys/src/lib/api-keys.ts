@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** Names of the security schemes in the OpenAPI document. */
+/** Names of the security schemes in the daemons' OpenAPI documents. */
 export const API_KEY_SCHEME = 'api_key';
 export const BEARER_SCHEME = 'bearer';
 
@@ -8,8 +8,9 @@ export const BEARER_SCHEME = 'bearer';
 const KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e]{8,256}$/;
 
 /**
- * The accepted keys from API_KEY (one) and API_KEYS (comma-separated), deduplicated. Errors never echo
- * a key: config errors end up in logs.
+ * The accepted keys from API_KEY (one) and API_KEYS (comma-separated), deduplicated; the api and the
+ * generator share these rules, so one environment configures both. Errors never echo a key: config
+ * errors end up in logs.
  */
 export function parseApiKeys(single: string | undefined, list: string | undefined): string[] {
   const keys = [single ?? '', ...(list ?? '').split(',')].map((k) => k.trim()).filter((k) => k !== '');
@@ -57,28 +58,6 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   const auth = headers['authorization'];
   if (typeof auth === 'string') return /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
   return undefined;
-}
-
-/** Comma-separated browser origins (`scheme://host[:port]`); `none` allows no cross-origin caller. */
-export function parseOrigins(name: string, raw: string | undefined, fallback: readonly string[]): string[] {
-  if (raw === undefined || raw.trim() === '') return [...fallback];
-  if (raw.trim().toLowerCase() === 'none') return [];
-  return raw
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o !== '')
-    .map((o) => {
-      let url: URL | null = null;
-      try {
-        url = new URL(o);
-      } catch {
-        /* reported below */
-      }
-      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
-        throw new Error(`${name} entries must be origins such as https://ops.example.com:8501 (no path, no wildcard; got "${o}")`);
-      }
-      return url.origin;
-    });
 }
 
 /** The loud line a daemon logs at startup when it runs without keys; null when keys are set. */
