@@ -49,8 +49,9 @@ export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
 }
 
 /**
- * One server's forecast, kept only in serialised form: at 10,000 servers the objects behind it
- * (quantile arrays, trend, prediction) cost about 20 KB each on the heap, the JSON about 9 KB off it.
+ * One server's forecast, kept only in serialised form: its quantile arrays, trend and prediction
+ * object were three copies of 1,152 numbers (about 28 KB of doubles per server on the heap); the
+ * JSON is about 9 KB, off the heap.
  */
 interface CachedForecast {
   model: ModelKind;
@@ -68,9 +69,10 @@ interface CachedForecast {
 const COMMA = Buffer.from(',');
 
 /**
- * A tick over thousands of servers is seconds of work on the main thread (window series, risk,
- * serialisation); it hands the event loop back every this many servers so requests keep being
- * answered meanwhile (about 10-30 ms of work per slice).
+ * A tick over thousands of servers can take seconds (the bench's 10,000 servers were all forecast
+ * 7.3 s after their fill); besides inference it is main-thread work (window series, risk,
+ * serialisation), so it hands the event loop back every this many servers and requests keep being
+ * answered meanwhile.
  */
 const SERVERS_PER_SLICE = 100;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
