@@ -69,7 +69,17 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     expect(body.metadata).toMatchObject({ model_type: 'TFT', horizon_steps: 96, step_seconds: 300, device: 'cpu', servers_tft: 3, servers_heuristic: 1 });
     expect(body.environment).toMatchObject({ total_servers: 4 });
 
-    const status = await t.get<{ fleet: Record<string, unknown>; warmup: Record<string, unknown>; servers: { server_name: string; is_warmed_up: boolean; progress_percent: number }[] }>('/status');
+    const status = await t.get<{
+      fleet: Record<string, unknown>;
+      warmup: Record<string, unknown>;
+      memory: Record<'rss_mb' | 'heap_used_mb' | 'heap_total_mb' | 'array_buffers_mb' | 'external_mb', number>;
+      servers: { server_name: string; is_warmed_up: boolean; progress_percent: number }[];
+    }>('/status');
+    const m = status.memory;
+    expect(m.heap_used_mb).toBeGreaterThan(1);
+    expect(m.heap_used_mb).toBeLessThanOrEqual(m.heap_total_mb);
+    expect(m.array_buffers_mb).toBeLessThanOrEqual(m.external_mb);
+    expect(m.rss_mb).toBeGreaterThan(m.heap_total_mb);
     expect(status.fleet).toMatchObject({ total_servers: 4, fleet_status: '3/4 servers ready' });
     expect(status.warmup).toMatchObject({ is_warmed_up: false, threshold: 12 });
     expect(status.servers.find((s) => s.server_name === 'ppweb0099')).toMatchObject({ is_warmed_up: false, progress_percent: 42 });

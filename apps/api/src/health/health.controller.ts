@@ -5,7 +5,7 @@ import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
-import { HealthDto, StatusDto } from './dto/status.dto';
+import { HealthDto, MemoryStatusDto, StatusDto } from './dto/status.dto';
 
 @ApiTags('health')
 @Controller()
@@ -80,7 +80,21 @@ export class HealthController {
         forecast_interval_seconds: this.config.forecastIntervalSeconds,
         last_tick_ms: Math.round(this.inference.lastTickMs * 10) / 10,
       },
+      memory: memoryStatus(),
       servers,
     };
   }
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1024 ** 2) * 10) / 10;
+
+function memoryStatus(): MemoryStatusDto {
+  const m = process.memoryUsage();
+  return {
+    rss_mb: mb(m.rss),
+    heap_used_mb: mb(m.heapUsed),
+    heap_total_mb: mb(m.heapTotal),
+    array_buffers_mb: mb(m.arrayBuffers),
+    external_mb: mb(m.external),
+  };
 }

@@ -34,10 +34,10 @@ export class IngestController {
   // The body is typed unknown so the global ValidationPipe leaves it alone: transforming and validating a
   // 1,000-record array as class instances cost more than storing it. The envelope is checked here and
   // each record by IngestService.
-  feed(@Body() body: unknown): FeedDataResponseDto {
+  async feed(@Body() body: unknown): Promise<FeedDataResponseDto> {
     let outcome;
     try {
-      outcome = this.ingest.ingest(feedRecords(body));
+      outcome = await this.ingest.ingest(feedRecords(body));
     } catch (err) {
       if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
       if (err instanceof StoreWriteError) throw new ServiceUnavailableException(err.message);

@@ -74,7 +74,7 @@ export class IngestService {
     private readonly windows: WindowService,
   ) {}
 
-  ingest(records: unknown[]): IngestOutcome {
+  async ingest(records: unknown[]): Promise<IngestOutcome> {
     if (records.length > this.config.maxRecordsPerRequest) {
       throw new TooManyRecordsError(
         `a request may carry at most ${this.config.maxRecordsPerRequest} records (got ${records.length}); split the batch`,
@@ -87,7 +87,7 @@ export class IngestService {
       if (Array.isArray(checked)) rejected.push(...checked);
       else accepted.push(checked);
     });
-    const applied = this.windows.apply(accepted);
+    const applied = await this.windows.apply(accepted);
     for (const index of applied.tooOld) {
       rejected.push({
         index,

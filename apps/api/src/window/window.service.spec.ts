@@ -21,10 +21,10 @@ function service(store: WindowStore): WindowService {
 }
 
 describe('WindowService', () => {
-  it('persists what it acknowledges and restores it into a fresh service', () => {
+  it('persists what it acknowledges and restores it into a fresh service', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
     const a = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
-    const r = a.apply([sample(0, 'ppdb0001', T), sample(1, 'ppdb0001', T + 300, 20), sample(2, 'web-1', T + 5)]);
+    const r = await a.apply([sample(0, 'ppdb0001', T), sample(1, 'ppdb0001', T + 300, 20), sample(2, 'web-1', T + 5)]);
     expect(r).toEqual({ added: 3, closedChanged: 1, duplicates: [], tooOld: [] }); // ppdb0001's first step closed
     expect(a.get('ppdb0001')!.profile).toBe('database'); // inferred from the prefix
     expect(a.bucketCount()).toBe(3);
@@ -36,10 +36,10 @@ describe('WindowService', () => {
     expect(b.get('ppdb0001')!.window.series(true)).toEqual(
       expect.objectContaining({ t0: T, length: 2, samples: Uint32Array.of(1, 1) }),
     );
-    expect(b.apply([sample(0, 'ppdb0001', T)])).toEqual({ added: 0, closedChanged: 0, duplicates: [0], tooOld: [] });
+    expect(await b.apply([sample(0, 'ppdb0001', T)])).toEqual({ added: 0, closedChanged: 0, duplicates: [0], tooOld: [] });
   });
 
-  it('acknowledges nothing and keeps memory equal to disk when the store cannot write', () => {
+  it('acknowledges nothing and keeps memory equal to disk when the store cannot write', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
     const real = new SqliteWindowStore(dir, 300, 'NORMAL');
     let failing = false;
@@ -50,14 +50,54 @@ describe('WindowService', () => {
       },
     });
     const s = service(flaky);
-    s.apply([sample(0, 'ppweb0001', T)]);
+    await s.apply([sample(0, 'ppweb0001', T)]);
     failing = true;
-    expect(() => s.apply([sample(0, 'ppweb0001', T + 60, 90), sample(1, 'ppnew0001', T)])).toThrow(StoreWriteError);
+    await expect(s.apply([sample(0, 'ppweb0001', T + 60, 90), sample(1, 'ppnew0001', T)])).rejects.toThrow(StoreWriteError);
     expect(s.get('ppnew0001')).toBeUndefined();
     expect(s.get('ppweb0001')!.window.bucket(T)!.count).toBe(1);
     expect(s.bucketCount()).toBe(1);
     failing = false;
-    expect(s.apply([sample(0, 'ppweb0001', T + 60, 90)]).added).toBe(1);
+    expect((await s.apply([sample(0, 'ppweb0001', T + 60, 90)])).added).toBe(1);
+  });
+
+  it('commits the requests of one event-loop turn together, each bucket once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
+    const real = new SqliteWindowStore(dir, 300, 'NORMAL');
+    const commits: { created: string[]; writes: number }[] = [];
+    let failing = false;
+    const counting: WindowStore = Object.assign(Object.create(real) as WindowStore, {
+      commit: (...args: Parameters<WindowStore['commit']>) => {
+        commits.push({ created: args[0].map((s) => s.name), writes: args[2].length });
+        if (failing) throw new Error('SQLITE_IOERR: disk I/O error');
+        return real.commit(...args);
+      },
+    });
+    const s = service(counting);
+    // three requests in one turn: two touch ppweb0001's same step, one creates a server
+    const results = await Promise.all([
+      s.apply([sample(0, 'ppweb0001', T), sample(1, 'ppdb0001', T)]),
+      s.apply([sample(0, 'ppweb0001', T + 5, 30)]),
+      s.apply([sample(0, 'ppweb0001', T + 10, 50), sample(1, 'ppweb0001', T + 10)]),
+    ]);
+    expect(results.map((r) => [r.added, r.duplicates])).toEqual([[2, []], [1, []], [1, [1]]]);
+    expect(commits).toEqual([{ created: ['ppweb0001', 'ppdb0001'], writes: 2 }]);
+    expect(s.bucketCount()).toBe(2);
+
+    // the next turn is a new transaction; when it fails, every request of that group fails
+    failing = true;
+    const failed = await Promise.allSettled([s.apply([sample(0, 'ppweb0001', T + 300)]), s.apply([sample(0, 'ppetl0001', T)])]);
+    expect(failed.map((f) => f.status)).toEqual(['rejected', 'rejected']);
+    expect(commits).toHaveLength(2);
+    expect(s.get('ppetl0001')).toBeUndefined();
+    expect(s.bucketCount()).toBe(2);
+
+    // what was acknowledged is what a restart finds, with the three samples of the shared step
+    failing = false;
+    s.onModuleDestroy();
+    const again = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    expect(again.get('ppweb0001')!.window.bucket(T)!.count).toBe(3);
+    expect(again.get('ppweb0001')!.window.bucket(T)!.sums[0]).toBe(10 + 30 + 50);
+    expect(again.bucketCount()).toBe(2);
   });
 
   it('refuses a data directory written with another step', () => {

@@ -32,10 +32,19 @@ export interface ApplyResult {
 
 export class StoreWriteError extends Error {}
 
+/** Requests applied in memory whose writes share the next transaction. */
+interface CommitGroup {
+  created: ServerEntry[];
+  profileUpdates: Set<ServerEntry>;
+  touched: Map<ServerEntry, Set<number>>;
+  waiters: { resolve: () => void; reject: (err: Error) => void }[];
+}
+
 /**
  * All servers' windows. Samples are applied in memory, then every touched bucket is written in one
- * transaction; only then does the request succeed. If the write fails, the touched servers are
- * reloaded from the store, so memory never holds what the disk does not.
+ * transaction shared with the requests of the same event-loop turn; only then does a request succeed.
+ * If the write fails, the touched servers are reloaded from the store, so memory never keeps what the
+ * disk does not. Forecast passes may read samples that are a few milliseconds from durable.
  */
 @Injectable()
 export class WindowService implements OnModuleInit, OnModuleDestroy {
@@ -43,6 +52,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   private readonly servers = new Map<string, ServerEntry>();
   /** Buckets held across the fleet, kept up to date per request (only touched servers can change). */
   private totalBuckets = 0;
+  private pending: CommitGroup | null = null;
   readonly retentionSteps: number;
 
   constructor(
@@ -78,6 +88,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.flush(); // a request still waiting for its commit gets it before the store closes
     this.store.close();
   }
 
@@ -104,11 +115,16 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     return n;
   }
 
-  apply(samples: readonly AcceptedSample[]): ApplyResult {
+  /**
+   * Applies the samples in memory and resolves once they are on disk. Requests that arrive in the same
+   * event-loop turn share one transaction (group commit): a bucket several of them touched is written
+   * once and the disk syncs once, yet no request is answered before its samples are durable. A failed
+   * write rejects every request of the group with StoreWriteError.
+   */
+  apply(samples: readonly AcceptedSample[]): Promise<ApplyResult> {
     const result: ApplyResult = { added: 0, closedChanged: 0, duplicates: [], tooOld: [] };
-    const created: ServerEntry[] = [];
-    const profileUpdates: ServerEntry[] = [];
-    const touched = new Map<ServerEntry, Set<number>>();
+    if (samples.length === 0) return Promise.resolve(result);
+    const group = (this.pending ??= this.openGroup());
     const before = new Map<ServerEntry, { buckets: number; version: number }>();
     for (const s of samples) {
       let entry = this.servers.get(s.server);
@@ -120,39 +136,57 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
           window: new ServerWindow(this.stepSeconds, this.retentionSteps),
         };
         this.servers.set(s.server, entry);
-        created.push(entry);
+        group.created.push(entry);
       } else if (s.profile && s.profile !== entry.profile) {
         entry.profile = s.profile;
-        if (!profileUpdates.includes(entry)) profileUpdates.push(entry);
+        group.profileUpdates.add(entry);
       }
       if (!before.has(entry)) before.set(entry, { buckets: entry.window.bucketCount(), version: entry.window.version });
       const outcome: AddOutcome = entry.window.add(s.time, s.values);
       if (outcome === 'added') {
         result.added++;
-        const starts = touched.get(entry) ?? new Set<number>();
+        let starts = group.touched.get(entry);
+        if (!starts) group.touched.set(entry, (starts = new Set<number>()));
         starts.add(Math.floor(s.time / this.stepSeconds) * this.stepSeconds);
-        touched.set(entry, starts);
       } else if (outcome === 'duplicate') result.duplicates.push(s.index);
       else result.tooOld.push(s.index);
-    }
-    const writes: BucketWrite[] = [];
-    for (const [entry, starts] of touched) {
-      for (const start of starts) {
-        const bucket = entry.window.bucket(start);
-        if (bucket) writes.push({ server: entry, bucket });
-      }
-    }
-    try {
-      this.store.commit(created, profileUpdates.filter((e) => e.id >= 0), writes);
-    } catch (err) {
-      this.rollback([...new Set([...touched.keys(), ...created])]);
-      throw new StoreWriteError(`could not store the samples: ${(err as Error).message}`);
     }
     for (const [entry, was] of before) {
       this.totalBuckets += entry.window.bucketCount() - was.buckets;
       if (entry.window.version !== was.version) result.closedChanged++;
     }
-    return result;
+    return new Promise((resolve, reject) => group.waiters.push({ resolve: () => resolve(result), reject }));
+  }
+
+  private openGroup(): CommitGroup {
+    // setImmediate runs after the poll phase, so every request parsed in this turn joins the group
+    setImmediate(() => this.flush());
+    return { created: [], profileUpdates: new Set(), touched: new Map(), waiters: [] };
+  }
+
+  /** Writes the open group in one transaction and answers its requests. */
+  private flush(): void {
+    const group = this.pending;
+    if (!group) return;
+    this.pending = null;
+    const writes: BucketWrite[] = [];
+    for (const [entry, starts] of group.touched) {
+      for (const start of starts) {
+        const bucket = entry.window.bucket(start);
+        if (bucket) writes.push({ server: entry, bucket });
+      }
+    }
+    // servers created in this group are inserted with their latest profile
+    const profileUpdates = [...group.profileUpdates].filter((e) => e.id >= 0);
+    try {
+      this.store.commit(group.created, profileUpdates, writes);
+    } catch (err) {
+      this.rollback([...new Set([...group.touched.keys(), ...group.created])]);
+      const failure = new StoreWriteError(`could not store the samples: ${(err as Error).message}`);
+      for (const w of group.waiters) w.reject(failure);
+      return;
+    }
+    for (const w of group.waiters) w.resolve();
   }
 
   /** Rebuilds the given servers from the store after a failed write. */

@@ -140,8 +140,25 @@ export interface PredictionsResult {
   max_ms: number;
   requests_per_second: number;
   body_bytes: number;
-  /** When the api offers gzip (Accept-Encoding: gzip); autocannon asks for the plain body. */
+  /** When the api offers gzip (Accept-Encoding: gzip). */
   body_bytes_gzip: number | null;
+  /** Over all runs. */
+  non_2xx: number;
+  errors: number;
+  /** The headline (plain body, 10 connections) first, then one reader, then gzip at 10 connections. */
+  runs: ReadRun[];
+}
+
+export interface ReadRun {
+  connections: number;
+  encoding: 'identity' | 'gzip';
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  requests_per_second: number;
+  /** Bytes on the wire (compressed when gzip). */
+  megabytes_per_second: number;
   non_2xx: number;
   errors: number;
 }
@@ -152,6 +169,9 @@ export interface MemoryResult {
   peak_rss_mb: number | null;
   steps_per_server_1000: number;
   steps_per_server_10000: number | null;
+  /** The api's own view (`GET /status` memory) at the same moments. */
+  breakdown_1000: MemoryBreakdown;
+  breakdown_10000: MemoryBreakdown;
   note: string | null;
 }
 
@@ -173,8 +193,28 @@ export interface ServingResult {
   tick: TickResult | null;
 }
 
+export interface MemoryBreakdown {
+  rss_mb: number;
+  heap_used_mb: number;
+  heap_total_mb: number;
+  array_buffers_mb: number;
+  external_mb: number;
+  /** rss - V8 heap - external: onnxruntime (session, arena, worker thread), SQLite, code. */
+  native_mb: number;
+}
+
+async function memoryBreakdown(api: ApiProcess): Promise<MemoryBreakdown> {
+  const { memory: m } = await api.getJson<StatusBody>('/status');
+  return { ...m, native_mb: +(m.rss_mb - m.heap_total_mb - m.external_mb).toFixed(1) };
+}
+
+const describe = (b: MemoryBreakdown) =>
+  `V8 heap ${fmt(b.heap_used_mb)} of ${fmt(b.heap_total_mb)} MB, buffers ${fmt(b.array_buffers_mb)} MB, ` +
+  `other external ${fmt(b.external_mb - b.array_buffers_mb)} MB, native ${fmt(b.native_mb)} MB`;
+
 interface StatusBody {
   tick_count: number;
+  memory: Omit<MemoryBreakdown, 'native_mb'>;
   fleet: { total_servers: number };
   inference: { forecast_interval_seconds?: number; last_tick_ms?: number };
   servers?: { server_name: string; model: string | null }[];
@@ -253,7 +293,8 @@ export async function benchServing(o: {
     const fill1000: FillResult = { ...f1, forecast_wait_s: +wait1.toFixed(2) };
     await sleep(1000);
     const rss1000 = api.rssMb();
-    log(`serving: 1,000 servers forecast by the TFT ${fmt(wait1, 1)} s after the fill; api RSS ${fmt(rss1000 ?? NaN)} MB`);
+    const breakdown1000 = await memoryBreakdown(api);
+    log(`serving: 1,000 servers forecast by the TFT ${fmt(wait1, 1)} s after the fill; api RSS ${fmt(rss1000 ?? NaN)} MB (${describe(breakdown1000)})`);
 
     let predictions: PredictionsResult | null = null;
     if (o.predictions) predictions = await benchPredictions(api, 1000, o.quick, log);
@@ -281,8 +322,21 @@ export async function benchServing(o: {
       fill10000 = { ...f10, forecast_wait_s: +wait10.toFixed(2) };
       await sleep(1000);
       const rss10000 = api.rssMb();
-      log(`memory: 10,000 servers forecast by the TFT ${fmt(wait10, 1)} s after the fill; api RSS ${fmt(rss10000 ?? NaN)} MB (peak ${fmt(api.peakRssMb() ?? NaN)} MB)`);
-      memory = { rss_mb_1000: rss1000, rss_mb_10000: rss10000, peak_rss_mb: api.peakRssMb(), steps_per_server_1000: WINDOW_STEPS, steps_per_server_10000: steps, note };
+      const breakdown10000 = await memoryBreakdown(api);
+      log(
+        `memory: 10,000 servers forecast by the TFT ${fmt(wait10, 1)} s after the fill; api RSS ${fmt(rss10000 ?? NaN)} MB ` +
+          `(peak ${fmt(api.peakRssMb() ?? NaN)} MB; ${describe(breakdown10000)})`,
+      );
+      memory = {
+        rss_mb_1000: rss1000,
+        rss_mb_10000: rss10000,
+        peak_rss_mb: api.peakRssMb(),
+        steps_per_server_1000: WINDOW_STEPS,
+        steps_per_server_10000: steps,
+        breakdown_1000: breakdown1000,
+        breakdown_10000: breakdown10000,
+        note,
+      };
     }
     return { api_startup_ms: api.startupMs, fill_1000: fill1000, fill_10000: fill10000, predictions_current: predictions, memory, tick };
   } catch (err) {
@@ -305,25 +359,53 @@ async function benchPredictions(api: ApiProcess, servers: number, quick: boolean
   const connections = 10;
   log(
     `predictions: GET /predictions/current is ${fmt(bodyBytes / 1024 ** 2, 2)} MB for ${servers} servers (${body.metadata.servers_tft} TFT)` +
-      `${gzipBytes ? `, ${fmt(gzipBytes / 1024 ** 2, 2)} MB gzipped` : ', not compressed'}; autocannon (no Accept-Encoding): ${connections} connections for ${duration} s`,
+      `${gzipBytes ? `, ${fmt(gzipBytes / 1024 ** 2, 2)} MB gzipped` : ', not compressed'}; autocannon, ${duration} s per run`,
   );
-  const r = await autocannon({ url: `${api.base}/predictions/current`, connections, duration, timeout: 30, headers: api.headers() });
+  // the headline is the plain body at 10 connections; one reader and gzip show where the time goes
+  const runs: ReadRun[] = [];
+  for (const [c, encoding] of [[connections, 'identity'], [1, 'identity'], [connections, 'gzip']] as const) {
+    const r = await autocannon({
+      url: `${api.base}/predictions/current`,
+      connections: c,
+      duration,
+      timeout: 30,
+      headers: api.headers({ 'accept-encoding': encoding }),
+    });
+    const run: ReadRun = {
+      connections: c,
+      encoding,
+      p50_ms: r.latency.p50,
+      p90_ms: r.latency.p90,
+      p99_ms: r.latency.p99,
+      max_ms: r.latency.max,
+      requests_per_second: r.requests.average,
+      megabytes_per_second: +(r.throughput.average / 1024 ** 2).toFixed(1),
+      non_2xx: r.non2xx,
+      errors: r.errors,
+    };
+    runs.push(run);
+    log(
+      `predictions: ${c} connection(s), ${encoding}: p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms, ` +
+        `${fmt(run.requests_per_second, 1)} requests/s (${fmt(run.megabytes_per_second)} MB/s), non-2xx ${run.non_2xx}, errors ${run.errors}`,
+    );
+  }
+  const head = runs[0];
   const out: PredictionsResult = {
     servers,
     servers_tft: body.metadata.servers_tft,
     connections,
     duration_s: duration,
-    p50_ms: r.latency.p50,
-    p90_ms: r.latency.p90,
-    p99_ms: r.latency.p99,
-    max_ms: r.latency.max,
-    requests_per_second: r.requests.average,
+    p50_ms: head.p50_ms,
+    p90_ms: head.p90_ms,
+    p99_ms: head.p99_ms,
+    max_ms: head.max_ms,
+    requests_per_second: head.requests_per_second,
     body_bytes: bodyBytes,
     body_bytes_gzip: gzipBytes,
-    non_2xx: r.non2xx,
-    errors: r.errors,
+    non_2xx: runs.reduce((n, r) => n + r.non_2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    runs,
   };
-  log(`predictions: p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, max ${out.max_ms} ms, ${fmt(out.requests_per_second, 1)} requests/s (${fmt((out.requests_per_second * bodyBytes) / 1024 ** 2)} MB/s), non-2xx ${out.non_2xx}, errors ${out.errors}`);
   return out;
 }
 

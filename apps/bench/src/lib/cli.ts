@@ -113,6 +113,7 @@ export function formatReport(r: BenchReport): string {
     rows.push([`/predictions/current p99, ${num(p.servers)} servers, ${p.connections} conn.`, num(p.p99_ms, 0, ' ms'), '< 10 ms', verdict(p.p99_ms, (v) => v < 10)]);
     rows.push(['/predictions/current requests/s', num(p.requests_per_second, 1), '', '']);
     rows.push(['/predictions/current body size', num(p.body_bytes / 1024 ** 2, 2, ' MB'), '', '']);
+    if (p.body_bytes_gzip !== null) rows.push(['/predictions/current body size, gzip', num(p.body_bytes_gzip / 1024 ** 2, 2, ' MB'), '', '']);
   }
   const m = r.memory;
   if (m) {
@@ -140,6 +141,25 @@ export function formatReport(r: BenchReport): string {
       markdownTable(
         ['connections', 'records/s', 'requests', 'p50 ms', 'p99 ms', 'duplicates', 'rejected', 'non-2xx', 'errors'],
         r.ingest.runs.map((x) => [String(x.connections), num(x.records_per_second), String(x.requests), String(x.latency_p50_ms), String(x.latency_p99_ms), String(x.duplicates), String(x.rejected), String(x.non_2xx), String(x.errors)]),
+      ),
+    );
+  }
+  if (p?.runs) {
+    out.push('', 'GET /predictions/current runs', '');
+    out.push(
+      markdownTable(
+        ['connections', 'encoding', 'p50 ms', 'p99 ms', 'max ms', 'requests/s', 'MB/s on the wire', 'non-2xx', 'errors'],
+        p.runs.map((x) => [String(x.connections), x.encoding, String(x.p50_ms), String(x.p99_ms), String(x.max_ms), num(x.requests_per_second, 1), num(x.megabytes_per_second), String(x.non_2xx), String(x.errors)]),
+      ),
+    );
+  }
+  if (m) {
+    out.push('', 'api memory (MB, from GET /status; native = RSS - V8 heap - external: onnxruntime, SQLite, code)', '');
+    const cols = (b: typeof m.breakdown_1000) => [num(b.rss_mb), num(b.heap_used_mb), num(b.heap_total_mb), num(b.array_buffers_mb), num(b.external_mb - b.array_buffers_mb), num(b.native_mb)];
+    out.push(
+      markdownTable(
+        ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'other external', 'native'],
+        [['1,000', ...cols(m.breakdown_1000)], ['10,000', ...cols(m.breakdown_10000)]],
       ),
     );
   }

@@ -84,6 +84,19 @@ export class InferenceStatusDto {
   last_tick_ms!: number;
 }
 
+export class MemoryStatusDto {
+  @ApiProperty({ example: 412.3, description: 'Resident set size of the whole process (worker thread and native libraries included), MB' })
+  rss_mb!: number;
+  @ApiProperty({ example: 96.1, description: 'V8 heap of the main thread, used, MB' })
+  heap_used_mb!: number;
+  @ApiProperty({ example: 131.5, description: 'V8 heap of the main thread, reserved, MB' })
+  heap_total_mb!: number;
+  @ApiProperty({ example: 240.7, description: 'ArrayBuffers and Buffers (server windows, cached response bodies), MB; part of external_mb' })
+  array_buffers_mb!: number;
+  @ApiProperty({ example: 245.2, description: 'Memory outside the V8 heap held by JavaScript objects, MB' })
+  external_mb!: number;
+}
+
 export class StatusDto {
   @ApiProperty({ example: true })
   running!: boolean;
@@ -97,6 +110,8 @@ export class StatusDto {
   fleet!: FleetDto;
   @ApiProperty({ type: InferenceStatusDto })
   inference!: InferenceStatusDto;
+  @ApiProperty({ type: MemoryStatusDto, description: "The api process's memory; onnxruntime's arena and SQLite count in rss_mb only" })
+  memory!: MemoryStatusDto;
   @ApiProperty({ type: [ServerStatusDto] })
   servers!: ServerStatusDto[];
 }

@@ -36,6 +36,7 @@ export type {
   IngestControllerFeedErrors,
   IngestControllerFeedResponse,
   IngestControllerFeedResponses,
+  MemoryStatusDto,
   MetricPredictionDto,
   PredictionMetadataDto,
   PredictionsControllerActiveData,

@@ -426,6 +426,29 @@ export type InferenceStatusDto = {
   last_tick_ms: number;
 };
 
+export type MemoryStatusDto = {
+  /**
+   * Resident set size of the whole process (worker thread and native libraries included), MB
+   */
+  rss_mb: number;
+  /**
+   * V8 heap of the main thread, used, MB
+   */
+  heap_used_mb: number;
+  /**
+   * V8 heap of the main thread, reserved, MB
+   */
+  heap_total_mb: number;
+  /**
+   * ArrayBuffers and Buffers (server windows, cached response bodies), MB; part of external_mb
+   */
+  array_buffers_mb: number;
+  /**
+   * Memory outside the V8 heap held by JavaScript objects, MB
+   */
+  external_mb: number;
+};
+
 export type ServerStatusDto = {
   server_name: string;
   /**
@@ -457,6 +480,10 @@ export type StatusDto = {
   warmup: WarmupDto;
   fleet: FleetDto;
   inference: InferenceStatusDto;
+  /**
+   * The api process's memory; onnxruntime's arena and SQLite count in rss_mb only
+   */
+  memory: MemoryStatusDto;
   servers: Array<ServerStatusDto>;
 };
 
