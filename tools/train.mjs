@@ -13,7 +13,7 @@ const python = '/usr/bin/python3'; // Debian's python with python3-torch; the fi
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const passThrough = args.filter((a) => a !== '--smoke');
-const version = process.env.MODEL_VERSION ?? '1.1.0';
+const version = process.env.MODEL_VERSION ?? '1.2.0';
 const run = (cmd, argv) => execFileSync(cmd, argv, { cwd: root, stdio: 'inherit' });
 
 run(process.execPath, [join(root, 'tools', 'setup.mjs')]);

@@ -1,6 +1,6 @@
 """PyTorch eager timing of the shipped TFT on the inputs the bench wrote (apps/bench runs this).
 
-  /usr/bin/python3 training/bench_torch.py --model-dir models/tft/1.1.0 --inputs /tmp/tft-bench-xyz
+  /usr/bin/python3 training/bench_torch.py --model-dir models/tft/1.2.0 --inputs /tmp/tft-bench-xyz
 
 --inputs holds inputs.json ({"inputs": [{"name", "dtype", "shape", "file"}, ...]}) and one raw
 little-endian file per input, in the order the model's forward() takes them. Loads

@@ -1,6 +1,6 @@
 """Export a checkpoint to ONNX + metadata.json + golden.json (parity vectors for the TS runner).
 
-  /usr/bin/python3 training/export.py --ckpt training/runs/tft/best.pt --version 1.1.0
+  /usr/bin/python3 training/export.py --ckpt training/runs/tft/best.pt --version 1.2.0
   /usr/bin/python3 training/export.py --smoke        # training/runs/smoke/best.pt -> training/runs/smoke/export
 """
 import os
@@ -237,7 +237,7 @@ def metadata(model, ck, version, evaluation=None):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "tft", "best.pt"))
-    p.add_argument("--version", default="1.1.0")
+    p.add_argument("--version", default="1.2.0")
     p.add_argument("--out", help="output dir (default models/tft/<version>)")
     p.add_argument("--eval", help="evaluation JSON from evaluate.py to embed in metadata.json")
     p.add_argument("--smoke", action="store_true", help="export the smoke run into training/runs/smoke/export")

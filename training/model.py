@@ -32,6 +32,10 @@ class TFTConfig:
     heads: int = 4
     dropout: float = 0.1
     n_profiles: int = 8
+    # steps per temporal position: the LSTMs and attention run over (L + H) / patch positions and
+    # each decoder position emits `patch` steps. 1 is the classic per-step TFT; 3 (15 min) does a
+    # third of the work and a ninth of the attention, for the same 5-min outputs
+    patch: int = 1
 
 
 class GLU(nn.Module):
@@ -123,19 +127,23 @@ class TFT(nn.Module):
     def __init__(self, cfg: TFTConfig):
         super().__init__()
         self.cfg = cfg
-        d, p = cfg.hidden, cfg.dropout
+        d, p, k = cfg.hidden, cfg.dropout, cfg.patch
         L, H = cfg.max_encoder_length, cfg.horizon
+        if L % k or H % k:
+            raise ValueError(f"patch {k} must divide max_encoder_length {L} and horizon {H}")
+        Lp, Hp = L // k, H // k
         self.register_buffer("floor", torch.tensor(SCALE_FLOOR))
         self.register_buffer("enc_pos", torch.arange(L, dtype=torch.float32))
-        # key position <= query position (causal) for decoder queries at positions L..L+H-1
-        causal = torch.arange(L + H)[None, :] <= (L + torch.arange(H))[:, None]
+        # key position <= query position (causal) for decoder queries at positions Lp..Lp+Hp-1
+        causal = torch.arange(Lp + Hp)[None, :] <= (Lp + torch.arange(Hp))[:, None]
         self.register_buffer("causal", causal.float())
 
         self.profile_emb = nn.Embedding(cfg.n_profiles, d)
         self.static_vsn = VSN([0] + [3] * N_METRICS, d)
         # static covariate encoders: selection context, enrichment, LSTM h0, LSTM c0
         self.static_enc = nn.ModuleList([GRN(d, d, d, dropout=p) for _ in range(4)])
-        self.enc_vsn = VSN([2] * N_METRICS + [2, 2, 1], d, d)
+        # a metric's input at one position: its `patch` scaled values and their masks
+        self.enc_vsn = VSN([2 * k] * N_METRICS + [2, 2, 1], d, d)
         self.dec_vsn = VSN([2, 2, 1], d, d)
         self.lstm_enc = nn.LSTM(d, d, batch_first=True)
         self.lstm_dec = nn.LSTM(d, d, batch_first=True)
@@ -145,10 +153,10 @@ class TFT(nn.Module):
         self.post_attn = GateAddNorm(d, d, p)
         self.pos_grn = GRN(d, d, d, dropout=p)
         self.pre_out = GateAddNorm(d, d)
-        self.head = nn.Linear(d, N_METRICS * len(QUANTILES))
+        self.head = nn.Linear(d, k * N_METRICS * len(QUANTILES))
         # how much of the forecast base is the last observed value rather than the window mean:
         # slow metrics (disk, memory) are close to persistence, noisy ones (cpu) revert to the mean
-        self.persist = nn.Linear(d, N_METRICS)
+        self.persist = nn.Linear(d, k * N_METRICS)
 
     def scaling(self, x, m, n_valid):
         """Masked mean / std over the valid encoder steps; x is already 0 where m is 0."""
@@ -183,42 +191,47 @@ class TFT(nn.Module):
         static, static_w = self.static_vsn([self.profile_emb(prof)] + [stats[:, i] for i in range(N_METRICS)])
         c_sel, c_enr, c_h, c_c = [enc(static) for enc in self.static_enc]
 
-        # variable selection over time; padded positions get their time features zeroed too
-        pt = torch.where(valid[..., None] > 0, past_time, torch.zeros_like(past_time))
-        enc_in = [torch.stack([z[..., i], m[..., i]], -1) for i in range(N_METRICS)]
+        # variable selection over positions of `patch` steps. Padding is on the left, so a position
+        # is valid when its last step is; time features are those of that last step. Padded
+        # positions get their time features zeroed too
+        k, Lp = self.cfg.patch, L // self.cfg.patch
+        vp = valid[:, k - 1::k]                                               # [B, Lp]
+        pt = torch.where(vp[..., None] > 0, past_time[:, k - 1::k], torch.zeros_like(past_time[:, k - 1::k]))
+        ft = future_time[:, k - 1::k]
+        enc_in = [torch.cat([z[..., i].reshape(-1, Lp, k), m[..., i].reshape(-1, Lp, k)], -1)
+                  for i in range(N_METRICS)]
         enc_in += [pt[..., 0:2], pt[..., 2:4], pt[..., 4:5]]
         enc_x, enc_w = self.enc_vsn(enc_in, c_sel[:, None])
-        enc_x = enc_x * valid[..., None]  # the LSTM sees exactly zero input on padding
-        dec_x, dec_w = self.dec_vsn([future_time[..., 0:2], future_time[..., 2:4], future_time[..., 4:5]],
-                                    c_sel[:, None])
+        enc_x = enc_x * vp[..., None]  # the LSTM sees exactly zero input on padding
+        dec_x, dec_w = self.dec_vsn([ft[..., 0:2], ft[..., 2:4], ft[..., 4:5]], c_sel[:, None])
 
         # LSTM encoder/decoder seeded from the static context
         h0, c0 = c_h.unsqueeze(0).contiguous(), c_c.unsqueeze(0).contiguous()
         enc_out, state = self.lstm_enc(enc_x, (h0, c0))
         dec_out, _ = self.lstm_dec(dec_x, state)
         vsn_out = torch.cat([enc_x, dec_x], 1)
-        temporal = self.post_lstm(torch.cat([enc_out, dec_out], 1), vsn_out)  # [B, L+H, d]
+        temporal = self.post_lstm(torch.cat([enc_out, dec_out], 1), vsn_out)  # [B, Lp+Hp, d]
 
         # static enrichment, then masked self-attention with decoder queries
         enriched = self.enrich(temporal, c_enr[:, None])
-        key_ok = torch.cat([valid, torch.ones_like(valid[:, :1]).expand(-1, H)], 1)  # [B, L+H]
+        key_ok = torch.cat([vp, torch.ones_like(vp[:, :1]).expand(-1, H // k)], 1)  # [B, Lp+Hp]
         allowed = self.causal[None] * key_ok[:, None, :]
         bias = (1.0 - allowed) * -1e9
-        att, _ = self.attn(enriched[:, L:], enriched, bias)
-        y = self.post_attn(att, enriched[:, L:])
+        att, _ = self.attn(enriched[:, Lp:], enriched, bias)
+        y = self.post_attn(att, enriched[:, Lp:])
         y = self.pos_grn(y)
-        y = self.pre_out(y, temporal[:, L:])
+        y = self.pre_out(y, temporal[:, Lp:])
 
         # quantiles ordered by construction: p50 and two softplus offsets around a base that
         # mixes the window mean and the last observed value
         raw = self.head(y).reshape(-1, H, N_METRICS, 3)
         p50 = raw[..., 1]
         q = torch.stack([p50 - F.softplus(raw[..., 0]), p50, p50 + F.softplus(raw[..., 2])], -1)
-        g = torch.sigmoid(self.persist(y))                                  # [B, H, 4]
+        g = torch.sigmoid(self.persist(y)).reshape(-1, H, N_METRICS)         # [B, H, 4]
         base = center[:, None] + g * (self.last_observed(x, m) - center)[:, None]
         quantiles = base[..., None] + scale[:, None, :, None] * q
 
-        encoder_weights = (enc_w * valid[..., None]).sum(1) / n_valid[:, None]
+        encoder_weights = (enc_w * vp[..., None]).sum(1) / vp.sum(1, keepdim=True)
         decoder_weights = dec_w.mean(1)
         return quantiles, encoder_weights, decoder_weights, static_w
 

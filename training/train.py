@@ -43,13 +43,14 @@ class TrainConfig:
     hidden: int = 32
     heads: int = 4
     dropout: float = 0.1
+    patch: int = 3               # steps per temporal position (model.TFTConfig.patch)
     # optimisation
     batch_size: int = 64
     lr: float = 3e-3
     warmup_steps: int = 100
     grad_clip: float = 1.0
-    max_steps: int = 8000
-    max_minutes: float = 38.0     # wall-clock budget for the loop; export etc. come on top
+    max_steps: int = 12000
+    max_minutes: float = 36.0     # wall-clock budget for the loop; export etc. come on top
     eval_interval: int = 200
     lr_patience: int = 2          # evals without improvement before halving the lr
     patience: int = 5             # evals without improvement before stopping
@@ -234,7 +235,8 @@ def main(argv=None):
           f"{sum(len(s) for s in series)} steps "
           f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
 
-    mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES))
+    mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES),
+                     cfg.patch)
     model = TFT(mcfg)
     print(f"model: {n_params(model)} parameters; run dir {run_dir}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)

@@ -23,10 +23,12 @@ def make_inputs(B=3, seed=0):
 
 
 class ModelTest(unittest.TestCase):
+    patch = 1
+
     @classmethod
     def setUpClass(cls):
         torch.manual_seed(0)
-        cls.model = TFT(TFTConfig()).eval()
+        cls.model = TFT(TFTConfig(patch=cls.patch)).eval()
 
     def run_model(self, x):
         with torch.no_grad():
@@ -83,6 +85,16 @@ class ModelTest(unittest.TestCase):
         full = self.run_model(x)[0]
         one = self.run_model({k: v[1:2] for k, v in x.items()})[0]
         torch.testing.assert_close(one[0], full[1], rtol=1e-5, atol=1e-4)
+
+
+class PatchedModelTest(ModelTest):
+    """The same guarantees with 15-min positions: padding that starts inside a patch (the 40-step
+    series) must not leak either."""
+    patch = 3
+
+    def test_patch_must_divide_the_windows(self):
+        with self.assertRaisesRegex(ValueError, "patch 5 must divide"):
+            TFT(TFTConfig(patch=5))
 
 
 class LastObservedTest(unittest.TestCase):

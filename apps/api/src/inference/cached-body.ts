@@ -3,20 +3,24 @@ import type { Request, Response } from 'express';
 
 /**
  * A response body built once per forecast tick and sent as-is to every reader: no per-request
- * serialisation, no per-request ETag hashing (the version is the ETag), and a gzip copy made off the
- * event loop (zlib's thread pool) for clients that accept it. A reader whose ETag is current gets 304.
+ * serialisation, no per-request ETag hashing (the version is the ETag), and a gzip copy for clients
+ * that accept it. The copy is made on zlib's thread pool when the first such client asks (it gets
+ * the plain body meanwhile), one body at a time: during a fill, forecast passes replace an 86 MB body
+ * (10,000 servers) faster than it compresses, and compressing each eagerly queued gigabytes of bodies
+ * nobody read. A reader whose ETag is current gets 304.
  */
 export class CachedBody {
   private static versions = 0;
+  /** A gzip job is running (for this body or an older one). */
+  private static compressing = false;
   readonly body: Buffer;
   readonly etag: string;
   private gzipped: Buffer | null = null;
+  private gzipStarted = false;
 
   constructor(json: string | Buffer) {
     this.body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     this.etag = `"${(++CachedBody.versions).toString(36)}-${this.body.length.toString(36)}"`;
-    // small bodies are not worth it; forecast JSON shrinks 2-3x at level 1
-    if (this.body.length >= 16 * 1024) gzip(this.body, { level: 1 }, (err, out) => (this.gzipped = err ? null : out));
   }
 
   get gzipReady(): boolean {
@@ -32,10 +36,23 @@ export class CachedBody {
       res.status(304).end();
       return;
     }
-    const useGzip = this.gzipped !== null && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const acceptsGzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (acceptsGzip && !this.gzipped) this.compress();
+    const useGzip = acceptsGzip && this.gzipped !== null;
     const body = useGzip ? (this.gzipped as Buffer) : this.body;
     if (useGzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', body.length);
     res.status(200).end(body);
+  }
+
+  private compress(): void {
+    // small bodies are not worth it; forecast JSON shrinks 2-3x at level 1
+    if (this.gzipStarted || CachedBody.compressing || this.body.length < 16 * 1024) return;
+    this.gzipStarted = true;
+    CachedBody.compressing = true;
+    gzip(this.body, { level: 1 }, (err, out) => {
+      CachedBody.compressing = false;
+      this.gzipped = err ? null : out;
+    });
   }
 }

@@ -154,11 +154,11 @@ export function formatReport(r: BenchReport): string {
     );
   }
   if (m) {
-    out.push('', 'api memory (MB, from GET /status; native = RSS - V8 heap - external: onnxruntime, SQLite, code)', '');
-    const cols = (b: typeof m.breakdown_1000) => [num(b.rss_mb), num(b.heap_used_mb), num(b.heap_total_mb), num(b.array_buffers_mb), num(b.external_mb - b.array_buffers_mb), num(b.native_mb)];
+    out.push('', 'api memory (MB, from GET /status; native = RSS - V8 heap - the larger of external and buffers: onnxruntime, SQLite, code)', '');
+    const cols = (b: typeof m.breakdown_1000) => [num(b.rss_mb), num(b.heap_used_mb), num(b.heap_total_mb), num(b.array_buffers_mb), num(b.external_mb), num(b.native_mb)];
     out.push(
       markdownTable(
-        ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'other external', 'native'],
+        ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'external', 'native'],
         [['1,000', ...cols(m.breakdown_1000)], ['10,000', ...cols(m.breakdown_10000)]],
       ),
     );
