@@ -39,8 +39,9 @@ export const WINDOW_STORE = Symbol('WINDOW_STORE');
 
 /**
  * SQLite (better-sqlite3, WAL) store. One row per server and step bucket holds exactly the window's
- * bucket state, so a restart rebuilds the windows without replaying samples. Each request is one
- * transaction; with synchronous=FULL the commit is on disk before the api acknowledges it.
+ * bucket state, so a restart rebuilds the windows without replaying samples. Each commit (the
+ * requests of one event-loop turn, see WindowService.apply) is one transaction; with synchronous=FULL
+ * it is on disk before the api acknowledges any of them.
  */
 export class SqliteWindowStore implements WindowStore {
   readonly path: string;

@@ -148,8 +148,8 @@ export function formatReport(r: BenchReport): string {
     out.push('', 'GET /predictions/current runs', '');
     out.push(
       markdownTable(
-        ['connections', 'encoding', 'p50 ms', 'p99 ms', 'max ms', 'requests/s', 'MB/s on the wire', 'non-2xx', 'errors'],
-        p.runs.map((x) => [String(x.connections), x.encoding, String(x.p50_ms), String(x.p99_ms), String(x.max_ms), num(x.requests_per_second, 1), num(x.megabytes_per_second), String(x.non_2xx), String(x.errors)]),
+        ['client', 'connections', 'encoding', 'p50 ms', 'p99 ms', 'max ms', 'requests/s', 'MB/s on the wire', 'non-2xx', 'errors'],
+        p.runs.map((x) => [x.client, String(x.connections), x.encoding, String(x.p50_ms), String(x.p99_ms), String(x.max_ms), num(x.requests_per_second, 1), num(x.megabytes_per_second), String(x.non_2xx), String(x.errors)]),
       ),
     );
   }
