@@ -108,9 +108,9 @@ export class EnvironmentDto {
 export class PredictionMetadataDto {
   @ApiProperty({ enum: ['TFT', 'heuristic'], description: 'heuristic when no model could be loaded' })
   model_type!: string;
-  @ApiProperty({ nullable: true, type: String, example: 'models/tft/1.0.0' })
+  @ApiProperty({ nullable: true, type: String, example: 'models/tft/1.2.0' })
   model_dir!: string | null;
-  @ApiProperty({ nullable: true, type: String, example: '1.0.0' })
+  @ApiProperty({ nullable: true, type: String, example: '1.2.0' })
   model_version!: string | null;
   @ApiProperty({ example: '2025-10-12T21:45:00.000Z', description: 'Wall time of the forecast tick' })
   prediction_time!: string;
