@@ -72,7 +72,7 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     const status = await t.get<{
       fleet: Record<string, unknown>;
       warmup: Record<string, unknown>;
-      memory: Record<'rss_mb' | 'heap_used_mb' | 'heap_total_mb' | 'array_buffers_mb' | 'external_mb', number>;
+      memory: Record<'rss_mb' | 'heap_used_mb' | 'heap_total_mb' | 'array_buffers_mb' | 'external_mb', number> & { last_collection_ms: number | null };
       servers: { server_name: string; is_warmed_up: boolean; progress_percent: number }[];
     }>('/status');
     const m = status.memory;
@@ -81,6 +81,7 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     // not compared with external_mb: with the inference worker thread, arrayBuffers can exceed it
     expect(m.array_buffers_mb).toBeGreaterThan(0);
     expect(m.rss_mb).toBeGreaterThan(m.heap_total_mb);
+    expect(m.last_collection_ms).toBeNull(); // four servers' body is far below the size that is collected promptly
     expect(status.fleet).toMatchObject({ total_servers: 4, fleet_status: '3/4 servers ready' });
     expect(status.warmup).toMatchObject({ is_warmed_up: false, threshold: 12 });
     expect(status.servers.find((s) => s.server_name === 'ppweb0099')).toMatchObject({ is_warmed_up: false, progress_percent: 42 });

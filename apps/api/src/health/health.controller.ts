@@ -80,7 +80,7 @@ export class HealthController {
         forecast_interval_seconds: this.config.forecastIntervalSeconds,
         last_tick_ms: Math.round(this.inference.lastTickMs * 10) / 10,
       },
-      memory: memoryStatus(),
+      memory: { ...memoryStatus(), last_collection_ms: roundMs(this.inference.droppedBodies.lastMs) },
       servers,
     };
   }
@@ -88,7 +88,9 @@ export class HealthController {
 
 const mb = (bytes: number) => Math.round((bytes / 1024 ** 2) * 10) / 10;
 
-function memoryStatus(): MemoryStatusDto {
+const roundMs = (ms: number | null) => (ms === null ? null : Math.round(ms * 10) / 10);
+
+function memoryStatus(): Omit<MemoryStatusDto, 'last_collection_ms'> {
   const m = process.memoryUsage();
   return {
     rss_mb: mb(m.rss),

@@ -18,6 +18,7 @@ import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { CachedBody } from './cached-body';
+import { DeferredCollection } from './release-memory';
 import {
   MODEL_RUNTIME,
   type ForecastRequest,
@@ -77,6 +78,9 @@ const COMMA = Buffer.from(',');
 const SERVERS_PER_SLICE = 100;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A replaced predictions body at least this large (about 2,000 servers) is collected promptly. */
+const COLLECT_DROPPED_BYTES = 16 * 1024 ** 2;
+
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
 const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
   ...r,
@@ -96,6 +100,7 @@ export class InferenceService implements OnApplicationShutdown {
   private predictions!: CachedBody;
   private alertsCached!: CachedBody;
   private inFlight: Promise<number> | null = null;
+  readonly droppedBodies = new DeferredCollection(1000);
   private tickRequested = false;
   private closed = false;
   tickCount = 0;
@@ -151,6 +156,7 @@ export class InferenceService implements OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    this.droppedBodies.cancel();
     while (this.inFlight) await this.inFlight;
     await this.runtime.tft?.close?.();
   }
@@ -393,7 +399,9 @@ export class InferenceService implements OnApplicationShutdown {
       c.json = body.subarray(offsets[i], offsets[i] + c.json.length);
       i++;
     }
+    const dropped = this.predictions?.body.length ?? 0;
     this.predictions = new CachedBody(body);
+    if (dropped >= COLLECT_DROPPED_BYTES) this.droppedBodies.request();
     this.alertsCached = new CachedBody(`{"timestamp":${JSON.stringify(now)},"count":${alerts.length},"alerts":${alertsJson}}`);
   }
 }

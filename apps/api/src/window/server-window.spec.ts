@@ -94,4 +94,54 @@ describe('ServerWindow', () => {
       { numRuns: 500 },
     );
   });
+
+  it('matches a plain map of buckets through duplicates, late, old and far-jumping samples', () => {
+    const S = 300;
+    const C = 8;
+    /** The reference: every bucket in a Map, with a Set of its seconds. */
+    const reference = () => {
+      const buckets = new Map<number, { sums: number[]; seconds: Set<number> }>();
+      let newest = -Infinity;
+      return {
+        add(t: number, v: number[]): string {
+          const start = Math.floor(t / S) * S;
+          if (start <= newest - C * S) return 'too_old';
+          const b = buckets.get(start) ?? { sums: [0, 0, 0, 0], seconds: new Set<number>() };
+          if (b.seconds.has(Math.floor(t - start))) return 'duplicate';
+          b.seconds.add(Math.floor(t - start));
+          v.forEach((x, m) => (b.sums[m] += x));
+          buckets.set(start, b);
+          newest = Math.max(newest, start);
+          for (const k of buckets.keys()) if (k <= newest - C * S) buckets.delete(k);
+          return 'added';
+        },
+        means(): { start: number; values: number[] }[] {
+          return [...buckets.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([start, b]) => ({ start, values: b.sums.map((x) => Math.fround(x / b.seconds.size)) }));
+        },
+      };
+    };
+    const sample = fc.record({
+      dt: fc.oneof(fc.integer({ min: -400, max: 400 }), fc.integer({ min: -2 * C * S, max: 2 * C * S }), fc.constant(0)),
+      v: fc.integer({ min: 0, max: 100 }),
+    });
+    fc.assert(
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 120 }), (samples) => {
+        const w = new ServerWindow(S, C);
+        const ref = reference();
+        let t = T;
+        for (const { dt, v } of samples) {
+          t += dt;
+          expect(w.add(t, [v, v / 2, 100 - v, v / 10])).toBe(ref.add(t, [v, v / 2, 100 - v, v / 10]));
+        }
+        const s = w.series(true)!;
+        const got = Array.from({ length: s.length }, (_, i) => ({ start: s.t0 + i * S, values: [...s.values.subarray(i * 4, i * 4 + 4)] }))
+          .filter((_, i) => s.samples[i] > 0);
+        expect(got).toEqual(ref.means());
+        expect(w.bucketCount()).toBe(ref.means().length);
+      }),
+      { numRuns: 400 },
+    );
+  });
 });

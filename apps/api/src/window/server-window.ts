@@ -1,4 +1,5 @@
 import type { StepSeries } from '@tft/forecasting';
+import { SeenSeconds } from './seen-seconds';
 
 const N = 4;
 
@@ -15,16 +16,17 @@ export interface BucketState {
 
 /**
  * One server's recent history on the model's step grid: a ring of `capacity` buckets holding metric
- * sums, a sample count and a seen-seconds bitmap. The newest bucket is the open (partial) one; the
- * others are closed. A sample whose bucket fell out of the ring is too old; a second sample for the
- * same server and second is a duplicate (1 s resolution), so re-sent batches change nothing.
+ * sums, a sample count and the seconds that delivered them. The newest bucket is the open (partial)
+ * one; the others are closed. Slot k holds the bucket of the ring's range whose step index is k modulo
+ * the capacity, and a slot is emptied when the range moves past its bucket, so the ring keeps no start
+ * times. A sample whose bucket fell out of the ring is too old; a second sample for the same server
+ * and second is a duplicate (1 s resolution), so re-sent batches change nothing.
  */
 export class ServerWindow {
-  private readonly starts: Float64Array;
   private readonly sums: Float64Array;
-  private readonly counts: Uint32Array;
-  private readonly seen: Uint8Array;
-  private readonly seenBytes: number;
+  /** Samples per bucket; at most one per second of the step, and SeenSeconds keeps steps under 65,535 s. */
+  private readonly counts: Uint16Array;
+  private readonly seen: SeenSeconds;
   /** Start of the newest bucket, or -Infinity when empty. */
   newest = Number.NEGATIVE_INFINITY;
   /** Bumped on every change to a closed bucket or when a bucket closes: TFT forecasts are stale. */
@@ -40,11 +42,9 @@ export class ServerWindow {
     readonly stepSeconds: number,
     readonly capacity: number,
   ) {
-    this.starts = new Float64Array(capacity).fill(Number.NaN);
     this.sums = new Float64Array(capacity * N);
-    this.counts = new Uint32Array(capacity);
-    this.seenBytes = Math.ceil(stepSeconds / 8);
-    this.seen = new Uint8Array(capacity * this.seenBytes);
+    this.counts = new Uint16Array(capacity);
+    this.seen = new SeenSeconds(stepSeconds, capacity);
   }
 
   private slotOf(start: number): number {
@@ -52,74 +52,71 @@ export class ServerWindow {
     return k < 0 ? k + this.capacity : k;
   }
 
+  /** Whether `start` is a step of the ring's range (the newest bucket and the capacity - 1 before it). */
+  private inRing(start: number): boolean {
+    return start <= this.newest && start > this.newest - this.capacity * this.stepSeconds;
+  }
+
   /** Adds one sample (epoch seconds, four values). */
   add(time: number, values: ArrayLike<number>): AddOutcome {
     const S = this.stepSeconds;
     const start = Math.floor(time / S) * S;
     if (start <= this.newest - this.capacity * S) return 'too_old';
-    if (start > this.newest) this.dropLeaving(start);
+    const previous = this.newest;
+    if (start > previous) this.advance(start);
     const slot = this.slotOf(start);
-    // the slot's previous bucket (if any) is a ring length older: outside the ring, not in `held`
-    if (this.starts[slot] !== start) this.resetSlot(slot, start);
-    const second = Math.floor(time - start);
-    const byte = slot * this.seenBytes + (second >> 3);
-    const bit = 1 << (second & 7);
-    if (this.seen[byte] & bit) return 'duplicate';
-    this.seen[byte] |= bit;
+    if (!this.seen.mark(slot, Math.floor(time - start))) return 'duplicate';
     for (let m = 0; m < N; m++) this.sums[slot * N + m] += values[m];
     if (this.counts[slot]++ === 0) this.held++;
     this.changes++;
-    if (start > this.newest) {
-      if (this.newest !== Number.NEGATIVE_INFINITY) this.version++; // the previous bucket just closed
-      this.newest = start;
-    } else if (start < this.newest) {
+    if (start > previous) {
+      if (previous !== Number.NEGATIVE_INFINITY) this.version++; // the previous bucket just closed
+    } else if (start < previous) {
       this.version++; // a late sample changed a closed bucket
     }
     return 'added';
   }
 
-  /** Before the newest bucket moves up to `start`: buckets that fall out of the ring leave `held`. */
-  private dropLeaving(start: number): void {
-    if (this.newest === Number.NEGATIVE_INFINITY || this.heldStale) return;
-    const S = this.stepSeconds;
-    const oldest = this.newest - (this.capacity - 1) * S;
-    const steps = Math.min(this.capacity, Math.round((start - this.newest) / S));
-    for (let k = 0; k < steps; k++) {
-      const t = oldest + k * S;
-      const slot = this.slotOf(t);
-      if (this.starts[slot] === t && this.counts[slot] > 0) this.held--;
+  /**
+   * Moves the newest bucket up to `start`: the slots the range takes over held buckets a ring length
+   * older (or nothing); they are emptied and leave `held`.
+   */
+  private advance(start: number): void {
+    if (this.newest !== Number.NEGATIVE_INFINITY) {
+      const S = this.stepSeconds;
+      const steps = Math.min(this.capacity, Math.round((start - this.newest) / S));
+      for (let k = 1; k <= steps; k++) {
+        const slot = this.slotOf(this.newest + k * S);
+        if (this.counts[slot] === 0) continue;
+        if (!this.heldStale) this.held--;
+        this.sums.fill(0, slot * N, slot * N + N);
+        this.counts[slot] = 0;
+        this.seen.clear(slot);
+      }
     }
-  }
-
-  private resetSlot(slot: number, start: number): void {
-    this.starts[slot] = start;
-    this.sums.fill(0, slot * N, slot * N + N);
-    this.counts[slot] = 0;
-    this.seen.fill(0, slot * this.seenBytes, (slot + 1) * this.seenBytes);
+    this.newest = start;
   }
 
   bucket(start: number): BucketState | null {
+    if (!this.inRing(start) || start % this.stepSeconds !== 0) return null;
     const slot = this.slotOf(start);
-    if (this.starts[slot] !== start) return null;
     return {
       start,
       sums: this.sums.slice(slot * N, slot * N + N),
       count: this.counts[slot],
-      seen: this.seen.slice(slot * this.seenBytes, (slot + 1) * this.seenBytes),
+      seen: this.seen.bitmap(slot),
     };
   }
 
   /** Restores a persisted bucket (startup). Buckets older than the ring are ignored. */
   restore(state: BucketState): void {
-    const S = this.stepSeconds;
-    if (state.start > this.newest) this.newest = state.start;
-    if (state.start <= this.newest - this.capacity * S) return;
+    this.heldStale = true;
+    if (state.start > this.newest) this.advance(state.start);
+    if (!this.inRing(state.start)) return;
     const slot = this.slotOf(state.start);
-    this.starts[slot] = state.start;
     this.sums.set(state.sums, slot * N);
     this.counts[slot] = state.count;
-    this.seen.set(state.seen.subarray(0, this.seenBytes), slot * this.seenBytes);
-    this.heldStale = true;
+    this.seen.restore(slot, state.seen);
     this.version++;
     this.changes++;
   }
@@ -127,9 +124,8 @@ export class ServerWindow {
   /** Buckets holding data within the ring (closed and open). */
   bucketCount(): number {
     if (this.heldStale) {
-      const oldest = this.newest - (this.capacity - 1) * this.stepSeconds;
       this.held = 0;
-      for (let i = 0; i < this.capacity; i++) if (this.counts[i] > 0 && this.starts[i] >= oldest) this.held++;
+      for (let i = 0; i < this.capacity; i++) if (this.counts[i] > 0) this.held++;
       this.heldStale = false;
     }
     return this.held;
@@ -138,10 +134,8 @@ export class ServerWindow {
   /** Closed buckets with data among the last `steps` closed steps (warmup counts these). */
   closedBucketsWithin(steps: number): number {
     let n = 0;
-    const S = this.stepSeconds;
     for (let k = 1; k <= Math.min(steps, this.capacity - 1); k++) {
-      const slot = this.slotOf(this.newest - k * S);
-      if (this.starts[slot] === this.newest - k * S && this.counts[slot] > 0) n++;
+      if (this.counts[this.slotOf(this.newest - k * this.stepSeconds)] > 0) n++;
     }
     return n;
   }
@@ -159,8 +153,7 @@ export class ServerWindow {
     let lo = -1;
     let hi = -1;
     for (let t = first, i = 0; t <= last; t += S, i++) {
-      const slot = this.slotOf(t);
-      if (this.starts[slot] === t && this.counts[slot] > 0) {
+      if (this.counts[this.slotOf(t)] > 0) {
         if (lo < 0) lo = i;
         hi = i;
       }
@@ -172,9 +165,8 @@ export class ServerWindow {
     const mask = new Float32Array(length * N);
     const samples = new Uint32Array(length);
     for (let i = 0; i < length; i++) {
-      const t = t0 + i * S;
-      const slot = this.slotOf(t);
-      const c = this.starts[slot] === t ? this.counts[slot] : 0;
+      const slot = this.slotOf(t0 + i * S);
+      const c = this.counts[slot];
       samples[i] = c;
       if (c === 0) continue;
       for (let m = 0; m < N; m++) {

@@ -195,7 +195,12 @@ export interface MemoryBreakdown {
   external_mb: number;
   /** RSS - V8 heap - external (or buffers when larger): onnxruntime (session, arena, worker thread), SQLite, code. */
   native_mb: number;
+  /** The api's last full collection after replacing a large predictions body; null when none ran. */
+  last_collection_ms: number | null;
 }
+
+/** Memory is read this long after the forecasts: the api collects a replaced predictions body 1 s after its tick. */
+const SETTLE_MS = 2500;
 
 async function memoryBreakdown(api: ApiProcess): Promise<MemoryBreakdown> {
   const { memory: m } = await api.getJson<StatusBody>('/status');
@@ -206,7 +211,8 @@ async function memoryBreakdown(api: ApiProcess): Promise<MemoryBreakdown> {
 
 const describe = (b: MemoryBreakdown) =>
   `V8 heap ${fmt(b.heap_used_mb)} of ${fmt(b.heap_total_mb)} MB, buffers ${fmt(b.array_buffers_mb)} MB, ` +
-  `external ${fmt(b.external_mb)} MB, native ${fmt(b.native_mb)} MB`;
+  `external ${fmt(b.external_mb)} MB, native ${fmt(b.native_mb)} MB` +
+  (b.last_collection_ms === null ? '' : `, last full GC ${fmt(b.last_collection_ms, 1)} ms`);
 
 interface StatusBody {
   tick_count: number;
@@ -287,7 +293,7 @@ export async function benchServing(o: {
     log(`fill 1000: ${fmt(f1.records)} records (${WINDOW_STEPS} steps x 1,000 servers) in ${fmt(f1.seconds, 1)} s = ${fmt(f1.records_per_second)} records/s`);
     const wait1 = await waitForTft(api, 1000, 'fill 1000', log, 600);
     const fill1000: FillResult = { ...f1, forecast_wait_s: +wait1.toFixed(2) };
-    await sleep(1000);
+    await sleep(SETTLE_MS);
     const rss1000 = api.rssMb();
     const breakdown1000 = await memoryBreakdown(api);
     log(`serving: 1,000 servers forecast by the TFT ${fmt(wait1, 1)} s after the fill; api RSS ${fmt(rss1000 ?? NaN)} MB (${describe(breakdown1000)})`);
@@ -316,7 +322,7 @@ export async function benchServing(o: {
       log(`fill 10000: ${fmt(f10.records)} more records in ${fmt(f10.seconds, 1)} s = ${fmt(f10.records_per_second)} records/s`);
       const wait10 = await waitForTft(api, 10000, 'fill 10000', log, 900);
       fill10000 = { ...f10, forecast_wait_s: +wait10.toFixed(2) };
-      await sleep(1000);
+      await sleep(SETTLE_MS);
       const rss10000 = api.rssMb();
       const breakdown10000 = await memoryBreakdown(api);
       log(

@@ -155,10 +155,18 @@ export function formatReport(r: BenchReport): string {
   }
   if (m) {
     out.push('', 'api memory (MB, from GET /status; native = RSS - V8 heap - the larger of external and buffers: onnxruntime, SQLite, code)', '');
-    const cols = (b: typeof m.breakdown_1000) => [num(b.rss_mb), num(b.heap_used_mb), num(b.heap_total_mb), num(b.array_buffers_mb), num(b.external_mb), num(b.native_mb)];
+    const cols = (b: typeof m.breakdown_1000) => [
+      num(b.rss_mb),
+      num(b.heap_used_mb),
+      num(b.heap_total_mb),
+      num(b.array_buffers_mb),
+      num(b.external_mb),
+      num(b.native_mb),
+      b.last_collection_ms === null ? '-' : num(b.last_collection_ms, 1),
+    ];
     out.push(
       markdownTable(
-        ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'external', 'native'],
+        ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'external', 'native', 'last full GC (ms)'],
         [['1,000', ...cols(m.breakdown_1000)], ['10,000', ...cols(m.breakdown_10000)]],
       ),
     );

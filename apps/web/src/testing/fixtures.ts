@@ -196,7 +196,7 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
       forecast_interval_seconds: 5,
       last_tick_ms: 12.5,
     },
-    memory: { rss_mb: 412.3, heap_used_mb: 96.1, heap_total_mb: 131.5, array_buffers_mb: 240.7, external_mb: 245.2 },
+    memory: { rss_mb: 412.3, heap_used_mb: 96.1, heap_total_mb: 131.5, array_buffers_mb: 240.7, external_mb: 245.2, last_collection_ms: null },
     servers: names.map((server_name) => ({
       server_name,
       buckets: 288,

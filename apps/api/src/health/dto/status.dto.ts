@@ -95,6 +95,14 @@ export class MemoryStatusDto {
   array_buffers_mb!: number;
   @ApiProperty({ example: 245.2, description: 'Memory outside the V8 heap held by JavaScript objects, MB' })
   external_mb!: number;
+  @ApiProperty({
+    example: 41.7,
+    nullable: true,
+    type: Number,
+    description:
+      'The last full garbage collection run after a large predictions body (2,000 or more servers) was replaced, ms; null when none ran. It frees the old body at once instead of whenever V8 next collects',
+  })
+  last_collection_ms!: number | null;
 }
 
 export class StatusDto {

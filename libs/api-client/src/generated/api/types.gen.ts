@@ -447,6 +447,10 @@ export type MemoryStatusDto = {
    * Memory outside the V8 heap held by JavaScript objects, MB
    */
   external_mb: number;
+  /**
+   * The last full garbage collection run after a large predictions body (2,000 or more servers) was replaced, ms; null when none ran. It frees the old body at once instead of whenever V8 next collects
+   */
+  last_collection_ms: number | null;
 };
 
 export type ServerStatusDto = {

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collectGarbage, DeferredCollection } from './release-memory';
+
+const arrayBuffersMb = () => process.memoryUsage().arrayBuffers / 1024 ** 2;
+
+describe('collectGarbage', () => {
+  it('frees a dropped Buffer at once', () => {
+    let big: Buffer | null = Buffer.alloc(64 * 1024 ** 2, 1);
+    const held = arrayBuffersMb();
+    expect(big[123]).toBe(1);
+    big = null;
+    const ms = collectGarbage();
+    expect(held - arrayBuffersMb()).toBeGreaterThan(60);
+    expect(ms).toBeGreaterThan(0);
+  });
+});
+
+describe('DeferredCollection', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs one collection for the requests within its delay, then a new one for later requests', () => {
+    vi.useFakeTimers();
+    const c = new DeferredCollection(1000);
+    c.request();
+    vi.advanceTimersByTime(600);
+    c.request(); // joins the pending one
+    vi.advanceTimersByTime(400);
+    expect(c.runs).toBe(1);
+    expect(c.lastMs).not.toBeNull();
+    vi.advanceTimersByTime(5000);
+    expect(c.runs).toBe(1);
+    c.request();
+    c.cancel();
+    vi.advanceTimersByTime(5000);
+    expect(c.runs).toBe(1);
+    c.request();
+    vi.advanceTimersByTime(1000);
+    expect(c.runs).toBe(2);
+  });
+});
