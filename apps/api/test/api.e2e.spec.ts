@@ -59,6 +59,8 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
         const { p10, p50, p90 } = p[metric];
         expect(p50).toHaveLength(96);
         for (let h = 0; h < 96; h++) expect(p10[h] <= p50[h] && p50[h] <= p90[h]).toBe(true);
+        // sent with two decimals: 45.12, never 45.123
+        expect([...p10, ...p50, ...p90].filter((v) => Math.abs(v * 100 - Math.round(v * 100)) > 1e-6)).toEqual([]);
       }
       // a daily cpu between 25 and 55 % should be forecast inside the plausible range
       expect(Math.min(...p['cpu_percent'].p50)).toBeGreaterThan(10);

@@ -8,6 +8,7 @@ import {
   type Drivers,
   type ServerIncidentRisk,
   type StepSeries,
+  round2,
   round3,
 } from '@tft/forecasting';
 import {
@@ -323,9 +324,9 @@ export class InferenceService implements OnApplicationShutdown {
     for (const metric of METRICS) {
       const q = input.quantiles[metric];
       metrics[metric] = {
-        p10: q.p10.map(round3),
-        p50: q.p50.map(round3),
-        p90: q.p90.map(round3),
+        p10: q.p10.map(round2),
+        p50: q.p50.map(round2),
+        p90: q.p90.map(round2),
         current: 0,
         trend: 0,
       };

@@ -146,7 +146,7 @@ export interface PredictionsResult {
   /** Over all runs. */
   non_2xx: number;
   errors: number;
-  /** The headline (node-http, plain body, 10 connections) first, then one reader, gzip, and autocannon. */
+  /** The headline (node-http, plain body, 10 connections) first, then one reader, gzip (10 and 1), and autocannon. */
   runs: ReadRun[];
 }
 
@@ -376,6 +376,7 @@ async function benchPredictions(api: ApiProcess, servers: number, quick: boolean
     ['node-http', connections, 'identity'],
     ['node-http', 1, 'identity'],
     ['node-http', connections, 'gzip'],
+    ['node-http', 1, 'gzip'],
     ['autocannon', connections, 'identity'],
   ] as const;
   for (const [client, c, encoding] of plan) {

@@ -7,6 +7,7 @@ import {
   type ThresholdPair,
 } from '@tft/contracts';
 import type { MetricForecasts } from './forecast-decoding';
+import { round2 } from './step-grid';
 
 export type AlertThresholds = Record<MetricName, ThresholdPair>;
 export type ThresholdProfile = Profile | 'unknown';
@@ -142,7 +143,7 @@ function makeAlert(
   return {
     metric,
     severity,
-    predicted_value: Math.round(value * 100) / 100,
+    predicted_value: round2(value),
     threshold,
     minutes_ahead: ((step + 1) * stepSeconds) / 60,
     step,

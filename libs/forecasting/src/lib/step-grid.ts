@@ -88,7 +88,16 @@ export function isoSeconds(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Three decimals: the precision values are sent and shown with (forecasts, history, streamed samples). */
+/** Three decimals: the precision observed values are sent and shown with (history, streamed samples, `current`). */
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * Two decimals: the precision forecast quantiles and alert values are sent with, as `uptime` shows
+ * load. A forecast's p10-p90 spread is whole units; a third decimal made the predictions body 16 %
+ * larger, and 37 % larger gzipped.
+ */
+export function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }

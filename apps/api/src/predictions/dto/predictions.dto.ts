@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger
 import { METRICS, PROFILES } from '@tft/contracts';
 
 export class MetricPredictionDto {
-  @ApiProperty({ type: [Number], description: '10th percentile, one value per step (96 steps of 300 s = 8 h)' })
+  @ApiProperty({ type: [Number], description: '10th percentile, one value per step (96 steps of 300 s = 8 h); quantiles have two decimals' })
   p10!: number[];
   @ApiProperty({ type: [Number], description: 'Median forecast per step' })
   p50!: number[];

@@ -95,7 +95,7 @@ export type FeedDataResponseDto = {
 
 export type MetricPredictionDto = {
   /**
-   * 10th percentile, one value per step (96 steps of 300 s = 8 h)
+   * 10th percentile, one value per step (96 steps of 300 s = 8 h); quantiles have two decimals
    */
   p10: Array<number>;
   /**
