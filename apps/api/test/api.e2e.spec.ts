@@ -104,9 +104,23 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     late.timestamp = new Date((END - 300 + 100) * 1000).toISOString();
     expect((await (await t.post('/feed/data', { records: [late] })).json()).records_added).toBe(1);
     await t.inference.tick();
-    const after = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'].current;
+    const cpu = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'] as { current: number; trend: number; p50: number[] };
+    const after = cpu.current;
     expect(after).toBeCloseTo((before + 99) / 2, 2);
+    expect(cpu.trend).toBeCloseTo((cpu.p50[95] - after) / 8, 3); // per hour over the 8 h horizon, from the new current
     expect(tftCalls).toBe(callsBefore);
+  });
+
+  it('answers the calls made during a tick with one shared follow-up tick', async () => {
+    const ticks = t.inference.tickCount;
+    const first = t.inference.tick();
+    const second = t.inference.tick();
+    const third = t.inference.tick();
+    expect(third).toBe(second);
+    await Promise.all([first, second, third]);
+    expect(t.inference.tickCount).toBe(ticks + 2);
+    await t.inference.tick(); // idle again: a tick of its own
+    expect(t.inference.tickCount).toBe(ticks + 3);
   });
 
   it('serves the cached body gzipped on request, and 304 while its ETag is current', async () => {

@@ -19,6 +19,7 @@ import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { CachedBody } from './cached-body';
+import { ForecastJson, LIVE_NUMBERS } from './forecast-json';
 import { DeferredCollection } from './release-memory';
 import {
   MODEL_RUNTIME,
@@ -53,7 +54,7 @@ export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
 /**
  * One server's forecast, kept only in serialised form: its quantile arrays, trend and prediction
  * object were three copies of 1,152 numbers (about 28 KB of doubles per server on the heap); the
- * JSON is about 9 KB, off the heap.
+ * JSON is about 7.5 KB, off the heap, inside the predictions body.
  */
 interface CachedForecast {
   model: ModelKind;
@@ -65,10 +66,10 @@ interface CachedForecast {
   /** `"name":` as JSON, the key of this server's entry in the predictions body. */
   key: Buffer;
   /** The ServerPrediction as JSON; a tick re-serialises only the servers that changed. */
-  json: Buffer;
+  forecast: ForecastJson;
+  /** p50 at the first and the last step per metric (rounded as sent): what `current` and `trend` use. */
+  p50Edges: Float64Array;
 }
-
-const COMMA = Buffer.from(',');
 
 /**
  * A tick over thousands of servers can take seconds (the bench's 10,000 servers were all forecast
@@ -101,6 +102,7 @@ export class InferenceService implements OnApplicationShutdown {
   private predictions!: CachedBody;
   private alertsCached!: CachedBody;
   private inFlight: Promise<number> | null = null;
+  private followUp: Promise<number> | null = null;
   readonly droppedBodies = new DeferredCollection(1000);
   private tickRequested = false;
   private closed = false;
@@ -127,7 +129,7 @@ export class InferenceService implements OnApplicationShutdown {
 
   forecastOf(server: string): ServerPrediction | null {
     const cached = this.cache.get(server);
-    return cached ? (JSON.parse(cached.json.toString('utf8')) as ServerPrediction) : null;
+    return cached ? (JSON.parse(cached.forecast.json.toString('utf8')) as ServerPrediction) : null;
   }
 
   modelOf(server: string): ModelKind | null {
@@ -162,15 +164,31 @@ export class InferenceService implements OnApplicationShutdown {
     await this.runtime.tft?.close?.();
   }
 
-  /** One forecast tick; returns the number of servers re-forecast. A call during a tick runs after it. */
-  async tick(): Promise<number> {
-    while (this.inFlight) await this.inFlight;
+  /**
+   * One forecast tick; returns the number of servers re-forecast. Calls during a tick share one
+   * follow-up tick, which starts when it ends and so sees everything written meanwhile: during a
+   * 10,000-server fill each closed step asked for a tick, and running one per call queued dozens of
+   * passes (and an 86 MB body each) that went on long after the fill.
+   */
+  tick(): Promise<number> {
+    if (this.followUp) return this.followUp;
+    if (!this.inFlight) return this.run();
+    const current = this.inFlight;
+    this.followUp = current.then(() => {
+      this.followUp = null;
+      return this.run();
+    });
+    return this.followUp;
+  }
+
+  private async run(): Promise<number> {
     if (this.closed) return 0;
-    this.inFlight = this.runTick();
+    const pass = this.runTick();
+    this.inFlight = pass;
     try {
-      return await this.inFlight;
+      return await pass;
     } finally {
-      this.inFlight = null;
+      if (this.inFlight === pass) this.inFlight = null;
     }
   }
 
@@ -253,19 +271,15 @@ export class InferenceService implements OnApplicationShutdown {
             this.alerts.thresholds(entry.profile),
             this.runtime.grid.stepSeconds,
           );
-          const prediction = this.prediction(
-            input,
-            results[i].drivers,
-            open,
-            risk,
-          );
+          const { forecast, p50Edges } = this.forecastJson(input, results[i].drivers, open, risk);
           this.cache.set(request.server, {
             model: kind,
             stamp,
             risk,
             changes: entry.window.changes,
             key: this.cache.get(request.server)?.key ?? Buffer.from(`${JSON.stringify(request.server)}:`),
-            json: Buffer.from(JSON.stringify(prediction)),
+            forecast,
+            p50Edges,
           });
           updated.push(input);
         }
@@ -289,57 +303,58 @@ export class InferenceService implements OnApplicationShutdown {
   /** Updates `current` and `trend` from the open step without re-running the model. */
   private refreshCurrent(cached: CachedForecast, entry: ServerEntry): boolean {
     cached.changes = entry.window.changes;
-    const open = entry.window.series(true);
-    if (!open) return false;
-    const prediction = JSON.parse(cached.json.toString('utf8')) as ServerPrediction;
-    this.setCurrent(prediction, open);
-    cached.json = Buffer.from(JSON.stringify(prediction));
+    const newest = entry.window.newestMeans();
+    if (!newest) return false;
+    cached.forecast.setLive(this.liveNumbers(cached.p50Edges, newest));
     return true;
   }
 
-  /** `current` = the open step's mean (the first forecast step when a metric is missing there). */
-  private setCurrent(
-    prediction: Record<MetricName, MetricPrediction>,
-    open: StepSeries,
-  ): void {
+  /**
+   * The live numbers of ForecastJson, per metric: `current` = the open step's mean (`newest`; p50 at
+   * the first step where `observed` says a metric is missing) and `trend` = (p50 at the horizon -
+   * current) per hour.
+   */
+  private liveNumbers(p50Edges: Float64Array, newest: ArrayLike<number>, observed: ArrayLike<number> | null = null): Float64Array {
     const { horizon, stepSeconds } = this.runtime.grid;
     const hours = (horizon * stepSeconds) / 3600;
-    const last = open.length - 1;
-    METRICS.forEach((metric, m) => {
-      const p = prediction[metric];
-      p.current = round3(
-        open.mask[last * 4 + m] ? open.values[last * 4 + m] : p.p50[0],
-      );
-      p.trend = round3((p.p50[horizon - 1] - p.current) / hours);
-    });
+    const live = new Float64Array(LIVE_NUMBERS);
+    for (let m = 0; m < METRICS.length; m++) {
+      const current = round3(!observed || observed[m] ? newest[m] : p50Edges[2 * m]);
+      live[2 * m] = current;
+      live[2 * m + 1] = round3((p50Edges[2 * m + 1] - current) / hours);
+    }
+    return live;
   }
 
-  private prediction(
+  private forecastJson(
     input: ServerForecastInput,
     drivers: Drivers | null,
     open: StepSeries,
     risk: ServerIncidentRisk,
-  ): ServerPrediction {
-    const metrics = {} as Record<MetricName, MetricPrediction>;
-    for (const metric of METRICS) {
+  ): { forecast: ForecastJson; p50Edges: Float64Array } {
+    const horizon = this.runtime.grid.horizon;
+    const p50Edges = new Float64Array(METRICS.length * 2);
+    const metrics = METRICS.map((metric, m) => {
       const q = input.quantiles[metric];
-      metrics[metric] = {
-        p10: q.p10.map(round2),
-        p50: q.p50.map(round2),
-        p90: q.p90.map(round2),
-        current: 0,
-        trend: 0,
-      };
-    }
-    this.setCurrent(metrics, open);
-    return {
-      ...metrics,
+      const p50 = q.p50.map(round2);
+      p50Edges[2 * m] = p50[0];
+      p50Edges[2 * m + 1] = p50[horizon - 1];
+      return { p10: q.p10.map(round2), p50, p90: q.p90.map(round2), current: 0, trend: 0 };
+    });
+    const last = (open.length - 1) * 4;
+    const live = this.liveNumbers(p50Edges, open.values.subarray(last, last + 4), open.mask.subarray(last, last + 4));
+    metrics.forEach((metric, m) => {
+      metric.current = live[2 * m];
+      metric.trend = live[2 * m + 1];
+    });
+    const rest: Omit<ServerPrediction, MetricName> = {
       model: input.model as ModelKind,
       profile: input.profile,
       forecast_origin: isoSeconds(input.origin),
       drivers,
       risk: roundRisk(risk),
     };
+    return { forecast: ForecastJson.build(metrics, rest), p50Edges };
   }
 
   /** Builds the two cached response bodies once per tick. */
@@ -375,31 +390,25 @@ export class InferenceService implements OnApplicationShutdown {
       servers_heuristic: counts.heuristic,
     };
     // joined from the per-server fragments: the same JSON as stringifying the whole object, without
-    // re-serialising thousands of unchanged forecasts or building one huge string
-    const parts: Buffer[] = [Buffer.from('{"predictions":{')];
-    const offsets: number[] = [];
-    let offset = parts[0].length;
-    for (const c of this.cache.values()) {
-      if (parts.length > 1) {
-        parts.push(COMMA);
-        offset += COMMA.length;
-      }
-      parts.push(c.key, c.json);
-      offsets.push(offset + c.key.length);
-      offset += c.key.length + c.json.length;
-    }
+    // re-serialising thousands of unchanged forecasts or building one huge string; each forecast is
+    // then a view into the body (no second copy), and the previous body is referenced no more
     const alertsJson = JSON.stringify(alerts);
-    parts.push(
-      Buffer.from(`},"alerts":${alertsJson},"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`),
+    const head = Buffer.from('{"predictions":{');
+    const tail = Buffer.from(
+      `},"alerts":${alertsJson},"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`,
     );
-    const body = Buffer.concat(parts);
-    // each forecast now lives once, inside the body: the cache keeps views, not copies (about 86 MB
-    // less at 10,000 servers); the previous body is freed when no view points into it any more
-    let i = 0;
+    let length = head.length + tail.length + Math.max(0, this.cache.size - 1);
+    for (const c of this.cache.values()) length += c.key.length + c.forecast.nextLength;
+    const body = Buffer.allocUnsafe(length);
+    let offset = head.copy(body, 0);
+    let first = true;
     for (const c of this.cache.values()) {
-      c.json = body.subarray(offsets[i], offsets[i] + c.json.length);
-      i++;
+      if (!first) body[offset++] = 0x2c; // ','
+      first = false;
+      offset += c.key.copy(body, offset);
+      offset = c.forecast.writeTo(body, offset);
     }
+    tail.copy(body, offset);
     const dropped = this.predictions?.body.length ?? 0;
     this.predictions = new CachedBody(body);
     if (dropped >= COLLECT_DROPPED_BYTES) this.droppedBodies.request();

@@ -38,6 +38,17 @@ describe('ServerWindow', () => {
     expect(w.add(T - 300, [0, 0, 0, 0])).toBe('too_old');
   });
 
+  it('gives the open step\'s means as the series has them', () => {
+    const w = new ServerWindow(300, 10);
+    expect(w.newestMeans()).toBeNull();
+    w.add(T + 5, [10.1, 20, 30, 1]);
+    w.add(T + 305, [50, 50, 50, 5]);
+    w.add(T + 310, [20.2, 40, 30, 3]);
+    const s = w.series(true)!;
+    expect([...w.newestMeans()!]).toEqual([...s.values.subarray(4, 8)]);
+    expect([...w.newestMeans()!]).toEqual([Math.fround(35.1), 45, 40, 4]);
+  });
+
   it('leaves missing steps masked instead of inventing them', () => {
     const w = new ServerWindow(300, 10);
     w.add(T, [1, 1, 1, 1]);

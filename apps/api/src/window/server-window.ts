@@ -140,6 +140,17 @@ export class ServerWindow {
     return n;
   }
 
+  /** The newest bucket's mean per metric (the open step so far); null when the window is empty. */
+  newestMeans(): Float64Array | null {
+    if (this.newest === Number.NEGATIVE_INFINITY) return null;
+    const slot = this.slotOf(this.newest);
+    const c = this.counts[slot];
+    if (c === 0) return null;
+    const out = new Float64Array(N);
+    for (let m = 0; m < N; m++) out[m] = Math.fround(this.sums[slot * N + m] / c);
+    return out;
+  }
+
   /**
    * The closed history as a step series (means, masked gaps), trimmed to start at the first bucket
    * with data and to end at the last closed one; `null` when nothing is closed yet. `includeOpen`

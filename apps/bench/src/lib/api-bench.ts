@@ -166,7 +166,23 @@ export interface MemoryResult {
   /** The api's own view (`GET /status` memory) at the same moments. */
   breakdown_1000: MemoryBreakdown;
   breakdown_10000: MemoryBreakdown;
+  /** The same api afterwards, while all 10,000 servers stream. */
+  streaming_10000: StreamingResult;
   note: string | null;
+}
+
+/** Every server sends one sample each `sample_seconds`, in 1,000-record POSTs, as a live fleet would. */
+export interface StreamingResult {
+  servers: number;
+  sample_seconds: number;
+  seconds: number;
+  records: number;
+  /** Sampled after each round of POSTs. */
+  rss_mb_max: number;
+  rss_mb_end: number;
+  /** `last_tick_ms` from /status after each round: a forecast pass refreshing every server's `current`. */
+  tick_ms_max: number;
+  breakdown_end: MemoryBreakdown;
 }
 
 export interface TickResult {
@@ -246,6 +262,48 @@ async function fill(api: ApiProcess, servers: readonly ServerShape[], plan: Fill
   await Promise.all(Array.from({ length: FILL_CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
   return { servers: servers.length, steps_per_server: plan.steps, records, seconds: +seconds.toFixed(2), records_per_second: Math.round(records / seconds) };
+}
+
+/**
+ * Streams one sample per server every 5 s (10,000 servers: 2,000 records/s) for `seconds`, starting
+ * at the current time, and samples the api's memory and tick time after each round.
+ */
+async function streamFleet(api: ApiProcess, fleet: readonly ServerShape[], seconds: number, log: Log): Promise<StreamingResult> {
+  const sampleSeconds = 5;
+  const batch = 1000;
+  const stream = new IngestStream(fleet, Math.floor(Date.now() / 1000), batch, sampleSeconds, SEED + 14);
+  const rounds = Math.max(1, Math.round(seconds / sampleSeconds));
+  let rssMax = 0;
+  let tickMax = 0;
+  for (let k = 1; k <= rounds; k++) {
+    const started = performance.now();
+    for (let i = 0; i < Math.ceil(fleet.length / batch); i++) {
+      const { status, json } = await api.post('/feed/data', stream.next());
+      if (status !== 200 || json['records_added'] !== batch) {
+        throw new Error(`streaming: a batch of ${batch} records got HTTP ${status}: ${JSON.stringify(json).slice(0, 300)}`);
+      }
+    }
+    const status = await api.getJson<StatusBody>('/status');
+    const rss = api.rssMb() ?? status.memory.rss_mb;
+    rssMax = Math.max(rssMax, rss);
+    tickMax = Math.max(tickMax, status.inference.last_tick_ms ?? 0);
+    if (k % 3 === 0 || k === rounds) {
+      log(`streaming: ${fmt(k * sampleSeconds)} s of ${fmt(fleet.length)} servers at one sample per ${sampleSeconds} s: api RSS ${fmt(rss)} MB (max ${fmt(rssMax)}), last tick ${fmt(status.inference.last_tick_ms ?? NaN)} ms`);
+    }
+    await sleep(Math.max(0, sampleSeconds * 1000 - (performance.now() - started)));
+  }
+  await sleep(SETTLE_MS);
+  const breakdown = await memoryBreakdown(api);
+  return {
+    servers: fleet.length,
+    sample_seconds: sampleSeconds,
+    seconds: rounds * sampleSeconds,
+    records: stream.emitted,
+    rss_mb_max: rssMax,
+    rss_mb_end: api.rssMb() ?? breakdown.rss_mb,
+    tick_ms_max: Math.round(tickMax),
+    breakdown_end: breakdown,
+  };
 }
 
 /** Waits until `n` servers are served TFT forecasts made after the fill (two ticks that began after it). */
@@ -329,6 +387,7 @@ export async function benchServing(o: {
         `memory: 10,000 servers forecast by the TFT ${fmt(wait10, 1)} s after the fill; api RSS ${fmt(rss10000 ?? NaN)} MB ` +
           `(peak ${fmt(api.peakRssMb() ?? NaN)} MB; ${describe(breakdown10000)})`,
       );
+      const streaming = await streamFleet(api, fleet, o.quick ? 15 : 60, log);
       memory = {
         rss_mb_1000: rss1000,
         rss_mb_10000: rss10000,
@@ -337,6 +396,7 @@ export async function benchServing(o: {
         steps_per_server_10000: steps,
         breakdown_1000: breakdown1000,
         breakdown_10000: breakdown10000,
+        streaming_10000: streaming,
         note,
       };
     }

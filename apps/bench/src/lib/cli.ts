@@ -119,6 +119,9 @@ export function formatReport(r: BenchReport): string {
   if (m) {
     rows.push(['api RSS, 1,000 servers forecast', num(m.rss_mb_1000, 0, ' MB'), '', '']);
     rows.push([`api RSS, 10,000 servers forecast${m.steps_per_server_10000 !== 288 ? ` (${m.steps_per_server_10000} steps/server)` : ''}`, num(m.rss_mb_10000, 0, ' MB'), '< 500 MB', verdict(m.rss_mb_10000, (v) => v < 500)]);
+    const st = m.streaming_10000;
+    rows.push([`api RSS, 10,000 servers streaming (1 sample / ${st.sample_seconds} s, ${st.seconds} s): max / end`, `${num(st.rss_mb_max)} / ${num(st.rss_mb_end, 0, ' MB')}`, '< 500 MB', verdict(st.rss_mb_max, (v) => v < 500)]);
+    rows.push(['tick while 10,000 servers stream (refreshing `current`), max', num(st.tick_ms_max, 0, ' ms'), '', '']);
   }
   if (r.tick) rows.push([`tick: step closed -> new forecast served (FORECAST_INTERVAL_S=${r.tick.forecast_interval_s})`, num(r.tick.ms, 0, ' ms'), '', '']);
   const out = [
@@ -167,7 +170,7 @@ export function formatReport(r: BenchReport): string {
     out.push(
       markdownTable(
         ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'external', 'native', 'last full GC (ms)'],
-        [['1,000', ...cols(m.breakdown_1000)], ['10,000', ...cols(m.breakdown_10000)]],
+        [['1,000', ...cols(m.breakdown_1000)], ['10,000', ...cols(m.breakdown_10000)], ['10,000 streaming', ...cols(m.streaming_10000.breakdown_end)]],
       ),
     );
   }
