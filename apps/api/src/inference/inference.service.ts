@@ -67,8 +67,8 @@ interface CachedForecast {
   key: Buffer;
   /** The ServerPrediction as JSON; a tick re-serialises only the servers that changed. */
   forecast: ForecastJson;
-  /** p50 at the first and the last step per metric (rounded as sent): what `current` and `trend` use. */
-  p50Edges: Float64Array;
+  /** p50 at the horizon per metric (rounded as sent): `trend` runs from `current` to it. */
+  p50Last: Float64Array;
 }
 
 /**
@@ -271,7 +271,7 @@ export class InferenceService implements OnApplicationShutdown {
             this.alerts.thresholds(entry.profile),
             this.runtime.grid.stepSeconds,
           );
-          const { forecast, p50Edges } = this.forecastJson(input, results[i].drivers, open, risk);
+          const { forecast, p50Last } = this.forecastJson(input, results[i].drivers, open, risk);
           this.cache.set(request.server, {
             model: kind,
             stamp,
@@ -279,7 +279,7 @@ export class InferenceService implements OnApplicationShutdown {
             changes: entry.window.changes,
             key: this.cache.get(request.server)?.key ?? Buffer.from(`${JSON.stringify(request.server)}:`),
             forecast,
-            p50Edges,
+            p50Last,
           });
           updated.push(input);
         }
@@ -305,23 +305,22 @@ export class InferenceService implements OnApplicationShutdown {
     cached.changes = entry.window.changes;
     const newest = entry.window.newestMeans();
     if (!newest) return false;
-    cached.forecast.setLive(this.liveNumbers(cached.p50Edges, newest));
+    cached.forecast.setLive(this.liveNumbers(cached.p50Last, newest));
     return true;
   }
 
   /**
-   * The live numbers of ForecastJson, per metric: `current` = the open step's mean (`newest`; p50 at
-   * the first step where `observed` says a metric is missing) and `trend` = (p50 at the horizon -
+   * The live numbers of ForecastJson, per metric: `current` = the open step's mean (every sample
+   * carries all four metrics, so the newest bucket has each) and `trend` = (p50 at the horizon -
    * current) per hour.
    */
-  private liveNumbers(p50Edges: Float64Array, newest: ArrayLike<number>, observed: ArrayLike<number> | null = null): Float64Array {
+  private liveNumbers(p50Last: Float64Array, newest: ArrayLike<number>): Float64Array {
     const { horizon, stepSeconds } = this.runtime.grid;
     const hours = (horizon * stepSeconds) / 3600;
     const live = new Float64Array(LIVE_NUMBERS);
     for (let m = 0; m < METRICS.length; m++) {
-      const current = round3(!observed || observed[m] ? newest[m] : p50Edges[2 * m]);
-      live[2 * m] = current;
-      live[2 * m + 1] = round3((p50Edges[2 * m + 1] - current) / hours);
+      live[2 * m] = round3(newest[m]);
+      live[2 * m + 1] = round3((p50Last[m] - live[2 * m]) / hours);
     }
     return live;
   }
@@ -331,18 +330,16 @@ export class InferenceService implements OnApplicationShutdown {
     drivers: Drivers | null,
     open: StepSeries,
     risk: ServerIncidentRisk,
-  ): { forecast: ForecastJson; p50Edges: Float64Array } {
-    const horizon = this.runtime.grid.horizon;
-    const p50Edges = new Float64Array(METRICS.length * 2);
+  ): { forecast: ForecastJson; p50Last: Float64Array } {
+    const p50Last = new Float64Array(METRICS.length);
     const metrics = METRICS.map((metric, m) => {
       const q = input.quantiles[metric];
       const p50 = q.p50.map(round2);
-      p50Edges[2 * m] = p50[0];
-      p50Edges[2 * m + 1] = p50[horizon - 1];
+      p50Last[m] = p50[p50.length - 1];
       return { p10: q.p10.map(round2), p50, p90: q.p90.map(round2), current: 0, trend: 0 };
     });
-    const last = (open.length - 1) * 4;
-    const live = this.liveNumbers(p50Edges, open.values.subarray(last, last + 4), open.mask.subarray(last, last + 4));
+    const last = (open.length - 1) * 4; // the open step: series(true) ends at the newest bucket, which has data
+    const live = this.liveNumbers(p50Last, open.values.subarray(last, last + 4));
     metrics.forEach((metric, m) => {
       metric.current = live[2 * m];
       metric.trend = live[2 * m + 1];
@@ -354,7 +351,7 @@ export class InferenceService implements OnApplicationShutdown {
       drivers,
       risk: roundRisk(risk),
     };
-    return { forecast: ForecastJson.build(metrics, rest), p50Edges };
+    return { forecast: ForecastJson.build(metrics, rest), p50Last };
   }
 
   /** Builds the two cached response bodies once per tick. */
