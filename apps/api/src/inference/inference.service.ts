@@ -168,7 +168,7 @@ export class InferenceService implements OnApplicationShutdown {
    * One forecast tick; returns the number of servers re-forecast. Calls during a tick share one
    * follow-up tick, which starts when it ends and so sees everything written meanwhile: during a
    * 10,000-server fill each closed step asked for a tick, and running one per call queued dozens of
-   * passes (and an 86 MB body each) that went on long after the fill.
+   * passes (and a 75 MB body each) that went on long after the fill.
    */
   tick(): Promise<number> {
     if (this.followUp) return this.followUp;

@@ -8,7 +8,7 @@ let gc: (() => void) | undefined;
  * detector does the same) so that no launcher needs the flag. V8 frees a dropped Buffer's memory only
  * when a major collection finds it unreachable, and a heap with little JavaScript garbage can go
  * minutes without one: at 10,000 servers a replaced 86 MB predictions body stayed resident for over a
- * minute, a sixth of the api's RSS. Returns the milliseconds the collection took.
+ * minute. Returns the milliseconds the collection took.
  */
 export function collectGarbage(): number {
   if (!gc) {
