@@ -7,7 +7,7 @@
 // proxy answers 502 with a JSON body naming it, which the console shows as "api unreachable".
 // Dependency-free on purpose: it is the production server of the console, not a dev tool.
 //
-// Env: WEB_PORT (8501), WEB_HOST (all interfaces), WEB_ROOT (dist/apps/web/browser), API_URL,
+// Env: WEB_PORT (8501), WEB_HOST (127.0.0.1), WEB_ROOT (dist/apps/web/browser), API_URL,
 // GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set, so the console's scenario buttons pass
 // the generator's key check; else the first of API_KEYS), PROXY_TIMEOUT_MS (15000).
 import { createReadStream } from 'node:fs';
@@ -262,11 +262,19 @@ function main() {
     }
   }
   const server = createWebServer(options);
-  server.listen(port, env.WEB_HOST || undefined, () => {
+  // Loopback unless told otherwise, with or without a key: this server adds the key to what it
+  // proxies, so whoever can reach it can write.
+  const host = env.WEB_HOST?.trim() || '127.0.0.1';
+  server.listen(port, host, () => {
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
     console.log(
       `ops console on http://localhost:${actual} (api ${options.apiUrl}, generator ${options.generatorUrl})`,
+    );
+    console.log(
+      host === '127.0.0.1'
+        ? 'serve-web: listening on 127.0.0.1 only (set WEB_HOST=0.0.0.0 to listen on every interface)'
+        : `serve-web: listening on ${host}; anyone who can reach it can use the scenario buttons${options.apiKey ? ' with the configured key' : ''}`,
     );
   });
   const stop = () => {

@@ -7,7 +7,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { openAccessWarning } from '@tft/api-keys';
+import { accessLines } from '@tft/api-keys';
 import { buildOpenApiDocument, configureApp } from './configure-app';
 import { loadThresholdConfig } from './config/alert-thresholds';
 import { assertWritableDataDir, ConfigError, loadApiConfig } from './config/api-config';
@@ -40,11 +40,12 @@ async function bootstrap(argv: string[]): Promise<void> {
     await app.close();
     return;
   }
-  await app.listen(config.port);
+  await app.listen(config.port, config.host);
   stopGracefullyOnSignals(app);
   Logger.log(`inference api on http://localhost:${config.port} (Swagger UI at /docs, data in ${config.dataDir})`, 'Api');
-  const warning = openAccessWarning('the inference api', config.apiKeys, 'POST /feed/data');
-  if (warning) Logger.warn(warning, 'Auth');
+  const access = accessLines('the inference api', config.apiKeys, config.host, 'POST /feed/data', 'API_HOST');
+  Logger.log(access.info, 'Auth');
+  if (access.warning) Logger.warn(access.warning, 'Auth');
 }
 
 /**

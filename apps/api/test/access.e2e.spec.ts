@@ -95,7 +95,8 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
     });
     expect(doc.paths['/feed/data'].post.security).toEqual([{ api_key: [] }, { bearer: [] }]);
     expect(Object.keys(doc.paths['/feed/data'].post.responses)).toEqual(expect.arrayContaining(['401', '429', '413']));
-    expect(doc.paths['/predictions/current'].get.security).toBeUndefined();
+    // reads take a key when one is presented, and need one when READS_REQUIRE_KEY closes them
+    expect(doc.paths['/predictions/current'].get.security).toEqual([{ api_key: [] }, { bearer: [] }, {}]);
   });
 
   it('allows CORS for the configured console origin only', async () => {
@@ -107,7 +108,7 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
     const allowed = await preflight('http://localhost:8501');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:8501');
-    expect(allowed.headers.get('access-control-allow-headers')).toBe('Content-Type,X-API-Key,Authorization');
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('Content-Type,X-API-Key,Authorization,X-Clock-Offset');
     const foreign = await preflight('http://evil.example');
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     const read = await fetch(`${t.base}/status`, { headers: { origin: 'http://evil.example' } });

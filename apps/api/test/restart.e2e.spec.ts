@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { END, history, type RecordShape } from './test-app';
@@ -201,6 +201,28 @@ describe('durability across kill -9 (built api in a child process)', () => {
     const again = await startApi(port, dataDir, { API_KEY: key });
     expect(await storedSamples(again.base, 'ppml0301')).toBe(N);
   }, 120_000);
+
+  it('listens on loopback only without a key, and on every interface with one', async () => {
+    // a non-loopback address of this machine, to connect through
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const reachable = (host: string, port: number) =>
+      fetch(`http://${host}:${port}/health`, { signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+    const open = await startApi(await freePort(), mkdtempSync(join(tmpdir(), 'tft-bind-')));
+    expect(open.output()).toContain('the inference api listens on 127.0.0.1 only (no API key configured; set API_HOST=0.0.0.0');
+    const openPort = Number(new URL(open.base).port);
+    expect(await reachable('127.0.0.1', openPort)).toBe(true);
+    expect(external, 'this test needs a non-loopback IPv4 address').toBeDefined();
+    expect(await reachable(external!, openPort)).toBe(false);
+
+    const keyed = await startApi(await freePort(), mkdtempSync(join(tmpdir(), 'tft-bind-')), { API_KEY: 'bind-test-key-0001' });
+    expect(keyed.output()).toContain('the inference api listens on every interface');
+    expect(await reachable(external!, Number(new URL(keyed.base).port))).toBe(true);
+  });
 
   it('refuses an unwritable DATA_DIR with one clear line and a non-zero exit', async () => {
     const notADir = join(mkdtempSync(join(tmpdir(), 'tft-ro-')), 'a-file');

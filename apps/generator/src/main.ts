@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { openAccessWarning } from '@tft/api-keys';
+import { accessLines } from '@tft/api-keys';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { ConfigError, loadGeneratorConfig } from './config/generator-config';
@@ -22,13 +22,14 @@ async function bootstrap(argv: string[]): Promise<void> {
     return;
   }
   const app = configureApp(await NestFactory.create(AppModule.forRoot(config)));
-  await app.listen(config.port);
+  await app.listen(config.port, config.host);
   Logger.log(
     `metrics generator on http://localhost:${config.port} (Swagger UI at /docs)`,
     'Generator',
   );
-  const warning = openAccessWarning('the generator', config.apiKeys, 'POST /scenario/set');
-  if (warning) Logger.warn(warning, 'Auth');
+  const access = accessLines('the generator', config.apiKeys, config.host, 'POST /scenario/set', 'GENERATOR_HOST');
+  Logger.log(access.info, 'Auth');
+  if (access.warning) Logger.warn(access.warning, 'Auth');
 }
 
 void bootstrap(process.argv.slice(2));

@@ -3,3 +3,4 @@ export * from './lib/fleet';
 export * from './lib/scenarios';
 export * from './lib/records';
 export * from './lib/clock';
+export * from './lib/durations';

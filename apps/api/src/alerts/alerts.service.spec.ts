@@ -2,7 +2,7 @@ import { DEFAULT_ALERT_THRESHOLDS, METRICS } from '@tft/contracts';
 import type { MetricForecasts } from '@tft/forecasting';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
-import { AlertsService, alertsWithTrendGuard } from './alerts.service';
+import { alertId, AlertsService, alertsWithTrendGuard } from './alerts.service';
 
 /** cpu flat at `cpu`, the other metrics flat at healthy levels. */
 const flat = (cpu: number): MetricForecasts => {
@@ -20,7 +20,7 @@ function rising(from: number, slope: number): MetricForecasts {
   return f;
 }
 
-const base = { server: 'pprisk0001', profile: 'risk_analytics', model: 'TFT', origin: Date.UTC(2026, 0, 5) / 1000 };
+const base = { server: 'pprisk0001', profile: 'risk_analytics', model: 'TFT', origin: Date.UTC(2026, 0, 5) / 1000, at: Date.UTC(2026, 0, 5) / 1000 };
 
 describe('alertsWithTrendGuard', () => {
   it('adds a trend alert when the model expects reversion but the recent trend crosses within 2 h', () => {
@@ -38,17 +38,62 @@ describe('alertsWithTrendGuard', () => {
   });
 });
 
-describe('AlertsService lifecycle', () => {
-  it('fires once, keeps first_seen while predicted, then resolves', () => {
-    const alerts = new AlertsService(loadApiConfig({}));
-    const t0 = Date.UTC(2026, 0, 5, 12);
-    alerts.update([{ ...base, quantiles: rising(70, 1) }], 300, t0);
+describe('AlertsService lifecycle (hysteresis on data time)', () => {
+  const t0 = Date.UTC(2026, 0, 5, 12) / 1000;
+  const at = (minutes: number) => t0 + minutes * 60;
+  const iso = (minutes: number) => new Date(at(minutes) * 1000).toISOString().replace('.000Z', 'Z');
+  const pass = (alerts: AlertsService, minutes: number, cpuFrom: number | null) =>
+    alerts.update([{ ...base, at: at(minutes), quantiles: cpuFrom === null ? flat(40) : rising(cpuFrom, 1) }], 300);
+
+  it('fires after ALERT_FOR, keeps its id and first_seen, survives a short clear spell, resolves after ALERT_RESOLVE_AFTER', () => {
+    const alerts = new AlertsService(loadApiConfig({})); // defaults: for 10m, resolve after 15m
+    pass(alerts, 0, 70);
+    pass(alerts, 5, 70);
+    expect(alerts.active()).toEqual([]); // pending for 5 min
+    pass(alerts, 10, 71);
+    const [fired] = alerts.active();
+    expect(fired).toMatchObject({ id: alertId('pprisk0001', 'cpu_percent'), state: 'firing', severity: 'critical', first_seen: iso(0), last_seen: iso(10) });
+    expect(fired.id).toMatch(/^[0-9a-f]{16}$/);
+    pass(alerts, 15, null); // clear for one pass: still firing
+    pass(alerts, 20, 72);
+    pass(alerts, 25, null);
+    pass(alerts, 35, null);
     expect(alerts.active()).toHaveLength(1);
-    expect(alerts.active()[0]).toMatchObject({ state: 'firing', first_seen: new Date(t0).toISOString(), severity: 'critical' });
-    alerts.update([{ ...base, quantiles: rising(71, 1) }], 300, t0 + 5000);
-    expect(alerts.active()[0]).toMatchObject({ first_seen: new Date(t0).toISOString(), last_seen: new Date(t0 + 5000).toISOString() });
-    alerts.update([{ ...base, quantiles: flat(40) }], 300, t0 + 10_000);
+    expect(alerts.active()[0]).toMatchObject({ id: fired.id, first_seen: iso(0), last_seen: iso(20) });
+    pass(alerts, 40, null); // clear since 25: 15 min
     expect(alerts.active()).toEqual([]);
-    expect(alerts.recentlyResolved()[0]).toMatchObject({ state: 'resolved', resolved_at: new Date(t0 + 10_000).toISOString() });
+    expect(alerts.recentlyResolved()[0]).toMatchObject({ id: fired.id, state: 'resolved', first_seen: iso(0), resolved_at: iso(40) });
+  });
+
+  it('a breach predicted on and off every pass does not flap the active count', () => {
+    const alerts = new AlertsService(loadApiConfig({}));
+    const counts: number[] = [];
+    for (let k = 0; k < 24; k++) {
+      pass(alerts, 5 * k, k % 2 === 0 || k % 3 === 0 ? 70 : null);
+      counts.push(alerts.active().length);
+    }
+    const changes = counts.slice(1).filter((c, i) => c !== counts[i]).length;
+    expect(changes).toBe(1); // pending at first, then firing throughout
+  });
+
+  it('ALERT_FOR and ALERT_RESOLVE_AFTER are configurable (0 = at once)', () => {
+    const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0', ALERT_RESOLVE_AFTER: '0s' }));
+    pass(alerts, 0, 70);
+    expect(alerts.active()).toHaveLength(1);
+    pass(alerts, 5, null);
+    expect(alerts.active()).toEqual([]);
+    const slow = new AlertsService(loadApiConfig({ ALERT_FOR: '1h' }));
+    for (let m = 0; m < 60; m += 5) pass(slow, m, 70);
+    expect(slow.active()).toEqual([]);
+    pass(slow, 60, 70);
+    expect(slow.active()[0].first_seen).toBe(iso(0));
+  });
+
+  it('resolves the alerts of a server that went stale', () => {
+    const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0' }));
+    pass(alerts, 0, 70);
+    alerts.resolveServer('pprisk0001', at(30));
+    expect(alerts.active()).toEqual([]);
+    expect(alerts.recentlyResolved()[0]).toMatchObject({ state: 'resolved', resolved_at: iso(30) });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MetricName, Severity } from '@tft/contracts';
 import {
@@ -14,6 +15,8 @@ import { loadThresholdConfig } from '../config/alert-thresholds';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 
 export interface Alert {
+  /** Stable identity of this server's alert on this metric (see alertId). */
+  id: string;
   server: string;
   metric: MetricName;
   severity: Severity;
@@ -26,7 +29,9 @@ export interface Alert {
   expected_at: string;
   model: string;
   state: 'firing' | 'resolved';
+  /** Data time the breach was first predicted (it fired ALERT_FOR later). */
   first_seen: string;
+  /** Data time of the latest pass that still predicted it. */
   last_seen: string;
   resolved_at: string | null;
 }
@@ -37,6 +42,8 @@ export interface ServerForecastInput {
   model: string;
   /** Epoch seconds of the forecast origin (start of the last step used). */
   origin: number;
+  /** The server's data time: its newest sample (epoch s). Its alerts' lifecycle runs on this clock. */
+  at: number;
   quantiles: MetricForecasts;
   /** The damped recent trend (heuristic forecast from the same origin), for the trend guard. */
   trend?: MetricForecasts;
@@ -75,68 +82,116 @@ export function alertsWithTrendGuard(f: ServerForecastInput, thresholds: AlertTh
 
 const RESOLVED_KEPT = 200;
 
+/** A condition seen but not yet held for ALERT_FOR (Prometheus' "pending"). */
+interface Pending {
+  since: number;
+}
+
+/** A firing alert and, while its condition is clear but not yet for ALERT_RESOLVE_AFTER, since when. */
+interface Firing {
+  alert: Alert;
+  clearSince: number | null;
+}
+
+/** The stable identity of a server's alert on one metric: the same across passes, severities and restarts. */
+export function alertId(server: string, metric: MetricName): string {
+  return createHash('sha256').update(`${server}\u0000${metric}`).digest('hex').slice(0, 16);
+}
+
 /**
- * Alerts on the forecast, one per server and metric, with a lifecycle: an alert fires when first
- * predicted, keeps its first_seen while it stays predicted, and is resolved when it no longer is.
+ * Alerts on the forecast, one per server and metric, with hysteresis as Prometheus rules and
+ * Alertmanager have it: a predicted breach fires once it has been predicted for ALERT_FOR of data time
+ * (first_seen is when it was first predicted), stays one alert with a stable id while it is, and
+ * resolves once it has not been predicted for ALERT_RESOLVE_AFTER. All times are data time, per server
+ * the time of its newest sample, so a forwarder that lags does not age its servers' alerts.
  */
 @Injectable()
 export class AlertsService {
   readonly config: ThresholdConfig;
-  private readonly firing = new Map<string, Alert>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly firing = new Map<string, Firing>();
   private readonly resolved: Alert[] = [];
+  private readonly forSeconds: number;
+  private readonly resolveAfterSeconds: number;
 
   constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
     this.config = loadThresholdConfig(apiConfig.alertThresholdsFile);
+    this.forSeconds = apiConfig.alertForSeconds;
+    this.resolveAfterSeconds = apiConfig.alertResolveAfterSeconds;
   }
 
   thresholds(profile: string | null): AlertThresholds {
     return thresholdsFor(this.config, (profile ?? 'unknown') as ThresholdProfile);
   }
 
-  /** Re-evaluates every server's forecast at wall time `now` (ms). Servers not given keep their alerts. */
-  update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number, now: number): void {
-    const nowIso = new Date(now).toISOString();
+  /** Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their alerts. */
+  update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number): void {
     for (const f of forecasts) {
+      const now = f.at;
       const predicted = new Map(alertsWithTrendGuard(f, this.thresholds(f.profile), stepSeconds).map((a) => [a.metric, a]));
       for (const metric of Object.keys(f.quantiles) as MetricName[]) {
         const key = `${f.server}|${metric}`;
         const p = predicted.get(metric);
-        const existing = this.firing.get(key);
+        const firing = this.firing.get(key);
         if (!p) {
-          if (existing) {
-            this.firing.delete(key);
-            this.resolved.unshift({ ...existing, state: 'resolved', resolved_at: nowIso });
-            this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
-          }
+          this.pending.delete(key);
+          if (!firing) continue;
+          firing.clearSince ??= now;
+          if (now - firing.clearSince >= this.resolveAfterSeconds) this.resolve(key, now);
           continue;
         }
+        let since = firing ? Date.parse(firing.alert.first_seen) / 1000 : this.pending.get(key)?.since;
+        if (since === undefined) {
+          since = now;
+          this.pending.set(key, { since });
+        }
+        if (!firing && now - since < this.forSeconds) continue;
+        this.pending.delete(key);
         this.firing.set(key, {
-          server: f.server,
-          metric,
-          severity: p.severity,
-          predicted_value: p.predicted_value,
-          threshold: p.threshold,
-          minutes_ahead: p.minutes_ahead,
-          trigger: p.trigger,
-          expected_at: isoSeconds(f.origin + (p.step + 1) * stepSeconds),
-          model: f.model,
-          state: 'firing',
-          first_seen: existing?.first_seen ?? nowIso,
-          last_seen: nowIso,
-          resolved_at: null,
+          clearSince: null,
+          alert: {
+            id: alertId(f.server, metric),
+            server: f.server,
+            metric,
+            severity: p.severity,
+            predicted_value: p.predicted_value,
+            threshold: p.threshold,
+            minutes_ahead: p.minutes_ahead,
+            trigger: p.trigger,
+            expected_at: isoSeconds(f.origin + (p.step + 1) * stepSeconds),
+            model: f.model,
+            state: 'firing',
+            first_seen: isoSeconds(since),
+            last_seen: isoSeconds(now),
+            resolved_at: null,
+          },
         });
       }
     }
   }
 
+  /** Resolves every alert of a server that stopped reporting (stale) at data time `now`. */
+  resolveServer(server: string, now: number): void {
+    for (const key of [...this.pending.keys()]) if (key.startsWith(`${server}|`)) this.pending.delete(key);
+    for (const key of [...this.firing.keys()]) if (key.startsWith(`${server}|`)) this.resolve(key, now);
+  }
+
+  private resolve(key: string, now: number): void {
+    const firing = this.firing.get(key);
+    if (!firing) return;
+    this.firing.delete(key);
+    this.resolved.unshift({ ...firing.alert, state: 'resolved', resolved_at: isoSeconds(now) });
+    this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
+  }
+
   /** Drops alerts of servers that no longer exist. */
   forget(server: string): void {
-    for (const key of this.firing.keys()) if (key.startsWith(`${server}|`)) this.firing.delete(key);
+    for (const map of [this.pending, this.firing]) for (const key of [...map.keys()]) if (key.startsWith(`${server}|`)) map.delete(key);
   }
 
   /** Firing alerts, critical first, then soonest. */
   active(): Alert[] {
-    return [...this.firing.values()].sort(
+    return [...this.firing.values()].map((f) => f.alert).sort(
       (a, b) => (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) || a.server.localeCompare(b.server),
     );
   }

@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseApiKeys } from '@tft/api-keys';
+import { listenHost, parseApiKeys } from '@tft/api-keys';
+import { parseDuration } from '@tft/contracts';
 import { parseOrigins } from './cors-origins';
 
 export type InferenceDevice = 'auto' | 'cpu' | 'cuda';
@@ -10,6 +11,8 @@ export type SqliteSynchronous = 'FULL' | 'NORMAL';
 /** Every setting of the inference daemon, validated once at startup (documented in .env.example). */
 export interface ApiConfig {
   port: number;
+  /** Interface to listen on: API_HOST, else all interfaces with a key configured and loopback without one. */
+  host: string;
   /** Directory of the SQLite window store. */
   dataDir: string;
   /** Model directory (model.onnx + metadata.json); `undefined` = newest under models/tft. */
@@ -30,12 +33,22 @@ export interface ApiConfig {
   alertThresholdsFile: string | undefined;
   /** Keys accepted on writes (API_KEY and API_KEYS together); empty = the api runs open. */
   apiKeys: string[];
-  /** Reads need a key too (READS_REQUIRE_KEY=true); /health stays open for probes. */
+  /** Reads need a key too (READS_REQUIRE_KEY=true), /health included. */
   readsRequireKey: boolean;
   /** Browser origins allowed by CORS; empty = no cross-origin access. */
   corsOrigins: string[];
   /** Write requests per minute per client; 0 = unlimited. */
   writeRateLimit: number;
+  /** Samples timed further ahead of the api's clock (plus a sender's declared offset) are refused. */
+  maxFutureSkewSeconds: number;
+  /** Data time an alert's condition must hold before it fires (Prometheus' `for:`). */
+  alertForSeconds: number;
+  /** Data time an alert's condition must stay clear before it resolves. */
+  alertResolveAfterSeconds: number;
+  /** Data time without samples after which a server is stale (out of counts, warmup and alerts). */
+  staleAfterSeconds: number;
+  /** Data time without samples after which a server is retired with its data (at least the retention span). */
+  retireAfterSeconds: number;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -64,6 +77,14 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   return v as T;
 }
 
+function duration(name: string, raw: string | undefined, fallback: string): number {
+  try {
+    return parseDuration(raw === undefined || raw.trim() === '' ? fallback : raw);
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+}
+
 function bool(name: string, raw: string | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw.trim() === '') return fallback;
   const v = raw.trim().toLowerCase();
@@ -85,8 +106,13 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   }
   const readsRequireKey = bool('READS_REQUIRE_KEY', env['READS_REQUIRE_KEY'], false);
   if (readsRequireKey && apiKeys.length === 0) throw new ConfigError('READS_REQUIRE_KEY=true needs API_KEY or API_KEYS');
+  const staleAfterSeconds = duration('STALE_AFTER', env['STALE_AFTER'], '15m');
+  const retireAfterSeconds = duration('RETIRE_AFTER', env['RETIRE_AFTER'], '24h');
+  if (staleAfterSeconds < 1) throw new ConfigError('STALE_AFTER must be at least 1s');
+  if (retireAfterSeconds <= staleAfterSeconds) throw new ConfigError('RETIRE_AFTER must be longer than STALE_AFTER');
   return {
     port: int('API_PORT', env['API_PORT'], 1, 65535) ?? 8000,
+    host: listenHost(apiKeys, env['API_HOST']),
     dataDir: resolve(env['DATA_DIR'] || './data'),
     modelDir: env['MODEL_DIR'] ? resolve(env['MODEL_DIR']) : undefined,
     device: oneOf('INFERENCE_DEVICE', env['INFERENCE_DEVICE'], ['auto', 'cpu', 'cuda'], 'auto'),
@@ -103,6 +129,11 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     readsRequireKey,
     corsOrigins,
     writeRateLimit: int('WRITE_RATE_LIMIT', env['WRITE_RATE_LIMIT'], 0, 10_000_000) ?? 600,
+    maxFutureSkewSeconds: duration('MAX_FUTURE_SKEW', env['MAX_FUTURE_SKEW'], '5m'),
+    alertForSeconds: duration('ALERT_FOR', env['ALERT_FOR'], '10m'),
+    alertResolveAfterSeconds: duration('ALERT_RESOLVE_AFTER', env['ALERT_RESOLVE_AFTER'], '15m'),
+    staleAfterSeconds,
+    retireAfterSeconds,
   };
 }
 

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CLOCK, type Clock } from '@tft/contracts';
+import { isoSeconds } from '@tft/forecasting';
 import { AlertsService } from '../alerts/alerts.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
@@ -12,6 +14,7 @@ import { HealthDto, MemoryStatusDto, StatusDto } from './dto/status.dto';
 export class HealthController {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly inference: InferenceService,
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
@@ -46,23 +49,35 @@ export class HealthController {
         is_warmed_up: w.is_warmed_up,
         progress_percent: w.progress_percent,
         model: this.inference.modelOf(e.name),
+        stale: this.windows.isStale(e),
+        last_sample_at: Number.isFinite(e.lastSample) ? isoSeconds(e.lastSample) : null,
       };
     });
-    const warm = servers.filter((s) => s.is_warmed_up).length;
-    const total = servers.length;
+    const reporting = servers.filter((s) => !s.stale);
+    const warm = reporting.filter((s) => s.is_warmed_up).length;
+    const total = reporting.length;
+    const dataTime = this.windows.dataTime();
+    const wall = Math.floor(this.clock.now() / 1000);
     return {
       running: true,
       tick_count: this.inference.tickCount,
       window_size: this.windows.bucketCount(),
+      clock: {
+        data_time: dataTime === null ? null : isoSeconds(dataTime),
+        wall_time: isoSeconds(wall),
+        lag_seconds: dataTime === null ? null : Math.round(wall - dataTime),
+      },
+      data_time: dataTime === null ? null : isoSeconds(dataTime),
       warmup: {
         is_warmed_up: total > 0 && warm === total,
-        progress_percent: total ? Math.round(servers.reduce((a, s) => a + s.progress_percent, 0) / total) : 0,
+        progress_percent: total ? Math.round(reporting.reduce((a, s) => a + s.progress_percent, 0) / total) : 0,
         threshold: this.warmup.threshold,
         message: this.warmup.message(warm, total),
       },
       fleet: {
         total_servers: total,
-        healthy_servers: servers.filter((s) => !alerting.has(s.server_name)).length,
+        healthy_servers: reporting.filter((s) => !alerting.has(s.server_name)).length,
+        stale_servers: servers.length - total,
         fleet_status: `${warm}/${total} servers ready`,
       },
       inference: {

@@ -6,7 +6,7 @@ import { InferenceService } from './inference.service';
 
 const PRUNE_EVERY_MS = 60_000;
 
-/** Named jobs: `forecast-tick` every FORECAST_INTERVAL_S, `window-prune` every minute. */
+/** Named jobs: `forecast-tick` every FORECAST_INTERVAL_S, `window-prune` (old buckets, retired servers) every minute. */
 @Injectable()
 export class InferenceScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Scheduler');
@@ -33,6 +33,7 @@ export class InferenceScheduler implements OnApplicationBootstrap, OnApplication
       setInterval(() => {
         try {
           this.windows.prune();
+          this.inference.forgetServers(this.windows.retireIdle());
         } catch (err) {
           this.logger.warn(`pruning old buckets failed: ${(err as Error).message}`);
         }

@@ -209,8 +209,18 @@ export class InferenceService implements OnApplicationShutdown {
         heuristic: [],
       };
       let work = 0;
+      let wentStale = 0;
+      const dataNow = this.dataNow();
       for (const entry of this.windows.all()) {
         if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
+        if (this.windows.isStale(entry)) {
+          // a server that stopped reporting leaves the body, the fleet figures and the alerts
+          if (this.cache.delete(entry.name)) {
+            this.alerts.resolveServer(entry.name, dataNow);
+            wentStale++;
+          }
+          continue;
+        }
         const warm = this.warmup.of(entry.window).is_warmed_up;
         const stamp = warm
           ? `tft:${entry.window.version}`
@@ -259,6 +269,7 @@ export class InferenceService implements OnApplicationShutdown {
             profile: entry.profile,
             model: kind,
             origin,
+            at: entry.lastSample,
             quantiles: results[i].quantiles,
             // the TFT's servers also get the recent trend, for the alerts' trend guard
             trend:
@@ -285,12 +296,8 @@ export class InferenceService implements OnApplicationShutdown {
         }
       }
       if (updated.length)
-        this.alerts.update(
-          updated,
-          this.runtime.grid.stepSeconds,
-          this.clock.now(),
-        );
-      if (updated.length || refreshed || this.tickCount === 0) this.serialise();
+        this.alerts.update(updated, this.runtime.grid.stepSeconds);
+      if (updated.length || refreshed || wentStale || this.tickCount === 0) this.serialise();
       this.tickCount++;
       this.lastTickMs = performance.now() - started;
       return updated.length;
@@ -298,6 +305,20 @@ export class InferenceService implements OnApplicationShutdown {
       this.logger.error(`forecast tick failed: ${(err as Error).message}`);
       return 0;
     }
+  }
+
+  /** Data time (epoch s): the newest sample's time, or the wall clock before any data. */
+  private dataNow(): number {
+    return this.windows.dataTime() ?? Math.floor(this.clock.now() / 1000);
+  }
+
+  /** Drops retired servers' forecasts and alerts; the next pass rebuilds the bodies. */
+  forgetServers(names: readonly string[]): void {
+    for (const name of names) {
+      this.cache.delete(name);
+      this.alerts.forget(name);
+    }
+    if (names.length) this.serialise();
   }
 
   /** Updates `current` and `trend` from the open step without re-running the model. */
@@ -357,7 +378,7 @@ export class InferenceService implements OnApplicationShutdown {
   /** Builds the two cached response bodies once per tick. */
   private serialise(): void {
     const rt = this.runtime;
-    const now = new Date(this.clock.now()).toISOString();
+    const now = isoSeconds(this.dataNow());
     const alerts = this.alerts.active();
     const fleet = fleetIncidentRisk(
       [...this.cache.values()].map((c) => c.risk),
@@ -365,7 +386,7 @@ export class InferenceService implements OnApplicationShutdown {
     const critical = alerts.some((a) => a.severity === 'critical');
     const environment = {
       ...fleet,
-      total_servers: this.windows.size,
+      total_servers: this.cache.size,
       fleet_health: critical
         ? 'critical'
         : alerts.length || fleet.high_risk_servers

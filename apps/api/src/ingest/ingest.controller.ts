@@ -1,10 +1,22 @@
-import { BadRequestException, Body, Controller, HttpCode, PayloadTooLargeException, Post, ServiceUnavailableException } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, Controller, Headers, HttpCode, PayloadTooLargeException, Post, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import { ErrorDto } from '../common/dto/error.dto';
 import { WriteRoute } from '../auth/access.decorators';
 import { InferenceService } from '../inference/inference.service';
 import { StoreWriteError, WindowService } from '../window/window.service';
-import { FeedDataDto, FeedDataResponseDto } from './dto/feed-data.dto';
-import { IngestService, TooManyRecordsError } from './ingest.service';
+import { FeedDataDto, FeedDataErrorDto, FeedDataResponseDto } from './dto/feed-data.dto';
+import { CLOCK_OFFSET_HEADER } from '@tft/contracts';
+import { IngestService, InvalidClockOffsetError, rejectionMessage, TooManyRecordsError } from './ingest.service';
 
 @ApiTags('ingest')
 @Controller('feed')
@@ -27,18 +39,70 @@ export class IngestController {
       'Late samples are accepted while their step is inside the server window; older ones are rejected.',
   })
   @ApiBody({ type: FeedDataDto })
-  @ApiOkResponse({ type: FeedDataResponseDto })
-  @ApiBadRequestResponse({ description: 'No valid record; `rejected` names index, field and reason of each problem' })
-  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_SIZE or more than MAX_RECORDS_PER_REQUEST records' })
+  @ApiHeader({
+    name: 'X-Clock-Offset',
+    required: false,
+    description:
+      'Seconds the sender\'s clock deliberately runs ahead of the wall clock (an accelerated simulator, a replay). ' +
+      'Samples more than MAX_FUTURE_SKEW (default 5 min) ahead of the api\'s clock plus this offset are rejected.',
+    schema: { type: 'number', minimum: 0 },
+  })
+  @ApiOkResponse({
+    type: FeedDataResponseDto,
+    examples: {
+      success: { summary: 'Every record stored', value: { status: 'success', records_added: 1, duplicates: 0, window_size: 5760, tick: 25, rejected: [] } },
+      partial: {
+        summary: 'One record of two refused',
+        value: {
+          status: 'partial',
+          records_added: 1,
+          duplicates: 0,
+          window_size: 5760,
+          tick: 25,
+          rejected: [{ index: 1, field: 'cpu_percent', reason: 'cpu_percent must be a number in 0..100 (got 101)' }],
+        },
+      },
+    },
+  })
+  @ApiBadRequestResponse({
+    type: FeedDataErrorDto,
+    description: 'No valid record (`rejected` names index, field and reason of each), a malformed envelope or a body that is not JSON',
+    examples: {
+      records: {
+        summary: 'No record was valid',
+        value: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'records[0].cpu_percent: cpu_percent must be a number in 0..100 (got "abc")',
+          rejected: [{ index: 0, field: 'cpu_percent', reason: 'cpu_percent must be a number in 0..100 (got "abc")' }],
+        },
+      },
+      envelope: {
+        summary: 'No records array',
+        value: { statusCode: 400, error: 'Bad Request', message: 'property data should not exist; records must be an array' },
+      },
+    },
+  })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorDto,
+    description: 'Body over MAX_BODY_SIZE or more than MAX_RECORDS_PER_REQUEST records',
+    example: {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'request body is 50 MB, over the MAX_BODY_SIZE limit of 16 MB: split the records over several requests',
+    },
+  })
+  @ApiUnsupportedMediaTypeResponse({ type: ErrorDto, description: 'A Content-Encoding other than gzip, deflate or br, or a charset other than utf-8' })
   @ApiServiceUnavailableResponse({ description: 'The store could not write: nothing from this request was acknowledged' })
   // The body is typed unknown so the global ValidationPipe leaves it alone: transforming and validating a
   // 1,000-record array as class instances cost more than storing it. The envelope is checked here and
   // each record by IngestService.
-  async feed(@Body() body: unknown): Promise<FeedDataResponseDto> {
+  async feed(@Body() body: unknown, @Headers(CLOCK_OFFSET_HEADER) clockOffset?: string): Promise<FeedDataResponseDto> {
     let outcome;
     try {
-      outcome = await this.ingest.ingest(feedRecords(body));
+      outcome = await this.ingest.ingest(feedRecords(body), IngestService.clockOffset(clockOffset));
     } catch (err) {
+      if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
       if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
       if (err instanceof StoreWriteError) throw new ServiceUnavailableException(err.message);
       throw err;
@@ -49,7 +113,7 @@ export class IngestController {
       throw new BadRequestException({
         statusCode: 400,
         error: 'Bad Request',
-        message: rejected.slice(0, 100).map((r) => `records[${r.index}].${r.field}: ${r.reason}`),
+        message: rejectionMessage(rejected),
         rejected,
       });
     }
@@ -76,5 +140,5 @@ function feedRecords(body: unknown): unknown[] {
     else if (records.length === 0) problems.push('records must contain at least one record');
     if (!problems.length) return records as unknown[];
   }
-  throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: problems });
+  throw new BadRequestException(problems.join('; '));
 }

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { WindowService, type AcceptedSample } from '../window/window.service';
-import { PROFILES, SERVER_NAME_PATTERN } from '@tft/contracts';
-import { FeedRecordDto, ISO_8601, RECORD_FIELDS, type RejectedRecordDto } from './dto/feed-data.dto';
+import { CLOCK, CLOCK_OFFSET_HEADER, MAX_CLOCK_OFFSET_SECONDS, PROFILES, SERVER_NAME_PATTERN, type Clock } from '@tft/contracts';
+import { isoSeconds } from '@tft/forecasting';
+import { FeedRecordDto, ISO_8601, RECORD_FIELDS, shown, type RejectedRecordDto } from './dto/feed-data.dto';
 
 /** Timestamps outside this range are typos or garbage, not monitoring data. */
 const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
@@ -18,6 +19,7 @@ export interface IngestOutcome {
 }
 
 export class TooManyRecordsError extends Error {}
+export class InvalidClockOffsetError extends Error {}
 
 /** Type errors explain a failure better than the range checks that fail along with them. */
 const CONSTRAINT_PRIORITY = ['isString', 'isNumber', 'isIn', 'matches', 'maxLength', 'min', 'max'];
@@ -26,6 +28,16 @@ function mainReason(constraints: Record<string, string> | undefined): string | u
   if (!constraints) return undefined;
   const key = CONSTRAINT_PRIORITY.find((k) => k in constraints) ?? Object.keys(constraints)[0];
   return constraints[key];
+}
+
+/** Rejections a 400's message spells out; `rejected` always lists them all. */
+const MESSAGE_REJECTIONS = 10;
+
+/** The 400's message when no record of a request was valid: the first reasons, each with its record. */
+export function rejectionMessage(rejected: readonly RejectedRecordDto[]): string {
+  const lines = rejected.slice(0, MESSAGE_REJECTIONS).map((r) => `records[${r.index}].${r.field}: ${r.reason}`);
+  const more = rejected.length - lines.length;
+  return lines.join('; ') + (more > 0 ? `; and ${more} more in rejected` : '');
 }
 
 const STATUS_PATTERN = /^[a-z][a-z_]{0,31}$/;
@@ -71,10 +83,17 @@ export function parseTimestamp(text: string): number {
 export class IngestService {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
   ) {}
 
-  async ingest(records: unknown[]): Promise<IngestOutcome> {
+  /**
+   * `clockOffsetSeconds` is what the sender declared with CLOCK_OFFSET_HEADER: how far its clock
+   * deliberately runs ahead of the wall clock. Samples later than the wall clock plus that offset plus
+   * MAX_FUTURE_SKEW are refused, so one sample from a forwarder with a wrong clock can neither evict a
+   * server's history nor lock it out.
+   */
+  async ingest(records: unknown[], clockOffsetSeconds = 0): Promise<IngestOutcome> {
     if (records.length > this.config.maxRecordsPerRequest) {
       throw new TooManyRecordsError(
         `a request may carry at most ${this.config.maxRecordsPerRequest} records (got ${records.length}); split the batch`,
@@ -82,8 +101,9 @@ export class IngestService {
     }
     const rejected: RejectedRecordDto[] = [];
     const accepted: AcceptedSample[] = [];
+    const latest = this.clock.now() / 1000 + clockOffsetSeconds + this.config.maxFutureSkewSeconds;
     records.forEach((raw, index) => {
-      const checked = this.check(raw, index);
+      const checked = this.check(raw, index, latest);
       if (Array.isArray(checked)) rejected.push(...checked);
       else accepted.push(checked);
     });
@@ -92,7 +112,7 @@ export class IngestService {
       rejected.push({
         index,
         field: 'timestamp',
-        reason: `timestamp is older than the ${this.windows.retentionSteps}-step window kept for this server`,
+        reason: `timestamp is older than the ${this.windows.retentionSteps}-step window kept for this server (got ${shown((records[index] as FeedRecordDto).timestamp)})`,
       });
     }
     rejected.sort((a, b) => a.index - b.index);
@@ -100,17 +120,18 @@ export class IngestService {
   }
 
   /** The sample, or one rejection per offending field. */
-  private check(raw: unknown, index: number): AcceptedSample | RejectedRecordDto[] {
+  private check(raw: unknown, index: number, latest: number): AcceptedSample | RejectedRecordDto[] {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      return [{ index, field: 'record', reason: 'record must be a JSON object' }];
+      return [{ index, field: 'record', reason: `record must be a JSON object (got ${shown(raw)})` }];
     }
     const source = raw as Record<string, unknown>;
     const dto = isPlainValidRecord(source) ? (source as unknown as FeedRecordDto) : this.validated(source);
     if (Array.isArray(dto)) return dto.map((r) => ({ ...r, index }));
     const time = parseTimestamp(dto.timestamp);
     if (!Number.isFinite(time) || time < MIN_TIME || time >= MAX_TIME) {
-      return [{ index, field: 'timestamp', reason: 'timestamp must be a real date between 2000 and 2100' }];
+      return [{ index, field: 'timestamp', reason: `timestamp must be a real date between 2000 and 2100 (got ${shown(dto.timestamp)})` }];
     }
+    if (time > latest) return [{ index, field: 'timestamp', reason: this.futureReason(time, latest - this.config.maxFutureSkewSeconds) }];
     return {
       index,
       server: dto.server_name,
@@ -118,6 +139,28 @@ export class IngestService {
       time,
       values: [dto.cpu_percent, dto.memory_percent, dto.disk_percent, dto.load_average],
     };
+  }
+
+  /** `clock` is the wall clock plus the sender's declared offset. */
+  private futureReason(time: number, clock: number): string {
+    return (
+      `timestamp ${isoSeconds(time)} is ${Math.round(time - clock)} s ahead of the api's clock ` +
+      `(${isoSeconds(Math.floor(clock))}, with the sender's declared offset); at most MAX_FUTURE_SKEW=${this.config.maxFutureSkewSeconds} s ahead ` +
+      `is accepted (a sender whose clock runs ahead on purpose declares it with the ${CLOCK_OFFSET_HEADER} header)`
+    );
+  }
+
+  /** The sender's declared clock offset from CLOCK_OFFSET_HEADER; absent = 0. */
+  static clockOffset(header: string | string[] | undefined): number {
+    if (header === undefined) return 0;
+    const raw = Array.isArray(header) ? header[0] : header;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_OFFSET_SECONDS) {
+      throw new InvalidClockOffsetError(
+        `${CLOCK_OFFSET_HEADER} must be a number of seconds in 0..${MAX_CLOCK_OFFSET_SECONDS} (got "${raw.slice(0, 40)}")`,
+      );
+    }
+    return value;
   }
 
   /** class-validator on a copy of the contract fields: the DTO, or one rejection per offending field. */

@@ -11,6 +11,8 @@ export interface ServerEntry {
   /** Declared in records, else inferred from the name prefix, else null (unknown). */
   profile: string | null;
   window: ServerWindow;
+  /** Time of the newest sample accepted (epoch s); restored windows start from their newest bucket. */
+  lastSample: number;
 }
 
 /** A record that passed validation, reduced to what the window keeps. */
@@ -53,7 +55,12 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   /** Buckets held across the fleet, kept up to date per request (only touched servers can change). */
   private totalBuckets = 0;
   private pending: CommitGroup | null = null;
+  /** The newest sample accepted for any server (epoch s): the data clock. */
+  private newestSample = Number.NEGATIVE_INFINITY;
   readonly retentionSteps: number;
+  private readonly staleAfterSeconds: number;
+  /** RETIRE_AFTER, raised to the retention span so that retiring only drops data retention would drop. */
+  readonly retireAfterSeconds: number;
 
   constructor(
     @Inject(API_CONFIG) config: ApiConfig,
@@ -62,6 +69,28 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   ) {
     const context = runtime.grid.maxEncoderLength;
     this.retentionSteps = Math.max(config.retentionSteps ?? Math.max(2 * context, 288), context + 1);
+    this.staleAfterSeconds = config.staleAfterSeconds;
+    this.retireAfterSeconds = Math.max(config.retireAfterSeconds, this.retentionSteps * runtime.grid.stepSeconds);
+  }
+
+  /**
+   * Data time (epoch s): the time of the newest sample accepted for any server, or null before any.
+   * Everything derived from the data (forecast passes, alert lifecycles, staleness) runs on this clock,
+   * so an accelerated demo and a replay behave as live data does; MAX_FUTURE_SKEW bounds how far it can
+   * run ahead of the wall clock.
+   */
+  dataTime(): number | null {
+    return Number.isFinite(this.newestSample) ? this.newestSample : null;
+  }
+
+  /** Whether a server sent nothing for STALE_AFTER of data time: kept, but out of counts, warmup and alerts. */
+  isStale(entry: ServerEntry): boolean {
+    return this.newestSample - entry.lastSample > this.staleAfterSeconds;
+  }
+
+  /** Servers that are not stale. */
+  *reporting(): IterableIterator<ServerEntry> {
+    for (const e of this.servers.values()) if (!this.isStale(e)) yield e;
   }
 
   get stepSeconds(): number {
@@ -72,7 +101,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     const started = Date.now();
     const byId = new Map<number, ServerEntry>();
     for (const s of this.store.servers()) {
-      const entry = { ...s, window: new ServerWindow(this.stepSeconds, this.retentionSteps) };
+      const entry = { ...s, window: new ServerWindow(this.stepSeconds, this.retentionSteps), lastSample: Number.NEGATIVE_INFINITY };
       this.servers.set(s.name, entry);
       byId.set(s.id, entry);
     }
@@ -82,6 +111,10 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       buckets++;
     });
     this.totalBuckets = this.countAll();
+    for (const e of this.servers.values()) {
+      e.lastSample = e.window.newest;
+      this.newestSample = Math.max(this.newestSample, e.window.newest);
+    }
     if (this.servers.size) {
       this.logger.log(`restored ${this.servers.size} servers (${buckets} buckets) from ${this.store.path} in ${Date.now() - started} ms`);
     }
@@ -134,6 +167,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
           name: s.server,
           profile: s.profile ?? profileFromServerName(s.server) ?? null,
           window: new ServerWindow(this.stepSeconds, this.retentionSteps),
+          lastSample: Number.NEGATIVE_INFINITY,
         };
         this.servers.set(s.server, entry);
         group.created.push(entry);
@@ -145,6 +179,8 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       const outcome: AddOutcome = entry.window.add(s.time, s.values);
       if (outcome === 'added') {
         result.added++;
+        if (s.time > entry.lastSample) entry.lastSample = s.time;
+        if (s.time > this.newestSample) this.newestSample = s.time;
         let starts = group.touched.get(entry);
         if (!starts) group.touched.set(entry, (starts = new Set<number>()));
         starts.add(Math.floor(s.time / this.stepSeconds) * this.stepSeconds);
@@ -202,8 +238,28 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       fresh.set(e.id, e.window);
     }
     this.store.forEachBucket((id, bucket) => fresh.get(id)?.restore(bucket));
+    for (const e of entries) if (fresh.has(e.id)) e.lastSample = e.window.newest;
+    this.newestSample = Math.max(Number.NEGATIVE_INFINITY, ...[...this.servers.values()].map((e) => e.lastSample));
     this.totalBuckets = this.countAll();
     this.logger.error(`store write failed; ${entries.length} servers reloaded from ${this.store.path}`);
+  }
+
+  /**
+   * Removes servers that sent nothing for RETIRE_AFTER of data time, with their stored data (all of it
+   * older than the retention window by then); returns their names. A retired server that reports again
+   * starts afresh.
+   */
+  retireIdle(): string[] {
+    const retired: string[] = [];
+    for (const e of this.servers.values()) {
+      if (e.id < 0 || this.newestSample - e.lastSample <= this.retireAfterSeconds) continue;
+      this.store.remove(e.id);
+      this.servers.delete(e.name);
+      this.totalBuckets -= e.window.bucketCount();
+      retired.push(e.name);
+    }
+    if (retired.length) this.logger.log(`retired ${retired.length} servers without data for ${this.retireAfterSeconds} s of data time`);
+    return retired;
   }
 
   /** Drops persisted buckets that fell out of every window. */

@@ -32,6 +32,8 @@ export interface WindowStore {
   commit(newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]): void;
   /** Deletes buckets older than `before` (epoch s) for one server. */
   prune(serverId: number, before: number): number;
+  /** Deletes a server and all its buckets. */
+  remove(serverId: number): void;
   close(): void;
 }
 
@@ -50,6 +52,7 @@ export class SqliteWindowStore implements WindowStore {
   private readonly updateProfile: Database.Statement;
   private readonly upsertBucket: Database.Statement;
   private readonly deleteOld: Database.Statement;
+  private readonly removeTx: (serverId: number) => void;
   private readonly commitTx: (newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]) => void;
 
   constructor(dataDir: string, stepSeconds: number, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
@@ -86,6 +89,12 @@ export class SqliteWindowStore implements WindowStore {
       ON CONFLICT (server_id, start) DO UPDATE SET sum_cpu = excluded.sum_cpu, sum_memory = excluded.sum_memory,
         sum_disk = excluded.sum_disk, sum_load = excluded.sum_load, count = excluded.count, seen = excluded.seen`);
     this.deleteOld = this.db.prepare('DELETE FROM buckets WHERE server_id = ? AND start < ?');
+    const deleteBuckets = this.db.prepare('DELETE FROM buckets WHERE server_id = ?');
+    const deleteServer = this.db.prepare('DELETE FROM servers WHERE id = ?');
+    this.removeTx = this.db.transaction((serverId: number) => {
+      deleteBuckets.run(serverId);
+      deleteServer.run(serverId);
+    });
     this.commitTx = this.db.transaction((newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]) => {
       for (const s of newServers) s.id = Number(this.insertServer.run(s.name, s.profile).lastInsertRowid);
       for (const s of profileUpdates) this.updateProfile.run(s.profile, s.id);
@@ -128,6 +137,10 @@ export class SqliteWindowStore implements WindowStore {
 
   prune(serverId: number, before: number): number {
     return this.deleteOld.run(serverId, before).changes;
+  }
+
+  remove(serverId: number): void {
+    this.removeTx(serverId);
   }
 
   close(): void {

@@ -47,4 +47,11 @@ describe('loadGeneratorConfig', () => {
     expect(parseDuration('45')).toBe(45);
     expect(() => parseDuration('1 week')).toThrow('invalid duration "1 week"');
   });
+
+  it('listens on loopback only without a key, unless told otherwise', () => {
+    expect(loadGeneratorConfig([], {}).host).toBe('127.0.0.1');
+    expect(loadGeneratorConfig([], { API_KEY: 'some-key-123' }).host).toBe('0.0.0.0');
+    expect(loadGeneratorConfig(['--host', '0.0.0.0'], {}).host).toBe('0.0.0.0');
+    expect(loadGeneratorConfig([], { GENERATOR_HOST: '::1' }).host).toBe('::1');
+  });
 });

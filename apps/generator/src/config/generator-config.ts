@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
-import { parseApiKeys } from '@tft/api-keys';
+import { listenHost, parseApiKeys } from '@tft/api-keys';
+import { DurationError, parseDuration as parseSharedDuration } from '@tft/contracts';
 
 /** Everything the generator daemon can be told, validated once at startup. */
 export interface GeneratorConfig {
   port: number;
+  /** Interface to listen on: GENERATOR_HOST, else all interfaces with a key and loopback without one. */
+  host: string;
   /** Base URL of the inference api that receives `/feed/data`. */
   apiUrl: string;
   /** Key sent to the api as X-API-Key: API_KEY, else the first of API_KEYS. */
@@ -34,6 +37,7 @@ export const GENERATOR_CONFIG = Symbol('GENERATOR_CONFIG');
 
 export const GENERATOR_DEFAULTS: GeneratorConfig = {
   port: 8001,
+  host: '127.0.0.1',
   apiUrl: 'http://127.0.0.1:8000',
   apiKey: undefined,
   apiKeys: [],
@@ -52,16 +56,14 @@ export const GENERATOR_DEFAULTS: GeneratorConfig = {
 
 export class ConfigError extends Error {}
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** Parses `24h`, `90m`, `30s`, `2d` or a plain number of seconds. */
+/** Parses a duration flag, reporting a bad one as a config error. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(text.trim());
-  if (!m)
-    throw new ConfigError(
-      `invalid duration "${text}" (use e.g. 30s, 90m, 24h, 2d)`,
-    );
-  return Math.round(Number(m[1]) * UNITS[m[2] || 's']);
+  try {
+    return parseSharedDuration(text);
+  } catch (err) {
+    if (err instanceof DurationError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 function numberFrom(
@@ -86,7 +88,7 @@ function numberFrom(
 
 /**
  * Builds the config from environment variables overridden by command-line flags.
- * Env: GENERATOR_PORT, API_URL, API_KEY, API_KEYS, GENERATOR_SERVERS, GENERATOR_SEED, GENERATOR_SPEED, GENERATOR_BACKFILL.
+ * Env: GENERATOR_PORT, GENERATOR_HOST, API_URL, API_KEY, API_KEYS, GENERATOR_SERVERS, GENERATOR_SEED, GENERATOR_SPEED, GENERATOR_BACKFILL.
  */
 export function loadGeneratorConfig(
   argv: string[],
@@ -97,6 +99,7 @@ export function loadGeneratorConfig(
     strict: true,
     options: {
       port: { type: 'string' },
+      host: { type: 'string' },
       'api-url': { type: 'string' },
       servers: { type: 'string' },
       seed: { type: 'string' },
@@ -142,6 +145,7 @@ export function loadGeneratorConfig(
       max: 65535,
       integer: true,
     }),
+    host: listenHost(apiKeys, pick(values.host, 'GENERATOR_HOST')),
     apiUrl,
     apiKey: apiKeys[0],
     apiKeys,

@@ -1,3 +1,5 @@
+import { METRICS, type ScenarioName, type Severity } from '@tft/contracts';
+import { DEFAULT_THRESHOLD_CONFIG, thresholdsFor } from '@tft/forecasting';
 import { describe, expect, it } from 'vitest';
 import { FleetModel, profileSplit, type FleetSample } from './fleet-model';
 
@@ -258,5 +260,156 @@ describe('FleetModel', () => {
     const restarts = mem.slice(1).filter((m, i) => mem[i] - m > 15).length;
     expect(Math.max(...mem)).toBeGreaterThan(88);
     expect(restarts).toBeGreaterThan(0);
+  });
+});
+
+/** The alert thresholds the api applies to this sample's server. */
+const limits = (s: FleetSample) =>
+  thresholdsFor(DEFAULT_THRESHOLD_CONFIG, s.server.profile);
+const reaches = (s: FleetSample, severity: Severity): boolean =>
+  METRICS.some((m) => s[m] >= limits(s)[m][severity]);
+const share = (list: FleetSample[], test: (s: FleetSample) => boolean) =>
+  list.filter(test).length / list.length;
+const mean = (xs: number[]): number =>
+  xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('FleetModel scenarios on the demo fleet (20 servers, seed 42)', () => {
+  /** The demo fleet after a day and a half of healthy history sampled each minute, as a backfill. */
+  const warmed = (): { fleet: FleetModel; now: number } => {
+    const fleet = new FleetModel({
+      servers: 20,
+      seed: 42,
+      scenarioRampSeconds: 600,
+    });
+    const now = START + 36 * 3600; // Tuesday noon
+    for (let t = START; t < now; t += 60) fleet.sampleAt(t);
+    return { fleet, now };
+  };
+  /** A warmed fleet switched to `scenario` and its healthy twin, sampled `hours` from the switch. */
+  const contrast = (scenario: ScenarioName, hours: number, step: number) => {
+    const { fleet, now } = warmed();
+    const twin = warmed().fleet;
+    fleet.setScenario(scenario, now);
+    return {
+      fleet,
+      now,
+      hit: series(fleet, hours, step, now),
+      calm: series(twin, hours, step, now),
+    };
+  };
+
+  it('critical: every affected server reaches a critical threshold within 30 minutes and stays there; nobody else moves', () => {
+    const { fleet, now, hit, calm } = contrast('critical', 2, 5);
+    expect(fleet.affected.size).toBe(3);
+    for (const [name, list] of hit) {
+      if (!fleet.affected.has(name)) {
+        expect(list).toEqual(calm.get(name));
+        continue;
+      }
+      const first = list.find((s) => reaches(s, 'critical'))?.time ?? Infinity;
+      expect(first - now, name).toBeLessThanOrEqual(1800);
+      const held = list.filter((s) => s.time >= now + 1800);
+      expect(share(held, (s) => reaches(s, 'critical'))).toBeGreaterThan(0.9);
+      const before = calm.get(name)!.filter((s) => s.time >= now + 1800);
+      expect(share(before, (s) => reaches(s, 'critical'))).toBeLessThan(0.1);
+    }
+  });
+
+  it('degrading: every affected server reaches a warning threshold within 30 minutes, well above healthy', () => {
+    const { fleet, now, hit, calm } = contrast('degrading', 2, 5);
+    for (const name of fleet.affected) {
+      const list = hit.get(name)!;
+      const first = list.find((s) => reaches(s, 'warning'))?.time ?? Infinity;
+      expect(first - now, name).toBeLessThanOrEqual(1800);
+      const held = list.filter((s) => s.time >= now + 1800);
+      expect(share(held, (s) => reaches(s, 'warning'))).toBeGreaterThan(0.9);
+      // The warning band, short of the critical scenario.
+      expect(share(held, (s) => reaches(s, 'critical'))).toBeLessThan(0.2);
+      const healthy = calm.get(name)!.filter((s) => s.time >= now + 1800);
+      expect(
+        mean(held.map((s) => s.cpu_percent)) -
+          mean(healthy.map((s) => s.cpu_percent)),
+      ).toBeGreaterThan(20);
+    }
+  });
+
+  it.each([
+    ['disk_fill', 'disk_percent'],
+    ['memory_leak', 'memory_percent'],
+  ] as const)(
+    '%s: the affected servers climb a few points in 30 minutes and reach warning within 5 hours',
+    (scenario, metric) => {
+      const { fleet, now, hit, calm } = contrast(scenario, 6, 60);
+      for (const name of fleet.affected) {
+        const list = hit.get(name)!;
+        const at = (xs: FleetSample[], time: number) =>
+          xs.find((s) => s.time === time)![metric];
+        expect(
+          at(list, now + 1800) - at(calm.get(name)!, now + 1800),
+        ).toBeGreaterThan(3);
+        const warned =
+          list.find((s) => s[metric] >= limits(s)[metric].warning)?.time ??
+          Infinity;
+        expect(warned - now, name).toBeLessThanOrEqual(5 * 3600);
+        expect(Math.max(...list.map((s) => s.memory_percent))).toBeLessThan(
+          99.5,
+        );
+      }
+    },
+  );
+
+  it.each([
+    ['critical', 2],
+    ['memory_leak', 6],
+    ['disk_fill', 6],
+  ] as const)(
+    'healthy after %s brings every affected server below its warning thresholds within an hour',
+    (scenario, hours) => {
+      const { fleet, now, hit } = contrast(scenario, hours, 60);
+      const back = now + hours * 3600;
+      for (const name of fleet.affected)
+        expect(hit.get(name)!.some((s) => reaches(s, 'warning'))).toBe(true);
+      fleet.setScenario('healthy', back);
+      const after = series(fleet, 3, 60, back);
+      for (const name of fleet.affected) {
+        const quiet = after.get(name)!.filter((s) => s.time >= back + 3600);
+        expect(quiet.length).toBeGreaterThan(100);
+        expect(quiet.filter((s) => reaches(s, 'warning'))).toEqual([]);
+      }
+    },
+  );
+
+  it('healthy: the fleet is rarely critical, incidents still happen, and no leak or baseline sits on a threshold', () => {
+    const fleet = new FleetModel({ servers: 20, seed: 42 });
+    const all = series(fleet, 8 * 24, 60);
+    const byTime = new Map<number, FleetSample[]>();
+    for (const list of all.values())
+      for (const s of list) {
+        if (s.time < START + 86400) continue; // a day for the states to settle
+        (byTime.get(s.time) ?? byTime.set(s.time, []).get(s.time)!).push(s);
+      }
+    const moments = [...byTime.values()];
+    const anyCritical =
+      moments.filter((ss) => ss.some((s) => reaches(s, 'critical'))).length /
+      moments.length;
+    expect(anyCritical).toBeLessThan(0.08);
+    expect(anyCritical).toBeGreaterThan(0.005);
+
+    for (const list of all.values()) {
+      for (const m of METRICS) {
+        const limit = limits(list[0])[m];
+        expect(median(list.map((s) => s[m]))).toBeLessThan(limit.warning);
+      }
+      // Memory never pins at 100 %, and a leak ends in a restart instead of sitting at critical.
+      expect(Math.max(...list.map((s) => s.memory_percent))).toBeLessThan(99.5);
+      let run = 0;
+      let longest = 0;
+      for (const s of list) {
+        run =
+          s.memory_percent >= limits(s).memory_percent.critical ? run + 1 : 0;
+        longest = Math.max(longest, run);
+      }
+      expect(longest).toBeLessThan(120); // minutes
+    }
   });
 });

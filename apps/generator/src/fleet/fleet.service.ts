@@ -15,8 +15,10 @@ import { FleetModel, type FleetSample } from './fleet-model';
 export class FleetService {
   readonly model: FleetModel;
   /** Simulated epoch seconds at which live streaming begins (the end of the backfill). */
-  readonly liveOrigin: number;
-  private readonly wallOrigin: number;
+  liveOrigin: number;
+  /** Wall time (epoch s) at which simulated time stood at liveOrigin. */
+  private wallOrigin: number;
+  private readonly startedAt: number;
 
   constructor(
     @Inject(GENERATOR_CONFIG) private readonly config: GeneratorConfig,
@@ -28,6 +30,7 @@ export class FleetService {
       scenarioRampSeconds: config.scenarioRampSeconds,
     });
     this.wallOrigin = clock.now() / 1000;
+    this.startedAt = this.wallOrigin;
     this.liveOrigin =
       Math.floor(this.wallOrigin / config.sampleSeconds) * config.sampleSeconds;
   }
@@ -40,8 +43,25 @@ export class FleetService {
     );
   }
 
+  /**
+   * Continues the simulated clock after data the api already holds: when that data ends after the wall
+   * clock (an earlier accelerated run), live streaming restarts from its end instead of from now, so a
+   * second start never streams into the past of its own history.
+   */
+  resumeAfter(storedUntil: number): void {
+    const next = Math.floor(storedUntil / this.config.sampleSeconds) * this.config.sampleSeconds + this.config.sampleSeconds;
+    if (next <= this.simNow()) return;
+    this.liveOrigin = next;
+    this.wallOrigin = this.clock.now() / 1000;
+  }
+
+  /** How far the simulated clock runs ahead of the wall clock, in seconds (declared to the api). */
+  clockOffsetSeconds(): number {
+    return Math.max(0, this.simNow() - this.clock.now() / 1000);
+  }
+
   uptimeSeconds(): number {
-    return this.clock.now() / 1000 - this.wallOrigin;
+    return this.clock.now() / 1000 - this.startedAt;
   }
 
   setScenario(name: ScenarioName): ScenarioName {

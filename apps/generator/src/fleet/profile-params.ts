@@ -57,7 +57,8 @@ export const PROFILE_PARAMS: Readonly<Record<Profile, ProfileParams>> = {
   },
   database: {
     weight: 0.15,
-    cores: [8, 16],
+    // At most 12 cores: databases keep the default load thresholds, which 16 cores reach at half load.
+    cores: [8, 12],
     cpuBase: 32,
     dailyShape: (h) => bump(h, 13, 4) + 0.7 * bump(h, 2, 1),
     cpuDailyAmplitude: 0.6,
@@ -129,7 +130,8 @@ export const PROFILE_PARAMS: Readonly<Record<Profile, ProfileParams>> = {
   },
   risk_analytics: {
     weight: 0.1,
-    cores: [8, 16],
+    // As for databases: the default load thresholds apply.
+    cores: [8, 12],
     cpuBase: 28,
     dailyShape: (h) => bump(h, 18.5, 1.5) + 0.3 * bump(h, 10, 3),
     cpuDailyAmplitude: 1.2,

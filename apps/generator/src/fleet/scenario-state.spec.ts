@@ -1,3 +1,4 @@
+import { SCENARIO_SPECS } from '@tft/contracts';
 import { describe, expect, it } from 'vitest';
 import { ScenarioState } from './scenario-state';
 
@@ -9,6 +10,10 @@ describe('ScenarioState', () => {
     expect(state.effectAt(1300).multiplier).toBeCloseTo(1.3, 10);
     expect(state.effectAt(1600).multiplier).toBeCloseTo(1.6, 10);
     expect(state.effectAt(5000).multiplier).toBeCloseTo(1.6, 10);
+    expect(state.effectAt(1300).cpuFloor).toBeCloseTo(
+      SCENARIO_SPECS.critical.cpuFloor / 2,
+      10,
+    );
   });
 
   it('starts a new ramp from mid-ramp values, never jumping', () => {
@@ -21,7 +26,8 @@ describe('ScenarioState', () => {
     state.set('disk_fill', 900);
     expect(state.effectAt(1200)).toEqual({
       multiplier: 1.075,
-      diskGrowthPerHour: 2,
+      cpuFloor: SCENARIO_SPECS.degrading.cpuFloor / 2,
+      diskGrowthPerHour: SCENARIO_SPECS.disk_fill.diskGrowthPerHour / 2,
       memoryGrowthPerHour: 0,
     });
   });

@@ -2,9 +2,9 @@ import { SCENARIO_SPECS, type ScenarioName } from '@tft/contracts';
 import type { ScenarioEffect } from './server-sim';
 
 const effectOf = (name: ScenarioName): ScenarioEffect => {
-  const { multiplier, diskGrowthPerHour, memoryGrowthPerHour } =
+  const { multiplier, cpuFloor, diskGrowthPerHour, memoryGrowthPerHour } =
     SCENARIO_SPECS[name];
-  return { multiplier, diskGrowthPerHour, memoryGrowthPerHour };
+  return { multiplier, cpuFloor, diskGrowthPerHour, memoryGrowthPerHour };
 };
 
 const lerp = (a: number, b: number, f: number): number => a + (b - a) * f;
@@ -41,6 +41,7 @@ export class ScenarioState {
         : Math.min(1, Math.max(0, (time - this.rampStart) / this.rampSeconds));
     return {
       multiplier: lerp(this.from.multiplier, to.multiplier, f),
+      cpuFloor: lerp(this.from.cpuFloor, to.cpuFloor, f),
       diskGrowthPerHour: lerp(
         this.from.diskGrowthPerHour,
         to.diskGrowthPerHour,

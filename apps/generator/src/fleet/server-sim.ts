@@ -5,12 +5,15 @@ import type { RandomSource } from './random';
 /** What the scenario does to one affected server at one instant (already ramped). */
 export interface ScenarioEffect {
   multiplier: number;
+  /** Cpu level the server is held at or above (saturation); 0 for none. */
+  cpuFloor: number;
   diskGrowthPerHour: number;
   memoryGrowthPerHour: number;
 }
 
 export const NO_EFFECT: ScenarioEffect = {
   multiplier: 1,
+  cpuFloor: 0,
   diskGrowthPerHour: 0,
   memoryGrowthPerHour: 0,
 };
@@ -29,6 +32,12 @@ export interface Sample {
 
 interface StateSpec {
   cpuFactor: number;
+  /**
+   * Whether the state's extra cpu can saturate the box. Busy states queue their work, so what they add
+   * shrinks as the headroom does and a busy batch box stays short of saturation; an incident (runaway
+   * processes) takes all the cpu it asks for.
+   */
+  saturates: boolean;
   memoryOffset: number;
   /** Mean dwell time in minutes (exponential); 0 for `healthy`, which is left by hazards. */
   dwellMinutes: number;
@@ -39,43 +48,56 @@ interface StateSpec {
 const STATE_SPECS: Readonly<Record<ServerState, StateSpec>> = {
   idle: {
     cpuFactor: 0.45,
+    saturates: false,
     memoryOffset: -5,
     dwellMinutes: 120,
     next: 'healthy',
   },
-  healthy: { cpuFactor: 1, memoryOffset: 0, dwellMinutes: 0, next: 'healthy' },
+  healthy: {
+    cpuFactor: 1,
+    saturates: false,
+    memoryOffset: 0,
+    dwellMinutes: 0,
+    next: 'healthy',
+  },
   morning_spike: {
     cpuFactor: 1.5,
+    saturates: false,
     memoryOffset: 5,
     dwellMinutes: 50,
     next: 'healthy',
   },
   heavy_load: {
     cpuFactor: 1.7,
+    saturates: false,
     memoryOffset: 8,
     dwellMinutes: 70,
     next: 'healthy',
   },
   critical_issue: {
     cpuFactor: 2.3,
+    saturates: true,
     memoryOffset: 20,
     dwellMinutes: 45,
     next: 'recovery',
   },
   maintenance: {
     cpuFactor: 0.3,
+    saturates: false,
     memoryOffset: -10,
     dwellMinutes: 60,
     next: 'recovery',
   },
   recovery: {
     cpuFactor: 1.2,
+    saturates: false,
     memoryOffset: 3,
     dwellMinutes: 30,
     next: 'healthy',
   },
   offline: {
     cpuFactor: 0,
+    saturates: false,
     memoryOffset: 0,
     dwellMinutes: 25,
     next: 'recovery',
@@ -97,6 +119,21 @@ const HEAVY_TO_CRITICAL = 0.12;
 
 const clamp = (x: number, lo: number, hi: number): number =>
   x < lo ? lo : x > hi ? hi : x;
+
+/** Memory above this level fills ever more slowly: the kernel reclaims caches before it runs out. */
+const MEMORY_KNEE = 90;
+
+/** Smooth (slope 1 at the knee) saturation of memory demand towards 100 %, so memory is never pinned at 100. */
+function saturateMemory(demand: number): number {
+  if (demand <= MEMORY_KNEE) return demand;
+  const room = 100 - MEMORY_KNEE;
+  return MEMORY_KNEE + room * (1 - Math.exp(-(demand - MEMORY_KNEE) / room));
+}
+
+/** Natural leaks are restarted by operators somewhere in this band of memory in use. */
+const LEAK_RESTART_BAND: readonly [number, number] = [88, 97];
+/** The out-of-memory killer's level: where a scenario's leak ends in a restart. */
+const OOM_RESTART = 98;
 
 export interface ServerIdentity {
   name: string;
@@ -122,12 +159,23 @@ export class ServerSim {
 
   private state: ServerState = 'healthy';
   private stateFactor = 1;
+  /** Blended `saturates` of the recent states, 0..1. */
+  private stateSaturation = 0;
   private memoryStateOffset = 0;
   private cpuNoise = 0;
   private memoryNoise = 0;
   private disk: number;
+  /** Disk filled by a scenario, on top of `disk`; deleted again as the scenario ramps out. */
+  private scenarioDisk = 0;
   private leak = 0;
   private leakPerHour = 0;
+  /** Memory level at which the running natural leak gets its restart. */
+  private leakRestartAt = OOM_RESTART;
+  /** Memory leaked by a scenario, on top of `leak`. */
+  private scenarioLeak = 0;
+  /** The scenario growth rates of the previous step: a falling rate means the scenario is ramping out. */
+  private lastMemoryGrowth = 0;
+  private lastDiskGrowth = 0;
   private load = 0;
   private lastTime: number | null = null;
 
@@ -173,6 +221,8 @@ export class ServerSim {
     // States blend in over a couple of minutes instead of jumping between samples.
     const blend = 1 - Math.exp(-dt / 120);
     this.stateFactor += (spec.cpuFactor - this.stateFactor) * blend;
+    this.stateSaturation +=
+      ((spec.saturates ? 1 : 0) - this.stateSaturation) * blend;
     this.memoryStateOffset +=
       (spec.memoryOffset - this.memoryStateOffset) * blend;
 
@@ -193,27 +243,42 @@ export class ServerSim {
       this.cpuScale *
       (1 + p.cpuDailyAmplitude * (activity - 0.35)) *
       weekly;
-    const cpu = clamp(
-      cpuMean * this.stateFactor * effect.multiplier +
-        this.cpuNoise +
-        0.25 * p.cpuNoise * r.normal(),
-      0,
-      100,
-    );
+    const white = r.normal();
+    const base = cpuMean * effect.multiplier;
+    const extra = base * (this.stateFactor - 1);
+    const headroom = Math.max(0, 100 - base);
+    const queued = extra > 0 ? (extra * headroom) / (extra + headroom) : extra;
+    const demand =
+      base +
+      queued +
+      (extra - queued) * this.stateSaturation +
+      this.cpuNoise +
+      0.25 * p.cpuNoise * white;
+    // A saturating scenario holds the cpu near its floor with a small jitter, whatever the profile.
+    const floor =
+      effect.cpuFloor > 0
+        ? effect.cpuFloor + 0.25 * (this.cpuNoise / p.cpuNoise) + 0.5 * white
+        : 0;
+    const cpu = clamp(Math.max(demand, floor), 0, 100);
 
-    this.advanceLeak(dt, effect);
-    const memory = clamp(
+    const memoryLevel =
       this.memoryBase * (1 + 0.6 * (effect.multiplier - 1)) +
-        p.memoryDailyAmplitude * activity * weekly +
-        this.memoryStateOffset +
-        this.leak +
-        this.memoryNoise,
+      p.memoryDailyAmplitude * activity * weekly +
+      this.memoryStateOffset +
+      this.memoryNoise;
+    this.advanceLeak(dt, effect, memoryLevel);
+    const memory = clamp(
+      saturateMemory(memoryLevel + this.leak + this.scenarioLeak),
       0,
       100,
     );
 
     this.advanceDisk(dt, effect);
-    const disk = clamp(this.disk + 0.05 * r.normal(), 0, 100);
+    const disk = clamp(
+      this.disk + this.scenarioDisk + 0.05 * r.normal(),
+      0,
+      100,
+    );
 
     // Load follows cpu through the kernel's 1-minute exponential average; incidents add I/O wait.
     const ioWait = this.state === 'critical_issue' ? 1.4 : 1;
@@ -284,33 +349,70 @@ export class ServerSim {
     }
   }
 
-  /** Memory leaks grow as a sawtooth until the process is restarted near the top. */
-  private advanceLeak(dt: number, effect: ScenarioEffect): void {
+  /**
+   * Memory leaks grow as a sawtooth until the process is restarted: a natural leak when memory reaches
+   * a level drawn in `LEAK_RESTART_BAND` (operators react to the alert), a scenario's leak at the OOM
+   * killer's level. A scenario that ramps out takes its leaked memory with it (the fix is a restart).
+   */
+  private advanceLeak(
+    dt: number,
+    effect: ScenarioEffect,
+    memoryLevel: number,
+  ): void {
     if (dt <= 0) return;
+    const growth = effect.memoryGrowthPerHour;
+    if (growth < this.lastMemoryGrowth) {
+      const kept = growth / this.lastMemoryGrowth;
+      this.scenarioLeak *= kept;
+      this.leak *= kept;
+      if (this.leak === 0) this.leakPerHour = 0;
+    }
+    this.lastMemoryGrowth = growth;
     if (
       this.leakPerHour === 0 &&
       this.random.next() < 1 - Math.exp((-this.leakRatePerDay * dt) / 86400)
     ) {
       this.leakPerHour = this.random.uniform(1.5, 5);
+      this.leakRestartAt = Math.min(
+        OOM_RESTART,
+        Math.max(
+          this.random.uniform(LEAK_RESTART_BAND[0], LEAK_RESTART_BAND[1]),
+          saturateMemory(memoryLevel) + 4,
+        ),
+      );
     }
-    this.leak += ((this.leakPerHour + effect.memoryGrowthPerHour) * dt) / 3600;
-    if (this.memoryBase + this.leak >= 96) {
+    this.leak += (this.leakPerHour * dt) / 3600;
+    this.scenarioLeak += (growth * dt) / 3600;
+    if (this.leak + this.scenarioLeak <= 0) return;
+    const restartAt =
+      growth > 0 || this.leakPerHour === 0 ? OOM_RESTART : this.leakRestartAt;
+    if (
+      saturateMemory(memoryLevel + this.leak + this.scenarioLeak) >= restartAt
+    ) {
       this.leak = 0;
       this.leakPerHour = 0;
+      this.scenarioLeak = 0;
       this.state = 'recovery';
     }
   }
 
-  /** Disk usage creeps up and is cleaned up near a per-server level, unless a disk-fill scenario runs. */
+  /**
+   * Disk usage creeps up and is cleaned up near a per-server level, unless a disk-fill scenario runs;
+   * what a scenario wrote is deleted as it ramps out.
+   */
   private advanceDisk(dt: number, effect: ScenarioEffect): void {
     if (dt <= 0) return;
-    this.disk = Math.min(
-      100,
-      this.disk +
-        this.diskGrowthPerSecond * dt +
-        (effect.diskGrowthPerHour * dt) / 3600,
+    const growth = effect.diskGrowthPerHour;
+    if (growth < this.lastDiskGrowth)
+      this.scenarioDisk *= growth / this.lastDiskGrowth;
+    this.lastDiskGrowth = growth;
+    this.disk = Math.min(100, this.disk + this.diskGrowthPerSecond * dt);
+    // A full disk takes no more: nothing piles up out of sight that a cleanup would have to work off.
+    this.scenarioDisk = Math.min(
+      100 - this.disk,
+      this.scenarioDisk + (growth * dt) / 3600,
     );
-    const filling = effect.diskGrowthPerHour > 0;
+    const filling = growth > 0;
     if (
       !filling &&
       this.disk > this.diskCleanupAt &&

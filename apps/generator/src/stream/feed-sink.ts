@@ -1,9 +1,15 @@
-import type { MetricRecord } from '@tft/contracts';
+import { CLOCK_OFFSET_HEADER, type MetricRecord } from '@tft/contracts';
 
 /** Where streamed records go; injected so the stream can be tested against a stub. */
 export interface FeedSink {
   readonly target: string;
-  send(records: MetricRecord[]): Promise<void>;
+  /**
+   * Delivers a batch; resolves with the reasons of the records the receiver refused one by one (a
+   * partial answer). `clockOffsetSeconds`: how far the sender's clock runs ahead of the wall clock.
+   */
+  send(records: MetricRecord[], clockOffsetSeconds?: number): Promise<string[]>;
+  /** Time of the newest sample the receiver holds (epoch s), or null when it holds none or cannot say. */
+  storedUntil(): Promise<number | null>;
 }
 
 export const FEED_SINK = Symbol('FEED_SINK');
@@ -23,24 +29,62 @@ export class HttpFeedSink implements FeedSink {
   readonly target: string;
 
   constructor(
-    apiUrl: string,
+    private readonly apiUrl: string,
     private readonly apiKey: string | undefined,
     private readonly timeoutMs = 10_000,
   ) {
     this.target = `${apiUrl}/feed/data`;
   }
 
-  async send(records: MetricRecord[]): Promise<void> {
+  async send(records: MetricRecord[], clockOffsetSeconds = 0): Promise<string[]> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
     };
-    if (this.apiKey) headers['x-api-key'] = this.apiKey;
-    let response: Response;
+    if (clockOffsetSeconds > 0)
+      headers[CLOCK_OFFSET_HEADER] = String(Math.ceil(clockOffsetSeconds));
+    const response = await this.request(this.target, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ records }),
+    });
+    if (response.ok) {
+      const answer = (await response.json().catch(() => ({}))) as {
+        rejected?: { index: number; field: string; reason: string }[];
+      };
+      return (answer.rejected ?? []).map(
+        (r) => `records[${r.index}].${r.field}: ${r.reason}`,
+      );
+    }
+    const body = (await response.text().catch(() => '')).slice(0, 300);
+    // Auth failures and overload are worth retrying (config fixed, load drops); other 4xx are not.
+    const retry =
+      response.status >= 500 || [401, 403, 408, 429].includes(response.status);
+    throw new FeedError(`api answered ${response.status}: ${body}`, retry);
+  }
+
+  /** Reads `data_time` from the api's GET /status; an api without it (or a 404) holds nothing to resume. */
+  async storedUntil(): Promise<number | null> {
+    const response = await this.request(`${this.apiUrl}/status`, {});
+    if (response.status === 404) return null;
+    if (!response.ok)
+      throw new FeedError(`api answered ${response.status} to GET /status`, true);
+    const status = (await response.json().catch(() => ({}))) as {
+      data_time?: unknown;
+    };
+    const time =
+      typeof status.data_time === 'string'
+        ? Date.parse(status.data_time) / 1000
+        : NaN;
+    return Number.isFinite(time) ? time : null;
+  }
+
+  private async request(url: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.apiKey) headers.set('x-api-key', this.apiKey);
     try {
-      response = await fetch(this.target, {
-        method: 'POST',
+      return await fetch(url, {
+        ...init,
         headers,
-        body: JSON.stringify({ records }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
@@ -51,11 +95,5 @@ export class HttpFeedSink implements FeedSink {
         true,
       );
     }
-    if (response.ok) return;
-    const body = (await response.text().catch(() => '')).slice(0, 300);
-    // Auth failures and overload are worth retrying (config fixed, load drops); other 4xx are not.
-    const retry =
-      response.status >= 500 || [401, 403, 408, 429].includes(response.status);
-    throw new FeedError(`api answered ${response.status}: ${body}`, retry);
   }
 }

@@ -10,6 +10,8 @@ import { StreamService } from './stream.service';
 /** An api stand-in that answers with whatever status the test sets, and keeps what it accepts. */
 class ScriptedApi {
   answer = 200;
+  /** Indexes a 200 answer lists as rejected (a partial answer). */
+  refuse: number[] = [];
   received: MetricRecord[] = [];
   keys: (string | undefined)[] = [];
   private server: Server | null = null;
@@ -20,6 +22,7 @@ class ScriptedApi {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (req.method === 'GET') return void res.writeHead(404).end(); // nothing stored to resume after
         this.keys.push(req.headers['x-api-key'] as string | undefined);
         if (this.answer === 200)
           this.received.push(...JSON.parse(body).records);
@@ -28,7 +31,20 @@ class ScriptedApi {
             this.answer,
             this.answer === 429 ? { 'retry-after': '1' } : {},
           )
-          .end(JSON.stringify({ statusCode: this.answer }));
+          .end(
+            JSON.stringify(
+              this.answer === 200
+                ? {
+                    status: this.refuse.length ? 'partial' : 'success',
+                    rejected: this.refuse.map((index) => ({
+                      index,
+                      field: 'timestamp',
+                      reason: 'timestamp is older than the window',
+                    })),
+                  }
+                : { statusCode: this.answer },
+            ),
+          );
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
@@ -90,6 +106,28 @@ describe('StreamService against a refusing or overloaded api', () => {
       expect(new Set(api.keys)).toEqual(new Set(['stream-key-0001']));
     },
   );
+
+  it('counts the records a partial answer refuses, apart from the delivered ones', async () => {
+    const api = new ScriptedApi();
+    apis.push(api);
+    await api.start();
+    const now = Date.UTC(2026, 10, 28, 12);
+    const clock = { now: () => now };
+    const config = { ...GENERATOR_DEFAULTS, servers: 3 };
+    const stream = new StreamService(
+      config,
+      clock,
+      new HttpFeedSink(`http://127.0.0.1:${api.port}`, undefined, 2000),
+      new FleetService(config, clock),
+    );
+    api.refuse = [0, 2];
+    await stream.tick();
+    expect(stream.status()).toMatchObject({
+      delivered_records: 1,
+      rejected_records: 2,
+      buffered_records: 0,
+    });
+  });
 
   it('drops a batch the api rejects as invalid (400) instead of retrying it forever', async () => {
     const api = new ScriptedApi();

@@ -23,7 +23,7 @@ class StreamStatusDto implements StreamStatus {
   dropped_records!: number;
   @ApiProperty({
     example: 0,
-    description: 'Records the api refused as invalid',
+    description: 'Records the api refused (a whole batch answered 400, or single records listed in a partial answer)',
   })
   rejected_records!: number;
   @ApiProperty()

@@ -13,6 +13,10 @@ import { StreamService } from './stream.service';
 /** A local stand-in for the api's POST /feed/data that records what it receives. */
 class StubReceiver {
   received: MetricRecord[] = [];
+  /** Declared clock offsets, one per POST. */
+  offsets: (string | undefined)[] = [];
+  /** What GET /status reports as the end of the stored data; undefined = 404. */
+  dataTime: string | undefined;
   private server: Server | null = null;
   port = 0;
 
@@ -21,6 +25,13 @@ class StubReceiver {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (req.method === 'GET') {
+          if (this.dataTime === undefined) return void res.writeHead(404).end();
+          return void res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ data_time: this.dataTime }));
+        }
+        this.offsets.push(req.headers['x-clock-offset'] as string | undefined);
         this.received.push(
           ...(JSON.parse(body) as { records: MetricRecord[] }).records,
         );
@@ -52,8 +63,9 @@ describe('StreamService', () => {
     stubs.length = 0;
   });
 
-  async function setup(over: Partial<GeneratorConfig>) {
+  async function setup(over: Partial<GeneratorConfig>, dataTime?: string) {
     const stub = new StubReceiver();
+    stub.dataTime = dataTime;
     stubs.push(stub);
     await stub.start();
     let now = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -101,6 +113,37 @@ describe('StreamService', () => {
       .map((x) => x.timestamp);
     expect([...perServer].sort()).toEqual(perServer);
     expect(new Set(perServer).size).toBe(perServer.length);
+  });
+
+  it('continues after data the api holds ahead of the wall clock, declaring its clock offset', async () => {
+    // an earlier 60x run left data until 10 h after the wall clock of this start
+    const { stub, stream, advance } = await setup(
+      { speed: 60, backfillSeconds: 86400 },
+      '2026-11-28T22:00:00Z',
+    );
+    await stream.tick();
+    expect(stream.status().backfill_done).toBe(true);
+    expect(stub.received.map((r) => r.timestamp)).toEqual(
+      Array(4).fill('2026-11-28T22:00:05Z'),
+    ); // no backfill over stored data, no sample at or before its end
+    advance(1000);
+    await stream.tick();
+    expect(stub.received.at(-1)!.timestamp).toBe('2026-11-28T22:01:05Z');
+    expect(Number(stub.offsets.at(-1))).toBe(10 * 3600 + 64); // sim 22:01:05 at wall 12:00:01
+  });
+
+  it('backfills only the gap after older stored data', async () => {
+    const { stub, stream } = await setup(
+      { backfillSeconds: 3600, backfillSampleSeconds: 60 },
+      '2026-11-28T11:30:00Z',
+    );
+    for (let i = 0; i < 5; i++) await stream.tick();
+    const times = stub.received
+      .filter((r) => r.server_name === 'ppml0001')
+      .map((r) => r.timestamp);
+    expect(times[0]).toBe('2026-11-28T11:31:00Z');
+    expect(times).toHaveLength(30); // 11:31 .. 11:59 each minute, then the live origin 12:00
+    expect(stub.offsets.every((o) => o === undefined)).toBe(true); // real time declares nothing
   });
 
   it('runs accelerated time', async () => {

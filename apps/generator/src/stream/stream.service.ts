@@ -23,6 +23,8 @@ export interface StreamStatus {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How long the stream waits for the api to say where its data ends before starting from the wall clock. */
+const RESUME_WAIT_MS = 30_000;
 
 export function toRecord(s: FleetSample): MetricRecord {
   return {
@@ -47,7 +49,10 @@ export function toRecord(s: FleetSample): MetricRecord {
 export class StreamService {
   private readonly logger = new Logger('Stream');
   private buffer: MetricRecord[] = [];
-  private cursor: number;
+  /** Next simulated time to sample; null until the api said where its stored data ends. */
+  private cursor: number | null = null;
+  private readonly createdAt: number;
+  private resumeWarned = false;
   private delivered = 0;
   private dropped = 0;
   private rejected = 0;
@@ -67,11 +72,7 @@ export class StreamService {
     @Inject(FEED_SINK) private readonly sink: FeedSink,
     private readonly fleet: FleetService,
   ) {
-    const backfillStart = fleet.liveOrigin - config.backfillSeconds;
-    this.cursor =
-      Math.floor(backfillStart / config.backfillSampleSeconds) *
-      config.backfillSampleSeconds;
-    if (config.backfillSeconds === 0) this.cursor = fleet.liveOrigin;
+    this.createdAt = clock.now();
   }
 
   /** One stream tick: generate what is due, then deliver what the api will take. */
@@ -79,11 +80,60 @@ export class StreamService {
     if (this.busy) return;
     this.busy = true;
     try {
+      if (this.cursor === null && !(await this.resume())) return;
       this.generate();
       await this.deliver();
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Starts after what the api already holds: a backfill only fills the time the api has no data for,
+   * and if its data ends after the wall clock (an earlier accelerated run) the simulated clock continues
+   * from there. Returns false while the api cannot be asked yet.
+   */
+  private async resume(): Promise<boolean> {
+    let storedUntil: number | null = null;
+    try {
+      storedUntil = await this.sink.storedUntil();
+    } catch (err) {
+      if (this.clock.now() - this.createdAt < RESUME_WAIT_MS) {
+        if (!this.resumeWarned) {
+          this.resumeWarned = true;
+          this.logger.warn(
+            `${(err as Error).message}; waiting up to ${RESUME_WAIT_MS / 1000} s to learn where its data ends`,
+          );
+        }
+        return false;
+      }
+      this.logger.warn(
+        `could not learn where the api's data ends (${(err as Error).message}); starting from the wall clock`,
+      );
+    }
+    const { backfillSeconds, backfillSampleSeconds } = this.config;
+    if (storedUntil !== null) {
+      this.fleet.resumeAfter(storedUntil);
+      const ahead = storedUntil - this.clock.now() / 1000;
+      this.logger.log(
+        `the api holds data until ${isoSeconds(Math.floor(storedUntil))}` +
+          (ahead > 0
+            ? ` (${(ahead / 3600).toFixed(1)} h ahead of the wall clock): continuing from there`
+            : ''),
+      );
+    }
+    const live = this.fleet.liveOrigin;
+    let cursor =
+      Math.floor((live - backfillSeconds) / backfillSampleSeconds) *
+      backfillSampleSeconds;
+    if (storedUntil !== null) {
+      const afterStored =
+        (Math.floor(storedUntil / backfillSampleSeconds) + 1) *
+        backfillSampleSeconds;
+      cursor = Math.max(cursor, afterStored);
+    }
+    this.cursor = backfillSeconds === 0 ? live : Math.min(cursor, live);
+    return true;
   }
 
   status(): StreamStatus {
@@ -94,13 +144,15 @@ export class StreamService {
       buffered_records: this.buffer.length,
       dropped_records: this.dropped,
       rejected_records: this.rejected,
-      backfill_done: this.cursor >= this.fleet.liveOrigin,
+      backfill_done:
+        this.cursor !== null && this.cursor >= this.fleet.liveOrigin,
       simulated_time: isoSeconds(Math.floor(this.fleet.simNow())),
       speed: this.config.speed,
     };
   }
 
   private generate(): void {
+    if (this.cursor === null) return;
     const { sampleSeconds, backfillSampleSeconds, batchSize } = this.config;
     const now = this.fleet.simNow();
     // Backfill is generated a few batches at a time so it never outruns delivery.
@@ -138,8 +190,9 @@ export class StreamService {
     if (now < this.retryAt) return;
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, this.config.batchSize);
+      let refused: string[];
       try {
-        await this.sink.send(batch);
+        refused = await this.sink.send(batch, this.fleet.clockOffsetSeconds());
       } catch (err) {
         if (err instanceof FeedError && !err.retry) {
           this.logger.error(
@@ -164,9 +217,16 @@ export class StreamService {
         return;
       }
       this.buffer.splice(0, batch.length);
-      this.delivered += batch.length;
+      this.delivered += batch.length - refused.length;
+      this.rejected += refused.length;
       this.backoffMs = 0;
-      this.refusalLogged = false;
+      if (refused.length && !this.refusalLogged) {
+        this.refusalLogged = true;
+        this.logger.warn(
+          `${this.sink.target} refused ${refused.length} of ${batch.length} records (${refused[0]}); ` +
+            'logged once until a batch is accepted whole',
+        );
+      } else if (!refused.length) this.refusalLogged = false;
       if (this.buffer.length === 0) this.overflowWarned = false;
       if (!this.reachable) {
         this.reachable = true;

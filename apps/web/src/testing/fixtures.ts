@@ -63,6 +63,7 @@ export function serverPrediction(
 
 export const ALERTS: AlertDto[] = [
   {
+    id: 'a1b2c3d4e5f60718',
     server: 'ppetl0001',
     metric: 'memory_percent',
     severity: 'warning',
@@ -78,6 +79,7 @@ export const ALERTS: AlertDto[] = [
     resolved_at: null,
   },
   {
+    id: 'b2c3d4e5f6071829',
     server: 'ppweb0004',
     metric: 'memory_percent',
     severity: 'critical',
@@ -93,6 +95,7 @@ export const ALERTS: AlertDto[] = [
     resolved_at: null,
   },
   {
+    id: 'c3d4e5f60718293a',
     server: 'ppdb0001',
     metric: 'cpu_percent',
     severity: 'warning',
@@ -170,6 +173,8 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
     running: true,
     tick_count: 42,
     window_size: 864,
+    clock: { data_time: '2026-11-28T11:09:55Z', wall_time: '2026-11-28T11:09:57Z', lag_seconds: 2 },
+    data_time: '2026-11-28T11:09:55Z',
     warmup: {
       is_warmed_up: true,
       progress_percent: 100,
@@ -179,6 +184,7 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
     fleet: {
       total_servers: 3,
       healthy_servers: 0,
+      stale_servers: 0,
       fleet_status: '3/3 servers ready',
     },
     inference: {
@@ -204,6 +210,8 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
       is_warmed_up: true,
       progress_percent: 100,
       model: server_name === 'ppdb0001' ? 'heuristic' : 'TFT',
+      stale: false,
+      last_sample_at: '2026-11-28T11:09:55Z',
     })),
     ...overrides,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKeyVerifier, openAccessWarning, parseApiKeys, presentedKey } from './api-keys';
+import { accessLines, ApiKeyVerifier, listenHost, parseApiKeys, presentedKey } from './api-keys';
 
 describe('API keys', () => {
   it('reads API_KEY and API_KEYS together, trimmed and deduplicated', () => {
@@ -37,7 +37,25 @@ describe('API keys', () => {
   });
 
   it('warns loudly only when no key is configured', () => {
-    expect(openAccessWarning('the api', [], 'POST /feed/data')).toMatch(/^NO API KEY CONFIGURED: the api accepts POST \/feed\/data from anyone/);
-    expect(openAccessWarning('the api', ['some-key-123'], 'POST /feed/data')).toBeNull();
+    expect(accessLines('the api', [], '0.0.0.0', 'POST /feed/data', 'API_HOST').warning).toMatch(
+      /^NO API KEY CONFIGURED: the api accepts POST \/feed\/data from anyone who can reach 0.0.0.0/,
+    );
+    expect(accessLines('the api', ['some-key-123'], '0.0.0.0', 'POST /feed/data', 'API_HOST')).toEqual({
+      info: 'the api listens on every interface',
+      warning: null,
+    });
+    expect(accessLines('the api', [], '127.0.0.1', 'POST /feed/data', 'API_HOST')).toEqual({
+      info: 'the api listens on 127.0.0.1 only (no API key configured; set API_HOST=0.0.0.0 to listen on every interface)',
+      warning:
+        'NO API KEY CONFIGURED: the api accepts POST /feed/data from any local process. Set API_KEY or API_KEYS to require a key (see docs/OPERATIONS.md).',
+    });
+  });
+
+  it('listens on loopback only without a key, unless told otherwise', () => {
+    expect(listenHost([], undefined)).toBe('127.0.0.1');
+    expect(listenHost([], ' ')).toBe('127.0.0.1');
+    expect(listenHost(['some-key-123'], undefined)).toBe('0.0.0.0');
+    expect(listenHost([], '0.0.0.0')).toBe('0.0.0.0');
+    expect(listenHost(['some-key-123'], '10.0.0.5')).toBe('10.0.0.5');
   });
 });

@@ -60,11 +60,40 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   return undefined;
 }
 
-/** The loud line a daemon logs at startup when it runs without keys; null when keys are set. */
-export function openAccessWarning(service: string, keys: readonly string[], writes: string): string | null {
-  if (keys.length) return null;
-  return (
-    `NO API KEY CONFIGURED: ${service} accepts ${writes} from anyone who can reach it. ` +
-    'Set API_KEY or API_KEYS to require a key (see docs/OPERATIONS.md).'
-  );
+export const LOOPBACK_HOST = '127.0.0.1';
+export const ALL_INTERFACES = '0.0.0.0';
+
+/**
+ * Where a daemon listens: the host it was told (API_HOST, GENERATOR_HOST, WEB_HOST), else every
+ * interface when keys guard its writes and loopback only when nothing does, as Redis' protected mode.
+ */
+export function listenHost(keys: readonly string[], configured: string | undefined): string {
+  const host = configured?.trim();
+  if (host) return host;
+  return keys.length ? ALL_INTERFACES : LOOPBACK_HOST;
+}
+
+const isLoopback = (host: string): boolean => host === LOOPBACK_HOST || host === '::1' || host === 'localhost';
+
+/**
+ * What a daemon says at startup about who can reach it: `info` always (the interface and why), and
+ * `warning` when it runs without keys. `hostVariable` names the setting that changes the interface.
+ */
+export function accessLines(
+  service: string,
+  keys: readonly string[],
+  host: string,
+  writes: string,
+  hostVariable: string,
+): { info: string; warning: string | null } {
+  const loopback = isLoopback(host);
+  const info = loopback
+    ? `${service} listens on ${host} only` + (keys.length ? '' : ` (no API key configured; set ${hostVariable}=0.0.0.0 to listen on every interface)`)
+    : `${service} listens on ${host === ALL_INTERFACES ? 'every interface' : host}`;
+  if (keys.length) return { info, warning: null };
+  const warning = loopback
+    ? `NO API KEY CONFIGURED: ${service} accepts ${writes} from any local process. Set API_KEY or API_KEYS to require a key (see docs/OPERATIONS.md).`
+    : `NO API KEY CONFIGURED: ${service} accepts ${writes} from anyone who can reach ${host}. ` +
+      'Set API_KEY or API_KEYS to require a key (see docs/OPERATIONS.md).';
+  return { info, warning };
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 export class HealthDetailsDto {
   @ApiProperty({ enum: ['TFT', 'heuristic'], description: 'heuristic when no model could be loaded' })
@@ -21,7 +21,7 @@ export class HealthDto {
 }
 
 export class WarmupDto {
-  @ApiProperty({ description: 'Every known server is ready for the TFT' })
+  @ApiProperty({ description: 'Every reporting (not stale) server is ready for the TFT' })
   is_warmed_up!: boolean;
   @ApiProperty({ example: 100, description: 'Mean readiness over the fleet, %' })
   progress_percent!: number;
@@ -31,11 +31,34 @@ export class WarmupDto {
   message!: string;
 }
 
+export class DataClockDto {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: '2026-12-01T09:30:05Z',
+    description:
+      'Data time: the newest sample accepted for any server; null before any. Forecast times, alert times and staleness are on this clock',
+  })
+  data_time!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-12-01T09:30:07Z', description: "The api's wall clock" })
+  wall_time!: string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 2,
+    description: 'wall_time - data_time in seconds: how far the newest data lags (negative while a sender declares a clock ahead, as the demo does)',
+  })
+  lag_seconds!: number | null;
+}
+
 export class FleetDto {
-  @ApiProperty({ example: 20 })
+  @ApiProperty({ example: 20, description: 'Reporting servers (stale ones are not counted)' })
   total_servers!: number;
-  @ApiProperty({ example: 19, description: 'Servers without a firing alert' })
+  @ApiProperty({ example: 19, description: 'Reporting servers without a firing alert' })
   healthy_servers!: number;
+  @ApiProperty({ example: 1, description: 'Servers without data for STALE_AFTER of data time; retired after RETIRE_AFTER' })
+  stale_servers!: number;
   @ApiProperty({ example: '20/20 servers ready', description: 'Servers ready for the TFT' })
   fleet_status!: string;
 }
@@ -51,8 +74,12 @@ export class ServerStatusDto {
   is_warmed_up!: boolean;
   @ApiProperty({ example: 100 })
   progress_percent!: number;
-  @ApiPropertyOptional({ enum: ['TFT', 'heuristic', null], nullable: true, description: 'Model of the cached forecast' })
+  @ApiProperty({ enum: ['TFT', 'heuristic', null], nullable: true, description: 'Model of the cached forecast; null before the first' })
   model!: string | null;
+  @ApiProperty({ description: 'No data for STALE_AFTER of data time: out of the fleet counts, warmup, forecasts and alerts' })
+  stale!: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-12-01T09:30:05Z', description: 'Time of the newest sample' })
+  last_sample_at!: string | null;
 }
 
 export class InferenceStatusDto {
@@ -112,6 +139,16 @@ export class StatusDto {
   tick_count!: number;
   @ApiProperty({ example: 5760, description: 'Step buckets held across the fleet' })
   window_size!: number;
+  @ApiProperty({ type: DataClockDto })
+  clock!: DataClockDto;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: '2026-12-01T09:30:05Z',
+    description: 'Same as clock.data_time: where stored data ends (the generator resumes after it)',
+  })
+  data_time!: string | null;
   @ApiProperty({ type: WarmupDto })
   warmup!: WarmupDto;
   @ApiProperty({ type: FleetDto })

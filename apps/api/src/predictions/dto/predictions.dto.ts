@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { METRICS, PROFILES } from '@tft/contracts';
 
 export class MetricPredictionDto {
@@ -52,15 +52,20 @@ export class ServerPredictionDto {
   model!: 'TFT' | 'heuristic';
   @ApiProperty({ enum: [...PROFILES, null], nullable: true })
   profile!: string | null;
-  @ApiProperty({ example: '2025-10-12T21:40:00Z', description: 'Start of the last step used; step h covers origin + (h+1) x step' })
+  @ApiProperty({ example: '2026-11-28T12:00:00Z', format: 'date-time', description: 'Start of the last step used; step h covers origin + (h+1) x step' })
   forecast_origin!: string;
-  @ApiPropertyOptional({ type: DriversDto, nullable: true, description: 'What drives the forecast (TFT only)' })
+  @ApiProperty({ type: DriversDto, nullable: true, description: 'What drives the forecast; null from the heuristic' })
   drivers!: DriversDto | null;
   @ApiProperty({ type: ServerRiskDto })
   risk!: ServerRiskDto;
 }
 
 export class AlertDto {
+  @ApiProperty({
+    example: '3f2a9c41d07be581',
+    description: 'Stable identity of this server\'s alert on this metric: the same across passes, severity changes and restarts',
+  })
+  id!: string;
   @ApiProperty({ example: 'ppml0001' })
   server!: string;
   @ApiProperty({ enum: METRICS, example: 'cpu_percent' })
@@ -78,17 +83,27 @@ export class AlertDto {
     description: 'p50: the median crosses; p90: the upper band crosses critical within 30 min; trend: the last hour\'s damped trend crosses within 2 h',
   })
   trigger!: string;
-  @ApiProperty({ example: '2025-10-12T22:05:00Z', description: 'When the crossing is expected (data time)' })
+  @ApiProperty({ example: '2026-11-28T12:25:00Z', format: 'date-time', description: 'When the crossing is expected (data time)' })
   expected_at!: string;
   @ApiProperty({ enum: ['TFT', 'heuristic'] })
   model!: string;
   @ApiProperty({ enum: ['firing', 'resolved'] })
   state!: string;
-  @ApiProperty({ example: '2025-10-12T21:45:00.000Z', description: 'When the alert first fired' })
+  @ApiProperty({
+    example: '2026-11-28T12:00:00Z',
+    format: 'date-time',
+    description: 'Data time the breach was first predicted; the alert fired once it had been predicted for ALERT_FOR',
+  })
   first_seen!: string;
-  @ApiProperty({ example: '2025-10-12T21:50:00.000Z', description: 'Latest tick that still predicted it' })
+  @ApiProperty({ example: '2026-11-28T12:10:00Z', format: 'date-time', description: 'Data time of the latest pass that still predicted it' })
   last_seen!: string;
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: null,
+    description: 'Data time it resolved (clear for ALERT_RESOLVE_AFTER, or its server went stale); null while it fires',
+  })
   resolved_at!: string | null;
 }
 
@@ -112,7 +127,11 @@ export class PredictionMetadataDto {
   model_dir!: string | null;
   @ApiProperty({ nullable: true, type: String, example: '1.2.0' })
   model_version!: string | null;
-  @ApiProperty({ example: '2025-10-12T21:45:00.000Z', description: 'Wall time of the forecast tick' })
+  @ApiProperty({
+    example: '2026-11-28T12:05:00Z',
+    format: 'date-time',
+    description: 'Data time of the forecast pass: the newest sample accepted (GET /status shows it beside the wall clock)',
+  })
   prediction_time!: string;
   @ApiProperty({ example: 96 })
   horizon_steps!: number;
@@ -144,7 +163,7 @@ export class PredictionsDto {
 }
 
 export class ActiveAlertsDto {
-  @ApiProperty({ example: '2025-10-12T21:45:00.000Z' })
+  @ApiProperty({ example: '2026-11-28T12:05:00Z', format: 'date-time', description: 'Data time of the forecast pass these alerts come from' })
   timestamp!: string;
   @ApiProperty({ example: 3 })
   count!: number;

@@ -3,7 +3,7 @@ import { PROFILES } from '@tft/contracts';
 import { AlertDto, ServerPredictionDto } from '../../predictions/dto/predictions.dto';
 
 export class HistoryPointDto {
-  @ApiProperty({ example: '2025-10-12T21:40:00Z', description: 'Start of the step' })
+  @ApiProperty({ example: '2026-11-28T12:00:00Z', format: 'date-time', description: 'Start of the step' })
   timestamp!: string;
   @ApiProperty({ nullable: true, type: Number, example: 45.2, description: 'Mean over the step; null when no sample arrived' })
   cpu_percent!: number | null;

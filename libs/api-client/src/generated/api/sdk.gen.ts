@@ -4,22 +4,28 @@ import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
 import type {
   HealthControllerHealthData,
+  HealthControllerHealthErrors,
   HealthControllerHealthResponses,
   HealthControllerStatusData,
+  HealthControllerStatusErrors,
   HealthControllerStatusResponses,
   IngestControllerFeedData,
   IngestControllerFeedErrors,
   IngestControllerFeedResponses,
   PredictionsControllerActiveData,
+  PredictionsControllerActiveErrors,
   PredictionsControllerActiveResponses,
   PredictionsControllerCurrentData,
+  PredictionsControllerCurrentErrors,
   PredictionsControllerCurrentResponses,
   PredictionsControllerResolvedData,
+  PredictionsControllerResolvedErrors,
   PredictionsControllerResolvedResponses,
   ServersControllerDetailData,
   ServersControllerDetailErrors,
   ServersControllerDetailResponses,
   ServersControllerListData,
+  ServersControllerListErrors,
   ServersControllerListResponses,
 } from './types.gen';
 
@@ -78,9 +84,16 @@ export const predictionsControllerCurrent = <
 ) =>
   (options?.client ?? client).get<
     PredictionsControllerCurrentResponses,
-    unknown,
+    PredictionsControllerCurrentErrors,
     ThrowOnError
-  >({ url: '/predictions/current', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/predictions/current',
+    ...options,
+  });
 
 /**
  * Firing alerts from the latest forecasts (cached)
@@ -92,9 +105,16 @@ export const predictionsControllerActive = <
 ) =>
   (options?.client ?? client).get<
     PredictionsControllerActiveResponses,
-    unknown,
+    PredictionsControllerActiveErrors,
     ThrowOnError
-  >({ url: '/alerts/active', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/alerts/active',
+    ...options,
+  });
 
 /**
  * Recently resolved alerts, newest first (up to 200)
@@ -106,9 +126,16 @@ export const predictionsControllerResolved = <
 ) =>
   (options?.client ?? client).get<
     PredictionsControllerResolvedResponses,
-    unknown,
+    PredictionsControllerResolvedErrors,
     ThrowOnError
-  >({ url: '/alerts/resolved', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/alerts/resolved',
+    ...options,
+  });
 
 /**
  * Known servers
@@ -118,9 +145,16 @@ export const serversControllerList = <ThrowOnError extends boolean = false>(
 ) =>
   (options?.client ?? client).get<
     ServersControllerListResponses,
-    unknown,
+    ServersControllerListErrors,
     ThrowOnError
-  >({ url: '/servers', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/servers',
+    ...options,
+  });
 
 /**
  * A server's history on the step grid, warmup state, latest forecast and alerts
@@ -132,7 +166,14 @@ export const serversControllerDetail = <ThrowOnError extends boolean = false>(
     ServersControllerDetailResponses,
     ServersControllerDetailErrors,
     ThrowOnError
-  >({ url: '/servers/{server_name}', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/servers/{server_name}',
+    ...options,
+  });
 
 /**
  * Liveness, with whether a model is loaded
@@ -142,9 +183,16 @@ export const healthControllerHealth = <ThrowOnError extends boolean = false>(
 ) =>
   (options?.client ?? client).get<
     HealthControllerHealthResponses,
-    unknown,
+    HealthControllerHealthErrors,
     ThrowOnError
-  >({ url: '/health', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/health',
+    ...options,
+  });
 
 /**
  * Warmup progress, fleet readiness, per-server counts and the inference profile
@@ -154,6 +202,13 @@ export const healthControllerStatus = <ThrowOnError extends boolean = false>(
 ) =>
   (options?.client ?? client).get<
     HealthControllerStatusResponses,
-    unknown,
+    HealthControllerStatusErrors,
     ThrowOnError
-  >({ url: '/status', ...options });
+  >({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/status',
+    ...options,
+  });

@@ -72,7 +72,7 @@ export type StreamStatusDto = {
    */
   dropped_records: number;
   /**
-   * Records the api refused as invalid
+   * Records the api refused (a whole batch answered 400, or single records listed in a partial answer)
    */
   rejected_records: number;
   backfill_done: boolean;

@@ -161,6 +161,7 @@ describe('Overview', () => {
             fleet: {
               total_servers: 0,
               healthy_servers: 0,
+              stale_servers: 0,
               fleet_status: '0/0 servers ready',
             },
           }),

@@ -64,8 +64,14 @@ export class Overview {
   );
 
   protected readonly data = this.fleet.value;
+  /** Reporting servers; stale ones are listed apart. */
   protected readonly serverCount = computed(
-    () => this.data()?.status.servers.length ?? 0,
+    () => this.data()?.status.fleet.total_servers ?? 0,
+  );
+  protected readonly staleServers = computed(() =>
+    (this.data()?.status.servers ?? [])
+      .filter((s) => s.stale)
+      .map((s) => s.server_name),
   );
   protected readonly forecastCount = computed(
     () => Object.keys(this.data()?.predictions.predictions ?? {}).length,
