@@ -14,17 +14,14 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: true,
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          // build-config factories under tools/ are shared tooling, not a project
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^(\\.\\./)+tools/[\\w-]+\\.(cjs|mts)$'],
           // Apps never import each other; libraries never import apps; the console never pulls in
           // server-side code (Nest, onnxruntime, SQLite).
           depConstraints: [
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:contracts',
-                'type:domain',
-                'type:client',
-              ],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:client'],
             },
             {
               sourceTag: 'type:domain',
@@ -41,22 +38,12 @@ export default [
             {
               sourceTag: 'scope:shared',
               onlyDependOnLibsWithTags: ['scope:shared'],
-              bannedExternalImports: [
-                '@nestjs/*',
-                'onnxruntime-node',
-                'better-sqlite3',
-                'express',
-              ],
+              bannedExternalImports: ['@nestjs/*', 'onnxruntime-node', 'better-sqlite3', 'express'],
             },
             {
               sourceTag: 'scope:web',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:web'],
-              bannedExternalImports: [
-                '@nestjs/*',
-                'onnxruntime-*',
-                'better-sqlite3',
-                'express',
-              ],
+              bannedExternalImports: ['@nestjs/*', 'onnxruntime-*', 'better-sqlite3', 'express'],
             },
             {
               sourceTag: 'scope:server',
@@ -68,16 +55,7 @@ export default [
     },
   },
   {
-    files: [
-      '**/*.ts',
-      '**/*.tsx',
-      '**/*.cts',
-      '**/*.mts',
-      '**/*.js',
-      '**/*.jsx',
-      '**/*.cjs',
-      '**/*.mjs',
-    ],
+    files: ['**/*.ts', '**/*.tsx', '**/*.cts', '**/*.mts', '**/*.js', '**/*.jsx', '**/*.cjs', '**/*.mjs'],
     rules: {},
   },
   {

@@ -1,27 +1,26 @@
 #!/usr/bin/env node
-// `node tools/generate-client.mjs [--check] [--fetch-generator URL]`
+// `node tools/generate-client.mjs [--check]`
 //
 // Regenerates the typed fetch clients in libs/api-client/src/generated/ from the committed OpenAPI
 // documents with @hey-api/openapi-ts:
 //   api        <- apps/api/openapi.json                 (the inference api)
-//   generator  <- libs/api-client/generator-openapi.json (the metrics generator, saved from /docs-json)
+//   generator  <- libs/api-client/generator-openapi.json (the metrics generator)
+// Both documents are written from code: `npm run openapi` runs each daemon with `--openapi <file>`.
 // Output is formatted with the workspace's prettier config so it is byte-stable, then copied into
 // place. `--check` writes nothing and exits 1 when the committed files differ from what the documents
-// generate (CI drift check). `--fetch-generator http://127.0.0.1:8001` first refreshes the saved
-// generator document from a running generator.
+// generate (CI drift check).
+//
+// One client runtime for both: the fetch client and its core helpers (the same files for every
+// document) are written once to generated/runtime/ from a bundled generation. Each client is then
+// generated with the client plugin's `bundle: false`, which makes its sdk.gen.ts and client.gen.ts
+// import the runtime from the `@hey-api/client-fetch` package; we are not installing that package,
+// so that one import specifier is rewritten to the relative path of generated/runtime/client.
 //
 // One normalisation before generating: in OpenAPI 3.0.3 an enum restricts the value even when
 // `nullable: true`, so a nullable enum must list null to allow it. @nestjs/swagger writes
 // `{ enum: [...], nullable: true }` without it (e.g. ServerRiskDto.driver, profile) and the daemons
 // do send null there; we add null to such enums so the generated types say `| null`.
-import {
-  mkdtemp,
-  mkdir,
-  readdir,
-  readFile,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,29 +33,17 @@ const CLIENTS = [
   { name: 'api', input: join(root, 'apps', 'api', 'openapi.json') },
   { name: 'generator', input: join(libDir, 'generator-openapi.json') },
 ];
+/** The shared client runtime, generated/runtime/{client,core}. */
+const RUNTIME = 'runtime';
+/** What `bundle: false` imports the runtime from, and what each client imports instead. */
+const RUNTIME_PACKAGE = '@hey-api/client-fetch';
+const RUNTIME_IMPORT = `../${RUNTIME}/client`;
 
 const args = process.argv.slice(2);
 const check = args.includes('--check');
-const fetchAt = args.indexOf('--fetch-generator');
-const unknown = args.filter(
-  (a, i) =>
-    !['--check', '--fetch-generator'].includes(a) &&
-    (fetchAt < 0 || i !== fetchAt + 1),
-);
-if (unknown.length > 0 || (fetchAt >= 0 && !args[fetchAt + 1])) {
-  console.error(
-    'usage: node tools/generate-client.mjs [--check] [--fetch-generator URL]',
-  );
+if (args.some((a) => a !== '--check')) {
+  console.error('usage: node tools/generate-client.mjs [--check]');
   process.exit(2);
-}
-
-if (fetchAt >= 0) {
-  const url = new URL('/docs-json', args[fetchAt + 1]);
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  const doc = await res.json();
-  await writeFile(CLIENTS[1].input, JSON.stringify(doc, null, 2) + '\n');
-  console.log(`saved ${relative(root, CLIENTS[1].input)} from ${url}`);
 }
 
 const { createClient } = await import('@hey-api/openapi-ts');
@@ -66,31 +53,28 @@ const scratch = await mkdtemp(join(tmpdir(), 'api-client-'));
 try {
   /** @type {Map<string, string>} path relative to generatedDir -> content */
   const expected = new Map();
-  for (const { name, input } of CLIENTS) {
+  const documents = await Promise.all(CLIENTS.map(async ({ input }) => addNullToNullableEnums(JSON.parse(await readFile(input, 'utf8')))));
+
+  // The runtime does not depend on the document: take client/ and core/ of one bundled generation.
+  const bundled = join(scratch, RUNTIME);
+  await generate(documents[0], bundled, { bundle: true });
+  for (const file of await listFiles(bundled)) {
+    if (/^(client|core)\//.test(file)) {
+      await collect(expected, join(RUNTIME, file), join(bundled, file));
+    }
+  }
+
+  for (const [i, { name }] of CLIENTS.entries()) {
     const out = join(scratch, name);
-    const document = addNullToNullableEnums(
-      JSON.parse(await readFile(input, 'utf8')),
-    );
-    await createClient({
-      input: document,
-      output: { path: out, clean: true },
-      logs: { level: 'silent' },
-      plugins: [
-        // Fetch-based: runs in the browser and in Node 18+; base URL set at runtime via setConfig().
-        '@hey-api/client-fetch',
-        '@hey-api/typescript',
-        '@hey-api/sdk',
-      ],
-    });
+    await generate(documents[i], out, { bundle: false });
     for (const file of await listFiles(out)) {
-      const target = join(generatedDir, name, file);
-      const options = (await prettier.resolveConfig(target)) ?? {};
-      const source = await readFile(join(out, file), 'utf8');
-      const formatted = await prettier.format(source, {
-        ...options,
-        filepath: target,
+      await collect(expected, join(name, file), join(out, file), (source) => {
+        const local = source.replaceAll(`'${RUNTIME_PACKAGE}'`, `'${RUNTIME_IMPORT}'`);
+        if (local.includes(RUNTIME_PACKAGE)) {
+          throw new Error(`${name}/${file}: unexpected ${RUNTIME_PACKAGE} import`);
+        }
+        return local;
       });
-      expected.set(join(name, file), formatted);
     }
   }
 
@@ -117,9 +101,7 @@ try {
       );
       process.exitCode = 1;
     } else {
-      console.log(
-        `${where} matches its OpenAPI documents (${expected.size} files)`,
-      );
+      console.log(`${where} matches its OpenAPI documents (${expected.size} files)`);
     }
   } else {
     await rm(generatedDir, { recursive: true, force: true });
@@ -137,16 +119,34 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
+async function generate(document, out, { bundle }) {
+  await createClient({
+    input: structuredClone(document), // the parser may write into it
+    output: { path: out, clean: true },
+    logs: { level: 'silent' },
+    plugins: [
+      // Fetch-based: runs in the browser and in Node 18+; base URL set at runtime via setConfig().
+      { name: RUNTIME_PACKAGE, bundle },
+      '@hey-api/typescript',
+      '@hey-api/sdk',
+    ],
+  });
+}
+
+/** Formats a generated file as prettier would at its committed place and records it. */
+async function collect(expected, file, from, edit = (source) => source) {
+  const target = join(generatedDir, file);
+  const options = (await prettier.resolveConfig(target)) ?? {};
+  const source = edit(await readFile(from, 'utf8'));
+  expected.set(file, await prettier.format(source, { ...options, filepath: target }));
+}
+
 /** Adds null to every `enum` of a schema marked `nullable: true` (OpenAPI 3.0.3 semantics). */
 function addNullToNullableEnums(node) {
   if (Array.isArray(node)) {
     node.forEach(addNullToNullableEnums);
   } else if (node && typeof node === 'object') {
-    if (
-      node.nullable === true &&
-      Array.isArray(node.enum) &&
-      !node.enum.includes(null)
-    ) {
+    if (node.nullable === true && Array.isArray(node.enum) && !node.enum.includes(null)) {
       node.enum = [...node.enum, null];
     }
     Object.values(node).forEach(addNullToNullableEnums);

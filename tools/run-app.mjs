@@ -21,11 +21,6 @@ if (build.status !== 0) {
   process.stderr.write(`\nbuilding ${app} failed\n`);
   process.exit(build.status ?? 1);
 }
-const child = spawn(
-  process.execPath,
-  [join(root, 'dist', 'apps', app, 'main.js'), ...args],
-  { cwd: root, stdio: 'inherit' },
-);
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => child.kill(signal));
+const child = spawn(process.execPath, [join(root, 'dist', 'apps', app, 'main.js'), ...args], { cwd: root, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

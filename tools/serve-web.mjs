@@ -5,17 +5,20 @@
 // so the browser talks to one origin and the daemons need no CORS. Unknown paths without a file
 // extension get index.html (client-side routes such as /servers/ppdb0001). When a daemon is down the
 // proxy answers 502 with a JSON body naming it, which the console shows as "api unreachable".
-// Dependency-free on purpose: it is the production server of the console, not a dev tool.
+// No framework on purpose: it is the production server of the console, not a dev tool; its one
+// dependency is envalid, for the env schema every daemon validates its settings with.
 //
-// Env: WEB_PORT (8501), WEB_HOST (127.0.0.1), WEB_ROOT (dist/apps/web/browser), API_URL,
-// GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set, so the console's scenario buttons pass
-// the generator's key check; else the first of API_KEYS), PROXY_TIMEOUT_MS (15000).
+// Env (WEB_ENV below, validated at startup): WEB_PORT (8501), WEB_HOST (127.0.0.1), WEB_ROOT
+// (dist/apps/web/browser), API_URL, GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set, so the
+// console's scenario buttons pass the generator's key check; else the first of API_KEYS),
+// PROXY_TIMEOUT_MS (15000).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cleanEnv, makeValidator, str } from 'envalid';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,9 +58,7 @@ const HOP_BY_HOP = new Set([
  * @returns {http.Server}
  */
 export function createWebServer(options = {}) {
-  const root = resolve(
-    options.root ?? join(repoRoot, 'dist', 'apps', 'web', 'browser'),
-  );
+  const root = resolve(options.root ?? join(repoRoot, 'dist', 'apps', 'web', 'browser'));
   const log = options.log ?? (() => undefined);
   const upstreams = [
     {
@@ -77,10 +78,7 @@ export function createWebServer(options = {}) {
 
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://console.local');
-    const upstream = upstreams.find(
-      (u) =>
-        url.pathname === u.prefix || url.pathname.startsWith(u.prefix + '/'),
-    );
+    const upstream = upstreams.find((u) => url.pathname === u.prefix || url.pathname.startsWith(u.prefix + '/'));
     if (upstream) {
       proxy(req, res, url, upstream, timeoutMs, log);
     } else if (req.method === 'GET' || req.method === 'HEAD') {
@@ -90,12 +88,7 @@ export function createWebServer(options = {}) {
         else res.destroy();
       });
     } else {
-      sendJson(
-        res,
-        405,
-        { error: 'method_not_allowed' },
-        { allow: 'GET, HEAD' },
-      );
+      sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'GET, HEAD' });
     }
   });
 }
@@ -205,12 +198,9 @@ async function statFile(file) {
 
 function sendFile(req, res, file, size, immutable) {
   res.writeHead(200, {
-    'content-type':
-      CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': size,
-    'cache-control': immutable
-      ? 'public, max-age=31536000, immutable'
-      : 'no-cache',
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff',
   });
   if (req.method === 'HEAD') {
@@ -231,46 +221,99 @@ function sendJson(res, status, body, extraHeaders = {}) {
   res.end(text);
 }
 
-function main() {
-  const env = process.env;
-  const port = Number(env.WEB_PORT ?? 8501);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(
-      `serve-web: WEB_PORT must be a port number, got ${env.WEB_PORT}`,
-    );
-    process.exit(2);
-  }
-  const options = {
-    root: env.WEB_ROOT,
-    apiUrl: env.API_URL ?? 'http://127.0.0.1:8000',
-    generatorUrl: env.GENERATOR_URL ?? 'http://127.0.0.1:8001',
-    apiKey:
-      env.API_KEY?.trim() || env.API_KEYS?.split(',')[0]?.trim() || undefined,
-    proxyTimeoutMs: env.PROXY_TIMEOUT_MS
-      ? Number(env.PROXY_TIMEOUT_MS)
-      : undefined,
-    log: (line) => console.error(`serve-web: ${line}`),
-  };
-  for (const key of ['apiUrl', 'generatorUrl']) {
-    try {
-      new URL(options[key]);
-    } catch {
-      console.error(
-        `serve-web: ${key === 'apiUrl' ? 'API_URL' : 'GENERATOR_URL'} is not a URL: ${options[key]}`,
-      );
-      process.exit(2);
+const integerIn = (min, max) =>
+  makeValidator((raw) => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`must be an integer in ${min}..${max} (got "${raw}")`);
     }
+    return v;
+  });
+const httpUrl = makeValidator((raw) => {
+  let url = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    /* reported below */
   }
-  const server = createWebServer(options);
+  // `localhost:8001` parses too, as a URL of scheme "localhost:".
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    throw new Error(`must be an http(s) URL such as http://127.0.0.1:8000 (got "${raw}")`);
+  }
+  return raw;
+});
+const trimmed = makeValidator((raw) => raw.trim());
+const keyList = makeValidator((raw) =>
+  raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== ''),
+);
+
+/**
+ * Every variable the console server reads, its rule and its default (documented in .env.example;
+ * serve-web.test.mjs checks that). An empty value means the default. Keys are not checked here: the
+ * daemons that receive them do.
+ */
+export const WEB_ENV = {
+  WEB_PORT: integerIn(0, 65535)({ default: 8501 }),
   // Loopback unless told otherwise, with or without a key: this server adds the key to what it
   // proxies, so whoever can reach it can write.
-  const host = env.WEB_HOST?.trim() || '127.0.0.1';
+  WEB_HOST: trimmed({ default: '127.0.0.1' }),
+  WEB_ROOT: str({ default: undefined }),
+  API_URL: httpUrl({ default: 'http://127.0.0.1:8000' }),
+  GENERATOR_URL: httpUrl({ default: 'http://127.0.0.1:8001' }),
+  API_KEY: trimmed({ default: undefined }),
+  API_KEYS: keyList({ default: [] }),
+  PROXY_TIMEOUT_MS: integerIn(1, 3_600_000)({ default: 15000 }),
+};
+
+/** envalid's own reporter prints and exits; this one throws one error naming every bad variable. */
+function throwConfigErrors({ errors }) {
+  const lines = Object.entries(errors).map(([name, err]) =>
+    /^must\b/.test(err.message) ? `${name} ${err.message}` : `${name}: ${err.message}`,
+  );
+  if (lines.length) throw Object.assign(new Error(lines.join('; ')), { name: 'ConfigError' });
+}
+
+/**
+ * The validated settings: `port` and `host` to listen on, and `options` for createWebServer.
+ * @param {Record<string, string | undefined>} env
+ */
+export function loadWebConfig(env) {
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const e = cleanEnv(given, WEB_ENV, { reporter: throwConfigErrors });
+  return {
+    port: e.WEB_PORT,
+    host: e.WEB_HOST,
+    options: {
+      root: e.WEB_ROOT,
+      apiUrl: e.API_URL,
+      generatorUrl: e.GENERATOR_URL,
+      apiKey: e.API_KEY ?? e.API_KEYS[0],
+      proxyTimeoutMs: e.PROXY_TIMEOUT_MS,
+    },
+  };
+}
+
+function main() {
+  let config;
+  try {
+    config = loadWebConfig(process.env);
+  } catch (error) {
+    console.error(`serve-web: ${error.message}`);
+    process.exit(2);
+  }
+  const { port, host } = config;
+  const options = {
+    ...config.options,
+    log: (line) => console.error(`serve-web: ${line}`),
+  };
+  const server = createWebServer(options);
   server.listen(port, host, () => {
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
-    console.log(
-      `ops console on http://localhost:${actual} (api ${options.apiUrl}, generator ${options.generatorUrl})`,
-    );
+    console.log(`ops console on http://localhost:${actual} (api ${options.apiUrl}, generator ${options.generatorUrl})`);
     console.log(
       host === '127.0.0.1'
         ? 'serve-web: listening on 127.0.0.1 only (set WEB_HOST=0.0.0.0 to listen on every interface)'

@@ -15,9 +15,10 @@ const APT_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-numpy', 'libopen
 function missingAptPackages() {
   return APT_PACKAGES.filter((pkg) => {
     try {
-      return !execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes(
-        'install ok installed',
-      );
+      return !execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).includes('install ok installed');
     } catch {
       return true;
     }
@@ -31,9 +32,7 @@ const lockHash = createHash('sha256')
   .digest('hex');
 
 if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
-  console.log(
-    'setup: installing npm packages (npm ci, about 2-3 minutes on a fresh clone)...',
-  );
+  console.log('setup: installing npm packages (npm ci, about 2-3 minutes on a fresh clone)...');
   // onnxruntime-node's postinstall would try to download CUDA files, which fails offline.
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
     cwd: root,
@@ -53,9 +52,15 @@ if (missing.length) {
   console.log(`setup: installing ${missing.join(' ')} from apt (about 2 minutes)...`);
   const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
-    execFileSync('apt-get', ['install', '-y', ...missing], { stdio: 'inherit', env: aptEnv });
+    execFileSync('apt-get', ['install', '-y', ...missing], {
+      stdio: 'inherit',
+      env: aptEnv,
+    });
   } catch {
     execFileSync('apt-get', ['update'], { stdio: 'inherit', env: aptEnv });
-    execFileSync('apt-get', ['install', '-y', ...missing], { stdio: 'inherit', env: aptEnv });
+    execFileSync('apt-get', ['install', '-y', ...missing], {
+      stdio: 'inherit',
+      env: aptEnv,
+    });
   }
 }

@@ -20,31 +20,22 @@ const setup = spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs'), '--
 });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 console.log('start: building api, generator and console (cached after the first run)...');
-const build = spawnSync(
-  'npx',
-  [
-    'nx',
-    'run-many',
-    '-t',
-    'build',
-    '-p',
-    'api',
-    'generator',
-    'web',
-    '--output-style=static',
-  ],
-  {
-    cwd: root,
-    encoding: 'utf8',
-  },
-);
+const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'generator', 'web', '--output-style=static'], {
+  cwd: root,
+  encoding: 'utf8',
+});
 if (build.status !== 0) {
   process.stderr.write(build.stdout + build.stderr + '\nbuild failed\n');
   process.exit(1);
 }
 
 const services = [
-  { name: 'api', script: join(root, 'dist', 'apps', 'api', 'main.js'), args: [], env: { API_PORT: apiPort } },
+  {
+    name: 'api',
+    script: join(root, 'dist', 'apps', 'api', 'main.js'),
+    args: [],
+    env: { API_PORT: apiPort },
+  },
   {
     name: 'generator',
     script: join(root, 'dist', 'apps', 'generator', 'main.js'),
@@ -68,15 +59,11 @@ const services = [
 
 let stopping = false;
 const children = services.map(({ name, script, args, env: extra }) => {
-  const child = spawn(
-    process.execPath,
-    [script, ...args],
-    {
-      cwd: root,
-      env: { ...env, ...extra },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: root,
+    env: { ...env, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${name}]`.padEnd(12);
   for (const stream of [child.stdout, child.stderr]) {
     let pending = '';
@@ -107,11 +94,7 @@ function stop(code = 0) {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 3000).unref();
-  Promise.all(
-    children.map(
-      (c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))),
-    ),
-  ).then(() => process.exit(code));
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -24,8 +24,14 @@ if (smoke) {
 }
 
 const datasets = [
-  { out: 'data/gen/train.csv', args: ['--servers', '60', '--hours', '720', '--seed', '7'] },
-  { out: 'data/gen/holdout.csv', args: ['--servers', '40', '--hours', '336', '--seed', '1001'] },
+  {
+    out: 'data/gen/train.csv',
+    args: ['--servers', '60', '--hours', '720', '--seed', '7'],
+  },
+  {
+    out: 'data/gen/holdout.csv',
+    args: ['--servers', '40', '--hours', '336', '--seed', '1001'],
+  },
 ];
 for (const d of datasets) {
   if (existsSync(join(root, d.out))) {

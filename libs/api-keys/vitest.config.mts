@@ -1,17 +1,6 @@
-import { defineConfig } from 'vitest/config';
-import { nxViteTsPaths } from '@nx/vite/plugins/nx-tsconfig-paths.plugin';
+import { nodeProjectConfig } from '../../tools/vitest-node-project.mjs';
 
-export default defineConfig(() => ({
-  root: import.meta.dirname,
-  cacheDir: '../../node_modules/.vite/libs/api-keys',
-  plugins: [nxViteTsPaths()],
-  test: {
-    name: 'api-keys',
-    watch: false,
-    globals: true,
-    environment: 'node',
-    include: ['src/**/*.spec.ts'],
-    reporters: ['default'],
-    testTimeout: 10_000,
-  },
-}));
+export default nodeProjectConfig(import.meta.dirname, {
+  nest: true,
+  testTimeout: 10_000,
+});

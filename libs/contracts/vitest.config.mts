@@ -1,14 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { nodeProjectConfig } from '../../tools/vitest-node-project.mjs';
 
-export default defineConfig(() => ({
-  root: import.meta.dirname,
-  cacheDir: '../../node_modules/.vite/libs/contracts',
-  test: {
-    name: 'contracts',
-    watch: false,
-    globals: true,
-    environment: 'node',
-    include: ['src/**/*.spec.ts'],
-    reporters: ['default'],
-  },
-}));
+export default nodeProjectConfig(import.meta.dirname);

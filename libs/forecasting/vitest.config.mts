@@ -1,17 +1,3 @@
-import { defineConfig } from 'vitest/config';
-import { nxViteTsPaths } from '@nx/vite/plugins/nx-tsconfig-paths.plugin';
+import { nodeProjectConfig } from '../../tools/vitest-node-project.mjs';
 
-export default defineConfig(() => ({
-  root: import.meta.dirname,
-  cacheDir: '../../node_modules/.vite/libs/forecasting',
-  plugins: [nxViteTsPaths()],
-  test: {
-    name: 'forecasting',
-    watch: false,
-    globals: true,
-    environment: 'node',
-    include: ['src/**/*.spec.ts'],
-    reporters: ['default'],
-    testTimeout: 60_000,
-  },
-}));
+export default nodeProjectConfig(import.meta.dirname, { testTimeout: 60_000 });

@@ -6,18 +6,11 @@ import { HealthModule } from './health/health.module';
 import { CLOCK, systemClock, type Clock } from '@tft/contracts';
 import { InferenceModule } from './inference/inference.module';
 import { createModelRuntime } from './inference/model-runtime.factory';
-import {
-  MODEL_RUNTIME,
-  type ModelRuntime,
-} from './inference/providers/model-provider';
+import { MODEL_RUNTIME, type ModelRuntime } from './inference/providers/model-provider';
 import { IngestModule } from './ingest/ingest.module';
 import { PredictionsModule } from './predictions/predictions.module';
 import { ServersModule } from './servers/servers.module';
-import {
-  SqliteWindowStore,
-  WINDOW_STORE,
-  type WindowStore,
-} from './window/window.store';
+import { SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
 
 /** Side effects tests may replace: the clock, the model runtime, the store. */
 export interface ApiDeps {
@@ -52,12 +45,7 @@ export class AppModule {
           provide: WINDOW_STORE,
           inject: [MODEL_RUNTIME],
           useFactory: (runtime: ModelRuntime) =>
-            deps.store?.(runtime) ??
-            new SqliteWindowStore(
-              config.dataDir,
-              runtime.grid.stepSeconds,
-              config.sqliteSynchronous,
-            ),
+            deps.store?.(runtime) ?? new SqliteWindowStore(config.dataDir, runtime.grid.stepSeconds, config.sqliteSynchronous),
         },
       ],
       exports: [API_CONFIG, CLOCK, MODEL_RUNTIME, WINDOW_STORE],

@@ -15,17 +15,20 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '@tft/api-keys';
+import { addApiKeySchemes, declareAccess } from '@tft/api-keys/nest';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
-import { declareAccess } from './auth/access.decorators';
 import { ErrorDto } from './common/dto/error.dto';
 import type { ApiConfig } from './config/api-config';
 
 const ERROR_SCHEMA: ReferenceObject = { $ref: '#/components/schemas/ErrorDto' };
 
 /** OpenAPI 3.0 has no `type: 'null'`; this is how a 3.0 schema admits null and nothing else. */
-const NULL_ONLY: SchemaObject = { type: 'object', nullable: true, enum: [null] };
+const NULL_ONLY: SchemaObject = {
+  type: 'object',
+  nullable: true,
+  enum: [null],
+};
 
 /**
  * `nullable` next to `allOf: [$ref]` (what @nestjs/swagger writes for a nullable DTO property) does not
@@ -62,10 +65,16 @@ function errorBodies(document: OpenAPIObject): void {
     for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
       for (const [status, response] of Object.entries(operation?.responses ?? {})) {
         if (Number(status) < 400 || !response || '$ref' in response) continue;
-        const media = (response.content ??= { 'application/json': { schema: ERROR_SCHEMA } })['application/json'];
+        const media = (response.content ??= {
+          'application/json': { schema: ERROR_SCHEMA },
+        })['application/json'];
         const message = ERROR_EXAMPLES[status];
         if (media && message && !media.example && !media.examples) {
-          media.example = { statusCode: Number(status), error: STATUS_CODES[Number(status)], message };
+          media.example = {
+            statusCode: Number(status),
+            error: STATUS_CODES[Number(status)],
+            message,
+          };
         }
       }
     }
@@ -75,7 +84,7 @@ function errorBodies(document: OpenAPIObject): void {
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder()
+    addApiKeySchemes(new DocumentBuilder())
       .setTitle('TFT Inference Engine')
       .setDescription(
         'Feed host metrics, get 8-hour p10/p50/p90 forecasts of cpu, memory, disk and load per server from a ' +
@@ -84,12 +93,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setVersion('1.0.0')
       .setLicense('MIT', 'https://opensource.org/licenses/MIT')
       .addServer('/', 'This api, where the document is served from')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of API_KEY / API_KEYS' }, API_KEY_SCHEME)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'The same key as `Authorization: Bearer <key>`' }, BEARER_SCHEME)
       .build(),
     { extraModels: [ErrorDto] },
   );
-  declareAccess(document);
+  declareAccess(document, { readsNeedKeyWith: 'READS_REQUIRE_KEY=true' });
   errorBodies(document);
   nullableRefsAsOneOf(document);
   return document;
@@ -107,9 +114,21 @@ export function withLiveExample(document: OpenAPIObject, nowMs: number): OpenAPI
   if (!record || !timestamp) return document;
   const live: SchemaObject = {
     ...record,
-    properties: { ...record.properties, timestamp: { ...timestamp, example: isoSeconds(Math.floor(nowMs / 1000)) } },
+    properties: {
+      ...record.properties,
+      timestamp: {
+        ...timestamp,
+        example: isoSeconds(Math.floor(nowMs / 1000)),
+      },
+    },
   };
-  return { ...document, components: { ...document.components, schemas: { ...schemas, FeedRecordDto: live } } };
+  return {
+    ...document,
+    components: {
+      ...document.components,
+      schemas: { ...schemas, FeedRecordDto: live },
+    },
+  };
 }
 
 /** The contract nests 3 levels ({records: [{...}]}); validation recurses, so deeper bodies stop here. */
@@ -196,7 +215,8 @@ export function errorBody(exception: unknown): ErrorDto & { rejected?: unknown[]
   if (exception instanceof HttpException) {
     statusCode = exception.getStatus();
     const response = exception.getResponse();
-    const raw = typeof response === 'object' && response !== null ? (response as { message?: unknown; rejected?: unknown }) : { message: response };
+    const raw =
+      typeof response === 'object' && response !== null ? (response as { message?: unknown; rejected?: unknown }) : { message: response };
     message = Array.isArray(raw.message) ? raw.message.join('; ') : typeof raw.message === 'string' ? raw.message : exception.message;
     if (Array.isArray(raw.rejected)) rejected = raw.rejected;
   } else {
@@ -206,7 +226,12 @@ export function errorBody(exception: unknown): ErrorDto & { rejected?: unknown[]
       message = (exception as Error).message;
     }
   }
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(rejected ? { rejected } : {}) };
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message,
+    ...(rejected ? { rejected } : {}),
+  };
 }
 
 /**
@@ -238,7 +263,11 @@ export class ErrorBodyFilter implements ExceptionFilter {
 export function configureApp(app: NestExpressApplication, config: ApiConfig): NestExpressApplication {
   // The daemon speaks plain HTTP (TLS, if any, ends in front of it): upgrading Swagger UI's own
   // assets to https would break /docs, so that one CSP directive is off; the rest is helmet's default.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
   app.enableCors({
     origin: config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST'],

@@ -28,7 +28,10 @@ async function bootstrap(argv: string[]): Promise<void> {
     process.stderr.write(`api: ${err.message}\n`);
     process.exit(2);
   }
-  const logger = new ConsoleLogger({ json: config.logFormat === 'json', colors: config.logFormat !== 'json' });
+  const logger = new ConsoleLogger({
+    json: config.logFormat === 'json',
+    colors: config.logFormat !== 'json',
+  });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: openapiOut ? ['error'] : logger,
     bodyParser: false,

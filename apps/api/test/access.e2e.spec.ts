@@ -21,7 +21,10 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ API_KEYS: KEYS.join(','), WRITE_RATE_LIMIT: String(limit) });
+    t = await startTestApp({
+      API_KEYS: KEYS.join(','),
+      WRITE_RATE_LIMIT: String(limit),
+    });
   }, 60_000);
   afterAll(() => t.app.close());
 
@@ -38,7 +41,12 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
     const wrong = await send({ records }, { 'x-api-key': 'alpha-key-0002' });
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).message).toBe('invalid API key');
-    const basic = await send({ records }, { authorization: `Basic ${Buffer.from(`u:${KEYS[0]}`).toString('base64')}` });
+    const basic = await send(
+      { records },
+      {
+        authorization: `Basic ${Buffer.from(`u:${KEYS[0]}`).toString('base64')}`,
+      },
+    );
     expect(basic.status).toBe(401);
     expect((await fetch(`${t.base}/servers/ppweb0401`)).status).toBe(404);
   });
@@ -90,8 +98,18 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
       paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
     };
     expect(doc.components.securitySchemes).toEqual({
-      api_key: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of API_KEY / API_KEYS' },
-      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'The same key as `Authorization: Bearer <key>`' },
+      api_key: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'One of API_KEY / API_KEYS',
+      },
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key',
+        description: 'The same key as `Authorization: Bearer <key>`',
+      },
     });
     expect(doc.paths['/feed/data'].post.security).toEqual([{ api_key: [] }, { bearer: [] }]);
     expect(Object.keys(doc.paths['/feed/data'].post.responses)).toEqual(expect.arrayContaining(['401', '429', '413']));
@@ -103,7 +121,11 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
     const preflight = (origin: string) =>
       fetch(`${t.base}/feed/data`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-api-key',
+        },
       });
     const allowed = await preflight('http://localhost:8501');
     expect(allowed.status).toBe(204);
@@ -111,7 +133,9 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
     expect(allowed.headers.get('access-control-allow-headers')).toBe('Content-Type,X-API-Key,Authorization,X-Clock-Offset');
     const foreign = await preflight('http://evil.example');
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
-    const read = await fetch(`${t.base}/status`, { headers: { origin: 'http://evil.example' } });
+    const read = await fetch(`${t.base}/status`, {
+      headers: { origin: 'http://evil.example' },
+    });
     expect(read.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -132,12 +156,21 @@ describe('access control over HTTP: keys, rate limit, CORS, headers', () => {
 
 describe('access control: READS_REQUIRE_KEY and open mode', () => {
   it('closes reads when configured', async () => {
-    const t = await startTestApp({ API_KEY: KEYS[0], READS_REQUIRE_KEY: 'true' });
+    const t = await startTestApp({
+      API_KEY: KEYS[0],
+      READS_REQUIRE_KEY: 'true',
+    });
     try {
       expect((await fetch(`${t.base}/status`)).status).toBe(401);
       expect((await fetch(`${t.base}/predictions/current`)).status).toBe(401);
       expect((await fetch(`${t.base}/status`, { headers: { 'x-api-key': KEYS[0] } })).status).toBe(200);
-      expect((await fetch(`${t.base}/predictions/current`, { headers: { authorization: `Bearer ${KEYS[0]}` } })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${t.base}/predictions/current`, {
+            headers: { authorization: `Bearer ${KEYS[0]}` },
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await t.app.close();
     }
@@ -147,7 +180,12 @@ describe('access control: READS_REQUIRE_KEY and open mode', () => {
     const t = await startTestApp({ WRITE_RATE_LIMIT: '0' });
     try {
       for (let i = 0; i < 3; i++) {
-        const res = await post(t, { records: history('ppweb0404', 1, () => 40 + i).map((r) => ({ ...r, timestamp: r.timestamp.replace(':00.000Z', `:0${i}Z`) })) });
+        const res = await post(t, {
+          records: history('ppweb0404', 1, () => 40 + i).map((r) => ({
+            ...r,
+            timestamp: r.timestamp.replace(':00.000Z', `:0${i}Z`),
+          })),
+        });
         expect(res.status).toBe(200);
         expect((await res.json()).records_added).toBe(1);
       }

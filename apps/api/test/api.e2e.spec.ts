@@ -14,7 +14,14 @@ interface Prediction {
 }
 interface Predictions {
   predictions: Record<string, Prediction & Record<string, { p10: number[]; p50: number[]; p90: number[]; current: number }>>;
-  alerts: { server: string; metric: string; severity: string; minutes_ahead: number; predicted_value: number; threshold: number }[];
+  alerts: {
+    server: string;
+    metric: string;
+    severity: string;
+    minutes_ahead: number;
+    predicted_value: number;
+    threshold: number;
+  }[];
   environment: Record<string, number | string>;
   metadata: Record<string, unknown>;
 }
@@ -47,8 +54,13 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     ];
     const res = await t.post('/feed/data', { records });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'success', records_added: records.length, duplicates: 0, rejected: [] });
-    await t.inference.tick();
+    expect(await res.json()).toMatchObject({
+      status: 'success',
+      records_added: records.length,
+      duplicates: 0,
+      rejected: [],
+    });
+    await t.inference.pass();
 
     const body = await t.get<Predictions>('/predictions/current');
     expect(Object.keys(body.predictions).sort()).toEqual(['edge-host-7', 'ppdb0001', 'ppweb0001', 'ppweb0099']);
@@ -70,14 +82,27 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     }
     expect(body.predictions['ppweb0099'].model).toBe('heuristic');
     expect(body.predictions['ppweb0099'].drivers).toBeNull();
-    expect(body.metadata).toMatchObject({ model_type: 'TFT', horizon_steps: 96, step_seconds: 300, device: 'cpu', servers_tft: 3, servers_heuristic: 1 });
+    expect(body.metadata).toMatchObject({
+      model_type: 'TFT',
+      horizon_steps: 96,
+      step_seconds: 300,
+      device: 'cpu',
+      servers_tft: 3,
+      servers_heuristic: 1,
+    });
     expect(body.environment).toMatchObject({ total_servers: 4 });
 
     const status = await t.get<{
       fleet: Record<string, unknown>;
       warmup: Record<string, unknown>;
-      memory: Record<'rss_mb' | 'heap_used_mb' | 'heap_total_mb' | 'array_buffers_mb' | 'external_mb', number> & { last_collection_ms: number | null };
-      servers: { server_name: string; is_warmed_up: boolean; progress_percent: number }[];
+      memory: Record<'rss_mb' | 'heap_used_mb' | 'heap_total_mb' | 'array_buffers_mb' | 'external_mb', number> & {
+        last_collection_ms: number | null;
+      };
+      servers: {
+        server_name: string;
+        is_warmed_up: boolean;
+        progress_percent: number;
+      }[];
     }>('/status');
     const m = status.memory;
     expect(m.heap_used_mb).toBeGreaterThan(1);
@@ -86,7 +111,10 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     expect(m.array_buffers_mb).toBeGreaterThan(0);
     expect(m.rss_mb).toBeGreaterThan(m.heap_total_mb);
     expect(m.last_collection_ms).toBeNull(); // four servers' body is far below the size that is collected promptly
-    expect(status.fleet).toMatchObject({ total_servers: 4, fleet_status: '3/4 servers ready' });
+    expect(status.fleet).toMatchObject({
+      total_servers: 4,
+      fleet_status: '3/4 servers ready',
+    });
     expect(status.warmup).toMatchObject({ is_warmed_up: false, threshold: 12 });
     expect(status.servers.find((s) => s.server_name === 'ppweb0099')).toMatchObject({ is_warmed_up: false, progress_percent: 42 });
   });
@@ -97,16 +125,23 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     for (let i = 0; i < 20; i++) expect(await (await fetch(`${t.base}/predictions/current`)).text()).toBe(first);
     await t.get('/alerts/active');
     expect(tftCalls).toBe(callsBefore);
-    await t.inference.tick(); // nothing changed: nothing is re-forecast
+    await t.inference.pass(); // nothing changed: nothing is re-forecast
     expect(tftCalls).toBe(callsBefore);
 
     // A sample into the open step moves `current` at the next tick, without running the model.
     const before = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'].current;
-    const late = { ...history('ppweb0001', 1, () => 0, 'web_api')[0], cpu_percent: 99 };
+    const late = {
+      ...history('ppweb0001', 1, () => 0, 'web_api')[0],
+      cpu_percent: 99,
+    };
     late.timestamp = new Date((END - 300 + 100) * 1000).toISOString();
     expect((await (await t.post('/feed/data', { records: [late] })).json()).records_added).toBe(1);
-    await t.inference.tick();
-    const cpu = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'] as { current: number; trend: number; p50: number[] };
+    await t.inference.pass();
+    const cpu = (await t.get<Predictions>('/predictions/current')).predictions['ppweb0001']['cpu_percent'] as {
+      current: number;
+      trend: number;
+      p50: number[];
+    };
     const after = cpu.current;
     expect(after).toBeCloseTo((before + 99) / 2, 2);
     expect(cpu.trend).toBeCloseTo((cpu.p50[95] - after) / 8, 3); // per hour over the 8 h horizon, from the new current
@@ -114,40 +149,51 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
   });
 
   it('answers the calls made during a tick with one shared follow-up tick', async () => {
-    const ticks = t.inference.tickCount;
-    const first = t.inference.tick();
-    const second = t.inference.tick();
-    const third = t.inference.tick();
+    const ticks = t.inference.passCount;
+    const first = t.inference.pass();
+    const second = t.inference.pass();
+    const third = t.inference.pass();
     expect(third).toBe(second);
     await Promise.all([first, second, third]);
-    expect(t.inference.tickCount).toBe(ticks + 2);
-    await t.inference.tick(); // idle again: a tick of its own
-    expect(t.inference.tickCount).toBe(ticks + 3);
+    expect(t.inference.passCount).toBe(ticks + 2);
+    await t.inference.pass(); // idle again: a tick of its own
+    expect(t.inference.passCount).toBe(ticks + 3);
   });
 
   it('serves the cached body gzipped on request, and 304 while its ETag is current', async () => {
-    const plain = await fetch(`${t.base}/predictions/current`, { headers: { 'accept-encoding': 'identity' } });
+    const plain = await fetch(`${t.base}/predictions/current`, {
+      headers: { 'accept-encoding': 'identity' },
+    });
     const etag = plain.headers.get('etag');
     expect(etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
     const text = await plain.text();
     // the first reader asking for gzip gets the plain body while the copy is made, later ones get gzip
-    let zipped = await fetch(`${t.base}/predictions/current`, { headers: { 'accept-encoding': 'gzip' } });
+    let zipped = await fetch(`${t.base}/predictions/current`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     for (let i = 0; i < 100 && zipped.headers.get('content-encoding') !== 'gzip'; i++) {
       expect(await zipped.text()).toBe(text);
       await new Promise((r) => setTimeout(r, 10));
-      zipped = await fetch(`${t.base}/predictions/current`, { headers: { 'accept-encoding': 'gzip' } });
+      zipped = await fetch(`${t.base}/predictions/current`, {
+        headers: { 'accept-encoding': 'gzip' },
+      });
     }
     expect(zipped.headers.get('content-encoding')).toBe('gzip');
     expect(Number(zipped.headers.get('content-length'))).toBeLessThan(text.length / 2);
     expect(await zipped.text()).toBe(text); // fetch inflates it
-    const again = await fetch(`${t.base}/predictions/current`, { headers: { 'if-none-match': etag as string } });
+    const again = await fetch(`${t.base}/predictions/current`, {
+      headers: { 'if-none-match': etag as string },
+    });
     expect(again.status).toBe(304);
   });
 
   it('forecasts a step as soon as it closes, without waiting for the forecast interval', async () => {
     // the test app's interval is an hour: only the tick that ingest requests can move the origin
     const before = (await t.get<Predictions>('/predictions/current')).predictions['ppdb0001'].forecast_origin;
-    const next = { ...history('ppdb0001', 1, () => 40, 'database')[0], timestamp: new Date((END + 10) * 1000).toISOString() };
+    const next = {
+      ...history('ppdb0001', 1, () => 40, 'database')[0],
+      timestamp: new Date((END + 10) * 1000).toISOString(),
+    };
     expect((await (await t.post('/feed/data', { records: [next] })).json()).records_added).toBe(1);
     const closed = new Date((END - 300) * 1000).toISOString().replace('.000Z', 'Z');
     let origin = before;
@@ -163,12 +209,15 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     // a cold server climbing 1.5 points per step from 50 %: warning (80 %) is about 20 steps away
     const records = history('pprisk0042', 13, (i) => 50 + 1.5 * i, 'risk_analytics');
     expect((await t.post('/feed/data', { records: records.slice(0, 10) })).status).toBe(200);
-    await t.inference.tick();
+    await t.inference.pass();
     // predicted, but not yet for ALERT_FOR (10 min of the server's data time)
     expect((await t.get<{ alerts: Predictions['alerts'] }>('/alerts/active')).alerts.some((a) => a.server === 'pprisk0042')).toBe(false);
     expect((await t.post('/feed/data', { records: records.slice(10) })).status).toBe(200);
-    await t.inference.tick();
-    const alerts = await t.get<{ count: number; alerts: Predictions['alerts'] }>('/alerts/active');
+    await t.inference.pass();
+    const alerts = await t.get<{
+      count: number;
+      alerts: Predictions['alerts'];
+    }>('/alerts/active');
     const cpu = alerts.alerts.find((a) => a.server === 'pprisk0042' && a.metric === 'cpu_percent');
     expect(cpu).toBeDefined();
     expect(cpu!.minutes_ahead).toBeGreaterThan(15);
@@ -182,9 +231,9 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     // 33 h steady around 45 %, then 3 h climbing 0.9 points per step: about 77 % now, 80 % minutes away
     const records = history('ppweb0042', N, (i) => (i < N - 36 ? 45 + Math.sin(i) : 45 + (i - (N - 36)) * 0.9), 'web_api');
     expect((await t.post('/feed/data', { records: records.slice(0, N - 3) })).status).toBe(200);
-    await t.inference.tick();
+    await t.inference.pass();
     expect((await t.post('/feed/data', { records: records.slice(N - 3) })).status).toBe(200);
-    await t.inference.tick();
+    await t.inference.pass();
     const body = await t.get<Predictions>('/predictions/current');
     expect(body.predictions['ppweb0042'].model).toBe('TFT');
     const cpu = body.alerts.find((a) => a.server === 'ppweb0042' && a.metric === 'cpu_percent');
@@ -198,19 +247,34 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     const records = history('ppcon0001', 3, () => 20, 'conductor_mgmt');
     await t.post('/feed/data', { records });
     const again = await (await t.post('/feed/data', { records })).json();
-    expect(again).toMatchObject({ status: 'success', records_added: 0, duplicates: 3 });
-    const detail = await t.get<{ history: { samples: number }[]; open_step: { samples: number } }>('/servers/ppcon0001');
+    expect(again).toMatchObject({
+      status: 'success',
+      records_added: 0,
+      duplicates: 3,
+    });
+    const detail = await t.get<{
+      history: { samples: number }[];
+      open_step: { samples: number };
+    }>('/servers/ppcon0001');
     expect(detail.history.map((h) => h.samples).concat(detail.open_step.samples)).toEqual([1, 1, 1]);
   });
 
   it('keeps the good records of a mixed batch and names the bad one', async () => {
     const good = history('ppgen0001', 2, () => 30, 'generic');
-    const res = await t.post('/feed/data', { records: [good[0], { ...good[1], cpu_percent: 101 }, good[1]] });
+    const res = await t.post('/feed/data', {
+      records: [good[0], { ...good[1], cpu_percent: 101 }, good[1]],
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       status: 'partial',
       records_added: 2,
-      rejected: [{ index: 1, field: 'cpu_percent', reason: 'cpu_percent must be a number in 0..100 (got 101)' }],
+      rejected: [
+        {
+          index: 1,
+          field: 'cpu_percent',
+          reason: 'cpu_percent must be a number in 0..100 (got 101)',
+        },
+      ],
     });
   });
 
@@ -231,7 +295,9 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     ['bad status', { status: 'DROP TABLE' }, 'status', 'lower-case word'],
   ];
   it.each(violations)('rejects %s with 400 naming the field', async (_, patch, field, reason) => {
-    const res = await t.post('/feed/data', { records: [{ ...valid, ...patch }] });
+    const res = await t.post('/feed/data', {
+      records: [{ ...valid, ...patch }],
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.rejected).toHaveLength(1);
@@ -252,9 +318,13 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
   });
 
   it('returns a server history on the step grid with its forecast', async () => {
-    const d = await t.get<{ server_name: string; profile: string; history: { timestamp: string; cpu_percent: number; samples: number }[]; forecast: { model: string }; warmup: { is_warmed_up: boolean } }>(
-      '/servers/ppweb0001',
-    );
+    const d = await t.get<{
+      server_name: string;
+      profile: string;
+      history: { timestamp: string; cpu_percent: number; samples: number }[];
+      forecast: { model: string };
+      warmup: { is_warmed_up: boolean };
+    }>('/servers/ppweb0001');
     expect(d.server_name).toBe('ppweb0001');
     expect(d.profile).toBe('web_api');
     expect(d.history).toHaveLength(287); // 288 kept, the newest still open
@@ -267,7 +337,11 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
   });
 
   it('answers /health and publishes the committed OpenAPI document', async () => {
-    expect(await t.get('/health')).toMatchObject({ status: 'healthy', service: 'tft_inference_daemon', running: true });
+    expect(await t.get('/health')).toMatchObject({
+      status: 'healthy',
+      service: 'tft_inference_daemon',
+      running: true,
+    });
     const served = await t.get<{ paths: Record<string, unknown> }>('/docs-json');
     expect(Object.keys(served.paths)).toEqual(
       expect.arrayContaining(['/feed/data', '/predictions/current', '/alerts/active', '/health', '/status', '/servers/{server_name}']),

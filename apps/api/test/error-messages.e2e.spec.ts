@@ -27,7 +27,12 @@ const reasons: [string, Record<string, unknown>, string, string][] = [
     'timestamp must be an ISO 8601 date-time such as 2026-11-28T12:00:00Z (got "yesterday noon")',
   ],
   ['numeric timestamp', { timestamp: 42 }, 'timestamp', 'timestamp must be an ISO 8601 date-time such as 2026-11-28T12:00:00Z (got 42)'],
-  ['absurd timestamp', { timestamp: '1970-01-01T00:00:00Z' }, 'timestamp', 'timestamp must be a real date between 2000 and 2100 (got "1970-01-01T00:00:00Z")'],
+  [
+    'absurd timestamp',
+    { timestamp: '1970-01-01T00:00:00Z' },
+    'timestamp',
+    'timestamp must be a real date between 2000 and 2100 (got "1970-01-01T00:00:00Z")',
+  ],
   ['newline in server_name', { server_name: 'web\n01' }, 'server_name', `${NAME_RULE} (got "web\\n01")`],
   ['leading dash in server_name', { server_name: '-lead' }, 'server_name', `${NAME_RULE} (got "-lead")`],
   ['overlong server_name', { server_name: 'x'.repeat(200) }, 'server_name', `${NAME_RULE} (got "${'x'.repeat(40)}"... (200 characters))`],
@@ -45,11 +50,20 @@ describe('400 and 413 messages (real app)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ WRITE_RATE_LIMIT: '0', STALE_AFTER: '1d', RETIRE_AFTER: '2d' });
+    t = await startTestApp({
+      WRITE_RATE_LIMIT: '0',
+      STALE_AFTER: '1d',
+      RETIRE_AFTER: '2d',
+    });
   }, 60_000);
   afterAll(() => t.app.close());
 
-  async function refused(body: string): Promise<{ statusCode: number; error: string; message: string; rejected?: unknown[] }> {
+  async function refused(body: string): Promise<{
+    statusCode: number;
+    error: string;
+    message: string;
+    rejected?: unknown[];
+  }> {
     const res = await t.post('/feed/data', body);
     expect(res.status).toBe(400);
     return res.json();
@@ -57,11 +71,18 @@ describe('400 and 413 messages (real app)', () => {
 
   it.each(reasons)('names the field, the rule and what was sent: %s', async (_, patch, field, reason) => {
     const body = await refused(JSON.stringify({ records: [{ ...valid, ...patch }] }));
-    expect(body).toEqual({ statusCode: 400, error: 'Bad Request', message: `records[0].${field}: ${reason}`, rejected: [{ index: 0, field, reason }] });
+    expect(body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `records[0].${field}: ${reason}`,
+      rejected: [{ index: 0, field, reason }],
+    });
   });
 
   it('shows Infinity as sent (JSON 1e999), not as null', async () => {
-    const json = JSON.stringify({ records: [{ ...valid, load_average: 0 }] }).replace('"load_average":0', '"load_average":1e999');
+    const json = JSON.stringify({
+      records: [{ ...valid, load_average: 0 }],
+    }).replace('"load_average":0', '"load_average":1e999');
     expect((await refused(json)).message).toBe('records[0].load_average: load_average must be a number in 0..100000 (got Infinity)');
   });
 
@@ -72,14 +93,29 @@ describe('400 and 413 messages (real app)', () => {
   it('quotes the timestamp of a sample older than the server window', async () => {
     const retention = t.app.get(WindowService).retentionSteps;
     const server = 'ppmsgold01';
-    expect((await t.post('/feed/data', { records: [{ ...valid, server_name: server }] })).status).toBe(200);
+    expect(
+      (
+        await t.post('/feed/data', {
+          records: [{ ...valid, server_name: server }],
+        })
+      ).status,
+    ).toBe(200);
     const old = new Date((END - (retention + 10) * 300) * 1000).toISOString();
-    const body = await refused(JSON.stringify({ records: [{ ...valid, server_name: server, timestamp: old }] }));
-    expect(body.message).toBe(`records[0].timestamp: timestamp is older than the ${retention}-step window kept for this server (got "${old}")`);
+    const body = await refused(
+      JSON.stringify({
+        records: [{ ...valid, server_name: server, timestamp: old }],
+      }),
+    );
+    expect(body.message).toBe(
+      `records[0].timestamp: timestamp is older than the ${retention}-step window kept for this server (got "${old}")`,
+    );
   });
 
   it('spells out the first ten rejections and counts the rest', async () => {
-    const records = Array.from({ length: 12 }, () => ({ ...valid, cpu_percent: 101 }));
+    const records = Array.from({ length: 12 }, () => ({
+      ...valid,
+      cpu_percent: 101,
+    }));
     const body = await refused(JSON.stringify({ records }));
     const line = (i: number) => `records[${i}].cpu_percent: cpu_percent must be a number in 0..100 (got 101)`;
     expect(body.message).toBe([...Array.from({ length: 10 }, (_, i) => line(i)), 'and 2 more in rejected'].join('; '));
@@ -89,7 +125,9 @@ describe('400 and 413 messages (real app)', () => {
   it('words envelope problems and malformed JSON as one string', async () => {
     expect((await refused('[]')).message).toBe('body must be a JSON object with a records array');
     expect((await refused('{"records": []}')).message).toBe('records must contain at least one record');
-    expect((await refused('{"records": [], "data": 1}')).message).toBe('property data should not exist; records must contain at least one record');
+    expect((await refused('{"records": [], "data": 1}')).message).toBe(
+      'property data should not exist; records must contain at least one record',
+    );
     expect(await refused('{"records": [')).toEqual({
       statusCode: 400,
       error: 'Bad Request',
@@ -126,11 +164,15 @@ describe('400 and 413 messages (real app)', () => {
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
-    expect((await res.json()).message).toBe('request body is over the MAX_BODY_SIZE limit of 16 MB: split the records over several requests');
+    expect((await res.json()).message).toBe(
+      'request body is over the MAX_BODY_SIZE limit of 16 MB: split the records over several requests',
+    );
   });
 
   it('names MAX_RECORDS_PER_REQUEST for too many records', async () => {
-    const res = await t.post('/feed/data', { records: Array.from({ length: 20_001 }, () => valid) });
+    const res = await t.post('/feed/data', {
+      records: Array.from({ length: 20_001 }, () => valid),
+    });
     expect(res.status).toBe(413);
     expect((await res.json()).message).toBe('a request may carry at most 20000 records (got 20001); split the batch');
   });
@@ -162,19 +204,36 @@ describe('logging of error answers (the real ConsoleLogger)', () => {
 
   it('logs a server fault with its stack and answers it as an ErrorDto', () => {
     const res = { headersSent: false, code: 0, body: undefined as unknown };
-    const reply = { ...res, status: (c: number) => ((res.code = c), reply), json: (b: unknown) => ((res.body = b), reply) };
-    const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+    const reply = {
+      ...res,
+      status: (c: number) => ((res.code = c), reply),
+      json: (b: unknown) => ((res.body = b), reply),
+    };
+    const host = {
+      switchToHttp: () => ({ getResponse: () => reply }),
+    } as unknown as ArgumentsHost;
     capture();
     new ErrorBodyFilter().catch(new Error('disk on fire'), host);
     vi.restoreAllMocks();
     expect(output).toMatch(/ERROR \[ExceptionsHandler\] Error: disk on fire\n\s+at /);
-    expect(res).toMatchObject({ code: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error; the api log has the details' } });
+    expect(res).toMatchObject({
+      code: 500,
+      body: {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'internal error; the api log has the details',
+      },
+    });
   });
 
   it('logs nothing for client errors: bodies too large, malformed, compressed wrongly, invalid, unknown routes', async () => {
     capture();
     const post = (body: string, headers: Record<string, string> = {}) =>
-      fetch(`${t.base}/feed/data`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      fetch(`${t.base}/feed/data`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
     const statuses = [
       (await post('x'.repeat(4096))).status,
       (await post('{"records": [')).status,

@@ -15,7 +15,12 @@ const RUNS = 60;
 
 interface Answer {
   status: number;
-  body: { records_added?: number; duplicates?: number; rejected?: { index: number; field: string; reason: string }[]; message?: unknown };
+  body: {
+    records_added?: number;
+    duplicates?: number;
+    rejected?: { index: number; field: string; reason: string }[];
+    message?: unknown;
+  };
 }
 
 const FIELDS = ['timestamp', 'server_name', 'cpu_percent', 'memory_percent', 'disk_percent', 'load_average', 'status', 'profile'] as const;
@@ -24,8 +29,37 @@ type Field = (typeof FIELDS)[number];
 /** Values that fail the field's own validation (so the field is named in `rejected`). */
 const INVALID: Record<Field, unknown[]> = {
   timestamp: ['yesterday noon', '', 42, null, true, {}, [], '2025-13-45', '12:00', '2025-10-12T21:40:00Z; DROP TABLE', '1e309', 'NaN'],
-  server_name: ['x'.repeat(10_000), 'web\n01', 'web\u000001', '\u001b[31mred', '', ' ', '../../etc/passwd', 'sérvér', 7, null, ['a'], { $gt: '' }, '-lead'],
-  cpu_percent: ['NaN', 'Infinity', '-Infinity', '45', '', null, true, [], {}, -0.0001, 100.0001, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2],
+  server_name: [
+    'x'.repeat(10_000),
+    'web\n01',
+    'web\u000001',
+    '\u001b[31mred',
+    '',
+    ' ',
+    '../../etc/passwd',
+    'sérvér',
+    7,
+    null,
+    ['a'],
+    { $gt: '' },
+    '-lead',
+  ],
+  cpu_percent: [
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '45',
+    '',
+    null,
+    true,
+    [],
+    {},
+    -0.0001,
+    100.0001,
+    1e308,
+    -1e308,
+    Number.MAX_SAFE_INTEGER + 2,
+  ],
   memory_percent: ['NaN', '62.1', null, 101, -1, 1e21, [62], { valueOf: 1 }],
   disk_percent: ['Infinity', '35', null, 1000, -50, '0x10'],
   load_average: ['NaN', '2.3', null, -0.1, 100001, 1e300, -1e-300],
@@ -33,7 +67,14 @@ const INVALID: Record<Field, unknown[]> = {
   profile: ['mainframe', '', 3, '__proto__', 'constructor'], // null means absent for an optional field
 };
 /** Well-formed timestamps that are still not real monitoring times: rejected after the format check. */
-const ABSURD_TIMES = ['1970-01-01T00:00:00Z', '2100-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2025-02-30T25:61:61Z', '0000-01-01T00:00:00Z', '2025-10-12T21:40:00+99:99'];
+const ABSURD_TIMES = [
+  '1970-01-01T00:00:00Z',
+  '2100-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '2025-02-30T25:61:61Z',
+  '0000-01-01T00:00:00Z',
+  '2025-10-12T21:40:00+99:99',
+];
 const EXTRA_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'extra', 'cpu_percent ', 'CPU_PERCENT'];
 
 let knownSeq = 0;
@@ -75,7 +116,9 @@ const hostileRecord: fc.Arbitrary<Hostile> = fc
     pick: fc.nat(),
     extras: fc.subarray(EXTRA_KEYS, { maxLength: 3 }),
     extraValue: fc.oneof(fc.constant({ polluted: true }), fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 20 })),
-    literal: fc.option(fc.constantFrom('1e999', '-1e999', '-0', '1e-400'), { nil: undefined }),
+    literal: fc.option(fc.constantFrom('1e999', '-1e999', '-0', '1e-400'), {
+      nil: undefined,
+    }),
   })
   .map(({ i, kind, field, pick, extras, extraValue, literal }) => {
     const r = baseHostile(i);
@@ -94,7 +137,8 @@ const hostileRecord: fc.Arbitrary<Hostile> = fc
     const numeric = ['cpu_percent', 'memory_percent', 'disk_percent', 'load_average'].includes(f);
     if (literal && kind === 'field' && numeric) r[f] = '@literal@';
     let json = JSON.stringify(r).slice(0, -1);
-    if (literal && kind === 'field' && numeric) json = json.replace('"@literal@"', literal === '1e999' || literal === '-1e999' ? literal : '1e999');
+    if (literal && kind === 'field' && numeric)
+      json = json.replace('"@literal@"', literal === '1e999' || literal === '-1e999' ? literal : '1e999');
     for (const key of extras) json += `,${JSON.stringify(key)}:${JSON.stringify(extraValue)}`;
     return { kind, field: f, json: json + '}' };
   });
@@ -123,45 +167,54 @@ describe('hostile input over HTTP (property-based, real app)', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ WRITE_RATE_LIMIT: '0', MAX_BODY_SIZE: '1mb', MAX_RECORDS_PER_REQUEST: String(MAX_RECORDS) });
+    t = await startTestApp({
+      WRITE_RATE_LIMIT: '0',
+      MAX_BODY_SIZE: '1mb',
+      MAX_RECORDS_PER_REQUEST: String(MAX_RECORDS),
+    });
   }, 60_000);
   afterAll(() => t.app.close());
 
   it('keeps the valid records of a mixed batch and names every invalid one (400 only when none is valid)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.option(hostileRecord, { freq: 3, nil: null }), { maxLength: 25 }), async (slots) => {
-        // null slots become valid records of the tracked server
-        const parts = slots.map((s) => (s ? s.json : JSON.stringify(knownRecord())));
-        const res = await send(`{"records":[${parts.join(',')}]}`);
-        const valid = slots.filter((s) => s === null).length;
-        if (slots.length === 0) {
-          expect(res.status).toBe(400);
-          return;
-        }
-        expect(res.status).toBe(valid > 0 ? 200 : 400);
-        const rejected = res.body.rejected ?? [];
-        const rejectedIdx = new Set(rejected.map((r) => r.index));
-        slots.forEach((s, index) => {
-          if (s === null) {
-            expect(rejectedIdx.has(index), `valid record ${index} rejected`).toBe(false);
+      fc.asyncProperty(
+        fc.array(fc.option(hostileRecord, { freq: 3, nil: null }), {
+          maxLength: 25,
+        }),
+        async (slots) => {
+          // null slots become valid records of the tracked server
+          const parts = slots.map((s) => (s ? s.json : JSON.stringify(knownRecord())));
+          const res = await send(`{"records":[${parts.join(',')}]}`);
+          const valid = slots.filter((s) => s === null).length;
+          if (slots.length === 0) {
+            expect(res.status).toBe(400);
             return;
           }
-          expect(rejectedIdx.has(index), `hostile record ${index} accepted: ${s.json.slice(0, 200)}`).toBe(true);
-          if (s.kind !== 'absurd-time' || !rejected.some((r) => r.index === index && r.field !== 'timestamp')) {
-            expect(rejected.filter((r) => r.index === index).map((r) => r.field)).toContain(s.field);
+          expect(res.status).toBe(valid > 0 ? 200 : 400);
+          const rejected = res.body.rejected ?? [];
+          const rejectedIdx = new Set(rejected.map((r) => r.index));
+          slots.forEach((s, index) => {
+            if (s === null) {
+              expect(rejectedIdx.has(index), `valid record ${index} rejected`).toBe(false);
+              return;
+            }
+            expect(rejectedIdx.has(index), `hostile record ${index} accepted: ${s.json.slice(0, 200)}`).toBe(true);
+            if (s.kind !== 'absurd-time' || !rejected.some((r) => r.index === index && r.field !== 'timestamp')) {
+              expect(rejected.filter((r) => r.index === index).map((r) => r.field)).toContain(s.field);
+            }
+          });
+          for (const r of rejected) {
+            expect(Number.isInteger(r.index) && r.index >= 0 && r.index < slots.length).toBe(true);
+            expect(typeof r.reason).toBe('string');
+            expect(r.reason.length).toBeLessThan(300);
           }
-        });
-        for (const r of rejected) {
-          expect(Number.isInteger(r.index) && r.index >= 0 && r.index < slots.length).toBe(true);
-          expect(typeof r.reason).toBe('string');
-          expect(r.reason.length).toBeLessThan(300);
-        }
-        if (res.status === 200) {
-          expect(res.body.records_added).toBe(valid);
-          expect(res.body.duplicates).toBe(0);
-          knownSent += valid;
-        }
-      }),
+          if (res.status === 200) {
+            expect(res.body.records_added).toBe(valid);
+            expect(res.body.duplicates).toBe(0);
+            knownSent += valid;
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -177,7 +230,9 @@ describe('hostile input over HTTP (property-based, real app)', () => {
   });
 
   it('refuses hostile envelopes: wrong types, extra and prototype keys, deep nesting, truncation', async () => {
-    const good = JSON.stringify({ records: [{ ...baseHostile(1), server_name: 'ppenvelope01' }] });
+    const good = JSON.stringify({
+      records: [{ ...baseHostile(1), server_name: 'ppenvelope01' }],
+    });
     const envelope = fc.oneof(
       fc.constantFrom(
         '',
@@ -219,7 +274,9 @@ describe('hostile input over HTTP (property-based, real app)', () => {
   it('answers very large batches and bodies with 413 and stores nothing from them', async () => {
     const many = Array.from({ length: MAX_RECORDS + 1 }, () => knownRecord());
     expect((await send(JSON.stringify({ records: many }))).status).toBe(413);
-    const big = { records: [{ ...knownRecord(), status: 'healthy', pad: 'x'.repeat(1024 * 1024) }] };
+    const big = {
+      records: [{ ...knownRecord(), status: 'healthy', pad: 'x'.repeat(1024 * 1024) }],
+    };
     expect((await send(JSON.stringify(big))).status).toBe(413);
     const full = Array.from({ length: MAX_RECORDS }, () => knownRecord());
     const res = await send(JSON.stringify({ records: full }));
@@ -240,10 +297,14 @@ describe('hostile input over HTTP (property-based, real app)', () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     // the forecast job still runs over everything stored, and nothing non-finite got in
-    await t.inference.tick();
+    await t.inference.pass();
     const predictions = await (await fetch(`${t.base}/predictions/current`)).text();
     expect(predictions).not.toMatch(/NaN|Infinity/);
-    const names = ((await (await fetch(`${t.base}/servers`)).json()) as { server_name: string }[]).map((s) => s.server_name);
+    const names = (
+      (await (await fetch(`${t.base}/servers`)).json()) as {
+        server_name: string;
+      }[]
+    ).map((s) => s.server_name);
     for (const name of names) expect(name).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/);
   });
 });

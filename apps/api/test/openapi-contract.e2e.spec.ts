@@ -64,10 +64,21 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
   const seen = new Set<string>();
 
   /** Calls `method path` (the document's template) at `url`, and checks the answer's body against the document. */
-  async function call(method: 'get' | 'post', path: string, init: { url?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Checked> {
+  async function call(
+    method: 'get' | 'post',
+    path: string,
+    init: {
+      url?: string;
+      body?: string;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<Checked> {
     const res = await fetch(`${t.base}${init.url ?? path}`, {
       method: method.toUpperCase(),
-      headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      headers: {
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
+      },
       body: init.body,
     });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -79,7 +90,10 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
   }
 
   const feed = (records: unknown, headers: Record<string, string> = { 'x-api-key': KEY }) =>
-    call('post', '/feed/data', { body: typeof records === 'string' ? records : JSON.stringify({ records }), headers });
+    call('post', '/feed/data', {
+      body: typeof records === 'string' ? records : JSON.stringify({ records }),
+      headers,
+    });
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -96,14 +110,26 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
 
   it('POST /feed/data: 200 success and partial, 400 with and without rejected, 401, 413, 415', async () => {
     const warm = history('ppcontract01', 36 * 12, (i) => daily(i), 'web_api');
-    expect(await feed(warm)).toMatchObject({ status: 200, body: { status: 'success', records_added: 432, rejected: [] } });
+    expect(await feed(warm)).toMatchObject({
+      status: 200,
+      body: { status: 'success', records_added: 432, rejected: [] },
+    });
     const cold = history('ppcontract02', 6, () => 30);
     const partial = await feed([...cold.slice(0, 5), { ...cold[5], cpu_percent: 'abc' }]);
-    expect(partial).toMatchObject({ status: 200, body: { status: 'partial', records_added: 5 } });
+    expect(partial).toMatchObject({
+      status: 200,
+      body: { status: 'partial', records_added: 5 },
+    });
 
     const refused = await feed([{ ...cold[5], memory_percent: 101 }]);
     expect(refused.status).toBe(400);
-    expect(refused.body['rejected']).toEqual([{ index: 0, field: 'memory_percent', reason: 'memory_percent must be a number in 0..100 (got 101)' }]);
+    expect(refused.body['rejected']).toEqual([
+      {
+        index: 0,
+        field: 'memory_percent',
+        reason: 'memory_percent must be a number in 0..100 (got 101)',
+      },
+    ]);
     expect((await feed('{"data": []}')).body['message']).toBe('property data should not exist; records must be an array');
     expect((await feed('{"records": [')).status).toBe(400);
     expect((await feed(`{"records":${'['.repeat(40)}${']'.repeat(40)}}`)).status).toBe(400);
@@ -111,27 +137,64 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     expect((await feed(cold, { 'x-api-key': 'wrong-key-0000' })).body['message']).toBe('invalid API key');
     expect((await feed(Array.from({ length: 1001 }, () => cold[0]))).status).toBe(413);
     expect((await feed(JSON.stringify({ records: cold, pad: 'x'.repeat(1024 ** 2) }))).status).toBe(413);
-    const snappy = await call('post', '/feed/data', { body: '{}', headers: { 'x-api-key': KEY, 'content-encoding': 'snappy' } });
+    const snappy = await call('post', '/feed/data', {
+      body: '{}',
+      headers: { 'x-api-key': KEY, 'content-encoding': 'snappy' },
+    });
     expect(snappy.status).toBe(415);
   });
 
   it('GET reads: forecasts with and without drivers, a server with and without a forecast, 404', async () => {
-    await t.inference.tick();
+    await t.inference.pass();
     const current = await call('get', '/predictions/current');
     const predictions = current.body['predictions'] as Record<string, { model: string; drivers: unknown }>;
-    expect(predictions['ppcontract01']).toMatchObject({ model: 'TFT', drivers: expect.any(Object) });
-    expect(predictions['ppcontract02']).toMatchObject({ model: 'heuristic', drivers: null });
+    expect(predictions['ppcontract01']).toMatchObject({
+      model: 'TFT',
+      drivers: expect.any(Object),
+    });
+    expect(predictions['ppcontract02']).toMatchObject({
+      model: 'heuristic',
+      drivers: null,
+    });
     await call('get', '/alerts/active');
     await call('get', '/alerts/resolved');
+    const thresholds = await call('get', '/alerts/thresholds');
+    expect(
+      (
+        thresholds.body['profiles'] as {
+          profile: string;
+          thresholds: { memory_percent: unknown };
+        }[]
+      ).find((p) => p.profile === 'database'),
+    ).toMatchObject({
+      thresholds: { memory_percent: { warning: 92, critical: 97 } },
+    });
     await call('get', '/servers');
-    const detail = await call('get', '/servers/{server_name}', { url: '/servers/ppcontract01' });
+    const detail = await call('get', '/servers/{server_name}', {
+      url: '/servers/ppcontract01',
+    });
     expect(detail.body['forecast']).not.toBeNull();
     expect(detail.body['open_step']).not.toBeNull();
     // stored after the tick: no forecast yet
     expect((await feed(history('ppcontract03', 1, () => 20))).status).toBe(200);
-    expect((await call('get', '/servers/{server_name}', { url: '/servers/ppcontract03' })).body['forecast']).toBeNull();
-    const missing = await call('get', '/servers/{server_name}', { url: '/servers/nope' });
-    expect(missing).toEqual({ status: 404, body: { statusCode: 404, error: 'Not Found', message: 'unknown server "nope": no data received for it' } });
+    expect(
+      (
+        await call('get', '/servers/{server_name}', {
+          url: '/servers/ppcontract03',
+        })
+      ).body['forecast'],
+    ).toBeNull();
+    const missing = await call('get', '/servers/{server_name}', {
+      url: '/servers/nope',
+    });
+    expect(missing).toEqual({
+      status: 404,
+      body: {
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'unknown server "nope": no data received for it',
+      },
+    });
     await call('get', '/health');
     await call('get', '/status');
   });
@@ -143,7 +206,10 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     const sentAt = Date.parse(example['timestamp'] as string);
     expect(Math.abs(sentAt - Date.now())).toBeLessThan(60_000);
     const tried = await feed([example]);
-    expect(tried).toMatchObject({ status: 200, body: { status: 'success', records_added: 1, rejected: [] } });
+    expect(tried).toMatchObject({
+      status: 200,
+      body: { status: 'success', records_added: 1, rejected: [] },
+    });
     // the committed document keeps a fixed example: only the served one knows the time it is read
     const built = buildOpenApiDocument(t.app).components?.schemas?.['FeedRecordDto'] as SchemaObject;
     expect((built.properties?.['timestamp'] as SchemaObject).example).toBe('2026-11-28T12:00:00Z');
@@ -153,7 +219,11 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     const operations = Object.entries(contract.document.paths).flatMap(([path, item]) =>
       (['get', 'post'] as const).filter((m) => item[m]).map((m) => `${m} ${path}`),
     );
-    for (const op of operations) expect([...seen].some((s) => s.startsWith(`${op} `)), op).toBe(true);
+    for (const op of operations)
+      expect(
+        [...seen].some((s) => s.startsWith(`${op} `)),
+        op,
+      ).toBe(true);
     expect([...seen].filter((s) => s.startsWith('post /feed/data ')).sort()).toEqual(
       ['200', '400', '401', '413', '415'].map((s) => `post /feed/data ${s}`),
     );
@@ -165,7 +235,11 @@ describe('closed reads and the rate limit answer as documented', () => {
   let contract: Contract;
 
   beforeAll(async () => {
-    t = await startTestApp({ API_KEY: KEY, READS_REQUIRE_KEY: 'true', WRITE_RATE_LIMIT: '1' });
+    t = await startTestApp({
+      API_KEY: KEY,
+      READS_REQUIRE_KEY: 'true',
+      WRITE_RATE_LIMIT: '1',
+    });
     contract = new Contract(JSON.parse(JSON.stringify(buildOpenApiDocument(t.app))) as OpenAPIObject);
   }, 60_000);
   afterAll(() => t.app.close());
@@ -177,6 +251,7 @@ describe('closed reads and the rate limit answer as documented', () => {
       ['/predictions/current', '/predictions/current'],
       ['/alerts/active', '/alerts/active'],
       ['/alerts/resolved', '/alerts/resolved'],
+      ['/alerts/thresholds', '/alerts/thresholds'],
       ['/servers', '/servers'],
       ['/servers/{server_name}', '/servers/ppweb0001'],
     ]) {

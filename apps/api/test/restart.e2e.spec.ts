@@ -42,12 +42,28 @@ interface Started {
 
 function spawnApi(port: number, dataDir: string, extraEnv: Record<string, string> = {}): Omit<Started, 'base'> {
   const env: NodeJS.ProcessEnv = { ...process.env, API_KEY: '', API_KEYS: '' }; // no key unless the test sets one
-  Object.assign(env, { API_PORT: String(port), DATA_DIR: dataDir, FORECAST_INTERVAL_S: '1', INFERENCE_DEVICE: 'cpu', LOG_FORMAT: 'text' }, extraEnv);
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  Object.assign(
+    env,
+    {
+      API_PORT: String(port),
+      DATA_DIR: dataDir,
+      FORECAST_INTERVAL_S: '1',
+      INFERENCE_DEVICE: 'cpu',
+      LOG_FORMAT: 'text',
+    },
+    extraEnv,
+  );
+  const child = spawn(process.execPath, [MAIN], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
   return { child, output: () => out, exited };
 }
 
@@ -55,7 +71,10 @@ function spawnApi(port: number, dataDir: string, extraEnv: Record<string, string
 async function storedSamples(base: string, server: string): Promise<number> {
   const res = await fetch(`${base}/servers/${server}`);
   if (res.status === 404) return 0;
-  const d = (await res.json()) as { history: { samples: number }[]; open_step: { samples: number } | null };
+  const d = (await res.json()) as {
+    history: { samples: number }[];
+    open_step: { samples: number } | null;
+  };
   return d.history.reduce((a, h) => a + h.samples, 0) + (d.open_step?.samples ?? 0);
 }
 
@@ -90,8 +109,15 @@ describe('durability across kill -9 (built api in a child process)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tft-restart-'));
     const port = await freePort();
     let base = await start(port, dataDir);
-    const records = [...history('ppweb0001', 36 * 12, (i) => 40 + (i % 10), 'web_api'), ...history('ppdb0002', 36 * 12, () => 30, 'database')];
-    const res = await fetch(`${base}/feed/data`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+    const records = [
+      ...history('ppweb0001', 36 * 12, (i) => 40 + (i % 10), 'web_api'),
+      ...history('ppdb0002', 36 * 12, () => 30, 'database'),
+    ];
+    const res = await fetch(`${base}/feed/data`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records }),
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).records_added).toBe(records.length);
     children[0].kill('SIGKILL');
@@ -171,7 +197,17 @@ describe('durability across kill -9 (built api in a child process)', () => {
     const body = JSON.stringify({ records: secondly('ppml0301', 0, N) });
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/feed/data', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': key } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/feed/data',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-api-key': key,
+          },
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
@@ -186,7 +222,11 @@ describe('durability across kill -9 (built api in a child process)', () => {
         api.child.kill('SIGTERM');
         setTimeout(async () => {
           // no new connections are accepted any more
-          await expect(fetch(`${api.base}/health`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+          await expect(
+            fetch(`${api.base}/health`, {
+              signal: AbortSignal.timeout(2000),
+            }),
+          ).rejects.toThrow();
           req.end(body.slice(half));
         }, 400);
       }, 300);
@@ -208,7 +248,9 @@ describe('durability across kill -9 (built api in a child process)', () => {
       .flat()
       .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     const reachable = (host: string, port: number) =>
-      fetch(`http://${host}:${port}/health`, { signal: AbortSignal.timeout(3000) }).then(
+      fetch(`http://${host}:${port}/health`, {
+        signal: AbortSignal.timeout(3000),
+      }).then(
         (r) => r.ok,
         () => false,
       );

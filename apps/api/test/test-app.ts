@@ -27,8 +27,16 @@ export async function startTestApp(env: Record<string, string> = {}, deps: ApiDe
     ...(process.env['MODEL_DIR'] ? { MODEL_DIR: process.env['MODEL_DIR'] } : {}),
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, deps)] }).compile();
-  const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ logger: false, bodyParser: false }), config);
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config, deps)],
+  }).compile();
+  const app = configureApp(
+    moduleRef.createNestApplication<NestExpressApplication>({
+      logger: false,
+      bodyParser: false,
+    }),
+    config,
+  );
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

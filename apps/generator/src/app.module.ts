@@ -1,11 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ApiKeyGuard } from './auth/api-key.guard';
-import {
-  GENERATOR_CONFIG,
-  type GeneratorConfig,
-} from './config/generator-config';
+import { apiKeyGuard } from '@tft/api-keys/nest';
+import { GENERATOR_CONFIG, type GeneratorConfig } from './config/generator-config';
 import { CLOCK, systemClock, type Clock } from '@tft/contracts';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthController } from './health/health.controller';
@@ -21,24 +17,20 @@ export interface GeneratorDeps {
 
 @Module({})
 export class AppModule {
-  static forRoot(
-    config: GeneratorConfig,
-    deps: GeneratorDeps = {},
-  ): DynamicModule {
+  static forRoot(config: GeneratorConfig, deps: GeneratorDeps = {}): DynamicModule {
     return {
       module: AppModule,
       global: true,
-      imports: [
-        ScheduleModule.forRoot(),
-        FleetModule,
-        ScenariosModule,
-        StreamModule,
-      ],
+      imports: [ScheduleModule.forRoot(), FleetModule, ScenariosModule, StreamModule],
       controllers: [HealthController],
       providers: [
         { provide: GENERATOR_CONFIG, useValue: config },
         { provide: CLOCK, useValue: deps.clock ?? systemClock },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        apiKeyGuard({
+          keys: config.apiKeys,
+          readsRequireKey: false,
+          realm: 'tft-generator',
+        }),
         {
           provide: FEED_SINK,
           useValue: deps.sink ?? new HttpFeedSink(config.apiUrl, config.apiKey),

@@ -1,41 +1,28 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { API_KEY_SCHEME, BEARER_SCHEME } from '@tft/api-keys';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { addApiKeySchemes, declareAccess } from '@tft/api-keys/nest';
+
+/** The OpenAPI document of the generator's routes: served at /docs-json and written by `--openapi`. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    addApiKeySchemes(new DocumentBuilder())
+      .setTitle('TFT metrics generator')
+      .setDescription('Realistic fleet metrics: scenario control, streaming to the inference api, dataset export')
+      .setVersion('1.0.0')
+      .build(),
+  );
+  // Reads are always open here: only writes are declared to need a key.
+  declareAccess(document);
+  return document;
+}
 
 /** Validation and Swagger, shared by main.ts and the HTTP tests so both see the same app. */
 export function configureApp(app: INestApplication): INestApplication {
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }),
-  );
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('TFT metrics generator')
-      .setDescription(
-        'Realistic fleet metrics: scenario control, streaming to the inference api, dataset export',
-      )
-      .setVersion('1.0.0')
-      .addApiKey(
-        {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-API-Key',
-          description: 'One of API_KEY / API_KEYS',
-        },
-        API_KEY_SCHEME,
-      )
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'API key',
-          description: 'The same key as `Authorization: Bearer <key>`',
-        },
-        BEARER_SCHEME,
-      )
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+  });
   app.enableShutdownHooks();
   return app;
 }

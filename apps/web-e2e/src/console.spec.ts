@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import type { ActiveAlertsDto, generator, PredictionsDto } from '@tft/api-client';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { screenshotDir } from './services';
@@ -8,10 +9,7 @@ test.describe.configure({ mode: 'serial' });
 
 const base = () => {
   const url = process.env['E2E_BASE_URL'];
-  if (!url)
-    throw new Error(
-      'E2E_BASE_URL unset: run through playwright.config.ts (global setup)',
-    );
+  if (!url) throw new Error('E2E_BASE_URL unset: run through playwright.config.ts (global setup)');
   return url;
 };
 
@@ -33,67 +31,43 @@ test.afterEach(() => {
   expect(pageErrors).toEqual([]);
 });
 
-test('the overview lists the 20 servers with fleet health and risk', async ({
-  page,
-}) => {
+test('the overview lists the 20 servers with fleet health and risk', async ({ page }) => {
   await page.goto(base() + '/');
   const rows = page.getByTestId('server-table').locator('tbody tr');
   await expect(rows).toHaveCount(20);
   await expect(page.getByTestId('server-count')).toHaveText('20');
-  await expect(page.getByTestId('fleet-health')).toHaveText(
-    /healthy|degraded|critical/,
-  );
+  await expect(page.getByTestId('fleet-health')).toHaveText(/healthy|degraded|critical/);
   await expect(page.getByTestId('incident-8h')).toHaveText(/%$/);
   await expect(page.getByTestId('warmup-percent')).toHaveText('100 %');
-  await expect(
-    page.getByTestId('risk-heatmap').locator('canvas').first(),
-  ).toBeVisible();
+  await expect(page.getByTestId('risk-heatmap').locator('canvas').first()).toBeVisible();
   await expect(page.getByTestId('api-error')).toHaveCount(0);
   const names = await rows.locator('td:first-child a').allTextContents();
-  expect(
-    names.filter((n) => /^pp(ml|db|web|con|etl|risk|gen)\d{4}$/.test(n.trim())),
-  ).toHaveLength(20);
+  expect(names.filter((n) => /^pp(ml|db|web|con|etl|risk|gen)\d{4}$/.test(n.trim()))).toHaveLength(20);
   await page.waitForTimeout(1000); // let the charts finish drawing for the screenshot
   await shot(page, 'overview');
 
   // Clicking a heatmap cell opens that server: row 0 is the first server by name. The grid insets
   // mirror risk-heatmap-options.ts (left 90, right 12, top 28, bottom 56; 4 metric columns).
-  const box = await page
-    .getByTestId('risk-heatmap')
-    .locator('canvas')
-    .first()
-    .boundingBox();
+  const box = await page.getByTestId('risk-heatmap').locator('canvas').first().boundingBox();
   expect(box).not.toBeNull();
   const first = [...names].map((n) => n.trim()).sort()[0];
   const cellWidth = (box!.width - 90 - 12) / 4;
   const cellHeight = (box!.height - 28 - 56) / 20;
-  await page.mouse.click(
-    box!.x + 90 + cellWidth / 2,
-    box!.y + 28 + cellHeight / 2,
-  );
+  await page.mouse.click(box!.x + 90 + cellWidth / 2, box!.y + 28 + cellHeight / 2);
   await expect(page).toHaveURL(new RegExp(`/servers/${first}$`));
 });
 
-test('a server page draws history and forecast on a non-blank chart', async ({
-  page,
-}) => {
+test('a server page draws history and forecast on a non-blank chart', async ({ page }) => {
   await page.goto(base() + '/');
   const link = page.getByTestId('server-table').locator('tbody tr a').first();
   const name = (await link.textContent())?.trim() ?? '';
   await link.click();
   await expect(page).toHaveURL(new RegExp(`/servers/${name}$`));
-  await expect(page.getByTestId('server-header').locator('h2')).toHaveText(
-    name,
-  );
-  await expect(page.getByTestId('forecast-model')).toHaveText(
-    /^(TFT|heuristic)$/,
-  );
+  await expect(page.getByTestId('server-header').locator('h2')).toHaveText(name);
+  await expect(page.getByTestId('forecast-model')).toHaveText(/^(TFT|heuristic)$/);
   await expect(page.getByTestId('warmup')).toContainText('steps');
 
-  const canvas = page
-    .getByTestId('forecast-chart-cpu_percent')
-    .locator('canvas')
-    .first();
+  const canvas = page.getByTestId('forecast-chart-cpu_percent').locator('canvas').first();
   await expect(canvas).toBeVisible();
   await page.waitForTimeout(1500);
   const pixels = await canvas.evaluate((el: HTMLCanvasElement) => {
@@ -104,10 +78,7 @@ test('a server page draws history and forecast on a non-blank chart', async ({
     let painted = 0;
     // Pixels close to the p50 line (#7c3aed) and the critical threshold line (#dc2626).
     const near = (i: number, r: number, g: number, b: number) =>
-      Math.abs(data[i] - r) +
-        Math.abs(data[i + 1] - g) +
-        Math.abs(data[i + 2] - b) <
-      40;
+      Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 40;
     let p50 = 0;
     let critical = 0;
     for (let i = 0; i < data.length; i += 4) {
@@ -134,20 +105,8 @@ test('a server page draws history and forecast on a non-blank chart', async ({
 
   // A deep link (or reload) of a client-side route is served index.html by tools/serve-web.mjs.
   await page.reload();
-  await expect(page.getByTestId('server-header').locator('h2')).toHaveText(
-    name,
-  );
+  await expect(page.getByTestId('server-header').locator('h2')).toHaveText(name);
 });
-
-interface Forecast {
-  cpu_percent: { current: number; p50: number[] };
-}
-interface AlertRow {
-  id: string;
-  server: string;
-  metric: string;
-  severity: string;
-}
 
 /** The api as the console sees it, through the console server's proxy. */
 async function apiJson<T>(request: APIRequestContext, path: string): Promise<T> {
@@ -156,76 +115,47 @@ async function apiJson<T>(request: APIRequestContext, path: string): Promise<T> 
   return (await res.json()) as T;
 }
 
-test('each scenario moves its own servers, and healthy brings them back to quiet', async ({
-  page,
-  request,
-}) => {
+test('each scenario moves its own servers, and healthy brings them back to quiet', async ({ page, request }) => {
   await page.goto(base() + '/');
-  await expect(
-    page.getByTestId('server-table').locator('tbody tr'),
-  ).toHaveCount(20);
+  await expect(page.getByTestId('server-table').locator('tbody tr')).toHaveCount(20);
   await expect(page.getByTestId('active-scenario')).toHaveText('healthy');
 
   // The generator's stable affected set: the test watches these servers, not the fleet.
-  const fleet = (await (
-    await request.get(base() + '/generator/fleet')
-  ).json()) as { name: string; affected_by_scenarios: boolean }[];
+  const fleet = (await (await request.get(base() + '/generator/fleet')).json()) as generator.FleetServerDto[];
   const affected = fleet
     .filter((s) => s.affected_by_scenarios)
     .map((s) => s.name)
     .sort();
   expect(affected.length).toBeGreaterThan(0);
-  const predictions = () =>
-    apiJson<{ predictions: Record<string, Forecast> }>(request, '/predictions/current');
+  const predictions = () => apiJson<PredictionsDto>(request, '/predictions/current');
   const before = (await predictions()).predictions;
   const alertedAffected = async () => {
-    const { alerts } = await apiJson<{ alerts: AlertRow[] }>(request, '/alerts/active');
+    const { alerts } = await apiJson<ActiveAlertsDto>(request, '/alerts/active');
     return [...new Set(alerts.filter((a) => affected.includes(a.server)).map((a) => a.server))].sort();
   };
   /** Affected servers the console's alerts table shows. */
   const tableAffected = async () => {
-    const cells = await page
-      .getByTestId('alerts-table')
-      .locator('tbody tr td:nth-child(2)')
-      .allTextContents();
+    const cells = await page.getByTestId('alerts-table').locator('tbody tr td:nth-child(2)').allTextContents();
     return [...new Set(cells.map((c) => c.trim()).filter((c) => affected.includes(c)))].sort();
   };
 
   await page.getByTestId('scenario-critical').click();
   await expect(page.getByTestId('active-scenario')).toHaveText('critical');
-  await expect(page.getByTestId('scenario-critical')).toHaveAttribute(
-    'aria-pressed',
-    'true',
-  );
+  await expect(page.getByTestId('scenario-critical')).toHaveAttribute('aria-pressed', 'true');
   await expect
-    .poll(async () =>
-      (
-        await page
-          .getByTestId('affected-servers')
-          .locator('a')
-          .allTextContents()
-      )
-        .map((n) => n.trim())
-        .sort(),
-    )
+    .poll(async () => (await page.getByTestId('affected-servers').locator('a').allTextContents()).map((n) => n.trim()).sort())
     .toEqual(affected);
 
   // Within a minute at the demo's 60x: a 10-minute ramp, ALERT_FOR (10 min), a few 5 s passes.
   const started = Date.now();
-  await expect
-    .poll(alertedAffected, { timeout: 60_000, intervals: [2_000] })
-    .toEqual(affected);
+  await expect.poll(alertedAffected, { timeout: 60_000, intervals: [2_000] }).toEqual(affected);
   const firedAfterMs = Date.now() - started;
   const during = (await predictions()).predictions;
   for (const name of affected) {
     // the values and the forecast of every affected server moved up
-    expect(during[name].cpu_percent.current, `${name} cpu now`).toBeGreaterThan(
-      before[name].cpu_percent.current + 10,
-    );
+    expect(during[name].cpu_percent.current, `${name} cpu now`).toBeGreaterThan(before[name].cpu_percent.current + 10);
     // the forecast follows: up, and at least at the warning threshold in its first step
-    expect(during[name].cpu_percent.p50[0], `${name} cpu p50, first step`).toBeGreaterThan(
-      before[name].cpu_percent.p50[0],
-    );
+    expect(during[name].cpu_percent.p50[0], `${name} cpu p50, first step`).toBeGreaterThan(before[name].cpu_percent.p50[0]);
     expect(during[name].cpu_percent.p50[0], `${name} cpu p50, first step`).toBeGreaterThanOrEqual(80);
   }
   await expect.poll(tableAffected, { timeout: 15_000 }).toEqual(affected);
@@ -234,9 +164,9 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
   console.log(`critical: alerts on all ${affected.length} affected servers after ${Math.round(firedAfterMs / 1000)} s`);
 
   // An alert that keeps firing is one alert: same id and first_seen across passes.
-  const { alerts: first } = await apiJson<{ alerts: (AlertRow & { first_seen: string })[] }>(request, '/alerts/active');
+  const { alerts: first } = await apiJson<ActiveAlertsDto>(request, '/alerts/active');
   await page.waitForTimeout(6_000); // more than one pass
-  const { alerts: later } = await apiJson<{ alerts: (AlertRow & { first_seen: string })[] }>(request, '/alerts/active');
+  const { alerts: later } = await apiJson<ActiveAlertsDto>(request, '/alerts/active');
   for (const a of first.filter((x) => affected.includes(x.server))) {
     const same = later.find((b) => b.id === a.id);
     expect(same, `${a.server}/${a.metric} still firing`).toBeDefined();
@@ -245,10 +175,7 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
 
   // Live refresh keeps the reader's place: no jump back to the top, the server table stays in view
   // and the chosen sort survives.
-  await page
-    .getByTestId('alerts-table')
-    .getByRole('button', { name: /^In/ })
-    .click();
+  await page.getByTestId('alerts-table').getByRole('button', { name: /^In/ }).click();
   const serverTable = page.getByTestId('server-table');
   await serverTable.scrollIntoViewIfNeeded();
   await page.mouse.wheel(0, 400);
@@ -258,17 +185,13 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
   await page.waitForTimeout(6_000); // more than one 5 s refresh
   expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(scrollY / 2);
   await expect(serverTable).toBeInViewport();
-  await expect(
-    page.getByTestId('alerts-table').locator('th[aria-sort="ascending"]'),
-  ).toContainText('In');
+  await expect(page.getByTestId('alerts-table').locator('th[aria-sort="ascending"]')).toContainText('In');
 
   // Healthy brings the affected servers back: values down, their alerts resolved.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.getByTestId('scenario-healthy').click();
   await expect(page.getByTestId('active-scenario')).toHaveText('healthy');
-  await expect
-    .poll(alertedAffected, { timeout: 90_000, intervals: [2_000] })
-    .toEqual([]);
+  await expect.poll(alertedAffected, { timeout: 90_000, intervals: [2_000] }).toEqual([]);
   const after = (await predictions()).predictions;
   for (const name of affected) {
     expect(after[name].cpu_percent.current, `${name} cpu after healthy`).toBeLessThan(80);
@@ -277,14 +200,9 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
   await shot(page, 'healthy-again');
 });
 
-test('with the api stopped the console says so instead of showing an empty fleet', async ({
-  page,
-  request,
-}) => {
+test('with the api stopped the console says so instead of showing an empty fleet', async ({ page, request }) => {
   await page.goto(base() + '/');
-  await expect(
-    page.getByTestId('server-table').locator('tbody tr'),
-  ).toHaveCount(20);
+  await expect(page.getByTestId('server-table').locator('tbody tr')).toHaveCount(20);
 
   process.kill(Number(process.env['E2E_API_PID']), 'SIGTERM');
 

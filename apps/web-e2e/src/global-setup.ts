@@ -1,25 +1,7 @@
+import type { PredictionsDto, StatusDto } from '@tft/api-client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  freePort,
-  getJson,
-  modelDir,
-  requireBuilt,
-  root,
-  startService,
-  stopService,
-  tempDataDir,
-  waitFor,
-} from './services';
-
-interface Status {
-  servers: { server_name: string }[];
-  inference: {
-    model_type: string;
-    model_dir: string | null;
-    model_error: string | null;
-  };
-}
+import { freePort, getJson, modelDir, requireBuilt, root, startService, stopService, tempDataDir, waitFor } from './services';
 
 /**
  * Starts api + generator (20 servers, 24 h backfill, 60x) + serve-web on free ports, waits until
@@ -28,49 +10,29 @@ interface Status {
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   requireBuilt();
-  const [apiPort, generatorPort, webPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [apiPort, generatorPort, webPort] = [await freePort(), await freePort(), await freePort()];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const generatorUrl = `http://127.0.0.1:${generatorPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
   const dataDir = tempDataDir();
   const model = modelDir();
 
-  const api = startService(
-    'api',
-    [join(root, 'dist', 'apps', 'api', 'main.js')],
-    {
-      API_PORT: String(apiPort),
-      DATA_DIR: dataDir,
-      SQLITE_SYNCHRONOUS: 'NORMAL',
-      ...(model ? { MODEL_DIR: model } : {}),
-    },
-  );
+  const api = startService('api', [join(root, 'dist', 'apps', 'api', 'main.js')], {
+    API_PORT: String(apiPort),
+    DATA_DIR: dataDir,
+    SQLITE_SYNCHRONOUS: 'NORMAL',
+    ...(model ? { MODEL_DIR: model } : {}),
+  });
   const generator = startService(
     'generator',
-    [
-      join(root, 'dist', 'apps', 'generator', 'main.js'),
-      '--servers',
-      '20',
-      '--backfill',
-      '24h',
-      '--speed',
-      '60',
-    ],
+    [join(root, 'dist', 'apps', 'generator', 'main.js'), '--servers', '20', '--backfill', '24h', '--speed', '60'],
     { GENERATOR_PORT: String(generatorPort), API_URL: apiUrl },
   );
-  const web = startService(
-    'serve-web',
-    [join(root, 'tools', 'serve-web.mjs')],
-    {
-      WEB_PORT: String(webPort),
-      API_URL: apiUrl,
-      GENERATOR_URL: generatorUrl,
-    },
-  );
+  const web = startService('serve-web', [join(root, 'tools', 'serve-web.mjs')], {
+    WEB_PORT: String(webPort),
+    API_URL: apiUrl,
+    GENERATOR_URL: generatorUrl,
+  });
   const children = [web, generator, api];
   const teardown = async () => {
     await Promise.all(children.map(stopService));
@@ -78,32 +40,18 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
 
   try {
-    await waitFor(
-      'the api',
-      async () => (await fetch(`${apiUrl}/health`)).ok,
-      30_000,
-    );
-    await waitFor(
-      'the generator',
-      async () => (await fetch(`${generatorUrl}/health`)).ok,
-      30_000,
-    );
-    await waitFor(
-      'serve-web',
-      async () => (await fetch(`${webUrl}/`)).ok,
-      10_000,
-    );
+    await waitFor('the api', async () => (await fetch(`${apiUrl}/health`)).ok, 30_000);
+    await waitFor('the generator', async () => (await fetch(`${generatorUrl}/health`)).ok, 30_000);
+    await waitFor('serve-web', async () => (await fetch(`${webUrl}/`)).ok, 10_000);
     await waitFor(
       '20 forecast servers',
       async () => {
-        const predictions = await getJson<{
-          predictions: Record<string, unknown>;
-        }>(`${apiUrl}/predictions/current`);
+        const predictions = await getJson<PredictionsDto>(`${apiUrl}/predictions/current`);
         return Object.keys(predictions.predictions).length === 20;
       },
       90_000,
     );
-    const status = await getJson<Status>(`${apiUrl}/status`);
+    const status = await getJson<StatusDto>(`${apiUrl}/status`);
     console.log(
       `e2e: console ${webUrl}, api ${apiUrl} (${status.inference.model_type}` +
         `${status.inference.model_dir ? ` from ${status.inference.model_dir}` : ''}` +

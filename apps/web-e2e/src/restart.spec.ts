@@ -1,35 +1,14 @@
 import { expect, test } from '@playwright/test';
+import type { generator, PredictionsDto, StatusDto } from '@tft/api-client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  freePort,
-  getJson,
-  modelDir,
-  root,
-  startService,
-  stopService,
-  tempDataDir,
-  waitFor,
-} from './services';
+import { freePort, getJson, modelDir, root, startService, stopService, tempDataDir, waitFor } from './services';
 
 // Its own api + generator + console on one data directory, stopped and started again as a second
 // `npm start` would be: the demo's accelerated clock has left the stored data ahead of the wall clock.
 const SERVERS = 6;
 
-interface Status {
-  data_time: string | null;
-  servers: { server_name: string }[];
-}
-interface StreamStatus {
-  delivered_records: number;
-  rejected_records: number;
-  dropped_records: number;
-  simulated_time: string;
-}
-
-test('a second start continues after the first run\'s data and shows a live fleet within a minute', async ({
-  page,
-}) => {
+test("a second start continues after the first run's data and shows a live fleet within a minute", async ({ page }) => {
   test.setTimeout(240_000);
   const [apiPort, generatorPort, webPort] = [await freePort(), await freePort(), await freePort()];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -56,17 +35,21 @@ test('a second start continues after the first run\'s data and shows a live flee
   });
   let pair = startPair(1);
   const dataTime = async () => {
-    const t = (await getJson<Status>(`${apiUrl}/status`)).data_time;
+    const t = (await getJson<StatusDto>(`${apiUrl}/status`)).data_time;
     return t === null ? 0 : Date.parse(t);
   };
   try {
-    await waitFor('the first run to forecast its servers', async () => {
-      const body = await getJson<{ predictions: object }>(`${apiUrl}/predictions/current`);
-      return Object.keys(body.predictions).length === SERVERS;
-    }, 90_000);
+    await waitFor(
+      'the first run to forecast its servers',
+      async () => {
+        const body = await getJson<PredictionsDto>(`${apiUrl}/predictions/current`);
+        return Object.keys(body.predictions).length === SERVERS;
+      },
+      90_000,
+    );
     // 40 s at 60x: the stored data ends 40 simulated minutes ahead of the wall clock
     await waitFor('data 30 min ahead of the wall clock', async () => (await dataTime()) > Date.now() + 30 * 60_000, 60_000);
-    expect((await getJson<StreamStatus>(`${generatorUrl}/stream/status`)).rejected_records).toBe(0);
+    expect((await getJson<generator.StreamStatusDto>(`${generatorUrl}/stream/status`)).rejected_records).toBe(0);
     await Promise.all(pair.map(stopService));
     pair = startPair(2);
     await waitFor('the api again', async () => (await fetch(`${apiUrl}/health`)).ok, 30_000);
@@ -77,10 +60,13 @@ test('a second start continues after the first run\'s data and shows a live flee
     // clock would need the 30+ simulated minutes to catch up first), and nothing is refused.
     const restarted = Date.now();
     await expect
-      .poll(async () => (await dataTime()) - firstEnd, { timeout: 25_000, intervals: [1_000] })
+      .poll(async () => (await dataTime()) - firstEnd, {
+        timeout: 25_000,
+        intervals: [1_000],
+      })
       .toBeGreaterThan(5 * 60_000);
     console.log(`restart: data time 5 min past the first run's end after ${Math.round((Date.now() - restarted) / 1000)} s`);
-    const stream = await getJson<StreamStatus>(`${generatorUrl}/stream/status`);
+    const stream = await getJson<generator.StreamStatusDto>(`${generatorUrl}/stream/status`);
     expect(stream.delivered_records).toBeGreaterThan(0);
     expect(stream).toMatchObject({ rejected_records: 0, dropped_records: 0 });
     expect(Date.parse(stream.simulated_time)).toBeGreaterThan(firstEnd);

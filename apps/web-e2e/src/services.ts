@@ -23,11 +23,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function startService(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-): ChildProcess {
+export function startService(name: string, args: string[], env: Record<string, string>): ChildProcess {
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(join(logDir, `${name}.log`));
   const child = spawn(process.execPath, args, {
@@ -42,9 +38,7 @@ export function startService(
 
 export async function stopService(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => resolve()),
-  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
@@ -52,11 +46,7 @@ export async function stopService(child: ChildProcess): Promise<void> {
 }
 
 /** Polls `check` until it returns true, or throws after `timeoutMs` naming `what`. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -67,9 +57,7 @@ export async function waitFor(
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-  );
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 export async function getJson<T>(url: string): Promise<T> {
@@ -94,9 +82,7 @@ export function requireBuilt(): void {
     join(root, 'dist', 'apps', 'web', 'browser', 'index.html'),
   ]) {
     if (!existsSync(file)) {
-      throw new Error(
-        `${file} is missing: run \`npx nx e2e web-e2e\` (it builds api, generator and web first)`,
-      );
+      throw new Error(`${file} is missing: run \`npx nx e2e web-e2e\` (it builds api, generator and web first)`);
     }
   }
 }

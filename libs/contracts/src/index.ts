@@ -4,3 +4,4 @@ export * from './lib/scenarios';
 export * from './lib/records';
 export * from './lib/clock';
 export * from './lib/durations';
+export * from './lib/config';

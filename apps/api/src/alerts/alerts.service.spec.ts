@@ -1,14 +1,26 @@
-import { DEFAULT_ALERT_THRESHOLDS, METRICS } from '@tft/contracts';
+import { METRICS } from '@tft/contracts';
 import type { MetricForecasts } from '@tft/forecasting';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
-import { alertId, AlertsService, alertsWithTrendGuard } from './alerts.service';
+import { alertId, AlertsService } from './alerts.service';
 
 /** cpu flat at `cpu`, the other metrics flat at healthy levels. */
 const flat = (cpu: number): MetricForecasts => {
-  const level = { cpu_percent: cpu, memory_percent: 50, disk_percent: 40, load_average: 1 };
+  const level = {
+    cpu_percent: cpu,
+    memory_percent: 50,
+    disk_percent: 40,
+    load_average: 1,
+  };
   return Object.fromEntries(
-    METRICS.map((m) => [m, { p10: Array(96).fill(level[m] * 0.9), p50: Array(96).fill(level[m]), p90: Array(96).fill(level[m] * 1.1) }]),
+    METRICS.map((m) => [
+      m,
+      {
+        p10: Array(96).fill(level[m] * 0.9),
+        p50: Array(96).fill(level[m]),
+        p90: Array(96).fill(level[m] * 1.1),
+      },
+    ]),
   ) as MetricForecasts;
 };
 
@@ -16,34 +28,37 @@ const flat = (cpu: number): MetricForecasts => {
 function rising(from: number, slope: number): MetricForecasts {
   const f = flat(0);
   const p50 = Array.from({ length: 96 }, (_, h) => from + slope * (h + 1));
-  f.cpu_percent = { p10: p50.map((v) => v - 1), p50, p90: p50.map((v) => v + 1) };
+  f.cpu_percent = {
+    p10: p50.map((v) => v - 1),
+    p50,
+    p90: p50.map((v) => v + 1),
+  };
   return f;
 }
 
-const base = { server: 'pprisk0001', profile: 'risk_analytics', model: 'TFT', origin: Date.UTC(2026, 0, 5) / 1000, at: Date.UTC(2026, 0, 5) / 1000 };
-
-describe('alertsWithTrendGuard', () => {
-  it('adds a trend alert when the model expects reversion but the recent trend crosses within 2 h', () => {
-    const alerts = alertsWithTrendGuard({ ...base, quantiles: flat(50), trend: rising(76, 1) }, DEFAULT_ALERT_THRESHOLDS, 300);
-    expect(alerts).toEqual([
-      { metric: 'cpu_percent', severity: 'critical', predicted_value: 95, threshold: 95, minutes_ahead: 95, step: 18, trigger: 'trend' },
-    ]);
-  });
-
-  it('ignores trend crossings beyond 2 h and keeps an earlier model alert', () => {
-    expect(alertsWithTrendGuard({ ...base, quantiles: flat(50), trend: rising(60, 0.5) }, DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]);
-    const model = rising(78, 1); // the model crosses warning at step 1 (10 min)
-    const [a] = alertsWithTrendGuard({ ...base, quantiles: model, trend: rising(70, 0.5) }, DEFAULT_ALERT_THRESHOLDS, 300);
-    expect(a).toMatchObject({ severity: 'critical', trigger: 'p50', minutes_ahead: 85 });
-  });
-});
+const base = {
+  server: 'pprisk0001',
+  profile: 'risk_analytics',
+  model: 'TFT',
+  origin: Date.UTC(2026, 0, 5) / 1000,
+  at: Date.UTC(2026, 0, 5) / 1000,
+};
 
 describe('AlertsService lifecycle (hysteresis on data time)', () => {
   const t0 = Date.UTC(2026, 0, 5, 12) / 1000;
   const at = (minutes: number) => t0 + minutes * 60;
   const iso = (minutes: number) => new Date(at(minutes) * 1000).toISOString().replace('.000Z', 'Z');
   const pass = (alerts: AlertsService, minutes: number, cpuFrom: number | null) =>
-    alerts.update([{ ...base, at: at(minutes), quantiles: cpuFrom === null ? flat(40) : rising(cpuFrom, 1) }], 300);
+    alerts.update(
+      [
+        {
+          ...base,
+          at: at(minutes),
+          quantiles: cpuFrom === null ? flat(40) : rising(cpuFrom, 1),
+        },
+      ],
+      300,
+    );
 
   it('fires after ALERT_FOR, keeps its id and first_seen, survives a short clear spell, resolves after ALERT_RESOLVE_AFTER', () => {
     const alerts = new AlertsService(loadApiConfig({})); // defaults: for 10m, resolve after 15m
@@ -52,17 +67,32 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
     expect(alerts.active()).toEqual([]); // pending for 5 min
     pass(alerts, 10, 71);
     const [fired] = alerts.active();
-    expect(fired).toMatchObject({ id: alertId('pprisk0001', 'cpu_percent'), state: 'firing', severity: 'critical', first_seen: iso(0), last_seen: iso(10) });
+    expect(fired).toMatchObject({
+      id: alertId('pprisk0001', 'cpu_percent'),
+      state: 'firing',
+      severity: 'critical',
+      first_seen: iso(0),
+      last_seen: iso(10),
+    });
     expect(fired.id).toMatch(/^[0-9a-f]{16}$/);
     pass(alerts, 15, null); // clear for one pass: still firing
     pass(alerts, 20, 72);
     pass(alerts, 25, null);
     pass(alerts, 35, null);
     expect(alerts.active()).toHaveLength(1);
-    expect(alerts.active()[0]).toMatchObject({ id: fired.id, first_seen: iso(0), last_seen: iso(20) });
+    expect(alerts.active()[0]).toMatchObject({
+      id: fired.id,
+      first_seen: iso(0),
+      last_seen: iso(20),
+    });
     pass(alerts, 40, null); // clear since 25: 15 min
     expect(alerts.active()).toEqual([]);
-    expect(alerts.recentlyResolved()[0]).toMatchObject({ id: fired.id, state: 'resolved', first_seen: iso(0), resolved_at: iso(40) });
+    expect(alerts.recentlyResolved()[0]).toMatchObject({
+      id: fired.id,
+      state: 'resolved',
+      first_seen: iso(0),
+      resolved_at: iso(40),
+    });
   });
 
   it('a breach predicted on and off every pass does not flap the active count', () => {
@@ -94,6 +124,9 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
     pass(alerts, 0, 70);
     alerts.resolveServer('pprisk0001', at(30));
     expect(alerts.active()).toEqual([]);
-    expect(alerts.recentlyResolved()[0]).toMatchObject({ state: 'resolved', resolved_at: iso(30) });
+    expect(alerts.recentlyResolved()[0]).toMatchObject({
+      state: 'resolved',
+      resolved_at: iso(30),
+    });
   });
 });

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { MetricName, Severity } from '@tft/contracts';
+import { PROFILES, type MetricName, type Severity } from '@tft/contracts';
 import {
   isoSeconds,
-  predictAlerts,
+  predictAlertsWithTrendGuard,
   thresholdsFor,
   type AlertThresholds,
   type MetricForecasts,
-  type PredictedAlert,
   type ThresholdConfig,
   type ThresholdProfile,
 } from '@tft/forecasting';
+import { CachedBody } from '../common/cached-body';
 import { loadThresholdConfig } from '../config/alert-thresholds';
+import type { ThresholdsDto } from './dto/alert.dto';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 
 export interface Alert {
@@ -49,37 +50,6 @@ export interface ServerForecastInput {
   trend?: MetricForecasts;
 }
 
-/** How far ahead the trend guard looks: a recent trend is only trusted for the next two hours. */
-export const TREND_GUARD_MINUTES = 120;
-
-/**
- * The model's alerts, plus a trend guard: when the last hour's damped trend reaches a threshold within
- * TREND_GUARD_MINUTES, that alert fires (trigger "trend") even if the model expects the metric to
- * revert, as Prometheus' predict_linear would. Per metric the more severe, then the earlier, wins.
- */
-type GuardedAlert = Omit<PredictedAlert, 'trigger'> & { trigger: Alert['trigger'] };
-
-export function alertsWithTrendGuard(f: ServerForecastInput, thresholds: AlertThresholds, stepSeconds: number): GuardedAlert[] {
-  const byMetric = new Map<MetricName, GuardedAlert>(predictAlerts(f.quantiles, thresholds, stepSeconds).map((a) => [a.metric, a]));
-  if (f.trend) {
-    // Only the guard's window counts: a warning within 2 h must not hide behind a critical at 3 h.
-    const steps = Math.floor((TREND_GUARD_MINUTES * 60) / stepSeconds);
-    const window = Object.fromEntries(
-      Object.entries(f.trend).map(([m, q]) => [m, { p10: q.p10.slice(0, steps), p50: q.p50.slice(0, steps), p90: q.p90.slice(0, steps) }]),
-    ) as MetricForecasts;
-    for (const t of predictAlerts(window, thresholds, stepSeconds)) {
-      if (t.trigger !== 'p50') continue;
-      const guard = { ...t, trigger: 'trend' as const };
-      const model = byMetric.get(t.metric);
-      const rank = (a: GuardedAlert) => (a.severity === 'critical' ? 0 : 1);
-      if (!model || rank(guard) < rank(model) || (rank(guard) === rank(model) && guard.minutes_ahead < model.minutes_ahead)) {
-        byMetric.set(t.metric, guard);
-      }
-    }
-  }
-  return [...byMetric.values()];
-}
-
 const RESOLVED_KEPT = 200;
 
 /** A condition seen but not yet held for ALERT_FOR (Prometheus' "pending"). */
@@ -113,6 +83,7 @@ export class AlertsService {
   private readonly resolved: Alert[] = [];
   private readonly forSeconds: number;
   private readonly resolveAfterSeconds: number;
+  private activeBodyCache = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
 
   constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
     this.config = loadThresholdConfig(apiConfig.alertThresholdsFile);
@@ -124,11 +95,40 @@ export class AlertsService {
     return thresholdsFor(this.config, (profile ?? 'unknown') as ThresholdProfile);
   }
 
+  /** The thresholds in effect: the defaults and every profile's pairs (GET /alerts/thresholds). */
+  thresholdsInEffect(): ThresholdsDto {
+    return {
+      defaults: this.config.defaults,
+      profiles: [...PROFILES, 'unknown' as const].map((profile) => ({
+        profile,
+        thresholds: thresholdsFor(this.config, profile),
+      })),
+    };
+  }
+
+  /** The GET /alerts/active body of the latest pass. */
+  get activeBody(): CachedBody {
+    return this.activeBodyCache;
+  }
+
+  /**
+   * Rebuilds the GET /alerts/active body after a pass at data time `timestamp`; returns the firing
+   * alerts and their JSON, which the predictions body embeds as is.
+   */
+  publish(timestamp: string): { alerts: Alert[]; json: string } {
+    const alerts = this.active();
+    const json = JSON.stringify(alerts);
+    this.activeBodyCache = new CachedBody(`{"timestamp":${JSON.stringify(timestamp)},"count":${alerts.length},"alerts":${json}}`);
+    return { alerts, json };
+  }
+
   /** Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their alerts. */
   update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number): void {
     for (const f of forecasts) {
       const now = f.at;
-      const predicted = new Map(alertsWithTrendGuard(f, this.thresholds(f.profile), stepSeconds).map((a) => [a.metric, a]));
+      const predicted = new Map(
+        predictAlertsWithTrendGuard(f.quantiles, f.trend, this.thresholds(f.profile), stepSeconds).map((a) => [a.metric, a]),
+      );
       for (const metric of Object.keys(f.quantiles) as MetricName[]) {
         const key = `${f.server}|${metric}`;
         const p = predicted.get(metric);
@@ -180,7 +180,11 @@ export class AlertsService {
     const firing = this.firing.get(key);
     if (!firing) return;
     this.firing.delete(key);
-    this.resolved.unshift({ ...firing.alert, state: 'resolved', resolved_at: isoSeconds(now) });
+    this.resolved.unshift({
+      ...firing.alert,
+      state: 'resolved',
+      resolved_at: isoSeconds(now),
+    });
     this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
   }
 
@@ -191,9 +195,13 @@ export class AlertsService {
 
   /** Firing alerts, critical first, then soonest. */
   active(): Alert[] {
-    return [...this.firing.values()].map((f) => f.alert).sort(
-      (a, b) => (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) || a.server.localeCompare(b.server),
-    );
+    return [...this.firing.values()]
+      .map((f) => f.alert)
+      .sort(
+        (a, b) =>
+          (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) ||
+          a.server.localeCompare(b.server),
+      );
   }
 
   recentlyResolved(): Alert[] {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
 import { parseOrigins } from '../config/cors-origins';
-import { accessOf } from './access.decorators';
 
 describe('access rules', () => {
-  it('treats every method but GET/HEAD/OPTIONS as a write, whatever the annotation', () => {
-    expect(accessOf('GET', undefined)).toBe('read');
-    expect(accessOf('HEAD', 'read')).toBe('read');
-    expect(accessOf('POST', undefined)).toBe('write');
-    expect(accessOf('DELETE', 'read')).toBe('write');
-  });
-
   it('parses CORS origins strictly', () => {
     expect(parseOrigins('CORS_ORIGINS', undefined, ['http://localhost:8501'])).toEqual(['http://localhost:8501']);
     expect(parseOrigins('CORS_ORIGINS', 'none', ['http://localhost:8501'])).toEqual([]);
@@ -26,7 +18,12 @@ describe('access rules', () => {
 
 describe('loadApiConfig: access settings', () => {
   it('defaults to open reads, the console origin and 600 writes a minute', () => {
-    expect(loadApiConfig({})).toMatchObject({ apiKeys: [], readsRequireKey: false, corsOrigins: ['http://localhost:8501'], writeRateLimit: 600 });
+    expect(loadApiConfig({})).toMatchObject({
+      apiKeys: [],
+      readsRequireKey: false,
+      corsOrigins: ['http://localhost:8501'],
+      writeRateLimit: 600,
+    });
   });
 
   it('reads every access variable', () => {

@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { accessOf } from '@tft/api-keys';
+import { apiKeyGuard } from '@tft/api-keys/nest';
 import type { ApiConfig } from '../config/api-config';
-import { accessOf } from './access.decorators';
-import { ApiKeyGuard } from './api-key.guard';
 
 /**
  * Access control for every route: the write rate limit first (so key guessing is throttled too), then
@@ -18,13 +18,18 @@ export class AuthModule {
       imports: [
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(1, limit) }],
-          skipIf: (context) => limit === 0 || accessOf(context.switchToHttp().getRequest<{ method: string }>().method, undefined) !== 'write',
+          skipIf: (context) =>
+            limit === 0 || accessOf(context.switchToHttp().getRequest<{ method: string }>().method, undefined) !== 'write',
           errorMessage: `too many writes: at most ${limit} per minute per client (WRITE_RATE_LIMIT); retry after Retry-After seconds`,
         }),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        apiKeyGuard({
+          keys: config.apiKeys,
+          readsRequireKey: config.readsRequireKey,
+          realm: 'tft-inference',
+        }),
       ],
     };
   }

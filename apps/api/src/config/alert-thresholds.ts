@@ -18,7 +18,8 @@ function metricPairs(where: string, raw: unknown): Partial<Record<MetricName, { 
   if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${where} must be an object keyed by metric`);
   const out: Partial<Record<MetricName, { warning: number; critical: number }>> = {};
   for (const [metric, value] of Object.entries(raw)) {
-    if (!(METRICS as readonly string[]).includes(metric)) throw new ConfigError(`${where}: unknown metric "${metric}" (use ${METRICS.join(', ')})`);
+    if (!(METRICS as readonly string[]).includes(metric))
+      throw new ConfigError(`${where}: unknown metric "${metric}" (use ${METRICS.join(', ')})`);
     out[metric as MetricName] = pair(`${where}.${metric}`, value);
   }
   return out;
@@ -37,11 +38,18 @@ export function loadThresholdConfig(file: string | undefined): ThresholdConfig {
   } catch (err) {
     throw new ConfigError(`ALERT_THRESHOLDS_FILE ${file}: ${(err as Error).message}`);
   }
-  const defaults = { ...DEFAULT_THRESHOLD_CONFIG.defaults, ...(json.defaults ? metricPairs('defaults', json.defaults) : {}) };
+  const defaults = {
+    ...DEFAULT_THRESHOLD_CONFIG.defaults,
+    ...(json.defaults ? metricPairs('defaults', json.defaults) : {}),
+  };
   const profiles: ThresholdOverrides = { ...DEFAULT_THRESHOLD_CONFIG.profiles };
   for (const [profile, value] of Object.entries((json.profiles as object | undefined) ?? {})) {
-    if (![...PROFILES, 'unknown'].includes(profile)) throw new ConfigError(`profiles: unknown profile "${profile}" (use ${PROFILES.join(', ')}, unknown)`);
-    profiles[profile as ThresholdProfile] = { ...profiles[profile as ThresholdProfile], ...metricPairs(`profiles.${profile}`, value) };
+    if (![...PROFILES, 'unknown'].includes(profile))
+      throw new ConfigError(`profiles: unknown profile "${profile}" (use ${PROFILES.join(', ')}, unknown)`);
+    profiles[profile as ThresholdProfile] = {
+      ...profiles[profile as ThresholdProfile],
+      ...metricPairs(`profiles.${profile}`, value),
+    };
   }
   return { defaults, profiles };
 }

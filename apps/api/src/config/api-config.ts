@@ -1,8 +1,19 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { cleanEnv, makeValidator, str } from 'envalid';
 import { listenHost, parseApiKeys } from '@tft/api-keys';
-import { parseDuration } from '@tft/contracts';
+import {
+  ConfigError,
+  configErrorReporter,
+  durationIn,
+  givenVariables,
+  integerIn,
+  oneOf,
+  ownMessage,
+  parseBoolean,
+  parseDuration,
+  parseSize,
+} from '@tft/contracts';
 import { parseOrigins } from './cors-origins';
 
 export type InferenceDevice = 'auto' | 'cpu' | 'cuda';
@@ -53,87 +64,81 @@ export interface ApiConfig {
 
 export const API_CONFIG = Symbol('API_CONFIG');
 
-export class ConfigError extends Error {}
-
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2 };
-
-function parseSize(name: string, raw: string): number {
-  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
-  if (!m) throw new ConfigError(`${name} must be a size like 512kb or 10mb (got "${raw}")`);
-  return Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()];
-}
-
-function int(name: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer in ${min}..${max} (got "${raw}")`);
-  return v;
-}
-
-function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (raw === undefined || raw === '') return fallback;
-  const v = raw.trim();
-  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
-  return v as T;
-}
-
-function duration(name: string, raw: string | undefined, fallback: string): number {
-  try {
-    return parseDuration(raw === undefined || raw.trim() === '' ? fallback : raw);
-  } catch (err) {
-    throw new ConfigError(`${name}: ${(err as Error).message}`);
-  }
-}
-
-function bool(name: string, raw: string | undefined, fallback: boolean): boolean {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const v = raw.trim().toLowerCase();
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
-}
+/** The one config error of every daemon (@tft/contracts), re-exported for this app's config readers. */
+export { ConfigError };
 
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8501'];
 
+const int = (min: number, max: number) => makeValidator(integerIn(min, max));
+const choice = <const T extends string>(allowed: readonly T[]) => makeValidator<T>(oneOf(allowed));
+const duration = (bounds?: { min?: number; max?: number }) => makeValidator(durationIn(bounds));
+const size = makeValidator(parseSize);
+const flag = makeValidator(parseBoolean);
+/** Rules whose messages name their variables themselves: @tft/api-keys' and the origin list's. */
+const named = <T>(parse: (raw: string) => T) => makeValidator<T>(ownMessage(parse));
+
+/**
+ * Every variable the inference daemon reads, its rule and its default; .env.example documents each
+ * (api-config.spec.ts checks that it does, with these defaults). Empty means unset.
+ */
+export const API_ENV = {
+  API_PORT: int(1, 65535)({ default: 8000 }),
+  API_HOST: str({ default: undefined }),
+  DATA_DIR: str({ default: './data' }),
+  MODEL_DIR: str({ default: undefined }),
+  INFERENCE_DEVICE: choice(['auto', 'cpu', 'cuda'])({ default: 'auto' }),
+  INFERENCE_THREADS: int(1, 1024)({ default: undefined }),
+  FORECAST_INTERVAL_S: int(1, 3600)({ default: 5 }),
+  WARMUP_STEPS: int(1, 10000)({ default: undefined }),
+  RETENTION_STEPS: int(1, 100000)({ default: undefined }),
+  MAX_BODY_SIZE: size({ default: parseSize('16mb') }),
+  MAX_RECORDS_PER_REQUEST: int(1, 1_000_000)({ default: 20000 }),
+  SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'])({ default: 'FULL' }),
+  MAX_FUTURE_SKEW: duration()({ default: parseDuration('5m') }),
+  ALERT_FOR: duration()({ default: parseDuration('10m') }),
+  ALERT_RESOLVE_AFTER: duration()({ default: parseDuration('15m') }),
+  STALE_AFTER: duration({ min: 1 })({ default: parseDuration('15m') }),
+  RETIRE_AFTER: duration()({ default: parseDuration('24h') }),
+  ALERT_THRESHOLDS_FILE: str({ default: undefined }),
+  LOG_FORMAT: choice(['text', 'json'])({ default: 'text' }),
+  API_KEY: named((raw) => parseApiKeys(raw, undefined))({ default: [] }),
+  API_KEYS: named((raw) => parseApiKeys(undefined, raw))({ default: [] }),
+  READS_REQUIRE_KEY: flag({ default: false }),
+  CORS_ORIGINS: named((raw) => parseOrigins('CORS_ORIGINS', raw, DEFAULT_CORS_ORIGINS))({ default: DEFAULT_CORS_ORIGINS }),
+  WRITE_RATE_LIMIT: int(0, 10_000_000)({ default: 600 }),
+};
+
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
-  let apiKeys: string[];
-  let corsOrigins: string[];
-  try {
-    apiKeys = parseApiKeys(env['API_KEY'], env['API_KEYS']);
-    corsOrigins = parseOrigins('CORS_ORIGINS', env['CORS_ORIGINS'], DEFAULT_CORS_ORIGINS);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-  const readsRequireKey = bool('READS_REQUIRE_KEY', env['READS_REQUIRE_KEY'], false);
-  if (readsRequireKey && apiKeys.length === 0) throw new ConfigError('READS_REQUIRE_KEY=true needs API_KEY or API_KEYS');
-  const staleAfterSeconds = duration('STALE_AFTER', env['STALE_AFTER'], '15m');
-  const retireAfterSeconds = duration('RETIRE_AFTER', env['RETIRE_AFTER'], '24h');
-  if (staleAfterSeconds < 1) throw new ConfigError('STALE_AFTER must be at least 1s');
-  if (retireAfterSeconds <= staleAfterSeconds) throw new ConfigError('RETIRE_AFTER must be longer than STALE_AFTER');
+  const e = cleanEnv(givenVariables(env), API_ENV, {
+    reporter: configErrorReporter(),
+  });
+  const apiKeys = [...new Set([...e.API_KEY, ...e.API_KEYS])];
+  if (e.READS_REQUIRE_KEY && apiKeys.length === 0) throw new ConfigError('READS_REQUIRE_KEY=true needs API_KEY or API_KEYS');
+  if (e.RETIRE_AFTER <= e.STALE_AFTER) throw new ConfigError('RETIRE_AFTER must be longer than STALE_AFTER');
   return {
-    port: int('API_PORT', env['API_PORT'], 1, 65535) ?? 8000,
-    host: listenHost(apiKeys, env['API_HOST']),
-    dataDir: resolve(env['DATA_DIR'] || './data'),
-    modelDir: env['MODEL_DIR'] ? resolve(env['MODEL_DIR']) : undefined,
-    device: oneOf('INFERENCE_DEVICE', env['INFERENCE_DEVICE'], ['auto', 'cpu', 'cuda'], 'auto'),
-    inferenceThreads: int('INFERENCE_THREADS', env['INFERENCE_THREADS'], 1, 1024) ?? undefined,
-    forecastIntervalSeconds: int('FORECAST_INTERVAL_S', env['FORECAST_INTERVAL_S'], 1, 3600) ?? 5,
-    warmupSteps: int('WARMUP_STEPS', env['WARMUP_STEPS'], 1, 10000),
-    retentionSteps: int('RETENTION_STEPS', env['RETENTION_STEPS'], 1, 100000),
-    maxBodyBytes: env['MAX_BODY_SIZE'] ? parseSize('MAX_BODY_SIZE', env['MAX_BODY_SIZE']) : 16 * 1024 ** 2,
-    maxRecordsPerRequest: int('MAX_RECORDS_PER_REQUEST', env['MAX_RECORDS_PER_REQUEST'], 1, 1_000_000) ?? 20000,
-    sqliteSynchronous: oneOf('SQLITE_SYNCHRONOUS', env['SQLITE_SYNCHRONOUS'], ['FULL', 'NORMAL'], 'FULL'),
-    logFormat: oneOf('LOG_FORMAT', env['LOG_FORMAT'], ['text', 'json'], 'text'),
-    alertThresholdsFile: env['ALERT_THRESHOLDS_FILE'] ? resolve(env['ALERT_THRESHOLDS_FILE']) : undefined,
+    port: e.API_PORT,
+    host: listenHost(apiKeys, e.API_HOST),
+    dataDir: resolve(e.DATA_DIR),
+    modelDir: e.MODEL_DIR === undefined ? undefined : resolve(e.MODEL_DIR),
+    device: e.INFERENCE_DEVICE,
+    inferenceThreads: e.INFERENCE_THREADS,
+    forecastIntervalSeconds: e.FORECAST_INTERVAL_S,
+    warmupSteps: e.WARMUP_STEPS,
+    retentionSteps: e.RETENTION_STEPS,
+    maxBodyBytes: e.MAX_BODY_SIZE,
+    maxRecordsPerRequest: e.MAX_RECORDS_PER_REQUEST,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    logFormat: e.LOG_FORMAT,
+    alertThresholdsFile: e.ALERT_THRESHOLDS_FILE === undefined ? undefined : resolve(e.ALERT_THRESHOLDS_FILE),
     apiKeys,
-    readsRequireKey,
-    corsOrigins,
-    writeRateLimit: int('WRITE_RATE_LIMIT', env['WRITE_RATE_LIMIT'], 0, 10_000_000) ?? 600,
-    maxFutureSkewSeconds: duration('MAX_FUTURE_SKEW', env['MAX_FUTURE_SKEW'], '5m'),
-    alertForSeconds: duration('ALERT_FOR', env['ALERT_FOR'], '10m'),
-    alertResolveAfterSeconds: duration('ALERT_RESOLVE_AFTER', env['ALERT_RESOLVE_AFTER'], '15m'),
-    staleAfterSeconds,
-    retireAfterSeconds,
+    readsRequireKey: e.READS_REQUIRE_KEY,
+    corsOrigins: [...e.CORS_ORIGINS],
+    writeRateLimit: e.WRITE_RATE_LIMIT,
+    maxFutureSkewSeconds: e.MAX_FUTURE_SKEW,
+    alertForSeconds: e.ALERT_FOR,
+    alertResolveAfterSeconds: e.ALERT_RESOLVE_AFTER,
+    staleAfterSeconds: e.STALE_AFTER,
+    retireAfterSeconds: e.RETIRE_AFTER,
   };
 }
 
@@ -159,5 +164,3 @@ export function assertWritableDataDir(dir: string): void {
     }
   }
 }
-
-export const defaultThreads = (): number => availableParallelism();

@@ -1,117 +1,26 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CLOCK, type Clock } from '@tft/contracts';
-import { isoSeconds } from '@tft/forecasting';
-import { AlertsService } from '../alerts/alerts.service';
-import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { InferenceService } from '../inference/inference.service';
-import { WarmupService } from '../warmup/warmup.service';
-import { WindowService } from '../window/window.service';
-import { HealthDto, MemoryStatusDto, StatusDto } from './dto/status.dto';
+import { HealthDto, StatusDto } from './dto/status.dto';
+import { StatusService } from './status.service';
 
 @ApiTags('health')
 @Controller()
 export class HealthController {
-  constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
-    private readonly inference: InferenceService,
-    private readonly windows: WindowService,
-    private readonly warmup: WarmupService,
-    private readonly alerts: AlertsService,
-  ) {}
+  constructor(private readonly statusService: StatusService) {}
 
   @Get('health')
   @ApiOperation({ summary: 'Liveness, with whether a model is loaded' })
   @ApiOkResponse({ type: HealthDto })
   health(): HealthDto {
-    const rt = this.inference.runtime;
-    return {
-      status: rt.tft ? 'healthy' : 'degraded',
-      service: 'tft_inference_daemon',
-      running: true,
-      details: { model: rt.tft ? 'TFT' : 'heuristic', model_error: rt.loadError, device: rt.device.device },
-    };
+    return this.statusService.health();
   }
 
   @Get('status')
-  @ApiOperation({ summary: 'Warmup progress, fleet readiness, per-server counts and the inference profile' })
+  @ApiOperation({
+    summary: 'Warmup progress, fleet readiness, per-server counts and the inference profile',
+  })
   @ApiOkResponse({ type: StatusDto })
   status(): StatusDto {
-    const rt = this.inference.runtime;
-    const alerting = new Set(this.alerts.active().map((a) => a.server));
-    const servers = [...this.windows.all()].map((e) => {
-      const w = this.warmup.of(e.window);
-      return {
-        server_name: e.name,
-        buckets: e.window.bucketCount(),
-        warmup_steps: w.steps,
-        is_warmed_up: w.is_warmed_up,
-        progress_percent: w.progress_percent,
-        model: this.inference.modelOf(e.name),
-        stale: this.windows.isStale(e),
-        last_sample_at: Number.isFinite(e.lastSample) ? isoSeconds(e.lastSample) : null,
-      };
-    });
-    const reporting = servers.filter((s) => !s.stale);
-    const warm = reporting.filter((s) => s.is_warmed_up).length;
-    const total = reporting.length;
-    const dataTime = this.windows.dataTime();
-    const wall = Math.floor(this.clock.now() / 1000);
-    return {
-      running: true,
-      tick_count: this.inference.tickCount,
-      window_size: this.windows.bucketCount(),
-      clock: {
-        data_time: dataTime === null ? null : isoSeconds(dataTime),
-        wall_time: isoSeconds(wall),
-        lag_seconds: dataTime === null ? null : Math.round(wall - dataTime),
-      },
-      data_time: dataTime === null ? null : isoSeconds(dataTime),
-      warmup: {
-        is_warmed_up: total > 0 && warm === total,
-        progress_percent: total ? Math.round(reporting.reduce((a, s) => a + s.progress_percent, 0) / total) : 0,
-        threshold: this.warmup.threshold,
-        message: this.warmup.message(warm, total),
-      },
-      fleet: {
-        total_servers: total,
-        healthy_servers: reporting.filter((s) => !alerting.has(s.server_name)).length,
-        stale_servers: servers.length - total,
-        fleet_status: `${warm}/${total} servers ready`,
-      },
-      inference: {
-        model_type: rt.tft ? 'TFT' : 'heuristic',
-        model_dir: rt.modelDir,
-        model_version: rt.modelVersion,
-        model_error: rt.loadError,
-        device: rt.device.device,
-        profile: rt.device.profile,
-        batch_size: rt.device.batchSize,
-        threads: rt.device.threads,
-        gpu: rt.device.gpu,
-        fallback_reason: rt.device.fallbackReason,
-        step_seconds: rt.grid.stepSeconds,
-        forecast_interval_seconds: this.config.forecastIntervalSeconds,
-        last_tick_ms: Math.round(this.inference.lastTickMs * 10) / 10,
-      },
-      memory: { ...memoryStatus(), last_collection_ms: roundMs(this.inference.droppedBodies.lastMs) },
-      servers,
-    };
+    return this.statusService.status();
   }
-}
-
-const mb = (bytes: number) => Math.round((bytes / 1024 ** 2) * 10) / 10;
-
-const roundMs = (ms: number | null) => (ms === null ? null : Math.round(ms * 10) / 10);
-
-function memoryStatus(): Omit<MemoryStatusDto, 'last_collection_ms'> {
-  const m = process.memoryUsage();
-  return {
-    rss_mb: mb(m.rss),
-    heap_used_mb: mb(m.heapUsed),
-    heap_total_mb: mb(m.heapTotal),
-    array_buffers_mb: mb(m.arrayBuffers),
-    external_mb: mb(m.external),
-  };
 }

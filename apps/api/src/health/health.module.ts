@@ -4,9 +4,12 @@ import { InferenceModule } from '../inference/inference.module';
 import { WarmupModule } from '../warmup/warmup.module';
 import { WindowModule } from '../window/window.module';
 import { HealthController } from './health.controller';
+import { nodeProcessProbe, PROCESS_PROBE } from './process-probe';
+import { StatusService } from './status.service';
 
 @Module({
   imports: [InferenceModule, WindowModule, WarmupModule, AlertsModule],
   controllers: [HealthController],
+  providers: [StatusService, { provide: PROCESS_PROBE, useValue: nodeProcessProbe }],
 })
 export class HealthModule {}

@@ -9,17 +9,33 @@ const metric = (base: number): MetricJsonParts => ({
   current: base + 0.125,
   trend: -0.012,
 });
-const rest = { model: 'TFT', profile: 'café-db', forecast_origin: '2026-01-05T12:00:00Z', drivers: null, risk: { probability_30m: 0.01 } };
+const rest = {
+  model: 'TFT',
+  profile: 'café-db',
+  forecast_origin: '2026-01-05T12:00:00Z',
+  drivers: null,
+  risk: { probability_30m: 0.01 },
+};
 
 /** What JSON.stringify makes of the same prediction: the reference. */
 const reference = (metrics: MetricJsonParts[]) =>
-  JSON.parse(JSON.stringify({ ...Object.fromEntries(METRICS.map((m, i) => [m, metrics[i]])), ...rest }));
+  JSON.parse(
+    JSON.stringify({
+      ...Object.fromEntries(METRICS.map((m, i) => [m, metrics[i]])),
+      ...rest,
+    }),
+  );
 
 describe('ForecastJson', () => {
   it('serialises a prediction exactly as JSON.stringify does, metrics first', () => {
     const metrics = [metric(40), metric(60), metric(70), metric(1)];
     const f = ForecastJson.build(metrics, rest);
-    expect(f.json.toString('utf8')).toBe(JSON.stringify({ ...Object.fromEntries(METRICS.map((m, i) => [m, metrics[i]])), ...rest }));
+    expect(f.json.toString('utf8')).toBe(
+      JSON.stringify({
+        ...Object.fromEntries(METRICS.map((m, i) => [m, metrics[i]])),
+        ...rest,
+      }),
+    );
   });
 
   it('rewrites only the live numbers into a new buffer, again and again, and points json at it', () => {

@@ -6,7 +6,7 @@ import { InferenceService } from './inference.service';
 
 const PRUNE_EVERY_MS = 60_000;
 
-/** Named jobs: `forecast-tick` every FORECAST_INTERVAL_S, `window-prune` (old buckets, retired servers) every minute. */
+/** Named jobs: `forecast-pass` every FORECAST_INTERVAL_S, `window-prune` (old buckets, retired servers) every minute. */
 @Injectable()
 export class InferenceScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Scheduler');
@@ -20,12 +20,12 @@ export class InferenceScheduler implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     // Forecast restored windows right away, so a restart serves TFT forecasts without new data.
-    void this.inference.tick();
+    void this.inference.pass();
     // A tick longer than the interval makes the next one skip rather than queue up.
     this.registry.addInterval(
-      'forecast-tick',
+      'forecast-pass',
       setInterval(() => {
-        if (!this.inference.busy) void this.inference.tick();
+        if (!this.inference.busy) void this.inference.pass();
       }, this.config.forecastIntervalSeconds * 1000),
     );
     this.registry.addInterval(
@@ -42,7 +42,7 @@ export class InferenceScheduler implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationShutdown(): void {
-    for (const name of ['forecast-tick', 'window-prune']) {
+    for (const name of ['forecast-pass', 'window-prune']) {
       if (this.registry.doesExist('interval', name)) this.registry.deleteInterval(name);
     }
   }

@@ -11,22 +11,14 @@ import {
   round2,
   round3,
 } from '@tft/forecasting';
-import {
-  AlertsService,
-  type ServerForecastInput,
-} from '../alerts/alerts.service';
+import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { CLOCK, type Clock } from '@tft/contracts';
-import { CachedBody } from './cached-body';
+import { CachedBody } from '../common/cached-body';
 import { ForecastJson, LIVE_NUMBERS } from './forecast-json';
-import { DeferredCollection } from './release-memory';
-import {
-  MODEL_RUNTIME,
-  type ForecastRequest,
-  type ModelKind,
-  type ModelRuntime,
-} from './providers/model-provider';
+import { DeferredCollection, GARBAGE_COLLECTOR, type GarbageCollector } from './garbage-collector';
+import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
 
 export interface MetricPrediction {
   p10: number[];
@@ -52,35 +44,43 @@ export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
 }
 
 /**
- * One server's forecast, kept only in serialised form: its quantile arrays, trend and prediction
- * object were three copies of 1,152 numbers (about 28 KB of doubles per server on the heap); the
- * JSON is about 7.5 KB, off the heap, inside the predictions body.
+ * The window state a forecast was made from: the closed-steps version for the TFT (it sees closed
+ * steps only), every change for the heuristic (it sees the open step too).
+ */
+interface ForecastStamp {
+  model: ModelKind;
+  version: number;
+}
+
+const sameStamp = (a: ForecastStamp, b: ForecastStamp): boolean => a.model === b.model && a.version === b.version;
+
+/**
+ * One server's forecast, kept only in serialised form (inside the predictions body, off the heap):
+ * quantile arrays and prediction objects per server would be several copies of every number.
  */
 interface CachedForecast {
   model: ModelKind;
   risk: ServerIncidentRisk;
-  /** Window state the forecast was made from (closed version for the TFT, all changes for the heuristic). */
-  stamp: string;
+  stamp: ForecastStamp;
   /** Window changes `current` was read at: the open step moves it between TFT re-forecasts. */
   changes: number;
   /** `"name":` as JSON, the key of this server's entry in the predictions body. */
   key: Buffer;
-  /** The ServerPrediction as JSON; a tick re-serialises only the servers that changed. */
+  /** The ServerPrediction as JSON; a pass re-serialises only the servers that changed. */
   forecast: ForecastJson;
   /** p50 at the horizon per metric (rounded as sent): `trend` runs from `current` to it. */
   p50Last: Float64Array;
 }
 
 /**
- * A tick over thousands of servers can take seconds (the bench's 10,000 servers were all forecast
- * 7.3 s after their fill); besides inference it is main-thread work (window series, risk,
- * serialisation), so it hands the event loop back every this many servers and requests keep being
- * answered meanwhile.
+ * A pass over thousands of servers takes a while, and besides inference it is main-thread work
+ * (window series, risk, serialisation), so it hands the event loop back every this many servers and
+ * requests keep being answered meanwhile.
  */
 const SERVERS_PER_SLICE = 100;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A replaced predictions body at least this large (about 2,000 servers) is collected promptly. */
+/** A replaced predictions body at least this large (a fleet of a few thousand servers) is collected promptly. */
 const COLLECT_DROPPED_BYTES = 16 * 1024 ** 2;
 
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
@@ -91,8 +91,8 @@ const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
 });
 
 /**
- * The forecast job and its cache. Each tick re-forecasts only servers whose window changed: warm ones
- * through the TFT in batched calls, the others through the heuristic. Readers get the cached,
+ * The forecast passes and their cache. Each pass re-forecasts only servers whose window changed: warm
+ * ones through the TFT in batched calls, the others through the heuristic. Readers get the cached,
  * pre-serialised responses and never trigger inference.
  */
 @Injectable()
@@ -100,31 +100,30 @@ export class InferenceService implements OnApplicationShutdown {
   private readonly logger = new Logger('Inference');
   private readonly cache = new Map<string, CachedForecast>();
   private predictions!: CachedBody;
-  private alertsCached!: CachedBody;
   private inFlight: Promise<number> | null = null;
   private followUp: Promise<number> | null = null;
-  readonly droppedBodies = new DeferredCollection(1000);
-  private tickRequested = false;
+  readonly droppedBodies: DeferredCollection;
+  private passRequested = false;
   private closed = false;
-  tickCount = 0;
-  lastTickMs = 0;
+  passCount = 0;
+  lastPassMs = 0;
 
   constructor(
     @Inject(MODEL_RUNTIME) readonly runtime: ModelRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GARBAGE_COLLECTOR) collector: GarbageCollector,
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly alerts: AlertsService,
   ) {
+    this.droppedBodies = new DeferredCollection(collector, 1000);
+    // a closed step is forecast at once, without waiting for the interval
+    windows.onStepsClosed(() => this.requestPass());
     this.serialise();
   }
 
   get predictionsBody(): CachedBody {
     return this.predictions;
-  }
-
-  get alertsBody(): CachedBody {
-    return this.alertsCached;
   }
 
   forecastOf(server: string): ServerPrediction | null {
@@ -140,21 +139,18 @@ export class InferenceService implements OnApplicationShutdown {
     return this.inFlight !== null;
   }
 
-  /**
-   * Asks for a tick soon (new steps closed): requests within `delayMs` share one tick, so a burst of
-   * writes costs one forecast pass, and a closed step is served without waiting for the interval.
-   */
-  requestTick(delayMs = 20): void {
-    if (this.tickRequested) return;
-    this.tickRequested = true;
+  /** Asks for a pass soon: requests within `delayMs` share one, so a burst of writes costs one pass. */
+  requestPass(delayMs = 20): void {
+    if (this.passRequested) return;
+    this.passRequested = true;
     setTimeout(() => {
-      this.tickRequested = false;
-      void this.tick();
+      this.passRequested = false;
+      void this.pass();
     }, delayMs);
   }
 
   /**
-   * Lets a running tick finish, then frees the model: onnxruntime aborts the process if it exits with
+   * Lets a running pass finish, then frees the model: onnxruntime aborts the process if it exits with
    * a session still open on the worker thread.
    */
   async onApplicationShutdown(): Promise<void> {
@@ -165,25 +161,25 @@ export class InferenceService implements OnApplicationShutdown {
   }
 
   /**
-   * One forecast tick; returns the number of servers re-forecast. Calls during a tick share one
-   * follow-up tick, which starts when it ends and so sees everything written meanwhile: during a
-   * 10,000-server fill each closed step asked for a tick, and running one per call queued dozens of
-   * passes (and a 75 MB body each) that went on long after the fill.
+   * One forecast pass; returns the number of servers re-forecast. Calls during a pass share one
+   * follow-up pass, which starts when it ends and so sees everything written meanwhile: during a large
+   * fill every closed step asks for a pass, and one pass per call would queue dozens of them (and a
+   * body each) that went on long after the fill.
    */
-  tick(): Promise<number> {
+  pass(): Promise<number> {
     if (this.followUp) return this.followUp;
-    if (!this.inFlight) return this.run();
+    if (!this.inFlight) return this.startPass();
     const current = this.inFlight;
     this.followUp = current.then(() => {
       this.followUp = null;
-      return this.run();
+      return this.startPass();
     });
     return this.followUp;
   }
 
-  private async run(): Promise<number> {
+  private async startPass(): Promise<number> {
     if (this.closed) return 0;
-    const pass = this.runTick();
+    const pass = this.computePass();
     this.inFlight = pass;
     try {
       return await pass;
@@ -192,7 +188,7 @@ export class InferenceService implements OnApplicationShutdown {
     }
   }
 
-  private async runTick(): Promise<number> {
+  private async computePass(): Promise<number> {
     const started = performance.now();
     try {
       let refreshed = 0;
@@ -201,7 +197,7 @@ export class InferenceService implements OnApplicationShutdown {
         {
           request: ForecastRequest;
           entry: ServerEntry;
-          stamp: string;
+          stamp: ForecastStamp;
           open: StepSeries;
         }[]
       > = {
@@ -222,16 +218,12 @@ export class InferenceService implements OnApplicationShutdown {
           continue;
         }
         const warm = this.warmup.of(entry.window).is_warmed_up;
-        const stamp = warm
-          ? `tft:${entry.window.version}`
-          : `h:${entry.window.changes}`;
+        const stamp: ForecastStamp = warm
+          ? { model: 'TFT', version: entry.window.version }
+          : { model: 'heuristic', version: entry.window.changes };
         const cached = this.cache.get(entry.name);
-        if (cached?.stamp === stamp) {
-          if (
-            cached.changes !== entry.window.changes &&
-            this.refreshCurrent(cached, entry)
-          )
-            refreshed++;
+        if (cached && sameStamp(cached.stamp, stamp)) {
+          if (cached.changes !== entry.window.changes && this.refreshCurrent(cached, entry)) refreshed++;
           continue;
         }
         const open = entry.window.series(true);
@@ -252,18 +244,11 @@ export class InferenceService implements OnApplicationShutdown {
       const updated: ServerForecastInput[] = [];
       for (const kind of ['TFT', 'heuristic'] as const) {
         if (!jobs[kind].length) continue;
-        const provider =
-          kind === 'TFT' && this.runtime.tft
-            ? this.runtime.tft
-            : this.runtime.heuristic;
-        const results = await provider.forecast(
-          jobs[kind].map((j) => j.request),
-        );
+        const provider = kind === 'TFT' && this.runtime.tft ? this.runtime.tft : this.runtime.heuristic;
+        const results = await provider.forecast(jobs[kind].map((j) => j.request));
         for (const [i, { request, entry, stamp, open }] of jobs[kind].entries()) {
           if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
-          const origin =
-            request.series.t0 +
-            (request.series.length - 1) * request.series.stepSeconds;
+          const origin = request.series.t0 + (request.series.length - 1) * request.series.stepSeconds;
           const input: ServerForecastInput = {
             server: request.server,
             profile: entry.profile,
@@ -272,16 +257,9 @@ export class InferenceService implements OnApplicationShutdown {
             at: entry.lastSample,
             quantiles: results[i].quantiles,
             // the TFT's servers also get the recent trend, for the alerts' trend guard
-            trend:
-              kind === 'TFT'
-                ? heuristicForecast(open, this.runtime.grid.horizon)
-                : undefined,
+            trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
           };
-          const risk = serverIncidentRisk(
-            input.quantiles,
-            this.alerts.thresholds(entry.profile),
-            this.runtime.grid.stepSeconds,
-          );
+          const risk = serverIncidentRisk(input.quantiles, this.alerts.thresholds(entry.profile), this.runtime.grid.stepSeconds);
           const { forecast, p50Last } = this.forecastJson(input, results[i].drivers, open, risk);
           this.cache.set(request.server, {
             model: kind,
@@ -295,14 +273,13 @@ export class InferenceService implements OnApplicationShutdown {
           updated.push(input);
         }
       }
-      if (updated.length)
-        this.alerts.update(updated, this.runtime.grid.stepSeconds);
-      if (updated.length || refreshed || wentStale || this.tickCount === 0) this.serialise();
-      this.tickCount++;
-      this.lastTickMs = performance.now() - started;
+      if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds);
+      if (updated.length || refreshed || wentStale || this.passCount === 0) this.serialise();
+      this.passCount++;
+      this.lastPassMs = performance.now() - started;
       return updated.length;
     } catch (err) {
-      this.logger.error(`forecast tick failed: ${(err as Error).message}`);
+      this.logger.error(`forecast pass failed: ${(err as Error).message}`);
       return 0;
     }
   }
@@ -357,7 +334,13 @@ export class InferenceService implements OnApplicationShutdown {
       const q = input.quantiles[metric];
       const p50 = q.p50.map(round2);
       p50Last[m] = p50[p50.length - 1];
-      return { p10: q.p10.map(round2), p50, p90: q.p90.map(round2), current: 0, trend: 0 };
+      return {
+        p10: q.p10.map(round2),
+        p50,
+        p90: q.p90.map(round2),
+        current: 0,
+        trend: 0,
+      };
     });
     const last = (open.length - 1) * 4; // the open step: series(true) ends at the newest bucket, which has data
     const live = this.liveNumbers(p50Last, open.values.subarray(last, last + 4));
@@ -375,23 +358,17 @@ export class InferenceService implements OnApplicationShutdown {
     return { forecast: ForecastJson.build(metrics, rest), p50Last };
   }
 
-  /** Builds the two cached response bodies once per tick. */
+  /** Builds the predictions body (and has the alerts body rebuilt) once per pass. */
   private serialise(): void {
     const rt = this.runtime;
     const now = isoSeconds(this.dataNow());
-    const alerts = this.alerts.active();
-    const fleet = fleetIncidentRisk(
-      [...this.cache.values()].map((c) => c.risk),
-    );
+    const { alerts, json: alertsJson } = this.alerts.publish(now);
+    const fleet = fleetIncidentRisk([...this.cache.values()].map((c) => c.risk));
     const critical = alerts.some((a) => a.severity === 'critical');
     const environment = {
       ...fleet,
       total_servers: this.cache.size,
-      fleet_health: critical
-        ? 'critical'
-        : alerts.length || fleet.high_risk_servers
-          ? 'degraded'
-          : 'healthy',
+      fleet_health: critical ? 'critical' : alerts.length || fleet.high_risk_servers ? 'degraded' : 'healthy',
     };
     const counts = { TFT: 0, heuristic: 0 };
     for (const c of this.cache.values()) counts[c.model]++;
@@ -410,7 +387,6 @@ export class InferenceService implements OnApplicationShutdown {
     // joined from the per-server fragments: the same JSON as stringifying the whole object, without
     // re-serialising thousands of unchanged forecasts or building one huge string; each forecast is
     // then a view into the body (no second copy), and the previous body is referenced no more
-    const alertsJson = JSON.stringify(alerts);
     const head = Buffer.from('{"predictions":{');
     const tail = Buffer.from(
       `},"alerts":${alertsJson},"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`,
@@ -430,6 +406,5 @@ export class InferenceService implements OnApplicationShutdown {
     const dropped = this.predictions?.body.length ?? 0;
     this.predictions = new CachedBody(body);
     if (dropped >= COLLECT_DROPPED_BYTES) this.droppedBodies.request();
-    this.alertsCached = new CachedBody(`{"timestamp":${JSON.stringify(now)},"count":${alerts.length},"alerts":${alertsJson}}`);
   }
 }

@@ -19,7 +19,10 @@ export async function createModelRuntime(config: ApiConfig): Promise<ModelRuntim
     modelDir = config.modelDir ?? shippedModelDir();
     const dir = modelDir;
     const { device, loaded } = await selectDevice(config.device, config.inferenceThreads, (profile) =>
-      TftRunner.load(dir, { executionProviders: ['cuda'], batchSize: profile.batchSize }),
+      TftRunner.load(dir, {
+        executionProviders: ['cuda'],
+        batchSize: profile.batchSize,
+      }),
     );
     if (device.fallbackReason) logger.warn(`${device.fallbackReason}; using the CPU profile ${device.profile}`);
     const runner =

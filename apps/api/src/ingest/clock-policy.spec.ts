@@ -7,26 +7,44 @@ import { loadApiConfig } from '../config/api-config';
 import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
 import { SqliteWindowStore } from '../window/window.store';
 import { WindowService } from '../window/window.service';
+import type { InferenceService } from '../inference/inference.service';
 import { IngestService, InvalidClockOffsetError } from './ingest.service';
 
 const WALL = Date.UTC(2026, 11, 1, 9) / 1000;
 const runtime = { grid: DEFAULT_GRID } as ModelRuntime;
 
 function setup(env: Record<string, string> = {}) {
-  const config = loadApiConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tft-clock-')), ...env });
+  const config = loadApiConfig({
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'tft-clock-')),
+    ...env,
+  });
   const store = new SqliteWindowStore(config.dataDir, 300, 'NORMAL');
   const windows = new WindowService(config, runtime, store);
   windows.onModuleInit();
   let now = WALL;
-  const ingest = new IngestService(config, { now: () => now * 1000 }, windows);
+  const ingest = new IngestService(config, { now: () => now * 1000 }, windows, {
+    passCount: 0,
+  } as InferenceService);
   /** What is stored, on disk and in memory, as comparable text. */
   const snapshot = (): string => {
     const rows: string[] = [];
     store.forEachBucket((id, b) => rows.push(`${id}@${b.start}:${[...b.sums].join(',')}/${b.count}`));
     const memory = [...windows.all()].map((e) => `${e.name}:${e.window.newest}:${JSON.stringify(e.window.series(true))}`);
-    return JSON.stringify({ servers: store.servers(), rows, memory, data: windows.dataTime() });
+    return JSON.stringify({
+      servers: store.servers(),
+      rows,
+      memory,
+      data: windows.dataTime(),
+    });
   };
-  return { ingest, windows, snapshot, advance: (s: number) => (now += s), now: () => now, close: () => windows.onModuleDestroy() };
+  return {
+    ingest,
+    windows,
+    snapshot,
+    advance: (s: number) => (now += s),
+    now: () => now,
+    close: () => windows.onModuleDestroy(),
+  };
 }
 
 const record = (server: string, time: number, cpu = 40) => ({
@@ -48,7 +66,7 @@ describe('clock policy: samples from a wrong clock', () => {
     expect(out.added).toBe(0);
     expect(out.rejected).toHaveLength(2);
     expect(out.rejected[0]).toMatchObject({ index: 0, field: 'timestamp' });
-    expect(out.rejected[0].reason).toContain('timestamp 2030-01-01T00:00:00Z is 97340400 s ahead of the api\'s clock (2026-12-01T09:00:00Z');
+    expect(out.rejected[0].reason).toContain("timestamp 2030-01-01T00:00:00Z is 97340400 s ahead of the api's clock (2026-12-01T09:00:00Z");
     expect(out.rejected[0].reason).toContain('MAX_FUTURE_SKEW=300 s');
     expect(t.snapshot()).toBe(before);
     // neither server is locked out: current samples are accepted
@@ -64,14 +82,18 @@ describe('clock policy: samples from a wrong clock', () => {
     expect((await t.ingest.ingest([record('a', WALL + 121)])).rejected).toHaveLength(1);
     const hours10 = 10 * 3600;
     expect((await t.ingest.ingest([record('a', WALL + hours10)], hours10)).added).toBe(1);
-    expect((await t.ingest.ingest([record('a', WALL + hours10 + 200)], hours10)).rejected[0].reason).toContain('is 200 s ahead of the api\'s clock (2026-12-01T19:00:00Z');
+    expect((await t.ingest.ingest([record('a', WALL + hours10 + 200)], hours10)).rejected[0].reason).toContain(
+      "is 200 s ahead of the api's clock (2026-12-01T19:00:00Z",
+    );
     t.close();
   });
 
   it('validates the declared offset', () => {
     expect(IngestService.clockOffset(undefined)).toBe(0);
     expect(IngestService.clockOffset('36000')).toBe(36000);
-    expect(() => IngestService.clockOffset('soon')).toThrow(new InvalidClockOffsetError('x-clock-offset must be a number of seconds in 0..31622400 (got "soon")'));
+    expect(() => IngestService.clockOffset('soon')).toThrow(
+      new InvalidClockOffsetError('x-clock-offset must be a number of seconds in 0..31622400 (got "soon")'),
+    );
     expect(() => IngestService.clockOffset('-5')).toThrow(InvalidClockOffsetError);
   });
 
@@ -81,10 +103,20 @@ describe('clock policy: samples from a wrong clock', () => {
     const offset = fc.oneof(
       { weight: 6, arbitrary: fc.integer({ min: -600, max: 0 }) }, // normal, a little late
       { weight: 2, arbitrary: fc.integer({ min: 1, max: 600 }) }, // slightly ahead: inside or just past the 5-min skew
-      { weight: 1, arbitrary: fc.constantFrom(Date.UTC(2030, 0, 1) / 1000 - WALL, Date.UTC(2099, 5, 1) / 1000 - WALL, 3 * 86400) }, // far future
-      { weight: 1, arbitrary: fc.constantFrom(Date.UTC(2001, 0, 1) / 1000 - WALL, -2 * 86400, -30 * 86400) }, // far past
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(Date.UTC(2030, 0, 1) / 1000 - WALL, Date.UTC(2099, 5, 1) / 1000 - WALL, 3 * 86400),
+      }, // far future
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(Date.UTC(2001, 0, 1) / 1000 - WALL, -2 * 86400, -30 * 86400),
+      }, // far past
     );
-    const event = fc.record({ server: fc.constantFrom(...servers), offset, advance: fc.integer({ min: 0, max: 900 }) });
+    const event = fc.record({
+      server: fc.constantFrom(...servers),
+      offset,
+      advance: fc.integer({ min: 0, max: 900 }),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 5, maxLength: 30 }), async (events) => {
         const t = setup();

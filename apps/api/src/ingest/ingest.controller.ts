@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, PayloadTooLargeException, Post, ServiceUnavailableException } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -12,20 +12,14 @@ import {
 } from '@nestjs/swagger';
 import { ErrorDto } from '../common/dto/error.dto';
 import { WriteRoute } from '../auth/access.decorators';
-import { InferenceService } from '../inference/inference.service';
-import { StoreWriteError, WindowService } from '../window/window.service';
 import { FeedDataDto, FeedDataErrorDto, FeedDataResponseDto } from './dto/feed-data.dto';
 import { CLOCK_OFFSET_HEADER } from '@tft/contracts';
-import { IngestService, InvalidClockOffsetError, rejectionMessage, TooManyRecordsError } from './ingest.service';
+import { IngestService } from './ingest.service';
 
 @ApiTags('ingest')
 @Controller('feed')
 export class IngestController {
-  constructor(
-    private readonly ingest: IngestService,
-    private readonly windows: WindowService,
-    private readonly inference: InferenceService,
-  ) {}
+  constructor(private readonly ingest: IngestService) {}
 
   @Post('data')
   @HttpCode(200)
@@ -43,14 +37,24 @@ export class IngestController {
     name: 'X-Clock-Offset',
     required: false,
     description:
-      'Seconds the sender\'s clock deliberately runs ahead of the wall clock (an accelerated simulator, a replay). ' +
-      'Samples more than MAX_FUTURE_SKEW (default 5 min) ahead of the api\'s clock plus this offset are rejected.',
+      "Seconds the sender's clock deliberately runs ahead of the wall clock (an accelerated simulator, a replay). " +
+      "Samples more than MAX_FUTURE_SKEW (default 5 min) ahead of the api's clock plus this offset are rejected.",
     schema: { type: 'number', minimum: 0 },
   })
   @ApiOkResponse({
     type: FeedDataResponseDto,
     examples: {
-      success: { summary: 'Every record stored', value: { status: 'success', records_added: 1, duplicates: 0, window_size: 5760, tick: 25, rejected: [] } },
+      success: {
+        summary: 'Every record stored',
+        value: {
+          status: 'success',
+          records_added: 1,
+          duplicates: 0,
+          window_size: 5760,
+          tick: 25,
+          rejected: [],
+        },
+      },
       partial: {
         summary: 'One record of two refused',
         value: {
@@ -59,7 +63,13 @@ export class IngestController {
           duplicates: 0,
           window_size: 5760,
           tick: 25,
-          rejected: [{ index: 1, field: 'cpu_percent', reason: 'cpu_percent must be a number in 0..100 (got 101)' }],
+          rejected: [
+            {
+              index: 1,
+              field: 'cpu_percent',
+              reason: 'cpu_percent must be a number in 0..100 (got 101)',
+            },
+          ],
         },
       },
     },
@@ -74,12 +84,22 @@ export class IngestController {
           statusCode: 400,
           error: 'Bad Request',
           message: 'records[0].cpu_percent: cpu_percent must be a number in 0..100 (got "abc")',
-          rejected: [{ index: 0, field: 'cpu_percent', reason: 'cpu_percent must be a number in 0..100 (got "abc")' }],
+          rejected: [
+            {
+              index: 0,
+              field: 'cpu_percent',
+              reason: 'cpu_percent must be a number in 0..100 (got "abc")',
+            },
+          ],
         },
       },
       envelope: {
         summary: 'No records array',
-        value: { statusCode: 400, error: 'Bad Request', message: 'property data should not exist; records must be an array' },
+        value: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'property data should not exist; records must be an array',
+        },
       },
     },
   })
@@ -92,53 +112,17 @@ export class IngestController {
       message: 'request body is 50 MB, over the MAX_BODY_SIZE limit of 16 MB: split the records over several requests',
     },
   })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorDto, description: 'A Content-Encoding other than gzip, deflate or br, or a charset other than utf-8' })
-  @ApiServiceUnavailableResponse({ description: 'The store could not write: nothing from this request was acknowledged' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorDto,
+    description: 'A Content-Encoding other than gzip, deflate or br, or a charset other than utf-8',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The store could not write: nothing from this request was acknowledged',
+  })
   // The body is typed unknown so the global ValidationPipe leaves it alone: transforming and validating a
-  // 1,000-record array as class instances cost more than storing it. The envelope is checked here and
-  // each record by IngestService.
-  async feed(@Body() body: unknown, @Headers(CLOCK_OFFSET_HEADER) clockOffset?: string): Promise<FeedDataResponseDto> {
-    let outcome;
-    try {
-      outcome = await this.ingest.ingest(feedRecords(body), IngestService.clockOffset(clockOffset));
-    } catch (err) {
-      if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
-      if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
-      if (err instanceof StoreWriteError) throw new ServiceUnavailableException(err.message);
-      throw err;
-    }
-    const { added, duplicates, rejected } = outcome;
-    if (outcome.closedChanged) this.inference.requestTick();
-    if (rejected.length && added === 0 && duplicates === 0) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: rejectionMessage(rejected),
-        rejected,
-      });
-    }
-    return {
-      status: rejected.length ? 'partial' : 'success',
-      records_added: added,
-      duplicates,
-      window_size: this.windows.bucketCount(),
-      tick: this.inference.tickCount,
-      rejected,
-    };
+  // large record array as class instances costs more than storing it. IngestService checks the envelope
+  // and each record.
+  feed(@Body() body: unknown, @Headers(CLOCK_OFFSET_HEADER) clockOffset?: string): Promise<FeedDataResponseDto> {
+    return this.ingest.feed(body, clockOffset);
   }
-}
-
-/** The envelope rules FeedDataDto documents: an object with a non-empty `records` array and nothing else. */
-function feedRecords(body: unknown): unknown[] {
-  const problems: string[] = [];
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    problems.push('body must be a JSON object with a records array');
-  } else {
-    for (const key of Object.keys(body)) if (key !== 'records') problems.push(`property ${key} should not exist`);
-    const records = (body as { records?: unknown }).records;
-    if (!Array.isArray(records)) problems.push('records must be an array');
-    else if (records.length === 0) problems.push('records must contain at least one record');
-    if (!problems.length) return records as unknown[];
-  }
-  throw new BadRequestException(problems.join('; '));
 }

@@ -15,17 +15,47 @@ const valid = {
 
 function dtoAccepts(record: Record<string, unknown>): boolean {
   const dto = new FeedRecordDto();
-  for (const f of RECORD_FIELDS) if (Object.prototype.hasOwnProperty.call(record, f)) (dto as unknown as Record<string, unknown>)[f] = record[f];
+  for (const f of RECORD_FIELDS)
+    if (Object.prototype.hasOwnProperty.call(record, f)) (dto as unknown as Record<string, unknown>)[f] = record[f];
   return validateSync(dto).length === 0;
 }
 
 // near-miss values for every field: the fast path must refuse each one class-validator refuses
 const fieldValue = fc.oneof(
   fc.constantFrom(
-    0, -0, 100, 100.0000001, -1e-9, 1e5, 100001, Number.NaN, Infinity, -Infinity, '45', null, true, [], {},
-    '2026-11-28T12:00:00Z', '2026-11-28 12:00', '2026-11-28T12:00:00.123456789+01:00', '2026-11-28T12:00:00.1234567890Z',
-    '2026-13-45T99:99Z', 'ppweb-0001', '-ppweb', 'a'.repeat(128), 'a'.repeat(129), 'host name', 'host\u0000', 'ml_compute', 'unknown',
-    'healthy', 'heavy_load', 'Healthy', 'a'.repeat(33), '',
+    0,
+    -0,
+    100,
+    100.0000001,
+    -1e-9,
+    1e5,
+    100001,
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    '45',
+    null,
+    true,
+    [],
+    {},
+    '2026-11-28T12:00:00Z',
+    '2026-11-28 12:00',
+    '2026-11-28T12:00:00.123456789+01:00',
+    '2026-11-28T12:00:00.1234567890Z',
+    '2026-13-45T99:99Z',
+    'ppweb-0001',
+    '-ppweb',
+    'a'.repeat(128),
+    'a'.repeat(129),
+    'host name',
+    'host\u0000',
+    'ml_compute',
+    'unknown',
+    'healthy',
+    'heavy_load',
+    'Healthy',
+    'a'.repeat(33),
+    '',
   ),
   fc.double(),
   fc.string({ maxLength: 40 }),
@@ -46,7 +76,13 @@ describe('isPlainValidRecord (the ingest fast path)', () => {
   it('accepts a contract record, with or without status and profile', () => {
     expect(isPlainValidRecord({ ...valid })).toBe(true);
     expect(isPlainValidRecord({ ...valid, status: null, profile: null })).toBe(true);
-    expect(isPlainValidRecord({ ...valid, status: 'heavy_load', profile: 'database' })).toBe(true);
+    expect(
+      isPlainValidRecord({
+        ...valid,
+        status: 'heavy_load',
+        profile: 'database',
+      }),
+    ).toBe(true);
   });
 
   it('sends anything unusual to class-validator: NaN, strings for numbers, extra keys, bad names', () => {

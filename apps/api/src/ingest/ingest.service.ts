@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { WindowService, type AcceptedSample } from '../window/window.service';
+import { InferenceService } from '../inference/inference.service';
+import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import { CLOCK, CLOCK_OFFSET_HEADER, MAX_CLOCK_OFFSET_SECONDS, PROFILES, SERVER_NAME_PATTERN, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
-import { FeedRecordDto, ISO_8601, RECORD_FIELDS, shown, type RejectedRecordDto } from './dto/feed-data.dto';
+import { FeedRecordDto, ISO_8601, RECORD_FIELDS, shown, type FeedDataResponseDto, type RejectedRecordDto } from './dto/feed-data.dto';
 
 /** Timestamps outside this range are typos or garbage, not monitoring data. */
 const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
@@ -12,14 +13,27 @@ const MAX_TIME = Date.UTC(2100, 0, 1) / 1000;
 
 export interface IngestOutcome {
   added: number;
-  /** Servers with newly closed (or late-corrected) steps: their forecasts are due. */
-  closedChanged: number;
   duplicates: number;
   rejected: RejectedRecordDto[];
 }
 
 export class TooManyRecordsError extends Error {}
 export class InvalidClockOffsetError extends Error {}
+
+/** The envelope rules FeedDataDto documents: an object with a non-empty `records` array and nothing else. */
+function feedRecords(body: unknown): unknown[] {
+  const problems: string[] = [];
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    problems.push('body must be a JSON object with a records array');
+  } else {
+    for (const key of Object.keys(body)) if (key !== 'records') problems.push(`property ${key} should not exist`);
+    const records = (body as { records?: unknown }).records;
+    if (!Array.isArray(records)) problems.push('records must be an array');
+    else if (records.length === 0) problems.push('records must contain at least one record');
+    if (!problems.length) return records as unknown[];
+  }
+  throw new BadRequestException(problems.join('; '));
+}
 
 /** Type errors explain a failure better than the range checks that fail along with them. */
 const CONSTRAINT_PRIORITY = ['isString', 'isNumber', 'isIn', 'matches', 'maxLength', 'min', 'max'];
@@ -85,7 +99,41 @@ export class IngestService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
+    private readonly inference: InferenceService,
   ) {}
+
+  /**
+   * POST /feed/data: the envelope, the records, and the answer. 400 when no record is valid, 413 past
+   * MAX_RECORDS_PER_REQUEST, 503 when the store could not write (nothing acknowledged).
+   */
+  async feed(body: unknown, clockOffsetHeader: string | undefined): Promise<FeedDataResponseDto> {
+    let outcome: IngestOutcome;
+    try {
+      outcome = await this.ingest(feedRecords(body), IngestService.clockOffset(clockOffsetHeader));
+    } catch (err) {
+      if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
+      if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
+      if (err instanceof StoreWriteError) throw new ServiceUnavailableException(err.message);
+      throw err;
+    }
+    const { added, duplicates, rejected } = outcome;
+    if (rejected.length && added === 0 && duplicates === 0) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: rejectionMessage(rejected),
+        rejected,
+      });
+    }
+    return {
+      status: rejected.length ? 'partial' : 'success',
+      records_added: added,
+      duplicates,
+      window_size: this.windows.bucketCount(),
+      tick: this.inference.passCount,
+      rejected,
+    };
+  }
 
   /**
    * `clockOffsetSeconds` is what the sender declared with CLOCK_OFFSET_HEADER: how far its clock
@@ -116,22 +164,45 @@ export class IngestService {
       });
     }
     rejected.sort((a, b) => a.index - b.index);
-    return { added: applied.added, closedChanged: applied.closedChanged, duplicates: applied.duplicates.length, rejected };
+    return {
+      added: applied.added,
+      duplicates: applied.duplicates.length,
+      rejected,
+    };
   }
 
   /** The sample, or one rejection per offending field. */
   private check(raw: unknown, index: number, latest: number): AcceptedSample | RejectedRecordDto[] {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      return [{ index, field: 'record', reason: `record must be a JSON object (got ${shown(raw)})` }];
+      return [
+        {
+          index,
+          field: 'record',
+          reason: `record must be a JSON object (got ${shown(raw)})`,
+        },
+      ];
     }
     const source = raw as Record<string, unknown>;
     const dto = isPlainValidRecord(source) ? (source as unknown as FeedRecordDto) : this.validated(source);
     if (Array.isArray(dto)) return dto.map((r) => ({ ...r, index }));
     const time = parseTimestamp(dto.timestamp);
     if (!Number.isFinite(time) || time < MIN_TIME || time >= MAX_TIME) {
-      return [{ index, field: 'timestamp', reason: `timestamp must be a real date between 2000 and 2100 (got ${shown(dto.timestamp)})` }];
+      return [
+        {
+          index,
+          field: 'timestamp',
+          reason: `timestamp must be a real date between 2000 and 2100 (got ${shown(dto.timestamp)})`,
+        },
+      ];
     }
-    if (time > latest) return [{ index, field: 'timestamp', reason: this.futureReason(time, latest - this.config.maxFutureSkewSeconds) }];
+    if (time > latest)
+      return [
+        {
+          index,
+          field: 'timestamp',
+          reason: this.futureReason(time, latest - this.config.maxFutureSkewSeconds),
+        },
+      ];
     return {
       index,
       server: dto.server_name,

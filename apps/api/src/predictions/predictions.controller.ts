@@ -1,19 +1,15 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AlertsService } from '../alerts/alerts.service';
 import { InferenceService } from '../inference/inference.service';
-import { ActiveAlertsDto, AlertDto, PredictionsDto, ServerPredictionDto } from './dto/predictions.dto';
+import { PredictionsDto, ServerPredictionDto } from './dto/predictions.dto';
 
 /** Read endpoints serve the bodies the forecast tick pre-serialised: no inference per request. */
 @ApiTags('predictions')
 @ApiExtraModels(ServerPredictionDto)
 @Controller()
 export class PredictionsController {
-  constructor(
-    private readonly inference: InferenceService,
-    private readonly alerts: AlertsService,
-  ) {}
+  constructor(private readonly inference: InferenceService) {}
 
   @Get('predictions/current')
   @ApiOperation({
@@ -23,23 +19,11 @@ export class PredictionsController {
       'and If-None-Match with the last ETag to get 304 until the next tick changes it.',
   })
   @ApiOkResponse({ type: PredictionsDto })
-  @ApiResponse({ status: 304, description: 'Unchanged since the ETag sent in If-None-Match' })
+  @ApiResponse({
+    status: 304,
+    description: 'Unchanged since the ETag sent in If-None-Match',
+  })
   current(@Req() req: Request, @Res() res: Response): void {
     this.inference.predictionsBody.send(req, res);
-  }
-
-  @Get('alerts/active')
-  @ApiOperation({ summary: 'Firing alerts from the latest forecasts (cached)' })
-  @ApiOkResponse({ type: ActiveAlertsDto })
-  @ApiResponse({ status: 304, description: 'Unchanged since the ETag sent in If-None-Match' })
-  active(@Req() req: Request, @Res() res: Response): void {
-    this.inference.alertsBody.send(req, res);
-  }
-
-  @Get('alerts/resolved')
-  @ApiOperation({ summary: 'Recently resolved alerts, newest first (up to 200)' })
-  @ApiOkResponse({ type: [AlertDto] })
-  resolved(): AlertDto[] {
-    return this.alerts.recentlyResolved();
   }
 }

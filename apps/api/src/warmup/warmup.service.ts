@@ -20,7 +20,10 @@ export class WarmupService {
   readonly threshold: number;
   private readonly context: number;
 
-  constructor(@Inject(API_CONFIG) config: ApiConfig, @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime) {
+  constructor(
+    @Inject(API_CONFIG) config: ApiConfig,
+    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
+  ) {
     this.threshold = config.warmupSteps ?? runtime.grid.minEncoderLength;
     this.context = runtime.grid.maxEncoderLength;
   }

@@ -38,7 +38,7 @@ describe('ServerWindow', () => {
     expect(w.add(T - 300, [0, 0, 0, 0])).toBe('too_old');
   });
 
-  it('gives the open step\'s means as the series has them', () => {
+  it("gives the open step's means as the series has them", () => {
     const w = new ServerWindow(300, 10);
     expect(w.newestMeans()).toBeNull();
     w.add(T + 5, [10.1, 20, 30, 1]);
@@ -117,7 +117,10 @@ describe('ServerWindow', () => {
         add(t: number, v: number[]): string {
           const start = Math.floor(t / S) * S;
           if (start <= newest - C * S) return 'too_old';
-          const b = buckets.get(start) ?? { sums: [0, 0, 0, 0], seconds: new Set<number>() };
+          const b = buckets.get(start) ?? {
+            sums: [0, 0, 0, 0],
+            seconds: new Set<number>(),
+          };
           if (b.seconds.has(Math.floor(t - start))) return 'duplicate';
           b.seconds.add(Math.floor(t - start));
           v.forEach((x, m) => (b.sums[m] += x));
@@ -129,7 +132,10 @@ describe('ServerWindow', () => {
         means(): { start: number; values: number[] }[] {
           return [...buckets.entries()]
             .sort(([a], [b]) => a - b)
-            .map(([start, b]) => ({ start, values: b.sums.map((x) => Math.fround(x / b.seconds.size)) }));
+            .map(([start, b]) => ({
+              start,
+              values: b.sums.map((x) => Math.fround(x / b.seconds.size)),
+            }));
         },
       };
     };
@@ -147,8 +153,10 @@ describe('ServerWindow', () => {
           expect(w.add(t, [v, v / 2, 100 - v, v / 10])).toBe(ref.add(t, [v, v / 2, 100 - v, v / 10]));
         }
         const s = w.series(true)!;
-        const got = Array.from({ length: s.length }, (_, i) => ({ start: s.t0 + i * S, values: [...s.values.subarray(i * 4, i * 4 + 4)] }))
-          .filter((_, i) => s.samples[i] > 0);
+        const got = Array.from({ length: s.length }, (_, i) => ({
+          start: s.t0 + i * S,
+          values: [...s.values.subarray(i * 4, i * 4 + 4)],
+        })).filter((_, i) => s.samples[i] > 0);
         expect(got).toEqual(ref.means());
         expect(w.bucketCount()).toBe(ref.means().length);
       }),

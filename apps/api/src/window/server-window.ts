@@ -140,6 +140,16 @@ export class ServerWindow {
     return n;
   }
 
+  /** Time of the newest sample held (epoch s): the newest bucket's start plus its latest second seen. */
+  newestSampleTime(): number {
+    if (this.newest === Number.NEGATIVE_INFINITY) return this.newest;
+    const bits = this.seen.bitmap(this.slotOf(this.newest));
+    for (let byte = bits.length - 1; byte >= 0; byte--) {
+      if (bits[byte] !== 0) return this.newest + byte * 8 + (31 - Math.clz32(bits[byte]));
+    }
+    return this.newest;
+  }
+
   /** The newest bucket's mean per metric (the open step so far); null when the window is empty. */
   newestMeans(): Float64Array | null {
     if (this.newest === Number.NEGATIVE_INFINITY) return null;

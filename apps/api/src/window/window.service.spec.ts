@@ -25,7 +25,12 @@ describe('WindowService', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
     const a = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
     const r = await a.apply([sample(0, 'ppdb0001', T), sample(1, 'ppdb0001', T + 300, 20), sample(2, 'web-1', T + 5)]);
-    expect(r).toEqual({ added: 3, closedChanged: 1, duplicates: [], tooOld: [] }); // ppdb0001's first step closed
+    expect(r).toEqual({
+      added: 3,
+      serversWithClosedChanges: 1,
+      duplicates: [],
+      tooOld: [],
+    }); // ppdb0001's first step closed
     expect(a.get('ppdb0001')!.profile).toBe('database'); // inferred from the prefix
     expect(a.bucketCount()).toBe(3);
     a.onModuleDestroy();
@@ -34,9 +39,22 @@ describe('WindowService', () => {
     expect(b.size).toBe(2);
     expect(b.bucketCount()).toBe(3);
     expect(b.get('ppdb0001')!.window.series(true)).toEqual(
-      expect.objectContaining({ t0: T, length: 2, samples: Uint32Array.of(1, 1) }),
+      expect.objectContaining({
+        t0: T,
+        length: 2,
+        samples: Uint32Array.of(1, 1),
+      }),
     );
-    expect(await b.apply([sample(0, 'ppdb0001', T)])).toEqual({ added: 0, closedChanged: 0, duplicates: [0], tooOld: [] });
+    expect(await b.apply([sample(0, 'ppdb0001', T)])).toEqual({
+      added: 0,
+      serversWithClosedChanges: 0,
+      duplicates: [0],
+      tooOld: [],
+    });
+    // the data clock resumes at the newest sample's second, not at its bucket's start
+    expect(b.get('ppdb0001')!.lastSample).toBe(T + 300);
+    expect(b.get('web-1')!.lastSample).toBe(T + 5);
+    expect(b.dataTime()).toBe(T + 300);
   });
 
   it('acknowledges nothing and keeps memory equal to disk when the store cannot write', async () => {
@@ -67,7 +85,10 @@ describe('WindowService', () => {
     let failing = false;
     const counting: WindowStore = Object.assign(Object.create(real) as WindowStore, {
       commit: (...args: Parameters<WindowStore['commit']>) => {
-        commits.push({ created: args[0].map((s) => s.name), writes: args[2].length });
+        commits.push({
+          created: args[0].map((s) => s.name),
+          writes: args[2].length,
+        });
         if (failing) throw new Error('SQLITE_IOERR: disk I/O error');
         return real.commit(...args);
       },
@@ -79,7 +100,11 @@ describe('WindowService', () => {
       s.apply([sample(0, 'ppweb0001', T + 5, 30)]),
       s.apply([sample(0, 'ppweb0001', T + 10, 50), sample(1, 'ppweb0001', T + 10)]),
     ]);
-    expect(results.map((r) => [r.added, r.duplicates])).toEqual([[2, []], [1, []], [1, [1]]]);
+    expect(results.map((r) => [r.added, r.duplicates])).toEqual([
+      [2, []],
+      [1, []],
+      [1, [1]],
+    ]);
     expect(commits).toEqual([{ created: ['ppweb0001', 'ppdb0001'], writes: 2 }]);
     expect(s.bucketCount()).toBe(2);
 

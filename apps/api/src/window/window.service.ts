@@ -11,7 +11,7 @@ export interface ServerEntry {
   /** Declared in records, else inferred from the name prefix, else null (unknown). */
   profile: string | null;
   window: ServerWindow;
-  /** Time of the newest sample accepted (epoch s); restored windows start from their newest bucket. */
+  /** Time of the newest sample accepted (epoch s). */
   lastSample: number;
 }
 
@@ -27,7 +27,7 @@ export interface AcceptedSample {
 export interface ApplyResult {
   added: number;
   /** Servers whose closed steps changed (a step closed, or a late sample landed in a closed one). */
-  closedChanged: number;
+  serversWithClosedChanges: number;
   duplicates: number[];
   tooOld: number[];
 }
@@ -39,6 +39,8 @@ interface CommitGroup {
   created: ServerEntry[];
   profileUpdates: Set<ServerEntry>;
   touched: Map<ServerEntry, Set<number>>;
+  /** Whether any request of the group closed or changed a closed step. */
+  closedChanges: boolean;
   waiters: { resolve: () => void; reject: (err: Error) => void }[];
 }
 
@@ -55,6 +57,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   /** Buckets held across the fleet, kept up to date per request (only touched servers can change). */
   private totalBuckets = 0;
   private pending: CommitGroup | null = null;
+  private readonly stepsClosedListeners: (() => void)[] = [];
   /** The newest sample accepted for any server (epoch s): the data clock. */
   private newestSample = Number.NEGATIVE_INFINITY;
   readonly retentionSteps: number;
@@ -101,7 +104,11 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     const started = Date.now();
     const byId = new Map<number, ServerEntry>();
     for (const s of this.store.servers()) {
-      const entry = { ...s, window: new ServerWindow(this.stepSeconds, this.retentionSteps), lastSample: Number.NEGATIVE_INFINITY };
+      const entry = {
+        ...s,
+        window: new ServerWindow(this.stepSeconds, this.retentionSteps),
+        lastSample: Number.NEGATIVE_INFINITY,
+      };
       this.servers.set(s.name, entry);
       byId.set(s.id, entry);
     }
@@ -112,8 +119,8 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     });
     this.totalBuckets = this.countAll();
     for (const e of this.servers.values()) {
-      e.lastSample = e.window.newest;
-      this.newestSample = Math.max(this.newestSample, e.window.newest);
+      e.lastSample = e.window.newestSampleTime();
+      this.newestSample = Math.max(this.newestSample, e.lastSample);
     }
     if (this.servers.size) {
       this.logger.log(`restored ${this.servers.size} servers (${buckets} buckets) from ${this.store.path} in ${Date.now() - started} ms`);
@@ -155,7 +162,12 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
    * write rejects every request of the group with StoreWriteError.
    */
   apply(samples: readonly AcceptedSample[]): Promise<ApplyResult> {
-    const result: ApplyResult = { added: 0, closedChanged: 0, duplicates: [], tooOld: [] };
+    const result: ApplyResult = {
+      added: 0,
+      serversWithClosedChanges: 0,
+      duplicates: [],
+      tooOld: [],
+    };
     if (samples.length === 0) return Promise.resolve(result);
     const group = (this.pending ??= this.openGroup());
     const before = new Map<ServerEntry, { buckets: number; version: number }>();
@@ -175,7 +187,11 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
         entry.profile = s.profile;
         group.profileUpdates.add(entry);
       }
-      if (!before.has(entry)) before.set(entry, { buckets: entry.window.bucketCount(), version: entry.window.version });
+      if (!before.has(entry))
+        before.set(entry, {
+          buckets: entry.window.bucketCount(),
+          version: entry.window.version,
+        });
       const outcome: AddOutcome = entry.window.add(s.time, s.values);
       if (outcome === 'added') {
         result.added++;
@@ -189,15 +205,22 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     }
     for (const [entry, was] of before) {
       this.totalBuckets += entry.window.bucketCount() - was.buckets;
-      if (entry.window.version !== was.version) result.closedChanged++;
+      if (entry.window.version !== was.version) result.serversWithClosedChanges++;
     }
+    if (result.serversWithClosedChanges) group.closedChanges = true;
     return new Promise((resolve, reject) => group.waiters.push({ resolve: () => resolve(result), reject }));
   }
 
   private openGroup(): CommitGroup {
     // setImmediate runs after the poll phase, so every request parsed in this turn joins the group
     setImmediate(() => this.flush());
-    return { created: [], profileUpdates: new Set(), touched: new Map(), waiters: [] };
+    return {
+      created: [],
+      profileUpdates: new Set(),
+      touched: new Map(),
+      closedChanges: false,
+      waiters: [],
+    };
   }
 
   /** Writes the open group in one transaction and answers its requests. */
@@ -223,6 +246,12 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     for (const w of group.waiters) w.resolve();
+    if (group.closedChanges) for (const listener of this.stepsClosedListeners) listener();
+  }
+
+  /** Calls `listener` after each commit that closed a step or changed a closed one (forecasts are due). */
+  onStepsClosed(listener: () => void): void {
+    this.stepsClosedListeners.push(listener);
   }
 
   /** Rebuilds the given servers from the store after a failed write. */
@@ -238,7 +267,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       fresh.set(e.id, e.window);
     }
     this.store.forEachBucket((id, bucket) => fresh.get(id)?.restore(bucket));
-    for (const e of entries) if (fresh.has(e.id)) e.lastSample = e.window.newest;
+    for (const e of entries) if (fresh.has(e.id)) e.lastSample = e.window.newestSampleTime();
     this.newestSample = Math.max(Number.NEGATIVE_INFINITY, ...[...this.servers.values()].map((e) => e.lastSample));
     this.totalBuckets = this.countAll();
     this.logger.error(`store write failed; ${entries.length} servers reloaded from ${this.store.path}`);

@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BucketState } from './server-window';
 
-export interface StoredServer {
-  id: number;
-  name: string;
-  profile: string | null;
-}
-
-/** A server the store assigns an id to inside the commit (the id field is set in place). */
-export interface NewServer {
+/** A server as the store keeps it; a new server's id is -1 until its commit assigns one (in place). */
+export interface ServerRow {
   id: number;
   name: string;
   profile: string | null;
@@ -25,11 +19,11 @@ export interface BucketWrite {
 /** Durable home of the windows; injected so services can be tested against a temporary file. */
 export interface WindowStore {
   readonly path: string;
-  servers(): StoredServer[];
+  servers(): ServerRow[];
   /** Every persisted bucket, ascending by start within each server. */
   forEachBucket(visit: (serverId: number, bucket: BucketState) => void): void;
   /** Registers new servers (setting their ids), updates profiles and writes buckets in one transaction. */
-  commit(newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]): void;
+  commit(newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]): void;
   /** Deletes buckets older than `before` (epoch s) for one server. */
   prune(serverId: number, before: number): number;
   /** Deletes a server and all its buckets. */
@@ -53,7 +47,7 @@ export class SqliteWindowStore implements WindowStore {
   private readonly upsertBucket: Database.Statement;
   private readonly deleteOld: Database.Statement;
   private readonly removeTx: (serverId: number) => void;
-  private readonly commitTx: (newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]) => void;
+  private readonly commitTx: (newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]) => void;
 
   constructor(dataDir: string, stepSeconds: number, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
     mkdirSync(dataDir, { recursive: true });
@@ -95,7 +89,7 @@ export class SqliteWindowStore implements WindowStore {
       deleteBuckets.run(serverId);
       deleteServer.run(serverId);
     });
-    this.commitTx = this.db.transaction((newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]) => {
+    this.commitTx = this.db.transaction((newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]) => {
       for (const s of newServers) s.id = Number(this.insertServer.run(s.name, s.profile).lastInsertRowid);
       for (const s of profileUpdates) this.updateProfile.run(s.profile, s.id);
       for (const { server, bucket: b } of writes) {
@@ -104,8 +98,8 @@ export class SqliteWindowStore implements WindowStore {
     });
   }
 
-  servers(): StoredServer[] {
-    return this.db.prepare('SELECT id, name, profile FROM servers ORDER BY id').all() as StoredServer[];
+  servers(): ServerRow[] {
+    return this.db.prepare('SELECT id, name, profile FROM servers ORDER BY id').all() as ServerRow[];
   }
 
   forEachBucket(visit: (serverId: number, bucket: BucketState) => void): void {
@@ -131,7 +125,7 @@ export class SqliteWindowStore implements WindowStore {
     }
   }
 
-  commit(newServers: NewServer[], profileUpdates: StoredServer[], writes: BucketWrite[]): void {
+  commit(newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]): void {
     this.commitTx(newServers, profileUpdates, writes);
   }
 

@@ -122,7 +122,10 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
     const forecasts = new Map<string, Partial<MetricForecasts>[]>();
     for (const model of options.models) {
       const profileIndex = model.profileIndex(name, profile);
-      const items = scored.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex }));
+      const items = scored.map(({ origin }) => ({
+        series: seriesUpTo(s, origin),
+        profileIndex,
+      }));
       forecasts.set(model.name, await model.forecaster.forecast(items));
     }
     for (const b of baselines) {

@@ -44,12 +44,23 @@ describe('backtest command', () => {
   it('writes one row per model x metric x horizon bucket, skipping unmeasured metrics', async () => {
     const out = join(dir, 'all.json');
     const lines: string[] = [];
-    await runCli(['--data', dir, '--json', out, '--stride', '24'], { out: (l) => lines.push(l), err: () => undefined });
-    const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: Row[] };
+    await runCli(['--data', dir, '--json', out, '--stride', '24'], {
+      out: (l) => lines.push(l),
+      err: () => undefined,
+    });
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: Row[];
+    };
     const models = ['tft', 'persistence', 'seasonal_naive', 'holt', 'linear_1h'];
     expect([...new Set(results.map((r) => r.model))]).toEqual(models);
     expect([...new Set(results.map((r) => r.horizon_bucket))]).toEqual(['0-30m', '30m-2h', '2h-8h', 'all']);
-    expect([...new Set(results.map((r) => r.metric))]).toEqual(['cpu_percent', 'memory_percent', 'disk_percent', 'load_average', 'overall']);
+    expect([...new Set(results.map((r) => r.metric))]).toEqual([
+      'cpu_percent',
+      'memory_percent',
+      'disk_percent',
+      'load_average',
+      'overall',
+    ]);
     expect(results).toHaveLength(models.length * 5 * 4);
     for (const r of results) {
       expect(Object.keys(r).sort()).toEqual(['coverage_p10_p90', 'horizon_bucket', 'mase', 'metric', 'model', 'n', 'wql']);
@@ -71,7 +82,9 @@ describe('backtest command', () => {
     const out = join(dir, 'flat.json');
     // stride 12: 29 origins, 8 of them calibrate, enough residuals (5) per step for the empirical band
     await runCli(['backtest', '--data', join(dir, 'a-flat.csv'), '--json', out, '--stride', '12'], quiet);
-    const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: Row[] };
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: Row[];
+    };
     const persistence = results.filter((r) => r.model === 'persistence');
     expect(persistence.map((r) => r.metric)).toEqual(expect.arrayContaining(['cpu_percent', 'memory_percent']));
     expect(persistence.some((r) => r.metric === 'disk_percent' || r.metric === 'load_average')).toBe(false);
@@ -95,10 +108,19 @@ describe('backtest command', () => {
 describe('leadtime command', () => {
   it('replays a series named in the incidents file and reports every method', async () => {
     const incidents = join(dir, 'incidents.json');
-    writeFileSync(incidents, JSON.stringify({ 'ppweb-07': [iso(T0 + 400 * 300_000)], 'not-in-data': [iso(T0)] }));
+    writeFileSync(
+      incidents,
+      JSON.stringify({
+        'ppweb-07': [iso(T0 + 400 * 300_000)],
+        'not-in-data': [iso(T0)],
+      }),
+    );
     const out = join(dir, 'lead.json');
     await runCli(['leadtime', '--data', dir, '--incidents', incidents, '--json', out, '--stride', '12'], quiet);
-    const r = JSON.parse(readFileSync(out, 'utf8')) as { incidents: { method: string; series: string }[]; summary: { method: string; incidents: number }[] };
+    const r = JSON.parse(readFileSync(out, 'utf8')) as {
+      incidents: { method: string; series: string }[];
+      summary: { method: string; incidents: number }[];
+    };
     expect(r.summary.map((s) => s.method)).toEqual(['tft', 'static_threshold', 'linear_1h']);
     expect(r.summary.every((s) => s.incidents === 1)).toBe(true);
     expect(new Set(r.incidents.map((i) => i.series))).toEqual(new Set(['ppweb-07']));

@@ -19,7 +19,10 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-const defaultIo: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+const defaultIo: CliIo = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+};
 
 export class UsageError extends Error {}
 
@@ -52,12 +55,19 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
 
   const modelDir = values.model ?? shippedModelDir();
   // inline: a batch tool has nothing to keep responsive, and no worker thread to wind down at exit
-  const runner = await TftRunner.load(modelDir, { intraOpNumThreads: int(values.threads, 1, '--threads'), thread: 'inline' });
+  const runner = await TftRunner.load(modelDir, {
+    intraOpNumThreads: int(values.threads, 1, '--threads'),
+    thread: 'inline',
+  });
   const meta = runner.metadata;
-  progress(`model ${meta.name} ${meta.version} (${modelDir}): step ${meta.step_seconds} s, horizon ${meta.horizon}, encoder ${meta.min_encoder_length}..${meta.max_encoder_length}`);
+  progress(
+    `model ${meta.name} ${meta.version} (${modelDir}): step ${meta.step_seconds} s, horizon ${meta.horizon}, encoder ${meta.min_encoder_length}..${meta.max_encoder_length}`,
+  );
   const tft: ModelUnderTest = {
     name: 'tft',
-    forecaster: { forecast: async (items) => (await runner.forecast(items)).map((f) => f.quantiles) },
+    forecaster: {
+      forecast: async (items) => (await runner.forecast(items)).map((f) => f.quantiles),
+    },
     profileIndex: (name, profile) => profileIndex(meta, name, profile),
   };
   const models = values['no-model'] ? [] : [tft];
@@ -66,12 +76,23 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   let series = await loadSeries(values.data, meta.step_seconds);
   if (values['max-series']) series = series.slice(0, int(values['max-series'], 1, '--max-series'));
   progress(`read ${series.length} series from ${values.data} in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
-  const shape = { stepSeconds: meta.step_seconds, horizon: meta.horizon, maxEncoder: meta.max_encoder_length, minEncoder: meta.min_encoder_length };
+  const shape = {
+    stepSeconds: meta.step_seconds,
+    horizon: meta.horizon,
+    maxEncoder: meta.max_encoder_length,
+    minEncoder: meta.min_encoder_length,
+  };
 
   if (command === 'backtest') {
     const calibrationFraction = Number(values['calibration-fraction']);
     if (!(calibrationFraction >= 0 && calibrationFraction < 1)) throw new UsageError('--calibration-fraction must be in [0, 1)');
-    const r = await runBacktest(series, { ...shape, stride: int(values.stride, 36, '--stride'), calibrationFraction, models, onProgress: progress });
+    const r = await runBacktest(series, {
+      ...shape,
+      stride: int(values.stride, 36, '--stride'),
+      calibrationFraction,
+      models,
+      onProgress: progress,
+    });
     for (const s of r.seriesSkipped) progress(`skipped ${s}`);
     io.out(
       `${r.series} series, ${r.originsScored} scored origins (+${r.originsCalibration} calibrating the baselines), model ${meta.version}, ${r.seconds.toFixed(1)} s\n`,
@@ -80,20 +101,47 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     io.out('');
     io.out(resultsTable(r.results));
     if (values.json) {
-      writeFileSync(values.json, JSON.stringify({ model: `${meta.name} ${meta.version}`, data: values.data, results: r.results }, null, 2));
+      writeFileSync(
+        values.json,
+        JSON.stringify(
+          {
+            model: `${meta.name} ${meta.version}`,
+            data: values.data,
+            results: r.results,
+          },
+          null,
+          2,
+        ),
+      );
       progress(`wrote ${values.json}`);
     }
   } else {
     const incidents = JSON.parse(await readFile(values.incidents as string, 'utf8')) as Incidents;
     const thresholdProfile = (name: string, profile: string | null): ThresholdProfile =>
       (meta.profile_vocabulary[profileIndex(meta, name, profile)] ?? 'unknown') as ThresholdProfile;
-    const r = await runLeadtime(series, incidents, { ...shape, stride: int(values.stride, 1, '--stride'), models, thresholdProfile, onProgress: progress });
+    const r = await runLeadtime(series, incidents, {
+      ...shape,
+      stride: int(values.stride, 1, '--stride'),
+      models,
+      thresholdProfile,
+      onProgress: progress,
+    });
     io.out(`${r.replayedDays.toFixed(1)} days replayed, model ${meta.version}, ${r.seconds.toFixed(1)} s\n`);
     io.out(leadtimeTables(r.incidents, r.summary));
     if (values.json) {
-      writeFileSync(values.json, JSON.stringify({ model: `${meta.name} ${meta.version}`, incidents: r.incidents, summary: r.summary }, null, 2));
+      writeFileSync(
+        values.json,
+        JSON.stringify(
+          {
+            model: `${meta.name} ${meta.version}`,
+            incidents: r.incidents,
+            summary: r.summary,
+          },
+          null,
+          2,
+        ),
+      );
       progress(`wrote ${values.json}`);
     }
   }
 }
-

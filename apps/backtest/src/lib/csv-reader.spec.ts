@@ -66,7 +66,9 @@ describe('readContractCsv / loadSeries', () => {
   });
 
   it('keeps a profile column', async () => {
-    const servers = await readContractCsv(fixture('p.csv', 'timestamp,server_name,cpu_percent,profile\n2025-01-06T00:00:00Z,x,1,database\n'));
+    const servers = await readContractCsv(
+      fixture('p.csv', 'timestamp,server_name,cpu_percent,profile\n2025-01-06T00:00:00Z,x,1,database\n'),
+    );
     expect(servers.get('x')?.profile).toBe('database');
   });
 

@@ -69,7 +69,10 @@ export function splitCsvLine(line: string): string[] {
  */
 export async function readContractCsv(file: string): Promise<Map<string, { profile: string | null; samples: RawSample[] }>> {
   const servers = new Map<string, { profile: string | null; samples: RawSample[] }>();
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: createReadStream(file, 'utf8'),
+    crlfDelay: Infinity,
+  });
   let header: string[] | null = null;
   let timeCol = -1;
   let nameCol = -1;

@@ -2,7 +2,8 @@ import { METRICS, type MetricName } from '@tft/contracts';
 import {
   DEFAULT_THRESHOLD_CONFIG,
   linearPoint,
-  predictAlerts,
+  heuristicForecast,
+  predictAlertsWithTrendGuard,
   thresholdsFor,
   type AlertThresholds,
   type MetricForecasts,
@@ -73,7 +74,7 @@ interface Timeline {
  * Replays each series that has an entry in `incidents` origin by origin (every `stride` steps, from
  * the first origin with `minEncoder` observed steps of some metric) and records, per method, whether
  * it is alerting at that origin (any metric, warning or critical, default thresholds):
- * - a model: `predictAlerts` on its forecast, counting only metrics with `minEncoder` observations in
+ * - a model: the api's rule (`predictAlertsWithTrendGuard`: its forecast plus the trend guard), counting only metrics with `minEncoder` observations in
  *   the encoder (an unmeasured metric's forecast means nothing);
  * - `static_threshold`: the current value (last observation of the past hour) >= warning;
  * - `linear_1h`: `predict_linear` over the last hour (at least 2 observations) reaching warning
@@ -112,9 +113,16 @@ export async function runLeadtime(series: readonly NamedSeries[], incidents: Inc
       const batch = 1024;
       for (let b = 0; b < origins.length; b += batch) {
         const chunk = origins.slice(b, b + batch);
-        const forecasts = await model.forecaster.forecast(chunk.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex })));
-        chunk.forEach(({ metrics }, k) => {
-          alert[b + k] = forecastAlerts(forecasts[k], metrics, thresholds, stepSeconds) ? 1 : 0;
+        const forecasts = await model.forecaster.forecast(
+          chunk.map(({ origin }) => ({
+            series: seriesUpTo(s, origin),
+            profileIndex,
+          })),
+        );
+        chunk.forEach(({ origin, metrics }, k) => {
+          // the api's rule: the model's alerts plus the trend guard on the heuristic from the same origin
+          const trend = heuristicForecast(seriesUpTo(s, origin), H);
+          alert[b + k] = forecastAlerts(forecasts[k], metrics, thresholds, stepSeconds, trend) ? 1 : 0;
         });
       }
       timelines.set(model.name, { times, alert });
@@ -142,7 +150,13 @@ export async function runLeadtime(series: readonly NamedSeries[], incidents: Inc
 
     for (const method of methods) {
       const tl = timelines.get(method) as Timeline;
-      for (const [i, iso] of labels.entries()) rows.push({ series: name, incident: iso, method, ...leadFor(tl, incidentTimes[i]) });
+      for (const [i, iso] of labels.entries())
+        rows.push({
+          series: name,
+          incident: iso,
+          method,
+          ...leadFor(tl, incidentTimes[i]),
+        });
       const counts = onsets.get(method) as { onsets: number; false: number };
       for (let k = 0; k < tl.alert.length; k++) {
         if (tl.alert[k] !== 1 || (k > 0 && tl.alert[k - 1] === 1)) continue;
@@ -151,7 +165,9 @@ export async function runLeadtime(series: readonly NamedSeries[], incidents: Inc
         if (!incidentTimes.some((T) => T >= at && T <= at + LEAD_WINDOW_SECONDS)) counts.false++;
       }
     }
-    options.onProgress?.(`[${index + 1}/${series.length}] ${name}: ${origins.length} origins replayed, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    options.onProgress?.(
+      `[${index + 1}/${series.length}] ${name}: ${origins.length} origins replayed, ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
 
   const replayedDays = replayedSeconds / 86400;
@@ -169,20 +185,33 @@ export async function runLeadtime(series: readonly NamedSeries[], incidents: Inc
       false_alerts_per_day: replayedDays > 0 ? counts.false / replayedDays : 0,
     };
   });
-  return { incidents: rows, summary, replayedDays, seconds: (Date.now() - started) / 1000 };
+  return {
+    incidents: rows,
+    summary,
+    replayedDays,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
-/** Whether a forecast raises any alert on the given metrics. */
+/** Whether a forecast raises any alert on the given metrics, by the rule the api ships (with `trend`, its guard). */
 export function forecastAlerts(
   forecast: Partial<MetricForecasts>,
   metrics: readonly MetricName[],
   thresholds: AlertThresholds,
   stepSeconds: number,
+  trend?: MetricForecasts,
 ): boolean {
-  const flat = { p10: [] as number[], p50: [] as number[], p90: [] as number[] };
-  const only = {} as MetricForecasts;
-  for (const metric of METRICS) only[metric] = metrics.includes(metric) ? (forecast[metric] ?? flat) : flat;
-  return predictAlerts(only, thresholds, stepSeconds).length > 0;
+  const flat = {
+    p10: [] as number[],
+    p50: [] as number[],
+    p90: [] as number[],
+  };
+  const only = (f: Partial<MetricForecasts>) => {
+    const out = {} as MetricForecasts;
+    for (const metric of METRICS) out[metric] = metrics.includes(metric) ? (f[metric] ?? flat) : flat;
+    return out;
+  };
+  return predictAlertsWithTrendGuard(only(forecast), trend && only(trend), thresholds, stepSeconds).length > 0;
 }
 
 /** Detection and lead time of one incident at `T` (epoch s) on an alert timeline. */

@@ -31,7 +31,12 @@ export function summaryTable(rows: readonly ResultRow[], reference = 'tft'): str
   const metrics = [...new Set(all.map((r) => r.metric))];
   const others = models.filter((m) => m !== reference);
   const hasRef = models.includes(reference);
-  const head = ['metric', ...models.map((m) => `${m} wQL`), ...(hasRef ? [`${reference} wQL vs best baseline`] : []), 'coverage ' + models.join(' / ')];
+  const head = [
+    'metric',
+    ...models.map((m) => `${m} wQL`),
+    ...(hasRef ? [`${reference} wQL vs best baseline`] : []),
+    'coverage ' + models.join(' / '),
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const metric of metrics) {
     const get = (m: string) => all.find((r) => r.metric === metric && r.model === m);
@@ -40,7 +45,11 @@ export function summaryTable(rows: readonly ResultRow[], reference = 'tft'): str
       const ref = get(reference)?.wql ?? null;
       const best = Math.min(...others.map((m) => get(m)?.wql ?? Infinity));
       // relative change of the reference's wQL against the best baseline: negative = the reference wins
-      cells.push(ref === null || !Number.isFinite(best) || best === 0 ? '-' : `${ref / best - 1 >= 0 ? '+' : ''}${((ref / best - 1) * 100).toFixed(1)}%`);
+      cells.push(
+        ref === null || !Number.isFinite(best) || best === 0
+          ? '-'
+          : `${ref / best - 1 >= 0 ? '+' : ''}${((ref / best - 1) * 100).toFixed(1)}%`,
+      );
     }
     cells.push(models.map((m) => pct(get(m)?.coverage_p10_p90 ?? null)).join(' / '));
     lines.push(`| ${metric} | ${cells.join(' | ')} |`);
@@ -50,7 +59,10 @@ export function summaryTable(rows: readonly ResultRow[], reference = 'tft'): str
 
 export function leadtimeTables(incidents: readonly IncidentRow[], summary: readonly MethodSummary[]): string {
   const methods = summary.map((s) => s.method);
-  const lines = [`| series | incident | ${methods.map((m) => `${m} lead (min)`).join(' | ')} |`, `|---|---|${methods.map(() => '---').join('|')}|`];
+  const lines = [
+    `| series | incident | ${methods.map((m) => `${m} lead (min)`).join(' | ')} |`,
+    `|---|---|${methods.map(() => '---').join('|')}|`,
+  ];
   const seen = new Set<string>();
   for (const r of incidents) {
     const key = `${r.series}\u0000${r.incident}`;
@@ -62,7 +74,11 @@ export function leadtimeTables(incidents: readonly IncidentRow[], summary: reado
     });
     lines.push(`| ${r.series} | ${r.incident} | ${cells.join(' | ')} |`);
   }
-  lines.push('', '| method | detected | median lead (min) | alert onsets | false alerts | false alerts / day |', '|---|---|---|---|---|---|');
+  lines.push(
+    '',
+    '| method | detected | median lead (min) | alert onsets | false alerts | false alerts / day |',
+    '|---|---|---|---|---|---|',
+  );
   for (const s of summary) {
     lines.push(
       `| ${s.method} | ${s.detected}/${s.incidents} | ${s.median_lead_minutes ?? '-'} | ${s.alert_onsets} | ${s.false_alerts} | ${s.false_alerts_per_day.toFixed(2)} |`,

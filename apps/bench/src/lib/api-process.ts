@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FeedDataResponseDto } from '@tft/api-client';
 import { cleanup, rssMb, sleep } from './proc';
 
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -18,10 +19,40 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Settings the bench resets to the api's defaults, so that its figures compare from run to run. */
+const TUNABLE = [
+  'FORECAST_INTERVAL_S',
+  'INFERENCE_THREADS',
+  'INFERENCE_DEVICE',
+  'RETENTION_STEPS',
+  'WARMUP_STEPS',
+  'MAX_RECORDS_PER_REQUEST',
+  'MAX_BODY_SIZE',
+  'READS_REQUIRE_KEY',
+];
+
+export interface ApiStartOptions {
+  /** MODEL_DIR for the api; without it the caller's environment (or the api's own default) decides. */
+  modelDir?: string;
+  /**
+   * Keep the caller's api settings (SQLITE_SYNCHRONOUS, FORECAST_INTERVAL_S, ...) instead of resetting
+   * them: the soak runs against whatever configuration the operator wants to try.
+   */
+  inheritSettings?: boolean;
+  /** Start of the temporary DATA_DIR's name. */
+  dataDirPrefix?: string;
+}
+
+/** How the api process ended. */
+export interface ApiExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /**
- * The built api (dist/apps/api/main.js) on a free port with a temporary DATA_DIR, its own API key, no
- * write rate limit and every other setting at its default: SQLITE_SYNCHRONOUS=FULL (durable writes),
- * FORECAST_INTERVAL_S=5, INFERENCE_THREADS = all cores.
+ * The built api (dist/apps/api/main.js) on a free port with a temporary DATA_DIR, its own API key and no
+ * write rate limit. Unless `inheritSettings`, every other setting is at its default: SQLITE_SYNCHRONOUS=FULL
+ * (durable writes), FORECAST_INTERVAL_S=5, INFERENCE_THREADS = all cores.
  */
 export class ApiProcess {
   private log = '';
@@ -32,23 +63,41 @@ export class ApiProcess {
     readonly base: string,
     readonly key: string,
     private readonly child: ChildProcess,
-    private readonly dataDir: string,
+    readonly dataDir: string,
   ) {
     const keep = (chunk: Buffer) => (this.log = (this.log + chunk.toString()).slice(-20000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
   }
 
-  static async start(root: string, modelDir: string): Promise<ApiProcess> {
+  static async start(root: string, o: ApiStartOptions = {}): Promise<ApiProcess> {
     const main = join(root, 'dist', 'apps', 'api', 'main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build api\` (npm run bench builds it)`);
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build api\` (npm run bench and npm run soak build it)`);
     const port = await freePort();
-    const dataDir = cleanup.dir(mkdtempSync(join(tmpdir(), 'tft-bench-api-')));
+    const dataDir = cleanup.dir(mkdtempSync(join(tmpdir(), o.dataDirPrefix ?? 'tft-bench-api-')));
     const key = randomBytes(24).toString('hex');
-    const env: NodeJS.ProcessEnv = { ...process.env, API_PORT: String(port), DATA_DIR: dataDir, API_KEY: key, API_KEYS: '', WRITE_RATE_LIMIT: '0', LOG_FORMAT: 'text', SQLITE_SYNCHRONOUS: 'FULL', MODEL_DIR: modelDir };
-    for (const k of ['FORECAST_INTERVAL_S', 'INFERENCE_THREADS', 'INFERENCE_DEVICE', 'RETENTION_STEPS', 'WARMUP_STEPS', 'MAX_RECORDS_PER_REQUEST', 'MAX_BODY_SIZE', 'READS_REQUIRE_KEY']) delete env[k];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      API_PORT: String(port),
+      DATA_DIR: dataDir,
+      API_KEY: key,
+      API_KEYS: '',
+      WRITE_RATE_LIMIT: '0',
+      LOG_FORMAT: 'text',
+    };
+    if (o.modelDir) env['MODEL_DIR'] = o.modelDir;
+    if (!o.inheritSettings) {
+      env['SQLITE_SYNCHRONOUS'] = 'FULL';
+      for (const k of TUNABLE) delete env[k];
+    }
     const started = Date.now();
-    const child = cleanup.child(spawn(process.execPath, [main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = cleanup.child(
+      spawn(process.execPath, [main], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     const api = new ApiProcess(`http://127.0.0.1:${port}`, key, child, dataDir);
     const until = Date.now() + 60_000;
     for (;;) {
@@ -102,7 +151,10 @@ export class ApiProcess {
   private async fetchRetrying(path: string, init: RequestInit): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(120_000) });
+        return await fetch(`${this.base}${path}`, {
+          ...init,
+          signal: AbortSignal.timeout(120_000),
+        });
       } catch (err) {
         const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
         if (attempt >= 3 || !/ECONNRESET|EPIPE|UND_ERR_SOCKET|ECONNREFUSED/.test(code) || this.state() !== 'running') throw err;
@@ -113,12 +165,18 @@ export class ApiProcess {
 
   /** The body as received (bytes on the wire unless the api compresses) and its content-encoding. */
   async getText(path: string, acceptEncoding = 'identity'): Promise<{ text: string; bytes: number; encoding: string | null }> {
-    const res = await this.fetchRetrying(path, { headers: this.headers({ 'accept-encoding': acceptEncoding }) });
+    const res = await this.fetchRetrying(path, {
+      headers: this.headers({ 'accept-encoding': acceptEncoding }),
+    });
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
     const encoding = res.headers.get('content-encoding');
     const length = Number(res.headers.get('content-length'));
     const text = await res.text();
-    return { text, bytes: encoding && length ? length : Buffer.byteLength(text), encoding };
+    return {
+      text,
+      bytes: encoding && length ? length : Buffer.byteLength(text),
+      encoding,
+    };
   }
 
   async getJson<T>(path: string): Promise<T> {
@@ -127,28 +185,36 @@ export class ApiProcess {
     return (await res.json()) as T;
   }
 
-  async post(path: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await this.fetchRetrying(path, { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body });
+  /** POST /feed/data: the answer when it is a 200, else null; `text` (the body as sent) is for error messages. */
+  async postFeed(body: string): Promise<{
+    status: number;
+    json: FeedDataResponseDto | null;
+    text: string;
+  }> {
+    const res = await this.fetchRetrying('/feed/data', {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body,
+    });
     const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = { raw: text.slice(0, 300) };
-    }
-    return { status: res.status, json };
+    return {
+      status: res.status,
+      json: res.status === 200 ? (JSON.parse(text) as FeedDataResponseDto) : null,
+      text,
+    };
   }
 
-  /** SIGTERM, then SIGKILL after 30 s; removes the data directory. */
-  async stop(): Promise<void> {
+  /** SIGTERM, then SIGKILL after `graceMs`; removes the data directory; how the process ended. */
+  async stop(graceMs = 30_000): Promise<ApiExit> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
       this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     }
     cleanup.release(this.child);
     cleanup.removeDir(this.dataDir);
+    return { code: this.child.exitCode, signal: this.child.signalCode };
   }
 }

@@ -1,8 +1,13 @@
-import { parseBenchArgs, PARTS, UsageError } from './args';
+import { parseBenchArgs, parseRenderArgs, PARTS, UsageError } from './args';
 
 describe('parseBenchArgs', () => {
   it('runs every part, slowly, without JSON by default', () => {
-    expect(parseBenchArgs([])).toEqual({ json: null, parts: [...PARTS], quick: false, help: false });
+    expect(parseBenchArgs([])).toEqual({
+      json: null,
+      parts: [...PARTS],
+      quick: false,
+      help: false,
+    });
   });
 
   it('reads --json, --quick and --only (kept in the canonical order)', () => {
@@ -18,7 +23,9 @@ describe('parseBenchArgs', () => {
 
   it('names the unknown part', () => {
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(UsageError);
-    expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(/--only takes a comma list of inference, ingest, predictions, memory, tick \(got "inference,gpu"\)/);
+    expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(
+      /--only takes a comma list of inference, ingest, predictions, memory, tick \(got "inference,gpu"\)/,
+    );
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only/);
   });
 
@@ -28,5 +35,21 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--json'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--json', '--quick'])).toThrow(/--json/);
     expect(() => parseBenchArgs(['--json', ' '])).toThrow(/--json needs a file name/);
+  });
+});
+
+describe('parseRenderArgs', () => {
+  it('takes the JSON file to render', () => {
+    expect(parseRenderArgs(['--json', 'bench.json'])).toEqual({
+      json: 'bench.json',
+      help: false,
+    });
+    expect(parseRenderArgs(['--help'])).toEqual({ json: null, help: true });
+  });
+
+  it('says how to call it without a file', () => {
+    expect(() => parseRenderArgs([])).toThrow("render needs the bench's JSON: npm run bench -- render --json <file>");
+    expect(() => parseRenderArgs(['--json', '--help'])).toThrow(UsageError);
+    expect(() => parseRenderArgs(['bench.json'])).toThrow(UsageError);
   });
 });

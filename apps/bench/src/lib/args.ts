@@ -13,12 +13,16 @@ export interface BenchArgs {
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run bench -- [--json <file>] [--only ${PARTS.join('|')}[,...]] [--quick] [--help]
+       npm run bench -- render --json <file>
+       npm run soak -- [options]  (the same as npm run bench -- soak; --help lists its options)
 
   --json <file>   also write the figures as JSON
   --only <parts>  run only these parts (comma list): ${PARTS.join(', ')}
                   (predictions, memory and tick share one api process and its 1,000-server fill)
   --quick         fewer repetitions and shorter runs: a sanity check, not figures to quote
   --help          this text
+
+  render --json <file>  print a dated markdown entry for docs/BENCHMARKS.md from a --json file
 
 Progress goes to stderr, the table to stdout. Needs the built api (npm run bench builds it).`;
 
@@ -45,12 +49,46 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   }
   let parts: Part[] = [...PARTS];
   if (values.only !== undefined) {
-    const asked = values.only.split(',').map((p) => p.trim()).filter(Boolean);
+    const asked = values.only
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
     if (asked.length === 0 || unknown.length) {
       throw new UsageError(`--only takes a comma list of ${PARTS.join(', ')} (got "${values.only}")`);
     }
     parts = PARTS.filter((p) => asked.includes(p));
   }
-  return { json: values.json ?? null, parts, quick: values.quick ?? false, help: values.help ?? false };
+  return {
+    json: values.json ?? null,
+    parts,
+    quick: values.quick ?? false,
+    help: values.help ?? false,
+  };
+}
+
+/** `render --json <file>`: the file to render. */
+export function parseRenderArgs(argv: readonly string[]): {
+  json: string | null;
+  help: boolean;
+} {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`render: ${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) return { json: null, help: true };
+  if (values.json === undefined || values.json.trim() === '' || values.json.startsWith('--')) {
+    throw new UsageError("render needs the bench's JSON: npm run bench -- render --json <file>");
+  }
+  return { json: values.json, help: false };
 }

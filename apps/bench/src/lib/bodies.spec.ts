@@ -44,7 +44,19 @@ describe('IngestStream', () => {
       }
       expect(r.load_average).toBeGreaterThanOrEqual(0);
       expect(r.status).toBe('healthy');
-      expect(r.server_name.startsWith({ ml_compute: 'ppml', database: 'ppdb', web_api: 'ppweb', conductor_mgmt: 'ppcon', data_ingest: 'ppetl', risk_analytics: 'pprisk', generic: 'ppgen' }[r.profile] as string)).toBe(true);
+      expect(
+        r.server_name.startsWith(
+          {
+            ml_compute: 'ppml',
+            database: 'ppdb',
+            web_api: 'ppweb',
+            conductor_mgmt: 'ppcon',
+            data_ingest: 'ppetl',
+            risk_analytics: 'pprisk',
+            generic: 'ppgen',
+          }[r.profile] as string,
+        ),
+      ).toBe(true);
     }
   });
 });
@@ -53,7 +65,15 @@ describe('fillBodies', () => {
   it('back-fills every server step by step in batches, skipping only gap steps, ending on the last step', () => {
     const fleet = makeFleet(40, 5);
     const lastStep = Date.UTC(2026, 10, 20, 12) / 1000;
-    const batches = [...fillBodies(fleet, { lastStep, steps: 288, stepSeconds: 300, batch: 1000, seed: 1 })];
+    const batches = [
+      ...fillBodies(fleet, {
+        lastStep,
+        steps: 288,
+        stepSeconds: 300,
+        batch: 1000,
+        seed: 1,
+      }),
+    ];
     expect(batches.slice(0, -1).every((b) => b.count === 1000)).toBe(true);
     const records = batches.flatMap((b) => parse(b.body));
     expect(records.length).toBe(batches.reduce((a, b) => a + b.count, 0));

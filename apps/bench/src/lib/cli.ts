@@ -4,34 +4,36 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { shippedModelDir } from '@tft/tft-runner';
-import { benchIngest, benchServing, type IngestResult, type ServingResult } from './api-bench';
-import { parseBenchArgs, USAGE, type Part } from './args';
-import { benchInference, type InferenceResult } from './inference';
-import { configLabel } from './ort-configs';
+import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
+import { formatReport, type BenchReport } from './bench-report';
+import { benchInference } from './benchmarks/inference';
+import { benchIngest } from './benchmarks/ingest';
+import { benchServing } from './benchmarks/serving';
+import { defaultIo, type CliIo } from './log';
 import { repoRoot } from './proc';
-import { markdownTable, num, verdict } from './report';
+import { parseBenchReport, renderBenchmarks } from './render-benchmarks';
+import { runSoak } from './soak';
 
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
+/** `bench [options]`, `bench render ...` or `bench soak ...`: runs one and returns the exit code. */
+export async function runCommand(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'soak') return runSoak(rest, io);
+  if (command === 'render') {
+    runRender(rest, io);
+    return 0;
+  }
+  await runCli(argv, io);
+  return 0;
 }
 
-const defaultIo: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
-
-export interface BenchReport {
-  date: string;
-  quick: boolean;
-  parts: Part[];
-  seconds: number;
-  machine: { cpus: number; cpu_model: string; node: string; onnxruntime_node: string; platform: string; load_average_at_start: number[] };
-  model_version: string;
-  model_dir: string;
-  inference: InferenceResult | null;
-  ingest: IngestResult | null;
-  predictions_current: ServingResult['predictions_current'];
-  memory: ServingResult['memory'];
-  tick: ServingResult['tick'];
-  serving: Omit<ServingResult, 'predictions_current' | 'memory' | 'tick'> | null;
+/** `render --json <file>`: the dated markdown entry for docs/BENCHMARKS.md, on `io.out`. */
+export function runRender(argv: readonly string[], io: CliIo = defaultIo): void {
+  const args = parseRenderArgs(argv);
+  if (args.json === null) {
+    io.out(USAGE);
+    return;
+  }
+  io.out(renderBenchmarks(parseBenchReport(readFileSync(args.json, 'utf8'), args.json)));
 }
 
 /** Runs the parts asked for, prints progress to `io.err` and the tables to `io.out`, writes --json. */
@@ -44,7 +46,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const started = performance.now();
   const root = repoRoot();
   const modelDir = process.env['MODEL_DIR'] || shippedModelDir();
-  const modelVersion = (JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as { version: string }).version;
+  const modelVersion = (
+    JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   const machine = {
     cpus: cpus().length,
     cpu_model: cpus()[0]?.model ?? 'unknown',
@@ -55,14 +61,24 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   };
   const t = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
   const log = (line: string) => io.err(`[${t()}] ${line}`);
-  log(`bench: model ${modelVersion} (${modelDir}); parts ${args.parts.join(', ')}${args.quick ? ' (--quick)' : ''}; ${machine.cpus} cpus, load ${machine.load_average_at_start.join(' ')}`);
+  log(
+    `bench: model ${modelVersion} (${modelDir}); parts ${args.parts.join(', ')}${args.quick ? ' (--quick)' : ''}; ${machine.cpus} cpus, load ${machine.load_average_at_start.join(' ')}`,
+  );
 
   const has = (p: Part) => args.parts.includes(p);
   const inference = has('inference') ? await benchInference({ modelDir, root, quick: args.quick, log }) : null;
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
   const serving =
     has('predictions') || has('memory') || has('tick')
-      ? await benchServing({ root, modelDir, quick: args.quick, predictions: has('predictions'), tick: has('tick'), memory: has('memory'), log })
+      ? await benchServing({
+          root,
+          modelDir,
+          quick: args.quick,
+          predictions: has('predictions'),
+          tick: has('tick'),
+          memory: has('memory'),
+          log,
+        })
       : null;
 
   const report: BenchReport = {
@@ -78,7 +94,13 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     predictions_current: serving?.predictions_current ?? null,
     memory: serving?.memory ?? null,
     tick: serving?.tick ?? null,
-    serving: serving ? { api_startup_ms: serving.api_startup_ms, fill_1000: serving.fill_1000, fill_10000: serving.fill_10000 } : null,
+    serving: serving
+      ? {
+          api_startup_ms: serving.api_startup_ms,
+          fill_1000: serving.fill_1000,
+          fill_10000: serving.fill_10000,
+        }
+      : null,
   };
   io.out(formatReport(report));
   if (args.json) {
@@ -86,94 +108,4 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     log(`bench: wrote ${args.json}`);
   }
   return report;
-}
-
-/** The summary table (figure, value, target, verdict), then the onnxruntime sweep. */
-export function formatReport(r: BenchReport): string {
-  const rows: string[][] = [];
-  const i = r.inference;
-  if (i) {
-    rows.push(['inference: forecasts/s, batch 1,000, best onnxruntime options', num(i.servers_per_second), '>= 10,000', verdict(i.servers_per_second, (v) => v >= 10000)]);
-    rows.push(['inference: PyTorch eager forecasts/s, same inputs and threads', num(i.torch_eager_servers_per_second), '', '']);
-    rows.push(['inference: onnxruntime / PyTorch eager', num(i.ratio_vs_torch, 2, 'x'), '>= 5x', verdict(i.ratio_vs_torch, (v) => v >= 5)]);
-    rows.push(['inference: max |onnxruntime - torch| on the quantiles', i.max_abs_diff_vs_torch === null ? 'n/a' : i.max_abs_diff_vs_torch.toExponential(1), '', '']);
-    for (const b of ['1', '100', '1000', '10000']) {
-      const d = i.batch_detail[b];
-      rows.push([`inference: ms per call, batch ${num(Number(b))}`, d?.median_ms === null || d === undefined ? `n/a${d?.note ? ` (${d.note.split(':')[0]})` : ''}` : num(d.median_ms, Number(b) < 100 ? 2 : 0), '', '']);
-    }
-    rows.push(['inference: TftRunner.forecast() forecasts/s (as the api runs it)', num(i.runner_forecast_servers_per_second), '', '']);
-    rows.push(['inference: bench process peak RSS (onnxruntime arena, largest batch)', num(i.peak_rss_mb, 0, ' MB'), '', '']);
-  }
-  if (r.ingest) {
-    rows.push([`ingest: records/s stored, 1,000-record POSTs, ${r.ingest.best_connections} conn., durable`, num(r.ingest.records_per_second), '>= 50,000', verdict(r.ingest.records_per_second, (v) => v >= 50000)]);
-  }
-  const p = r.predictions_current;
-  if (p) {
-    rows.push([`/predictions/current p50, ${num(p.servers)} servers, ${p.connections} conn.`, num(p.p50_ms, 0, ' ms'), '', '']);
-    rows.push([`/predictions/current p99, ${num(p.servers)} servers, ${p.connections} conn.`, num(p.p99_ms, 0, ' ms'), '< 10 ms', verdict(p.p99_ms, (v) => v < 10)]);
-    rows.push(['/predictions/current requests/s', num(p.requests_per_second, 1), '', '']);
-    rows.push(['/predictions/current body size', num(p.body_bytes / 1024 ** 2, 2, ' MB'), '', '']);
-    if (p.body_bytes_gzip !== null) rows.push(['/predictions/current body size, gzip', num(p.body_bytes_gzip / 1024 ** 2, 2, ' MB'), '', '']);
-  }
-  const m = r.memory;
-  if (m) {
-    rows.push(['api RSS, 1,000 servers forecast', num(m.rss_mb_1000, 0, ' MB'), '', '']);
-    rows.push([`api RSS, 10,000 servers forecast${m.steps_per_server_10000 !== 288 ? ` (${m.steps_per_server_10000} steps/server)` : ''}`, num(m.rss_mb_10000, 0, ' MB'), '< 500 MB', verdict(m.rss_mb_10000, (v) => v < 500)]);
-    const st = m.streaming_10000;
-    rows.push([`api RSS, 10,000 servers streaming (1 sample / ${st.sample_seconds} s, ${st.seconds} s): max / end`, `${num(st.rss_mb_max)} / ${num(st.rss_mb_end, 0, ' MB')}`, '< 500 MB', verdict(st.rss_mb_max, (v) => v < 500)]);
-    rows.push(['tick while 10,000 servers stream (refreshing `current`), max', num(st.tick_ms_max, 0, ' ms'), '', '']);
-  }
-  if (r.tick) rows.push([`tick: step closed -> new forecast served (FORECAST_INTERVAL_S=${r.tick.forecast_interval_s})`, num(r.tick.ms, 0, ' ms'), '', '']);
-  const out = [
-    `bench ${r.date}, model ${r.model_version}, ${r.machine.cpus} cpus (${r.machine.cpu_model}), node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime_node}${r.quick ? ', --quick' : ''}, ${num(r.seconds)} s`,
-    '',
-    markdownTable(['figure', 'value', 'target', ''], rows),
-  ];
-  if (i) {
-    out.push('', `onnxruntime session options at batch ${num(i.sweep_batch)} (median ms per call; best: ${configLabel(i.best_config)})`, '');
-    out.push(
-      markdownTable(
-        ['threads', 'executionMode', 'graphOptimizationLevel', 'enableMemPattern', 'ms/call', 'forecasts/s'],
-        i.sweep.map((s) => [String(s.config.intraOpNumThreads), s.config.executionMode, s.config.graphOptimizationLevel, s.config.enableMemPattern ? 'on' : 'off', num(s.median_ms), num(s.servers_per_second)]),
-      ),
-    );
-  }
-  if (r.ingest) {
-    out.push('', 'ingest runs', '');
-    out.push(
-      markdownTable(
-        ['connections', 'records/s', 'requests', 'p50 ms', 'p99 ms', 'duplicates', 'rejected', 'non-2xx', 'errors'],
-        r.ingest.runs.map((x) => [String(x.connections), num(x.records_per_second), String(x.requests), String(x.latency_p50_ms), String(x.latency_p99_ms), String(x.duplicates), String(x.rejected), String(x.non_2xx), String(x.errors)]),
-      ),
-    );
-  }
-  if (p?.runs) {
-    out.push('', 'GET /predictions/current runs', '');
-    out.push(
-      markdownTable(
-        ['client', 'connections', 'encoding', 'p50 ms', 'p99 ms', 'max ms', 'requests/s', 'MB/s on the wire', 'non-2xx', 'errors'],
-        p.runs.map((x) => [x.client, String(x.connections), x.encoding, String(x.p50_ms), String(x.p99_ms), String(x.max_ms), num(x.requests_per_second, 1), num(x.megabytes_per_second), String(x.non_2xx), String(x.errors)]),
-      ),
-    );
-  }
-  if (m) {
-    out.push('', 'api memory (MB, from GET /status; native = RSS - V8 heap - the larger of external and buffers: onnxruntime, SQLite, code)', '');
-    const cols = (b: typeof m.breakdown_1000) => [
-      num(b.rss_mb),
-      num(b.heap_used_mb),
-      num(b.heap_total_mb),
-      num(b.array_buffers_mb),
-      num(b.external_mb),
-      num(b.native_mb),
-      b.last_collection_ms === null ? '-' : num(b.last_collection_ms, 1),
-    ];
-    out.push(
-      markdownTable(
-        ['servers', 'RSS', 'V8 heap used', 'V8 heap total', 'buffers', 'external', 'native', 'last full GC (ms)'],
-        [['1,000', ...cols(m.breakdown_1000)], ['10,000', ...cols(m.breakdown_10000)], ['10,000 streaming', ...cols(m.streaming_10000.breakdown_end)]],
-      ),
-    );
-  }
-  if (m?.note) out.push('', `note: ${m.note}`);
-  return out.join('\n');
 }

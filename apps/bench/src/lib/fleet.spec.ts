@@ -25,7 +25,13 @@ describe('seededRandom', () => {
 describe('fleetHistories', () => {
   const fleet = makeFleet(200, 3);
   const origin = Date.UTC(2026, 10, 23, 14, 5) / 1000;
-  const items = fleetHistories(fleet, { steps: 144, stepSeconds: 300, origin, seed: 9, profileIndex: (s) => fleet.indexOf(s) % 8 });
+  const items = fleetHistories(fleet, {
+    steps: 144,
+    stepSeconds: 300,
+    origin,
+    seed: 9,
+    profileIndex: (s) => fleet.indexOf(s) % 8,
+  });
 
   it('builds one 144-step series per server ending at the origin step', () => {
     expect(items).toHaveLength(200);
@@ -65,7 +71,13 @@ describe('fleetHistories', () => {
   });
 
   it('is the same for the same seed', () => {
-    const again = fleetHistories(makeFleet(200, 3), { steps: 144, stepSeconds: 300, origin, seed: 9, profileIndex: () => 0 });
+    const again = fleetHistories(makeFleet(200, 3), {
+      steps: 144,
+      stepSeconds: 300,
+      origin,
+      seed: 9,
+      profileIndex: () => 0,
+    });
     expect(again[17].series.values).toEqual(items[17].series.values);
   });
 

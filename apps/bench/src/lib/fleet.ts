@@ -82,7 +82,13 @@ export function inGap(s: ServerShape, step: number): boolean {
  */
 export function fleetHistories(
   fleet: readonly ServerShape[],
-  opts: { steps: number; stepSeconds: number; origin: number; seed: number; profileIndex: (s: ServerShape) => number },
+  opts: {
+    steps: number;
+    stepSeconds: number;
+    origin: number;
+    seed: number;
+    profileIndex: (s: ServerShape) => number;
+  },
 ): EncoderInput[] {
   const { steps, stepSeconds } = opts;
   const origin = bucketStart(opts.origin, stepSeconds);
@@ -103,7 +109,14 @@ export function fleetHistories(
         mask[i * N_METRICS + m] = 1;
       }
     }
-    const series: StepSeries = { t0, stepSeconds, length: steps, values, mask, samples };
+    const series: StepSeries = {
+      t0,
+      stepSeconds,
+      length: steps,
+      values,
+      mask,
+      samples,
+    };
     return { series, profileIndex: opts.profileIndex(s) };
   });
 }

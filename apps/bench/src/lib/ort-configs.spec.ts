@@ -35,7 +35,11 @@ describe('writeTensorDir', () => {
         dir,
         {
           b: { type: 'int64', dims: [2], data: BigInt64Array.from([3n, 144n]) },
-          a: { type: 'float32', dims: [2, 2], data: Float32Array.from([1, 2.5, -3, 4]) },
+          a: {
+            type: 'float32',
+            dims: [2, 2],
+            data: Float32Array.from([1, 2.5, -3, 4]),
+          },
         },
         ['a', 'b'],
       );
@@ -48,7 +52,9 @@ describe('writeTensorDir', () => {
         { name: 'a', dtype: 'float32', shape: [2, 2], file: 'a.bin' },
         { name: 'b', dtype: 'int64', shape: [2], file: 'b.bin' },
       ]);
-      expect(() => writeTensorDir(dir, { c: { type: 'float32', dims: [3], data: new Float32Array(2) } }, ['c'])).toThrow(/2 elements for shape \[3\]/);
+      expect(() => writeTensorDir(dir, { c: { type: 'float32', dims: [3], data: new Float32Array(2) } }, ['c'])).toThrow(
+        /2 elements for shape \[3\]/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,7 +14,13 @@ export function sweepConfigs(threads: readonly number[] = [1, 2]): OrtConfig[] {
   for (const intraOpNumThreads of threads)
     for (const executionMode of ['sequential', 'parallel'] as const)
       for (const graphOptimizationLevel of ['basic', 'all'] as const)
-        for (const enableMemPattern of [true, false]) out.push({ intraOpNumThreads, executionMode, graphOptimizationLevel, enableMemPattern });
+        for (const enableMemPattern of [true, false])
+          out.push({
+            intraOpNumThreads,
+            executionMode,
+            graphOptimizationLevel,
+            enableMemPattern,
+          });
   return out;
 }
 

@@ -27,7 +27,12 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe('readLoad', () => {
   it('counts whole bodies and times each request to its last byte', async () => {
     seen.length = 0;
-    const r = await readLoad({ url: `${base}/body`, connections: 3, durationS: 0.5, headers: { 'accept-encoding': 'gzip' } });
+    const r = await readLoad({
+      url: `${base}/body`,
+      connections: 3,
+      durationS: 0.5,
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(r.requests).toBeGreaterThan(10);
     expect(r.requests).toBe(seen.length);
     expect(seen.every((s) => s.encoding === 'gzip' && s.path === '/body')).toBe(true);
@@ -41,10 +46,18 @@ describe('readLoad', () => {
   });
 
   it('reports non-200 answers and refused connections instead of hiding them', async () => {
-    const missing = await readLoad({ url: `${base}/missing`, connections: 1, durationS: 0.2 });
+    const missing = await readLoad({
+      url: `${base}/missing`,
+      connections: 1,
+      durationS: 0.2,
+    });
     expect(missing.non_2xx).toBe(missing.requests);
     expect(missing.non_2xx).toBeGreaterThan(0);
-    const refused = await readLoad({ url: 'http://127.0.0.1:1/', connections: 1, durationS: 0.1 });
+    const refused = await readLoad({
+      url: 'http://127.0.0.1:1/',
+      connections: 1,
+      durationS: 0.1,
+    });
     expect(refused.errors).toBeGreaterThan(0);
   });
 });

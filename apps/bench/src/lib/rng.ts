@@ -1,3 +1,6 @@
+/** The bench's base seed: every fleet, stream and fill derives its own from it, so runs compare. */
+export const SEED = 20261128;
+
 /** A seeded uniform [0, 1) source (mulberry32): the same seed gives the same fleet, run after run. */
 export type Random = () => number;
 

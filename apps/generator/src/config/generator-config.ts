@@ -1,6 +1,16 @@
 import { parseArgs } from 'node:util';
+import { cleanEnv, makeValidator, str } from 'envalid';
 import { listenHost, parseApiKeys } from '@tft/api-keys';
-import { DurationError, parseDuration as parseSharedDuration } from '@tft/contracts';
+import {
+  ConfigError,
+  configErrorReporter,
+  durationIn,
+  givenVariables,
+  integerIn,
+  numberIn,
+  ownMessage,
+  parseBoolean,
+} from '@tft/contracts';
 
 /** Everything the generator daemon can be told, validated once at startup. */
 export interface GeneratorConfig {
@@ -54,159 +64,120 @@ export const GENERATOR_DEFAULTS: GeneratorConfig = {
   scenarioRampSeconds: 600,
 };
 
-export class ConfigError extends Error {}
+/** The one config error of every daemon (@tft/contracts), re-exported for main.ts. */
+export { ConfigError };
 
-/** Parses a duration flag, reporting a bad one as a config error. */
-export function parseDuration(text: string): number {
-  try {
-    return parseSharedDuration(text);
-  } catch (err) {
-    if (err instanceof DurationError) throw new ConfigError(err.message);
-    throw err;
-  }
-}
+const int = (min: number, max: number) => makeValidator(integerIn(min, max));
+const num = (min: number, max: number) => makeValidator(numberIn(min, max));
+const duration = (bounds?: { min?: number; max?: number }) => makeValidator(durationIn(bounds));
+const flag = makeValidator(parseBoolean);
+/** Rules whose messages name their variables themselves: @tft/api-keys'. */
+const named = <T>(parse: (raw: string) => T) => makeValidator<T>(ownMessage(parse));
+const httpUrl = makeValidator((raw) => {
+  const url = raw.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new Error(`must be an http(s) URL (got "${url}")`);
+  return url;
+});
 
-function numberFrom(
-  name: string,
-  raw: string,
-  { min, max, integer }: { min: number; max: number; integer?: boolean },
-) {
-  const value = Number(raw);
-  if (
-    raw.trim() === '' ||
-    !Number.isFinite(value) ||
-    value < min ||
-    value > max ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new ConfigError(
-      `${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max} (got "${raw}")`,
-    );
-  }
-  return value;
-}
+const d = GENERATOR_DEFAULTS;
 
 /**
- * Builds the config from environment variables overridden by command-line flags.
- * Env: GENERATOR_PORT, GENERATOR_HOST, API_URL, API_KEY, API_KEYS, GENERATOR_SERVERS, GENERATOR_SEED, GENERATOR_SPEED, GENERATOR_BACKFILL.
+ * Every setting of the generator, its rule and its default: environment variables (documented in
+ * .env.example, which generator-config.spec.ts checks) and, keyed by the flag itself, the settings
+ * that only a flag sets. Empty means unset.
  */
-export function loadGeneratorConfig(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): GeneratorConfig {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'api-url': { type: 'string' },
-      servers: { type: 'string' },
-      seed: { type: 'string' },
-      speed: { type: 'string' },
-      backfill: { type: 'string' },
-      'sample-seconds': { type: 'string' },
-      'backfill-sample-seconds': { type: 'string' },
-      'tick-seconds': { type: 'string' },
-      'batch-size': { type: 'string' },
-      'max-buffered': { type: 'string' },
-      'no-stream': { type: 'boolean' },
-    },
-  });
-  const pick = (
-    flag: string | undefined,
-    envName: string,
-  ): string | undefined => flag ?? env[envName] ?? undefined;
-  const d = GENERATOR_DEFAULTS;
-  const num = (
-    raw: string | undefined,
-    name: string,
-    fallback: number,
-    range: { min: number; max: number; integer?: boolean },
-  ) => (raw === undefined ? fallback : numberFrom(name, raw, range));
+export const GENERATOR_ENV = {
+  GENERATOR_PORT: int(1, 65535)({ default: d.port }),
+  GENERATOR_HOST: str({ default: undefined }),
+  API_URL: httpUrl({ default: d.apiUrl }),
+  API_KEY: named((raw) => parseApiKeys(raw, undefined))({ default: [] }),
+  API_KEYS: named((raw) => parseApiKeys(undefined, raw))({ default: [] }),
+  GENERATOR_SERVERS: int(1, 100000)({ default: d.servers }),
+  GENERATOR_SEED: int(0, 2 ** 31 - 1)({ default: d.seed }),
+  GENERATOR_SPEED: num(0.01, 100000)({ default: d.speed }),
+  GENERATOR_BACKFILL: duration({ max: 90 * 86400 })({
+    default: d.backfillSeconds,
+  }),
+  '--sample-seconds': int(1, 3600)({ default: d.sampleSeconds }),
+  '--backfill-sample-seconds': int(
+    1,
+    3600,
+  )({
+    default: d.backfillSampleSeconds,
+  }),
+  '--tick-seconds': num(0.05, 3600)({ default: d.tickSeconds }),
+  '--batch-size': int(1, 10000)({ default: d.batchSize }),
+  '--max-buffered': int(1, 10_000_000)({ default: d.maxBufferedRecords }),
+  '--no-stream': flag({ default: !d.stream }),
+};
 
-  const apiUrl = (pick(values['api-url'], 'API_URL') ?? d.apiUrl).replace(
-    /\/+$/,
-    '',
-  );
-  if (!/^https?:\/\/[^/]+/.test(apiUrl))
-    throw new ConfigError(`API_URL must be an http(s) URL (got "${apiUrl}")`);
-  const backfillRaw = pick(values.backfill, 'GENERATOR_BACKFILL');
-  let apiKeys: string[];
+type SettingKey = keyof typeof GENERATOR_ENV;
+
+/** Each command-line flag (README's table) and the setting it overrides. */
+const FLAGS: Record<string, SettingKey> = {
+  port: 'GENERATOR_PORT',
+  host: 'GENERATOR_HOST',
+  'api-url': 'API_URL',
+  servers: 'GENERATOR_SERVERS',
+  seed: 'GENERATOR_SEED',
+  speed: 'GENERATOR_SPEED',
+  backfill: 'GENERATOR_BACKFILL',
+  'sample-seconds': '--sample-seconds',
+  'backfill-sample-seconds': '--backfill-sample-seconds',
+  'tick-seconds': '--tick-seconds',
+  'batch-size': '--batch-size',
+  'max-buffered': '--max-buffered',
+  'no-stream': '--no-stream',
+};
+
+/** The environment variables of the schema: every key but the flag-only settings. */
+export const GENERATOR_ENV_VARIABLES = Object.keys(GENERATOR_ENV).filter((key) => !key.startsWith('--'));
+
+/**
+ * Builds the config from environment variables overridden by command-line flags: the flags are laid
+ * over the environment and the result validated by the one schema, so an error names what was typed
+ * (`--servers` when the flag set it, `GENERATOR_SERVERS` when the environment did).
+ */
+export function loadGeneratorConfig(argv: string[], env: NodeJS.ProcessEnv): GeneratorConfig {
+  let values: Record<string, string | boolean | undefined>;
   try {
-    apiKeys = parseApiKeys(env['API_KEY'], env['API_KEYS']);
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: flag === 'no-stream' ? 'boolean' : 'string' }])),
+    }).values;
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-
-  const config: GeneratorConfig = {
-    port: num(pick(values.port, 'GENERATOR_PORT'), 'GENERATOR_PORT', d.port, {
-      min: 1,
-      max: 65535,
-      integer: true,
-    }),
-    host: listenHost(apiKeys, pick(values.host, 'GENERATOR_HOST')),
-    apiUrl,
+  const given = givenVariables(env);
+  const input: Record<string, string> = {};
+  for (const name of GENERATOR_ENV_VARIABLES) if (given[name] !== undefined) input[name] = given[name];
+  const fromFlag = new Map<string, string>();
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    input[FLAGS[flag]] = String(value);
+    fromFlag.set(FLAGS[flag], `--${flag}`);
+  }
+  const e = cleanEnv(input, GENERATOR_ENV, {
+    reporter: configErrorReporter((key) => fromFlag.get(key) ?? key),
+  });
+  const apiKeys = [...new Set([...e.API_KEY, ...e.API_KEYS])];
+  return {
+    port: e.GENERATOR_PORT,
+    host: listenHost(apiKeys, e.GENERATOR_HOST),
+    apiUrl: e.API_URL,
     apiKey: apiKeys[0],
     apiKeys,
-    servers: num(
-      pick(values.servers, 'GENERATOR_SERVERS'),
-      '--servers',
-      d.servers,
-      { min: 1, max: 100000, integer: true },
-    ),
-    seed: num(pick(values.seed, 'GENERATOR_SEED'), '--seed', d.seed, {
-      min: 0,
-      max: 2 ** 31 - 1,
-      integer: true,
-    }),
-    speed: num(pick(values.speed, 'GENERATOR_SPEED'), '--speed', d.speed, {
-      min: 0.01,
-      max: 100000,
-    }),
-    backfillSeconds:
-      backfillRaw === undefined
-        ? d.backfillSeconds
-        : parseDuration(backfillRaw),
-    sampleSeconds: num(
-      values['sample-seconds'],
-      '--sample-seconds',
-      d.sampleSeconds,
-      { min: 1, max: 3600, integer: true },
-    ),
-    backfillSampleSeconds: num(
-      values['backfill-sample-seconds'],
-      '--backfill-sample-seconds',
-      d.backfillSampleSeconds,
-      {
-        min: 1,
-        max: 3600,
-        integer: true,
-      },
-    ),
-    tickSeconds: num(values['tick-seconds'], '--tick-seconds', d.tickSeconds, {
-      min: 0.05,
-      max: 3600,
-    }),
-    batchSize: num(values['batch-size'], '--batch-size', d.batchSize, {
-      min: 1,
-      max: 10000,
-      integer: true,
-    }),
-    maxBufferedRecords: num(
-      values['max-buffered'],
-      '--max-buffered',
-      d.maxBufferedRecords,
-      {
-        min: 1,
-        max: 10_000_000,
-        integer: true,
-      },
-    ),
-    stream: !values['no-stream'],
+    servers: e.GENERATOR_SERVERS,
+    seed: e.GENERATOR_SEED,
+    speed: e.GENERATOR_SPEED,
+    backfillSeconds: e.GENERATOR_BACKFILL,
+    sampleSeconds: e['--sample-seconds'],
+    backfillSampleSeconds: e['--backfill-sample-seconds'],
+    tickSeconds: e['--tick-seconds'],
+    batchSize: e['--batch-size'],
+    maxBufferedRecords: e['--max-buffered'],
+    stream: !e['--no-stream'],
     scenarioRampSeconds: d.scenarioRampSeconds,
   };
-  if (config.backfillSeconds > 90 * 86400)
-    throw new ConfigError('--backfill must be at most 90d');
-  return config;
 }

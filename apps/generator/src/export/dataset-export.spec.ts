@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_EXPORT_START,
-  exportDataset,
-  validateExportOptions,
-  type ExportOptions,
-} from './dataset-export';
+import { DEFAULT_EXPORT_START, exportDataset, validateExportOptions, type ExportOptions } from './dataset-export';
 
 const options = (over: Partial<ExportOptions> = {}): ExportOptions => ({
   servers: 6,
@@ -32,12 +27,8 @@ describe('exportDataset', () => {
     expect(a).toBe(csv(options()));
     expect(a).not.toBe(csv(options({ seed: 8 })));
     const [header, first] = a.split('\n');
-    expect(header).toBe(
-      'timestamp,server_name,cpu_percent,memory_percent,disk_percent,load_average,status,profile,scenario,incident',
-    );
-    expect(first).toMatch(
-      /^2025-01-06T00:00:00Z,ppml0001,\d+\.\d{3},\d+\.\d{3},\d+\.\d{3},\d+\.\d{3},[a-z_]+,ml_compute,healthy,[01]$/,
-    );
+    expect(header).toBe('timestamp,server_name,cpu_percent,memory_percent,disk_percent,load_average,status,profile,scenario,incident');
+    expect(first).toMatch(/^2025-01-06T00:00:00Z,ppml0001,\d+\.\d{3},\d+\.\d{3},\d+\.\d{3},\d+\.\d{3},[a-z_]+,ml_compute,healthy,[01]$/);
   });
 
   it('puts one row per server and step, on the step grid, strictly increasing per server', () => {
@@ -52,8 +43,7 @@ describe('exportDataset', () => {
       expect(t % 300).toBe(0);
       expect(t).toBeGreaterThan(last.get(server) ?? -Infinity);
       last.set(server, t);
-      for (const pct of [cpu, mem, disk].map(Number))
-        expect(pct >= 0 && pct <= 100).toBe(true);
+      for (const pct of [cpu, mem, disk].map(Number)) expect(pct >= 0 && pct <= 100).toBe(true);
       expect(Number(load)).toBeGreaterThanOrEqual(0);
     }
     expect(last.size).toBe(6);
@@ -76,20 +66,10 @@ describe('exportDataset', () => {
         .map((l) => l.split(','))
         .filter(([ts, s]) => s === server && ts >= from && ts < to)
         .map((f) => Number(f[2]));
-    const samples = cpuOf(
-      fine,
-      'ppdb0001',
-      '2025-01-06T00:05:00Z',
-      '2025-01-06T00:10:00Z',
-    );
+    const samples = cpuOf(fine, 'ppdb0001', '2025-01-06T00:05:00Z', '2025-01-06T00:10:00Z');
     expect(samples).toHaveLength(60);
     const mean = samples.reduce((a, b) => a + b) / 60;
-    const row = cpuOf(
-      coarse,
-      'ppdb0001',
-      '2025-01-06T00:05:00Z',
-      '2025-01-06T00:05:01Z',
-    );
+    const row = cpuOf(coarse, 'ppdb0001', '2025-01-06T00:05:00Z', '2025-01-06T00:05:01Z');
     expect(row[0]).toBeCloseTo(mean, 2);
   });
 
@@ -112,9 +92,7 @@ describe('exportDataset', () => {
   });
 
   it('names every invalid option', () => {
-    expect(
-      validateExportOptions(options({ servers: 0, hours: -1, stepSeconds: 7 })),
-    ).toEqual([
+    expect(validateExportOptions(options({ servers: 0, hours: -1, stepSeconds: 7 }))).toEqual([
       'servers must be an integer in 1..100000 (got 0)',
       'hours must be in (0, 43920] (got -1)',
       'step-seconds must be a multiple of sample-seconds',

@@ -21,41 +21,26 @@ export interface ExportOptions {
   affectedShare: number;
 }
 
-export const EXPORT_COLUMNS = [
-  'timestamp',
-  'server_name',
-  ...METRICS,
-  'status',
-  'profile',
-  'scenario',
-  'incident',
-] as const;
+export const EXPORT_COLUMNS = ['timestamp', 'server_name', ...METRICS, 'status', 'profile', 'scenario', 'incident'] as const;
 
 export const DEFAULT_EXPORT_START = Date.UTC(2025, 0, 6) / 1000; // a Monday, so weeks line up
 
 export function validateExportOptions(o: ExportOptions): string[] {
   const errors: string[] = [];
   const positiveInt = (name: string, v: number, max: number) => {
-    if (!Number.isInteger(v) || v < 1 || v > max)
-      errors.push(`${name} must be an integer in 1..${max} (got ${v})`);
+    if (!Number.isInteger(v) || v < 1 || v > max) errors.push(`${name} must be an integer in 1..${max} (got ${v})`);
   };
   positiveInt('servers', o.servers, 100000);
   positiveInt('step-seconds', o.stepSeconds, 86400);
   positiveInt('sample-seconds', o.sampleSeconds, 86400);
-  if (!(o.hours > 0 && o.hours <= 24 * 366 * 5))
-    errors.push(`hours must be in (0, 43920] (got ${o.hours})`);
-  if (!Number.isInteger(o.seed))
-    errors.push(`seed must be an integer (got ${o.seed})`);
-  if (!Number.isFinite(o.start))
-    errors.push('start must be an ISO 8601 timestamp');
-  if (o.stepSeconds % o.sampleSeconds !== 0)
-    errors.push('step-seconds must be a multiple of sample-seconds');
-  if (!(o.scenarioRampMinutes >= 0 && o.scenarioRampMinutes <= 10080)) errors.push(`scenario-ramp-minutes must be in 0..10080 (got ${o.scenarioRampMinutes})`);
+  if (!(o.hours > 0 && o.hours <= 24 * 366 * 5)) errors.push(`hours must be in (0, 43920] (got ${o.hours})`);
+  if (!Number.isInteger(o.seed)) errors.push(`seed must be an integer (got ${o.seed})`);
+  if (!Number.isFinite(o.start)) errors.push('start must be an ISO 8601 timestamp');
+  if (o.stepSeconds % o.sampleSeconds !== 0) errors.push('step-seconds must be a multiple of sample-seconds');
+  if (!(o.scenarioRampMinutes >= 0 && o.scenarioRampMinutes <= 10080))
+    errors.push(`scenario-ramp-minutes must be in 0..10080 (got ${o.scenarioRampMinutes})`);
   if (!(o.affectedShare > 0 && o.affectedShare <= 1)) errors.push(`affected-share must be in (0, 1] (got ${o.affectedShare})`);
-  if (!isScenarioName(o.scenario))
-    errors.push(
-      `scenario must be one of healthy, degrading, critical, disk_fill, memory_leak`,
-    );
+  if (!isScenarioName(o.scenario)) errors.push(`scenario must be one of healthy, degrading, critical, disk_fill, memory_leak`);
   return errors;
 }
 
@@ -86,21 +71,14 @@ export function exportDataset(
   const scenarioAt = start + options.scenarioAtHours * 3600;
   let scenarioApplied = options.scenario === 'healthy';
   const buckets = new Map<string, Bucket>(
-    fleet.servers.map((s) => [
-      s.name,
-      { sums: new Float64Array(4), samples: 0, last: null, incident: false },
-    ]),
+    fleet.servers.map((s) => [s.name, { sums: new Float64Array(4), samples: 0, last: null, incident: false }]),
   );
 
   write(EXPORT_COLUMNS.join(',') + '\n');
   let rows = 0;
   for (let step = 0; step < steps; step++) {
     const bucketStart = start + step * stepSeconds;
-    for (
-      let t = bucketStart;
-      t < bucketStart + stepSeconds;
-      t += sampleSeconds
-    ) {
+    for (let t = bucketStart; t < bucketStart + stepSeconds; t += sampleSeconds) {
       if (!scenarioApplied && t >= scenarioAt) {
         fleet.setScenario(options.scenario, t);
         scenarioApplied = true;
@@ -122,9 +100,7 @@ export function exportDataset(
       const b = buckets.get(server.name) as Bucket;
       if (b.samples > 0 && b.last) {
         const mean = (i: number) => (b.sums[i] / b.samples).toFixed(3);
-        const scenario = fleet.affected.has(server.name)
-          ? fleet.scenarioName
-          : 'healthy';
+        const scenario = fleet.affected.has(server.name) ? fleet.scenarioName : 'healthy';
         lines.push(
           `${timestamp},${server.name},${mean(0)},${mean(1)},${mean(2)},${mean(3)},${b.last.state},${server.profile},${scenario},${b.incident ? 1 : 0}`,
         );

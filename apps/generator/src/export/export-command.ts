@@ -2,12 +2,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ScenarioName } from '@tft/contracts';
-import {
-  DEFAULT_EXPORT_START,
-  exportDataset,
-  validateExportOptions,
-  type ExportOptions,
-} from './dataset-export';
+import { DEFAULT_EXPORT_START, exportDataset, validateExportOptions, type ExportOptions } from './dataset-export';
 
 const USAGE = `usage: npm run generator -- export --out FILE [--servers 20] [--hours 720] [--seed 7]
        [--step-seconds 300] [--sample-seconds 5] [--start 2025-01-06T00:00:00Z]
@@ -24,9 +19,7 @@ function progressReporter(label: string): (fraction: number) => void {
     shown = pct;
     if (tty) {
       const bar = '#'.repeat(Math.floor(pct / 4)).padEnd(25, '.');
-      process.stderr.write(
-        `\r${label} [${bar}] ${pct}%${pct === 100 ? '\n' : ''}`,
-      );
+      process.stderr.write(`\r${label} [${bar}] ${pct}%${pct === 100 ? '\n' : ''}`);
     } else {
       process.stderr.write(`${label} ${pct}%\n`);
     }
@@ -68,9 +61,7 @@ export function runExportCommand(argv: string[]): number {
     seed: Number(values.seed),
     stepSeconds: Number(values['step-seconds']),
     sampleSeconds: Number(values['sample-seconds']),
-    start: values.start
-      ? Date.parse(values.start) / 1000
-      : DEFAULT_EXPORT_START,
+    start: values.start ? Date.parse(values.start) / 1000 : DEFAULT_EXPORT_START,
     scenario: values.scenario as ScenarioName,
     scenarioAtHours: Number(values['scenario-at']),
     scenarioRampMinutes: Number(values['scenario-ramp-minutes']),
@@ -78,24 +69,16 @@ export function runExportCommand(argv: string[]): number {
   };
   const errors = validateExportOptions(options);
   if (errors.length) {
-    process.stderr.write(
-      errors.map((e) => `invalid option: ${e}`).join('\n') + `\n${USAGE}\n`,
-    );
+    process.stderr.write(errors.map((e) => `invalid option: ${e}`).join('\n') + `\n${USAGE}\n`);
     return 2;
   }
   mkdirSync(dirname(values.out), { recursive: true });
   const fd = openSync(values.out, 'w');
   const started = Date.now();
   try {
-    const { rows } = exportDataset(
-      options,
-      (chunk) => writeSync(fd, chunk),
-      progressReporter(`export ${values.out}`),
-    );
+    const { rows } = exportDataset(options, (chunk) => writeSync(fd, chunk), progressReporter(`export ${values.out}`));
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    process.stderr.write(
-      `wrote ${rows} rows (${options.servers} servers x ${options.hours} h) to ${values.out} in ${seconds} s\n`,
-    );
+    process.stderr.write(`wrote ${rows} rows (${options.servers} servers x ${options.hours} h) to ${values.out} in ${seconds} s\n`);
   } finally {
     closeSync(fd);
   }

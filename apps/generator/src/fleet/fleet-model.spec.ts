@@ -7,12 +7,7 @@ const START = Date.UTC(2025, 0, 6) / 1000; // Monday 00:00 UTC
 const STEP = 300;
 
 /** Per-server series of one metric sampled every `step` seconds for `hours`. */
-function series(
-  fleet: FleetModel,
-  hours: number,
-  step = STEP,
-  from = START,
-): Map<string, FleetSample[]> {
+function series(fleet: FleetModel, hours: number, step = STEP, from = START): Map<string, FleetSample[]> {
   const out = new Map<string, FleetSample[]>();
   for (let t = from; t < from + hours * 3600; t += step) {
     for (const s of fleet.sampleAt(t)) {
@@ -35,8 +30,7 @@ function lag1(xs: number[]): number {
   return num / den;
 }
 
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 describe('FleetModel', () => {
   it('splits 20 servers over the seven profiles with the original prefixes', () => {
@@ -50,12 +44,7 @@ describe('FleetModel', () => {
       generic: 2,
     });
     const fleet = new FleetModel({ servers: 20, seed: 1 });
-    expect(fleet.servers.map((s) => s.name).slice(0, 4)).toEqual([
-      'ppml0001',
-      'ppml0002',
-      'ppml0003',
-      'ppdb0001',
-    ]);
+    expect(fleet.servers.map((s) => s.name).slice(0, 4)).toEqual(['ppml0001', 'ppml0002', 'ppml0003', 'ppdb0001']);
     expect(new Set(fleet.servers.map((s) => s.name)).size).toBe(20);
     expect(profileSplit(1000)).toMatchObject({ web_api: 250, generic: 100 });
   });
@@ -70,37 +59,23 @@ describe('FleetModel', () => {
   });
 
   it('keeps a server identical whatever the fleet size, and servers of a profile independent', () => {
-    const small = series(new FleetModel({ servers: 20, seed: 3 }), 12).get(
-      'ppweb0002',
-    )!;
-    const large = series(new FleetModel({ servers: 60, seed: 3 }), 12).get(
-      'ppweb0002',
-    )!;
-    expect(large.map((s) => s.cpu_percent)).toEqual(
-      small.map((s) => s.cpu_percent),
-    );
+    const small = series(new FleetModel({ servers: 20, seed: 3 }), 12).get('ppweb0002')!;
+    const large = series(new FleetModel({ servers: 60, seed: 3 }), 12).get('ppweb0002')!;
+    expect(large.map((s) => s.cpu_percent)).toEqual(small.map((s) => s.cpu_percent));
 
     const fleet = series(new FleetModel({ servers: 40, seed: 3 }), 48);
     const a = fleet.get('ppweb0001')!.map((s) => s.cpu_percent);
     const b = fleet.get('ppweb0002')!.map((s) => s.cpu_percent);
-    const diffs = a
-      .slice(0, Math.min(a.length, b.length))
-      .map((x, i) => x - b[i]);
+    const diffs = a.slice(0, Math.min(a.length, b.length)).map((x, i) => x - b[i]);
     // Same profile shares the daily shape; what is left (the noise) must not be the same stream.
     expect(diffs.filter((d) => Math.abs(d) < 1e-9).length).toBeLessThan(5);
     expect(Math.abs(lag1(diffs))).toBeLessThan(0.999);
   });
 
   it('keeps every metric in its contract range', () => {
-    const all = [
-      ...series(new FleetModel({ servers: 40, seed: 11 }), 72).values(),
-    ].flat();
+    const all = [...series(new FleetModel({ servers: 40, seed: 11 }), 72).values()].flat();
     const values = (pick: (s: FleetSample) => number) => all.map(pick);
-    for (const pick of [
-      (s: FleetSample) => s.cpu_percent,
-      (s: FleetSample) => s.memory_percent,
-      (s: FleetSample) => s.disk_percent,
-    ]) {
+    for (const pick of [(s: FleetSample) => s.cpu_percent, (s: FleetSample) => s.memory_percent, (s: FleetSample) => s.disk_percent]) {
       expect(Math.min(...values(pick))).toBeGreaterThanOrEqual(0);
       expect(Math.max(...values(pick))).toBeLessThanOrEqual(100);
     }
@@ -112,9 +87,7 @@ describe('FleetModel', () => {
 
   it('gives cpu autocorrelated noise at 5-minute steps (lag-1 typically 0.5 to 0.95)', () => {
     const fleet = series(new FleetModel({ servers: 20, seed: 5 }), 48);
-    const acs = [...fleet.values()].map((list) =>
-      lag1(list.map((s) => s.cpu_percent)),
-    );
+    const acs = [...fleet.values()].map((list) => lag1(list.map((s) => s.cpu_percent)));
     expect(median(acs)).toBeGreaterThan(0.5);
     expect(median(acs)).toBeLessThan(0.97);
     expect(Math.min(...acs)).toBeGreaterThan(0.3);
@@ -125,18 +98,14 @@ describe('FleetModel', () => {
     const byHour = Array.from({ length: 24 }, () => [] as number[]);
     for (const [name, list] of fleet) {
       if (!name.startsWith('ppweb')) continue;
-      for (const s of list)
-        byHour[Math.floor((s.time % 86400) / 3600)].push(s.cpu_percent);
+      for (const s of list) byHour[Math.floor((s.time % 86400) / 3600)].push(s.cpu_percent);
     }
-    const meanAt = (h: number) =>
-      byHour[h].reduce((a, b) => a + b, 0) / byHour[h].length;
+    const meanAt = (h: number) => byHour[h].reduce((a, b) => a + b, 0) / byHour[h].length;
     expect(meanAt(14) - meanAt(3)).toBeGreaterThan(10);
   });
 
   it('lets load follow cpu', () => {
-    const list = series(new FleetModel({ servers: 20, seed: 4 }), 48).get(
-      'ppdb0001',
-    )!;
+    const list = series(new FleetModel({ servers: 20, seed: 4 }), 48).get('ppdb0001')!;
     const cpu = list.map((s) => s.cpu_percent);
     const load = list.map((s) => s.load_average);
     const mc = cpu.reduce((a, b) => a + b) / cpu.length;
@@ -153,11 +122,7 @@ describe('FleetModel', () => {
   });
 
   it('grows disk usage slowly and cleans it up', () => {
-    const list = series(
-      new FleetModel({ servers: 20, seed: 2 }),
-      30 * 24,
-      3600,
-    ).get('ppetl0001')!;
+    const list = series(new FleetModel({ servers: 20, seed: 2 }), 30 * 24, 3600).get('ppetl0001')!;
     const disk = list.map((s) => s.disk_percent);
     const rises = disk.slice(1).filter((d, i) => d > disk[i]).length;
     const bigDrops = disk.slice(1).filter((d, i) => disk[i] - d > 10).length;
@@ -169,24 +134,12 @@ describe('FleetModel', () => {
     const fleet = new FleetModel({ servers: 100, seed: 21 });
     const all = series(fleet, 14 * 24, 600);
     const rate = (problem: boolean) => {
-      const names = fleet.servers
-        .filter((s) => s.problem === problem)
-        .map((s) => s.name);
+      const names = fleet.servers.filter((s) => s.problem === problem).map((s) => s.name);
       const samples = names.flatMap((n) => all.get(n) ?? []);
       return samples.filter((s) => s.incident).length / samples.length;
     };
     const states = new Set([...all.values()].flat().map((s) => s.state));
-    expect(states).toEqual(
-      new Set([
-        'idle',
-        'healthy',
-        'morning_spike',
-        'heavy_load',
-        'critical_issue',
-        'maintenance',
-        'recovery',
-      ]),
-    );
+    expect(states).toEqual(new Set(['idle', 'healthy', 'morning_spike', 'heavy_load', 'critical_issue', 'maintenance', 'recovery']));
     const problems = fleet.servers.filter((s) => s.problem).length;
     expect(problems).toBeGreaterThan(3);
     expect(problems).toBeLessThan(20);
@@ -194,8 +147,7 @@ describe('FleetModel', () => {
   });
 
   it('applies a scenario only to the stable affected set, with a ramp instead of a jump', () => {
-    const make = () =>
-      new FleetModel({ servers: 20, seed: 13, scenarioRampSeconds: 600 });
+    const make = () => new FleetModel({ servers: 20, seed: 13, scenarioRampSeconds: 600 });
     const base = make();
     const hit = make();
     expect([...hit.affected]).toEqual([...base.affected]);
@@ -211,9 +163,7 @@ describe('FleetModel', () => {
       let a = 0;
       let b = 0;
       for (let t = from; t < to; t += 30) {
-        const before = new Map(
-          base.sampleAt(t).map((s) => [s.server.name, s.cpu_percent]),
-        );
+        const before = new Map(base.sampleAt(t).map((s) => [s.server.name, s.cpu_percent]));
         for (const s of hit.sampleAt(t)) {
           if (hit.affected.has(s.server.name)) {
             a += before.get(s.server.name) as number;
@@ -244,9 +194,7 @@ describe('FleetModel', () => {
     const name = [...fleet.affected][0];
     fleet.setScenario('disk_fill', START);
     const list = series(fleet, 10, 300).get(name)!;
-    expect(list.at(-1)!.disk_percent - list[0].disk_percent).toBeGreaterThan(
-      25,
-    );
+    expect(list.at(-1)!.disk_percent - list[0].disk_percent).toBeGreaterThan(25);
 
     const leaky = new FleetModel({
       servers: 20,
@@ -264,14 +212,10 @@ describe('FleetModel', () => {
 });
 
 /** The alert thresholds the api applies to this sample's server. */
-const limits = (s: FleetSample) =>
-  thresholdsFor(DEFAULT_THRESHOLD_CONFIG, s.server.profile);
-const reaches = (s: FleetSample, severity: Severity): boolean =>
-  METRICS.some((m) => s[m] >= limits(s)[m][severity]);
-const share = (list: FleetSample[], test: (s: FleetSample) => boolean) =>
-  list.filter(test).length / list.length;
-const mean = (xs: number[]): number =>
-  xs.reduce((a, b) => a + b, 0) / xs.length;
+const limits = (s: FleetSample) => thresholdsFor(DEFAULT_THRESHOLD_CONFIG, s.server.profile);
+const reaches = (s: FleetSample, severity: Severity): boolean => METRICS.some((m) => s[m] >= limits(s)[m][severity]);
+const share = (list: FleetSample[], test: (s: FleetSample) => boolean) => list.filter(test).length / list.length;
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('FleetModel scenarios on the demo fleet (20 servers, seed 42)', () => {
   /** The demo fleet after a day and a half of healthy history sampled each minute, as a backfill. */
@@ -326,58 +270,41 @@ describe('FleetModel scenarios on the demo fleet (20 servers, seed 42)', () => {
       // The warning band, short of the critical scenario.
       expect(share(held, (s) => reaches(s, 'critical'))).toBeLessThan(0.2);
       const healthy = calm.get(name)!.filter((s) => s.time >= now + 1800);
-      expect(
-        mean(held.map((s) => s.cpu_percent)) -
-          mean(healthy.map((s) => s.cpu_percent)),
-      ).toBeGreaterThan(20);
+      expect(mean(held.map((s) => s.cpu_percent)) - mean(healthy.map((s) => s.cpu_percent))).toBeGreaterThan(20);
     }
   });
 
   it.each([
     ['disk_fill', 'disk_percent'],
     ['memory_leak', 'memory_percent'],
-  ] as const)(
-    '%s: the affected servers climb a few points in 30 minutes and reach warning within 5 hours',
-    (scenario, metric) => {
-      const { fleet, now, hit, calm } = contrast(scenario, 6, 60);
-      for (const name of fleet.affected) {
-        const list = hit.get(name)!;
-        const at = (xs: FleetSample[], time: number) =>
-          xs.find((s) => s.time === time)![metric];
-        expect(
-          at(list, now + 1800) - at(calm.get(name)!, now + 1800),
-        ).toBeGreaterThan(3);
-        const warned =
-          list.find((s) => s[metric] >= limits(s)[metric].warning)?.time ??
-          Infinity;
-        expect(warned - now, name).toBeLessThanOrEqual(5 * 3600);
-        expect(Math.max(...list.map((s) => s.memory_percent))).toBeLessThan(
-          99.5,
-        );
-      }
-    },
-  );
+  ] as const)('%s: the affected servers climb a few points in 30 minutes and reach warning within 5 hours', (scenario, metric) => {
+    const { fleet, now, hit, calm } = contrast(scenario, 6, 60);
+    for (const name of fleet.affected) {
+      const list = hit.get(name)!;
+      const at = (xs: FleetSample[], time: number) => xs.find((s) => s.time === time)![metric];
+      expect(at(list, now + 1800) - at(calm.get(name)!, now + 1800)).toBeGreaterThan(3);
+      const warned = list.find((s) => s[metric] >= limits(s)[metric].warning)?.time ?? Infinity;
+      expect(warned - now, name).toBeLessThanOrEqual(5 * 3600);
+      expect(Math.max(...list.map((s) => s.memory_percent))).toBeLessThan(99.5);
+    }
+  });
 
   it.each([
     ['critical', 2],
     ['memory_leak', 6],
     ['disk_fill', 6],
-  ] as const)(
-    'healthy after %s brings every affected server below its warning thresholds within an hour',
-    (scenario, hours) => {
-      const { fleet, now, hit } = contrast(scenario, hours, 60);
-      const back = now + hours * 3600;
-      for (const name of fleet.affected)
-        expect(hit.get(name)!.some((s) => reaches(s, 'warning'))).toBe(true);
-      fleet.setScenario('healthy', back);
-      const after = series(fleet, 3, 60, back);
-      for (const name of fleet.affected) {
-        const quiet = after.get(name)!.filter((s) => s.time >= back + 3600);
-        expect(quiet.length).toBeGreaterThan(100);
-        expect(quiet.filter((s) => reaches(s, 'warning'))).toEqual([]);
-      }
-    },
-  );
+  ] as const)('healthy after %s brings every affected server below its warning thresholds within an hour', (scenario, hours) => {
+    const { fleet, now, hit } = contrast(scenario, hours, 60);
+    const back = now + hours * 3600;
+    for (const name of fleet.affected) expect(hit.get(name)!.some((s) => reaches(s, 'warning'))).toBe(true);
+    fleet.setScenario('healthy', back);
+    const after = series(fleet, 3, 60, back);
+    for (const name of fleet.affected) {
+      const quiet = after.get(name)!.filter((s) => s.time >= back + 3600);
+      expect(quiet.length).toBeGreaterThan(100);
+      expect(quiet.filter((s) => reaches(s, 'warning'))).toEqual([]);
+    }
+  });
 
   it('healthy: the fleet is rarely critical, incidents still happen, and no leak or baseline sits on a threshold', () => {
     const fleet = new FleetModel({ servers: 20, seed: 42 });
@@ -389,9 +316,7 @@ describe('FleetModel scenarios on the demo fleet (20 servers, seed 42)', () => {
         (byTime.get(s.time) ?? byTime.set(s.time, []).get(s.time)!).push(s);
       }
     const moments = [...byTime.values()];
-    const anyCritical =
-      moments.filter((ss) => ss.some((s) => reaches(s, 'critical'))).length /
-      moments.length;
+    const anyCritical = moments.filter((ss) => ss.some((s) => reaches(s, 'critical'))).length / moments.length;
     expect(anyCritical).toBeLessThan(0.08);
     expect(anyCritical).toBeGreaterThan(0.005);
 
@@ -405,8 +330,7 @@ describe('FleetModel scenarios on the demo fleet (20 servers, seed 42)', () => {
       let run = 0;
       let longest = 0;
       for (const s of list) {
-        run =
-          s.memory_percent >= limits(s).memory_percent.critical ? run + 1 : 0;
+        run = s.memory_percent >= limits(s).memory_percent.critical ? run + 1 : 0;
         longest = Math.max(longest, run);
       }
       expect(longest).toBeLessThan(120); // minutes

@@ -1,19 +1,8 @@
-import {
-  PROFILES,
-  PROFILE_PREFIXES,
-  SCENARIO_SPECS,
-  type Profile,
-  type ScenarioName,
-} from '@tft/contracts';
+import { PROFILES, PROFILE_PREFIXES, SCENARIO_SPECS, type Profile, type ScenarioName } from '@tft/contracts';
 import { PROFILE_PARAMS } from './profile-params';
 import { SeededRandom } from './random';
 import { ScenarioState } from './scenario-state';
-import {
-  NO_EFFECT,
-  ServerSim,
-  type Sample,
-  type ServerIdentity,
-} from './server-sim';
+import { NO_EFFECT, ServerSim, type Sample, type ServerIdentity } from './server-sim';
 
 export interface FleetOptions {
   servers: number;
@@ -30,15 +19,9 @@ export type FleetSample = Sample;
 export function profileSplit(total: number): Record<Profile, number> {
   const exact = PROFILES.map((p) => PROFILE_PARAMS[p].weight * total);
   const counts = exact.map(Math.floor);
-  const order = exact
-    .map((x, i) => ({ i, frac: x - Math.floor(x) }))
-    .sort((a, b) => b.frac - a.frac || a.i - b.i);
-  for (let k = 0; counts.reduce((s, c) => s + c, 0) < total; k++)
-    counts[order[k % order.length].i]++;
-  return Object.fromEntries(PROFILES.map((p, i) => [p, counts[i]])) as Record<
-    Profile,
-    number
-  >;
+  const order = exact.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
+  for (let k = 0; counts.reduce((s, c) => s + c, 0) < total; k++) counts[order[k % order.length].i]++;
+  return Object.fromEntries(PROFILES.map((p, i) => [p, counts[i]])) as Record<Profile, number>;
 }
 
 /**
@@ -59,11 +42,7 @@ export class FleetModel {
     this.sims = PROFILES.flatMap((profile) =>
       Array.from({ length: split[profile] }, (_, i) => {
         const name = `${PROFILE_PREFIXES[profile]}${String(i + 1).padStart(4, '0')}`;
-        return new ServerSim(
-          name,
-          profile,
-          new SeededRandom(options.seed, name),
-        );
+        return new ServerSim(name, profile, new SeededRandom(options.seed, name));
       }),
     );
     this.servers = this.sims.map((s) => s.identity);
@@ -75,10 +54,7 @@ export class FleetModel {
       const j = Math.floor(shuffle.next() * (i + 1));
       [names[i], names[j]] = [names[j], names[i]];
     }
-    const count = Math.max(
-      1,
-      Math.round((options.affectedShare ?? 0.15) * names.length),
-    );
+    const count = Math.max(1, Math.round((options.affectedShare ?? 0.15) * names.length));
     this.affected = new Set(names.slice(0, count).sort());
     this.simAffected = this.sims.map((s) => this.affected.has(s.identity.name));
   }
@@ -101,10 +77,7 @@ export class FleetModel {
     const effect = this.scenario.effectAt(time);
     const out: FleetSample[] = [];
     for (let i = 0; i < this.sims.length; i++) {
-      const sample = this.sims[i].step(
-        time,
-        this.simAffected[i] ? effect : NO_EFFECT,
-      );
+      const sample = this.sims[i].step(time, this.simAffected[i] ? effect : NO_EFFECT);
       if (sample) out.push(sample);
     }
     return out;

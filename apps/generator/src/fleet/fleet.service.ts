@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ScenarioName } from '@tft/contracts';
-import {
-  GENERATOR_CONFIG,
-  type GeneratorConfig,
-} from '../config/generator-config';
+import { GENERATOR_CONFIG, type GeneratorConfig } from '../config/generator-config';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { FleetModel, type FleetSample } from './fleet-model';
 
@@ -31,16 +28,12 @@ export class FleetService {
     });
     this.wallOrigin = clock.now() / 1000;
     this.startedAt = this.wallOrigin;
-    this.liveOrigin =
-      Math.floor(this.wallOrigin / config.sampleSeconds) * config.sampleSeconds;
+    this.liveOrigin = Math.floor(this.wallOrigin / config.sampleSeconds) * config.sampleSeconds;
   }
 
   /** Current simulated time in epoch seconds. */
   simNow(): number {
-    return (
-      this.liveOrigin +
-      (this.clock.now() / 1000 - this.wallOrigin) * this.config.speed
-    );
+    return this.liveOrigin + (this.clock.now() / 1000 - this.wallOrigin) * this.config.speed;
   }
 
   /**

@@ -10,10 +10,7 @@ describe('ScenarioState', () => {
     expect(state.effectAt(1300).multiplier).toBeCloseTo(1.3, 10);
     expect(state.effectAt(1600).multiplier).toBeCloseTo(1.6, 10);
     expect(state.effectAt(5000).multiplier).toBeCloseTo(1.6, 10);
-    expect(state.effectAt(1300).cpuFloor).toBeCloseTo(
-      SCENARIO_SPECS.critical.cpuFloor / 2,
-      10,
-    );
+    expect(state.effectAt(1300).cpuFloor).toBeCloseTo(SCENARIO_SPECS.critical.cpuFloor / 2, 10);
   });
 
   it('starts a new ramp from mid-ramp values, never jumping', () => {

@@ -2,8 +2,7 @@ import { SCENARIO_SPECS, type ScenarioName } from '@tft/contracts';
 import type { ScenarioEffect } from './server-sim';
 
 const effectOf = (name: ScenarioName): ScenarioEffect => {
-  const { multiplier, cpuFloor, diskGrowthPerHour, memoryGrowthPerHour } =
-    SCENARIO_SPECS[name];
+  const { multiplier, cpuFloor, diskGrowthPerHour, memoryGrowthPerHour } = SCENARIO_SPECS[name];
   return { multiplier, cpuFloor, diskGrowthPerHour, memoryGrowthPerHour };
 };
 
@@ -35,23 +34,12 @@ export class ScenarioState {
   /** The effect on an affected server at `time` (simulated epoch seconds). */
   effectAt(time: number): ScenarioEffect {
     const to = effectOf(this.current);
-    const f =
-      this.rampSeconds <= 0
-        ? 1
-        : Math.min(1, Math.max(0, (time - this.rampStart) / this.rampSeconds));
+    const f = this.rampSeconds <= 0 ? 1 : Math.min(1, Math.max(0, (time - this.rampStart) / this.rampSeconds));
     return {
       multiplier: lerp(this.from.multiplier, to.multiplier, f),
       cpuFloor: lerp(this.from.cpuFloor, to.cpuFloor, f),
-      diskGrowthPerHour: lerp(
-        this.from.diskGrowthPerHour,
-        to.diskGrowthPerHour,
-        f,
-      ),
-      memoryGrowthPerHour: lerp(
-        this.from.memoryGrowthPerHour,
-        to.memoryGrowthPerHour,
-        f,
-      ),
+      diskGrowthPerHour: lerp(this.from.diskGrowthPerHour, to.diskGrowthPerHour, f),
+      memoryGrowthPerHour: lerp(this.from.memoryGrowthPerHour, to.memoryGrowthPerHour, f),
     };
   }
 }

@@ -117,8 +117,7 @@ const PROBLEM_FACTOR = 6;
 /** Chance that heavy load tips into an incident when it ends. */
 const HEAVY_TO_CRITICAL = 0.12;
 
-const clamp = (x: number, lo: number, hi: number): number =>
-  x < lo ? lo : x > hi ? hi : x;
+const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
 /** Memory above this level fills ever more slowly: the kernel reclaims caches before it runs out. */
 const MEMORY_KNEE = 90;
@@ -196,8 +195,7 @@ export class ServerSim {
     this.memoryBase = p.memoryBase + random.uniform(-6, 6);
     this.phaseHours = random.uniform(-0.75, 0.75);
     this.disk = random.uniform(p.diskStart[0], p.diskStart[1]);
-    this.diskGrowthPerSecond =
-      random.uniform(p.diskGrowthPerDay[0], p.diskGrowthPerDay[1]) / 86400;
+    this.diskGrowthPerSecond = random.uniform(p.diskGrowthPerDay[0], p.diskGrowthPerDay[1]) / 86400;
     this.diskCleanupAt = random.uniform(p.diskCleanupAt[0], p.diskCleanupAt[1]);
     this.leakRatePerDay = p.leaksPerDay * (this.identity.problem ? 4 : 1);
     this.cpuNoise = random.normal() * p.cpuNoise;
@@ -221,44 +219,26 @@ export class ServerSim {
     // States blend in over a couple of minutes instead of jumping between samples.
     const blend = 1 - Math.exp(-dt / 120);
     this.stateFactor += (spec.cpuFactor - this.stateFactor) * blend;
-    this.stateSaturation +=
-      ((spec.saturates ? 1 : 0) - this.stateSaturation) * blend;
-    this.memoryStateOffset +=
-      (spec.memoryOffset - this.memoryStateOffset) * blend;
+    this.stateSaturation += ((spec.saturates ? 1 : 0) - this.stateSaturation) * blend;
+    this.memoryStateOffset += (spec.memoryOffset - this.memoryStateOffset) * blend;
 
     // Ornstein-Uhlenbeck noise, exact for any dt, so 5 s and 300 s sampling agree statistically.
     const phiCpu = Math.exp(-dt / (p.cpuNoiseTauMinutes * 60));
-    this.cpuNoise =
-      this.cpuNoise * phiCpu +
-      p.cpuNoise * Math.sqrt(1 - phiCpu * phiCpu) * r.normal();
+    this.cpuNoise = this.cpuNoise * phiCpu + p.cpuNoise * Math.sqrt(1 - phiCpu * phiCpu) * r.normal();
     const phiMem = Math.exp(-dt / 3600);
-    this.memoryNoise =
-      this.memoryNoise * phiMem +
-      1.5 * Math.sqrt(1 - phiMem * phiMem) * r.normal();
+    this.memoryNoise = this.memoryNoise * phiMem + 1.5 * Math.sqrt(1 - phiMem * phiMem) * r.normal();
 
     const activity = p.dailyShape(hour);
     const weekly = weekend ? p.weekendFactor : 1;
-    const cpuMean =
-      p.cpuBase *
-      this.cpuScale *
-      (1 + p.cpuDailyAmplitude * (activity - 0.35)) *
-      weekly;
+    const cpuMean = p.cpuBase * this.cpuScale * (1 + p.cpuDailyAmplitude * (activity - 0.35)) * weekly;
     const white = r.normal();
     const base = cpuMean * effect.multiplier;
     const extra = base * (this.stateFactor - 1);
     const headroom = Math.max(0, 100 - base);
     const queued = extra > 0 ? (extra * headroom) / (extra + headroom) : extra;
-    const demand =
-      base +
-      queued +
-      (extra - queued) * this.stateSaturation +
-      this.cpuNoise +
-      0.25 * p.cpuNoise * white;
+    const demand = base + queued + (extra - queued) * this.stateSaturation + this.cpuNoise + 0.25 * p.cpuNoise * white;
     // A saturating scenario holds the cpu near its floor with a small jitter, whatever the profile.
-    const floor =
-      effect.cpuFloor > 0
-        ? effect.cpuFloor + 0.25 * (this.cpuNoise / p.cpuNoise) + 0.5 * white
-        : 0;
+    const floor = effect.cpuFloor > 0 ? effect.cpuFloor + 0.25 * (this.cpuNoise / p.cpuNoise) + 0.5 * white : 0;
     const cpu = clamp(Math.max(demand, floor), 0, 100);
 
     const memoryLevel =
@@ -267,25 +247,14 @@ export class ServerSim {
       this.memoryStateOffset +
       this.memoryNoise;
     this.advanceLeak(dt, effect, memoryLevel);
-    const memory = clamp(
-      saturateMemory(memoryLevel + this.leak + this.scenarioLeak),
-      0,
-      100,
-    );
+    const memory = clamp(saturateMemory(memoryLevel + this.leak + this.scenarioLeak), 0, 100);
 
     this.advanceDisk(dt, effect);
-    const disk = clamp(
-      this.disk + this.scenarioDisk + 0.05 * r.normal(),
-      0,
-      100,
-    );
+    const disk = clamp(this.disk + this.scenarioDisk + 0.05 * r.normal(), 0, 100);
 
     // Load follows cpu through the kernel's 1-minute exponential average; incidents add I/O wait.
     const ioWait = this.state === 'critical_issue' ? 1.4 : 1;
-    const loadTarget = Math.max(
-      0,
-      (this.identity.cores * cpu * ioWait) / 100 + 0.15 * r.normal(),
-    );
+    const loadTarget = Math.max(0, (this.identity.cores * cpu * ioWait) / 100 + 0.15 * r.normal());
     this.load += (loadTarget - this.load) * (1 - Math.exp(-dt / 60));
 
     return {
@@ -307,19 +276,12 @@ export class ServerSim {
     if (this.state === 'healthy') {
       // One draw against the summed hazard, a second only to pick which state was entered.
       const incidentScale = this.identity.problem ? PROBLEM_FACTOR : 1;
-      const heavy =
-        HAZARD_PER_HOUR.heavy_load * (this.identity.problem ? 2 : 1);
+      const heavy = HAZARD_PER_HOUR.heavy_load * (this.identity.problem ? 2 : 1);
       const critical = HAZARD_PER_HOUR.critical_issue * incidentScale;
       const maintenance = HAZARD_PER_HOUR.maintenance;
       const offline = HAZARD_PER_HOUR.offline * incidentScale;
-      const idle =
-        this.params.idleAtNight && (hour < 5 || hour >= 23)
-          ? HAZARD_PER_HOUR.idle
-          : 0;
-      const spike =
-        this.params.morningSpikes && !weekend && hour >= 7 && hour < 10
-          ? HAZARD_PER_HOUR.morning_spike
-          : 0;
+      const idle = this.params.idleAtNight && (hour < 5 || hour >= 23) ? HAZARD_PER_HOUR.idle : 0;
+      const spike = this.params.morningSpikes && !weekend && hour >= 7 && hour < 10 ? HAZARD_PER_HOUR.morning_spike : 0;
       const total = heavy + critical + maintenance + offline + idle + spike;
       if (r.next() >= 1 - Math.exp(-total * hours)) return;
       let pick = r.next() * total;
@@ -342,9 +304,7 @@ export class ServerSim {
     }
     const spec = STATE_SPECS[this.state];
     if (r.next() < 1 - Math.exp(-dt / (spec.dwellMinutes * 60))) {
-      const tipOver =
-        this.state === 'heavy_load' &&
-        r.next() < HEAVY_TO_CRITICAL * (this.identity.problem ? 3 : 1);
+      const tipOver = this.state === 'heavy_load' && r.next() < HEAVY_TO_CRITICAL * (this.identity.problem ? 3 : 1);
       this.state = tipOver ? 'critical_issue' : spec.next;
     }
   }
@@ -354,11 +314,7 @@ export class ServerSim {
    * a level drawn in `LEAK_RESTART_BAND` (operators react to the alert), a scenario's leak at the OOM
    * killer's level. A scenario that ramps out takes its leaked memory with it (the fix is a restart).
    */
-  private advanceLeak(
-    dt: number,
-    effect: ScenarioEffect,
-    memoryLevel: number,
-  ): void {
+  private advanceLeak(dt: number, effect: ScenarioEffect, memoryLevel: number): void {
     if (dt <= 0) return;
     const growth = effect.memoryGrowthPerHour;
     if (growth < this.lastMemoryGrowth) {
@@ -368,27 +324,18 @@ export class ServerSim {
       if (this.leak === 0) this.leakPerHour = 0;
     }
     this.lastMemoryGrowth = growth;
-    if (
-      this.leakPerHour === 0 &&
-      this.random.next() < 1 - Math.exp((-this.leakRatePerDay * dt) / 86400)
-    ) {
+    if (this.leakPerHour === 0 && this.random.next() < 1 - Math.exp((-this.leakRatePerDay * dt) / 86400)) {
       this.leakPerHour = this.random.uniform(1.5, 5);
       this.leakRestartAt = Math.min(
         OOM_RESTART,
-        Math.max(
-          this.random.uniform(LEAK_RESTART_BAND[0], LEAK_RESTART_BAND[1]),
-          saturateMemory(memoryLevel) + 4,
-        ),
+        Math.max(this.random.uniform(LEAK_RESTART_BAND[0], LEAK_RESTART_BAND[1]), saturateMemory(memoryLevel) + 4),
       );
     }
     this.leak += (this.leakPerHour * dt) / 3600;
     this.scenarioLeak += (growth * dt) / 3600;
     if (this.leak + this.scenarioLeak <= 0) return;
-    const restartAt =
-      growth > 0 || this.leakPerHour === 0 ? OOM_RESTART : this.leakRestartAt;
-    if (
-      saturateMemory(memoryLevel + this.leak + this.scenarioLeak) >= restartAt
-    ) {
+    const restartAt = growth > 0 || this.leakPerHour === 0 ? OOM_RESTART : this.leakRestartAt;
+    if (saturateMemory(memoryLevel + this.leak + this.scenarioLeak) >= restartAt) {
       this.leak = 0;
       this.leakPerHour = 0;
       this.scenarioLeak = 0;
@@ -403,25 +350,14 @@ export class ServerSim {
   private advanceDisk(dt: number, effect: ScenarioEffect): void {
     if (dt <= 0) return;
     const growth = effect.diskGrowthPerHour;
-    if (growth < this.lastDiskGrowth)
-      this.scenarioDisk *= growth / this.lastDiskGrowth;
+    if (growth < this.lastDiskGrowth) this.scenarioDisk *= growth / this.lastDiskGrowth;
     this.lastDiskGrowth = growth;
     this.disk = Math.min(100, this.disk + this.diskGrowthPerSecond * dt);
     // A full disk takes no more: nothing piles up out of sight that a cleanup would have to work off.
-    this.scenarioDisk = Math.min(
-      100 - this.disk,
-      this.scenarioDisk + (growth * dt) / 3600,
-    );
+    this.scenarioDisk = Math.min(100 - this.disk, this.scenarioDisk + (growth * dt) / 3600);
     const filling = growth > 0;
-    if (
-      !filling &&
-      this.disk > this.diskCleanupAt &&
-      this.random.next() < 1 - Math.exp(-dt / 1800)
-    ) {
-      this.disk = this.random.uniform(
-        this.params.diskStart[0],
-        this.params.diskStart[1],
-      );
+    if (!filling && this.disk > this.diskCleanupAt && this.random.next() < 1 - Math.exp(-dt / 1800)) {
+      this.disk = this.random.uniform(this.params.diskStart[0], this.params.diskStart[1]);
     }
   }
 }

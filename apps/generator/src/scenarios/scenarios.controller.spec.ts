@@ -13,12 +13,7 @@ describe('scenario API over HTTP', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(
-          { ...GENERATOR_DEFAULTS, stream: false },
-          { clock: { now: () => now } },
-        ),
-      ],
+      imports: [AppModule.forRoot({ ...GENERATOR_DEFAULTS, stream: false }, { clock: { now: () => now } })],
     }).compile();
     app = configureApp(moduleRef.createNestApplication({ logger: false }));
     await app.listen(0, '127.0.0.1');
@@ -35,9 +30,7 @@ describe('scenario API over HTTP', () => {
     });
 
   it('keeps decorator metadata (Nest DI depends on it)', () => {
-    expect(
-      Reflect.getMetadata('design:paramtypes', ScenariosController),
-    ).toHaveLength(1);
+    expect(Reflect.getMetadata('design:paramtypes', ScenariosController)).toHaveLength(1);
   });
 
   it('starts healthy with nobody affected', async () => {
@@ -75,15 +68,11 @@ describe('scenario API over HTTP', () => {
   it('rejects an unknown scenario with 400 listing the valid ones', async () => {
     const res = await post({ scenario: 'apocalypse' });
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toEqual([
-      'scenario must be one of: healthy, degrading, critical, disk_fill, memory_leak',
-    ]);
+    expect((await res.json()).message).toEqual(['scenario must be one of: healthy, degrading, critical, disk_fill, memory_leak']);
     expect((await post({})).status).toBe(400);
     const extra = await post({ scenario: 'healthy', force: true });
     expect(extra.status).toBe(400);
-    expect((await extra.json()).message).toEqual([
-      'property force should not exist',
-    ]);
+    expect((await extra.json()).message).toEqual(['property force should not exist']);
   });
 
   it('serves the health check and the OpenAPI document', async () => {
@@ -93,16 +82,13 @@ describe('scenario API over HTTP', () => {
       running: true,
     });
     const doc = await (await fetch(`${base}/docs-json`)).json();
-    expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining([
-        '/scenario/set',
-        '/scenario/status',
-        '/fleet',
-        '/stream/status',
-      ]),
-    );
-    expect(
-      doc.components.schemas.ScenarioSetDto.properties.scenario.enum,
-    ).toEqual(['healthy', 'degrading', 'critical', 'disk_fill', 'memory_leak']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/scenario/set', '/scenario/status', '/fleet', '/stream/status']));
+    expect(doc.components.schemas.ScenarioSetDto.properties.scenario.enum).toEqual([
+      'healthy',
+      'degrading',
+      'critical',
+      'disk_fill',
+      'memory_leak',
+    ]);
   });
 });

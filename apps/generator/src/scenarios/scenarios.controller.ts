@@ -1,16 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { WriteRoute } from '../auth/api-key.guard';
-import {
-  ScenarioSetDto,
-  ScenarioSetResponseDto,
-  ScenarioStatusDto,
-} from './dto/scenario.dto';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { WriteRoute } from '@tft/api-keys/nest';
+import { ScenarioSetDto, ScenarioSetResponseDto, ScenarioStatusDto } from './dto/scenario.dto';
 import { ScenariosService } from './scenarios.service';
 
 @ApiTags('scenario')
@@ -22,8 +13,7 @@ export class ScenariosController {
   @HttpCode(200)
   @WriteRoute()
   @ApiOperation({
-    summary:
-      'Switch the fleet scenario at runtime (ramped over a few simulated minutes)',
+    summary: 'Switch the fleet scenario at runtime (ramped over a few simulated minutes)',
   })
   @ApiOkResponse({ type: ScenarioSetResponseDto })
   @ApiBadRequestResponse({

@@ -1,10 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  SCENARIO_SPECS,
-  type ScenarioName,
-  type ScenarioSetResponse,
-  type ScenarioStatusResponse,
-} from '@tft/contracts';
+import { SCENARIO_SPECS, type ScenarioName, type ScenarioSetResponse, type ScenarioStatusResponse } from '@tft/contracts';
 import { FleetService } from '../fleet/fleet.service';
 
 @Injectable()
@@ -35,8 +30,6 @@ export class ScenariosService {
 
   /** `healthy` affects nobody; every other scenario acts on the fleet's stable affected set. */
   private affectedServers(): string[] {
-    return this.fleet.model.scenarioName === 'healthy'
-      ? []
-      : [...this.fleet.model.affected];
+    return this.fleet.model.scenarioName === 'healthy' ? [] : [...this.fleet.model.affected];
   }
 }

@@ -1,3 +1,4 @@
+import type { FeedDataResponseDto, StatusDto } from '@tft/api-client';
 import { CLOCK_OFFSET_HEADER, type MetricRecord } from '@tft/contracts';
 
 /** Where streamed records go; injected so the stream can be tested against a stub. */
@@ -40,25 +41,20 @@ export class HttpFeedSink implements FeedSink {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
     };
-    if (clockOffsetSeconds > 0)
-      headers[CLOCK_OFFSET_HEADER] = String(Math.ceil(clockOffsetSeconds));
+    if (clockOffsetSeconds > 0) headers[CLOCK_OFFSET_HEADER] = String(Math.ceil(clockOffsetSeconds));
     const response = await this.request(this.target, {
       method: 'POST',
       headers,
       body: JSON.stringify({ records }),
     });
     if (response.ok) {
-      const answer = (await response.json().catch(() => ({}))) as {
-        rejected?: { index: number; field: string; reason: string }[];
-      };
-      return (answer.rejected ?? []).map(
-        (r) => `records[${r.index}].${r.field}: ${r.reason}`,
-      );
+      // An unreadable answer to a 2xx is taken as nothing refused.
+      const answer = (await response.json().catch(() => ({}))) as Partial<FeedDataResponseDto>;
+      return (answer.rejected ?? []).map((r) => `records[${r.index}].${r.field}: ${r.reason}`);
     }
     const body = (await response.text().catch(() => '')).slice(0, 300);
     // Auth failures and overload are worth retrying (config fixed, load drops); other 4xx are not.
-    const retry =
-      response.status >= 500 || [401, 403, 408, 429].includes(response.status);
+    const retry = response.status >= 500 || [401, 403, 408, 429].includes(response.status);
     throw new FeedError(`api answered ${response.status}: ${body}`, retry);
   }
 
@@ -66,15 +62,9 @@ export class HttpFeedSink implements FeedSink {
   async storedUntil(): Promise<number | null> {
     const response = await this.request(`${this.apiUrl}/status`, {});
     if (response.status === 404) return null;
-    if (!response.ok)
-      throw new FeedError(`api answered ${response.status} to GET /status`, true);
-    const status = (await response.json().catch(() => ({}))) as {
-      data_time?: unknown;
-    };
-    const time =
-      typeof status.data_time === 'string'
-        ? Date.parse(status.data_time) / 1000
-        : NaN;
+    if (!response.ok) throw new FeedError(`api answered ${response.status} to GET /status`, true);
+    const status = (await response.json().catch(() => ({}))) as Partial<Pick<StatusDto, 'data_time'>>;
+    const time = typeof status.data_time === 'string' ? Date.parse(status.data_time) / 1000 : NaN;
     return Number.isFinite(time) ? time : null;
   }
 
@@ -88,12 +78,8 @@ export class HttpFeedSink implements FeedSink {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } })
-        .cause;
-      throw new FeedError(
-        `api unreachable (${cause?.code ?? cause?.message ?? (err as Error).message})`,
-        true,
-      );
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new FeedError(`api unreachable (${cause?.code ?? cause?.message ?? (err as Error).message})`, true);
     }
   }
 }

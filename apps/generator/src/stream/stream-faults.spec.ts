@@ -24,27 +24,21 @@ class ScriptedApi {
       req.on('end', () => {
         if (req.method === 'GET') return void res.writeHead(404).end(); // nothing stored to resume after
         this.keys.push(req.headers['x-api-key'] as string | undefined);
-        if (this.answer === 200)
-          this.received.push(...JSON.parse(body).records);
-        res
-          .writeHead(
-            this.answer,
-            this.answer === 429 ? { 'retry-after': '1' } : {},
-          )
-          .end(
-            JSON.stringify(
-              this.answer === 200
-                ? {
-                    status: this.refuse.length ? 'partial' : 'success',
-                    rejected: this.refuse.map((index) => ({
-                      index,
-                      field: 'timestamp',
-                      reason: 'timestamp is older than the window',
-                    })),
-                  }
-                : { statusCode: this.answer },
-            ),
-          );
+        if (this.answer === 200) this.received.push(...JSON.parse(body).records);
+        res.writeHead(this.answer, this.answer === 429 ? { 'retry-after': '1' } : {}).end(
+          JSON.stringify(
+            this.answer === 200
+              ? {
+                  status: this.refuse.length ? 'partial' : 'success',
+                  rejected: this.refuse.map((index) => ({
+                    index,
+                    field: 'timestamp',
+                    reason: 'timestamp is older than the window',
+                  })),
+                }
+              : { statusCode: this.answer },
+          ),
+        );
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
@@ -64,48 +58,41 @@ describe('StreamService against a refusing or overloaded api', () => {
     apis.length = 0;
   });
 
-  it.each([401, 429, 503])(
-    'keeps records buffered while the api answers %i, then delivers them all once it accepts',
-    async (status) => {
-      const api = new ScriptedApi();
-      apis.push(api);
-      await api.start();
-      let now = Date.UTC(2026, 10, 28, 12);
-      const clock = { now: () => now };
-      const config = { ...GENERATOR_DEFAULTS, servers: 3 };
-      const stream = new StreamService(
-        config,
-        clock,
-        new HttpFeedSink(
-          `http://127.0.0.1:${api.port}`,
-          'stream-key-0001',
-          2000,
-        ),
-        new FleetService(config, clock),
-      );
-      api.answer = status;
-      for (let i = 0; i < 4; i++) {
-        now += 5_000;
-        await stream.tick(); // never throws: the daemon keeps running
-      }
-      expect(stream.status()).toMatchObject({
-        api_reachable: false,
-        buffered_records: 3 * 5,
-        dropped_records: 0,
-        rejected_records: 0,
-      });
-      api.answer = 200;
-      now += 60_000; // past the backoff
-      await stream.tick();
-      expect(stream.status()).toMatchObject({
-        api_reachable: true,
-        buffered_records: 0,
-        delivered_records: 3 * 17,
-      });
-      expect(api.received).toHaveLength(3 * 17);
-      expect(new Set(api.keys)).toEqual(new Set(['stream-key-0001']));
-    },
-  );
+  it.each([401, 429, 503])('keeps records buffered while the api answers %i, then delivers them all once it accepts', async (status) => {
+    const api = new ScriptedApi();
+    apis.push(api);
+    await api.start();
+    let now = Date.UTC(2026, 10, 28, 12);
+    const clock = { now: () => now };
+    const config = { ...GENERATOR_DEFAULTS, servers: 3 };
+    const stream = new StreamService(
+      config,
+      clock,
+      new HttpFeedSink(`http://127.0.0.1:${api.port}`, 'stream-key-0001', 2000),
+      new FleetService(config, clock),
+    );
+    api.answer = status;
+    for (let i = 0; i < 4; i++) {
+      now += 5_000;
+      await stream.tick(); // never throws: the daemon keeps running
+    }
+    expect(stream.status()).toMatchObject({
+      api_reachable: false,
+      buffered_records: 3 * 5,
+      dropped_records: 0,
+      rejected_records: 0,
+    });
+    api.answer = 200;
+    now += 60_000; // past the backoff
+    await stream.tick();
+    expect(stream.status()).toMatchObject({
+      api_reachable: true,
+      buffered_records: 0,
+      delivered_records: 3 * 17,
+    });
+    expect(api.received).toHaveLength(3 * 17);
+    expect(new Set(api.keys)).toEqual(new Set(['stream-key-0001']));
+  });
 
   it('counts the records a partial answer refuses, apart from the delivered ones', async () => {
     const api = new ScriptedApi();

@@ -1,10 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { StreamService, type StreamStatus } from './stream.service';
 
 class StreamStatusDto implements StreamStatus {
@@ -41,8 +36,7 @@ export class StreamController {
 
   @Get('status')
   @ApiOperation({
-    summary:
-      'Delivery to the api: reachability, buffer, counts, simulated time',
+    summary: 'Delivery to the api: reachability, buffer, counts, simulated time',
   })
   @ApiOkResponse({ type: StreamStatusDto })
   status(): StreamStatusDto {

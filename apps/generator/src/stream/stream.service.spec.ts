@@ -2,10 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetricRecord } from '@tft/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  GENERATOR_DEFAULTS,
-  type GeneratorConfig,
-} from '../config/generator-config';
+import { GENERATOR_DEFAULTS, type GeneratorConfig } from '../config/generator-config';
 import { FleetService } from '../fleet/fleet.service';
 import { HttpFeedSink } from './feed-sink';
 import { StreamService } from './stream.service';
@@ -27,31 +24,21 @@ class StubReceiver {
       req.on('end', () => {
         if (req.method === 'GET') {
           if (this.dataTime === undefined) return void res.writeHead(404).end();
-          return void res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ data_time: this.dataTime }));
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data_time: this.dataTime }));
         }
         this.offsets.push(req.headers['x-clock-offset'] as string | undefined);
-        this.received.push(
-          ...(JSON.parse(body) as { records: MetricRecord[] }).records,
-        );
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end('{"status":"success"}');
+        this.received.push(...(JSON.parse(body) as { records: MetricRecord[] }).records);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success"}');
       });
     });
-    await new Promise<void>((resolve) =>
-      this.server!.listen(port, '127.0.0.1', resolve),
-    );
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
     // fetch keeps connections alive; close them or close() waits for them.
     this.server?.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = null;
   }
 }
@@ -76,12 +63,7 @@ describe('StreamService', () => {
       ...over,
     };
     const fleet = new FleetService(config, clock);
-    const stream = new StreamService(
-      config,
-      clock,
-      new HttpFeedSink(`http://127.0.0.1:${stub.port}`, undefined, 2000),
-      fleet,
-    );
+    const stream = new StreamService(config, clock, new HttpFeedSink(`http://127.0.0.1:${stub.port}`, undefined, 2000), fleet);
     return { stub, stream, advance: (ms: number) => (now += ms) };
   }
 
@@ -108,24 +90,17 @@ describe('StreamService', () => {
       'profile',
     ]);
     expect(r.timestamp).toBe('2026-11-28T12:00:10Z');
-    const perServer = stub.received
-      .filter((x) => x.server_name === 'ppml0001')
-      .map((x) => x.timestamp);
+    const perServer = stub.received.filter((x) => x.server_name === 'ppml0001').map((x) => x.timestamp);
     expect([...perServer].sort()).toEqual(perServer);
     expect(new Set(perServer).size).toBe(perServer.length);
   });
 
   it('continues after data the api holds ahead of the wall clock, declaring its clock offset', async () => {
     // an earlier 60x run left data until 10 h after the wall clock of this start
-    const { stub, stream, advance } = await setup(
-      { speed: 60, backfillSeconds: 86400 },
-      '2026-11-28T22:00:00Z',
-    );
+    const { stub, stream, advance } = await setup({ speed: 60, backfillSeconds: 86400 }, '2026-11-28T22:00:00Z');
     await stream.tick();
     expect(stream.status().backfill_done).toBe(true);
-    expect(stub.received.map((r) => r.timestamp)).toEqual(
-      Array(4).fill('2026-11-28T22:00:05Z'),
-    ); // no backfill over stored data, no sample at or before its end
+    expect(stub.received.map((r) => r.timestamp)).toEqual(Array(4).fill('2026-11-28T22:00:05Z')); // no backfill over stored data, no sample at or before its end
     advance(1000);
     await stream.tick();
     expect(stub.received.at(-1)!.timestamp).toBe('2026-11-28T22:01:05Z');
@@ -133,14 +108,9 @@ describe('StreamService', () => {
   });
 
   it('backfills only the gap after older stored data', async () => {
-    const { stub, stream } = await setup(
-      { backfillSeconds: 3600, backfillSampleSeconds: 60 },
-      '2026-11-28T11:30:00Z',
-    );
+    const { stub, stream } = await setup({ backfillSeconds: 3600, backfillSampleSeconds: 60 }, '2026-11-28T11:30:00Z');
     for (let i = 0; i < 5; i++) await stream.tick();
-    const times = stub.received
-      .filter((r) => r.server_name === 'ppml0001')
-      .map((r) => r.timestamp);
+    const times = stub.received.filter((r) => r.server_name === 'ppml0001').map((r) => r.timestamp);
     expect(times[0]).toBe('2026-11-28T11:31:00Z');
     expect(times).toHaveLength(30); // 11:31 .. 11:59 each minute, then the live origin 12:00
     expect(stub.offsets.every((o) => o === undefined)).toBe(true); // real time declares nothing
@@ -176,9 +146,7 @@ describe('StreamService', () => {
       buffered_records: 0,
       dropped_records: 0,
     });
-    const times = stub.received
-      .filter((x) => x.server_name === 'ppdb0001')
-      .map((x) => x.timestamp);
+    const times = stub.received.filter((x) => x.server_name === 'ppdb0001').map((x) => x.timestamp);
     expect(times).toHaveLength(1 + 6 + 12);
     expect(new Set(times).size).toBe(times.length);
   });

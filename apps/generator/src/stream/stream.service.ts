@@ -1,10 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { MetricRecord } from '@tft/contracts';
 import { isoSeconds, round3 } from '@tft/forecasting';
-import {
-  GENERATOR_CONFIG,
-  type GeneratorConfig,
-} from '../config/generator-config';
+import { GENERATOR_CONFIG, type GeneratorConfig } from '../config/generator-config';
 import { CLOCK, type Clock } from '@tft/contracts';
 import type { FleetSample } from '../fleet/fleet-model';
 import { FleetService } from '../fleet/fleet.service';
@@ -101,15 +98,11 @@ export class StreamService {
       if (this.clock.now() - this.createdAt < RESUME_WAIT_MS) {
         if (!this.resumeWarned) {
           this.resumeWarned = true;
-          this.logger.warn(
-            `${(err as Error).message}; waiting up to ${RESUME_WAIT_MS / 1000} s to learn where its data ends`,
-          );
+          this.logger.warn(`${(err as Error).message}; waiting up to ${RESUME_WAIT_MS / 1000} s to learn where its data ends`);
         }
         return false;
       }
-      this.logger.warn(
-        `could not learn where the api's data ends (${(err as Error).message}); starting from the wall clock`,
-      );
+      this.logger.warn(`could not learn where the api's data ends (${(err as Error).message}); starting from the wall clock`);
     }
     const { backfillSeconds, backfillSampleSeconds } = this.config;
     if (storedUntil !== null) {
@@ -117,19 +110,13 @@ export class StreamService {
       const ahead = storedUntil - this.clock.now() / 1000;
       this.logger.log(
         `the api holds data until ${isoSeconds(Math.floor(storedUntil))}` +
-          (ahead > 0
-            ? ` (${(ahead / 3600).toFixed(1)} h ahead of the wall clock): continuing from there`
-            : ''),
+          (ahead > 0 ? ` (${(ahead / 3600).toFixed(1)} h ahead of the wall clock): continuing from there` : ''),
       );
     }
     const live = this.fleet.liveOrigin;
-    let cursor =
-      Math.floor((live - backfillSeconds) / backfillSampleSeconds) *
-      backfillSampleSeconds;
+    let cursor = Math.floor((live - backfillSeconds) / backfillSampleSeconds) * backfillSampleSeconds;
     if (storedUntil !== null) {
-      const afterStored =
-        (Math.floor(storedUntil / backfillSampleSeconds) + 1) *
-        backfillSampleSeconds;
+      const afterStored = (Math.floor(storedUntil / backfillSampleSeconds) + 1) * backfillSampleSeconds;
       cursor = Math.max(cursor, afterStored);
     }
     this.cursor = backfillSeconds === 0 ? live : Math.min(cursor, live);
@@ -144,8 +131,7 @@ export class StreamService {
       buffered_records: this.buffer.length,
       dropped_records: this.dropped,
       rejected_records: this.rejected,
-      backfill_done:
-        this.cursor !== null && this.cursor >= this.fleet.liveOrigin,
+      backfill_done: this.cursor !== null && this.cursor >= this.fleet.liveOrigin,
       simulated_time: isoSeconds(Math.floor(this.fleet.simNow())),
       speed: this.config.speed,
     };
@@ -156,10 +142,7 @@ export class StreamService {
     const { sampleSeconds, backfillSampleSeconds, batchSize } = this.config;
     const now = this.fleet.simNow();
     // Backfill is generated a few batches at a time so it never outruns delivery.
-    while (
-      this.cursor < this.fleet.liveOrigin &&
-      this.buffer.length < 4 * batchSize
-    ) {
+    while (this.cursor < this.fleet.liveOrigin && this.buffer.length < 4 * batchSize) {
       this.push(this.fleet.sampleAt(this.cursor));
       this.cursor += backfillSampleSeconds;
     }
@@ -176,9 +159,7 @@ export class StreamService {
     if (excess > 0) {
       if (!this.overflowWarned) {
         this.overflowWarned = true;
-        this.logger.warn(
-          `buffer full (${this.config.maxBufferedRecords} records): dropping the oldest`,
-        );
+        this.logger.warn(`buffer full (${this.config.maxBufferedRecords} records): dropping the oldest`);
       }
       this.buffer.splice(0, excess);
       this.dropped += excess;
@@ -195,17 +176,12 @@ export class StreamService {
         refused = await this.sink.send(batch, this.fleet.clockOffsetSeconds());
       } catch (err) {
         if (err instanceof FeedError && !err.retry) {
-          this.logger.error(
-            `${this.sink.target} refused ${batch.length} records, dropping them: ${err.message}`,
-          );
+          this.logger.error(`${this.sink.target} refused ${batch.length} records, dropping them: ${err.message}`);
           this.buffer.splice(0, batch.length);
           this.rejected += batch.length;
           continue;
         }
-        this.backoffMs = Math.min(
-          MAX_BACKOFF_MS,
-          this.backoffMs ? this.backoffMs * 2 : 1000,
-        );
+        this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 1000);
         this.retryAt = this.clock.now() + this.backoffMs;
         if (this.reachable) {
           this.reachable = false;
@@ -230,12 +206,8 @@ export class StreamService {
       if (this.buffer.length === 0) this.overflowWarned = false;
       if (!this.reachable) {
         this.reachable = true;
-        const down = Math.round(
-          (this.clock.now() - this.outageStartedAt) / 1000,
-        );
-        this.logger.log(
-          `${this.sink.target} reachable again after ${down} s; delivering the buffer`,
-        );
+        const down = Math.round((this.clock.now() - this.outageStartedAt) / 1000);
+        this.logger.log(`${this.sink.target} reachable again after ${down} s; delivering the buffer`);
       }
     }
   }

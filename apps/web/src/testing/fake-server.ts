@@ -4,6 +4,7 @@ import type { Provider } from '@angular/core';
 import { provideEchartsCore } from 'ngx-echarts';
 import { API_BASE_URL, FETCH, GENERATOR_BASE_URL } from '../app/core/api';
 import { POLL_INTERVAL_MS } from '../app/core/poll';
+import { THRESHOLDS } from './fixtures';
 
 export type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -36,7 +37,13 @@ export function unreachable(service: 'api' | 'generator'): Response {
 
 export function fakeServer(routes: Record<string, Handler> = {}): FakeServer {
   const server: FakeServer = {
-    routes: new Map(Object.entries(routes)),
+    // every page reads the thresholds in effect: answered unless a test says otherwise
+    routes: new Map(
+      Object.entries({
+        'GET /api/alerts/thresholds': () => json(THRESHOLDS),
+        ...routes,
+      }),
+    ),
     requests: [],
     fetch: async (input, init) => {
       const request =

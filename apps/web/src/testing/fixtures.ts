@@ -8,7 +8,10 @@ import type {
   ServerDetailDto,
   ServerPredictionDto,
   StatusDto,
+  ThresholdsDto,
 } from '@tft/api-client';
+import { PROFILES } from '@tft/contracts';
+import { DEFAULT_THRESHOLD_CONFIG, thresholdsFor } from '@tft/forecasting';
 
 export const ORIGIN = '2026-11-28T14:15:00Z';
 export const STEP_SECONDS = 300;
@@ -173,7 +176,11 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
     running: true,
     tick_count: 42,
     window_size: 864,
-    clock: { data_time: '2026-11-28T11:09:55Z', wall_time: '2026-11-28T11:09:57Z', lag_seconds: 2 },
+    clock: {
+      data_time: '2026-11-28T11:09:55Z',
+      wall_time: '2026-11-28T11:09:57Z',
+      lag_seconds: 2,
+    },
     data_time: '2026-11-28T11:09:55Z',
     warmup: {
       is_warmed_up: true,
@@ -202,7 +209,14 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
       forecast_interval_seconds: 5,
       last_tick_ms: 12.5,
     },
-    memory: { rss_mb: 412.3, heap_used_mb: 96.1, heap_total_mb: 131.5, array_buffers_mb: 240.7, external_mb: 245.2, last_collection_ms: null },
+    memory: {
+      rss_mb: 412.3,
+      heap_used_mb: 96.1,
+      heap_total_mb: 131.5,
+      array_buffers_mb: 240.7,
+      external_mb: 245.2,
+      last_collection_ms: null,
+    },
     servers: names.map((server_name) => ({
       server_name,
       buckets: 288,
@@ -256,3 +270,12 @@ export function serverDetail(
     ...overrides,
   };
 }
+
+/** GET /alerts/thresholds as the api answers it with no ALERT_THRESHOLDS_FILE. */
+export const THRESHOLDS: ThresholdsDto = {
+  defaults: DEFAULT_THRESHOLD_CONFIG.defaults,
+  profiles: [...PROFILES, 'unknown' as const].map((profile) => ({
+    profile,
+    thresholds: thresholdsFor(DEFAULT_THRESHOLD_CONFIG, profile),
+  })),
+};

@@ -5,11 +5,17 @@ describe('API keys', () => {
   it('reads API_KEY and API_KEYS together, trimmed and deduplicated', () => {
     expect(parseApiKeys(undefined, undefined)).toEqual([]);
     expect(parseApiKeys('', ' , ')).toEqual([]);
-    expect(parseApiKeys('primary-key-1', ' second-key-2 ,third-key-3,primary-key-1')).toEqual(['primary-key-1', 'second-key-2', 'third-key-3']);
+    expect(parseApiKeys('primary-key-1', ' second-key-2 ,third-key-3,primary-key-1')).toEqual([
+      'primary-key-1',
+      'second-key-2',
+      'third-key-3',
+    ]);
   });
 
   it('rejects short or odd keys without echoing them', () => {
-    expect(() => parseApiKeys('short', undefined)).toThrow('key 1 must be 8-256 visible ASCII characters without spaces or commas (it has 5 characters)');
+    expect(() => parseApiKeys('short', undefined)).toThrow(
+      'key 1 must be 8-256 visible ASCII characters without spaces or commas (it has 5 characters)',
+    );
     expect(() => parseApiKeys(undefined, 'good-key-123,has space in it')).toThrow('key 2 must be');
     expect(() => parseApiKeys('sécret-key-1', undefined)).not.toThrow(/sécret/);
     expect(() => parseApiKeys('sécret-key-1', undefined)).toThrow('key 1');

@@ -88,7 +88,8 @@ export function accessLines(
 ): { info: string; warning: string | null } {
   const loopback = isLoopback(host);
   const info = loopback
-    ? `${service} listens on ${host} only` + (keys.length ? '' : ` (no API key configured; set ${hostVariable}=0.0.0.0 to listen on every interface)`)
+    ? `${service} listens on ${host} only` +
+      (keys.length ? '' : ` (no API key configured; set ${hostVariable}=0.0.0.0 to listen on every interface)`)
     : `${service} listens on ${host === ALL_INTERFACES ? 'every interface' : host}`;
   if (keys.length) return { info, warning: null };
   const warning = loopback

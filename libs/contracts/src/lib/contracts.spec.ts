@@ -12,12 +12,7 @@ import {
 
 describe('contracts', () => {
   it('keeps the seed metric names and order', () => {
-    expect(METRICS).toEqual([
-      'cpu_percent',
-      'memory_percent',
-      'disk_percent',
-      'load_average',
-    ]);
+    expect(METRICS).toEqual(['cpu_percent', 'memory_percent', 'disk_percent', 'load_average']);
   });
 
   it('maps server names to profiles by prefix', () => {
@@ -41,23 +36,10 @@ describe('contracts', () => {
   });
 
   it('accepts hostnames and rejects hostile server names', () => {
-    for (const ok of [
-      'ppml0001',
-      'production-web-01',
-      'db-1.eu-west.example.com',
-      'i-0abc:9100',
-    ]) {
+    for (const ok of ['ppml0001', 'production-web-01', 'db-1.eu-west.example.com', 'i-0abc:9100']) {
       expect(SERVER_NAME_PATTERN.test(ok)).toBe(true);
     }
-    for (const bad of [
-      '',
-      ' ppml',
-      'a/b',
-      'x'.repeat(129),
-      'web\n01',
-      '__proto__ ',
-      '-lead',
-    ]) {
+    for (const bad of ['', ' ppml', 'a/b', 'x'.repeat(129), 'web\n01', '__proto__ ', '-lead']) {
       expect(SERVER_NAME_PATTERN.test(bad)).toBe(false);
     }
   });

@@ -1,13 +1,5 @@
 /** Server profiles with the original's server-name prefixes. */
-export const PROFILES = [
-  'ml_compute',
-  'database',
-  'web_api',
-  'conductor_mgmt',
-  'data_ingest',
-  'risk_analytics',
-  'generic',
-] as const;
+export const PROFILES = ['ml_compute', 'database', 'web_api', 'conductor_mgmt', 'data_ingest', 'risk_analytics', 'generic'] as const;
 export type Profile = (typeof PROFILES)[number];
 
 export const PROFILE_PREFIXES: Readonly<Record<Profile, string>> = {
@@ -27,8 +19,7 @@ const PREFIX_LOOKUP = Object.entries(PROFILE_PREFIXES)
 
 /** Infers a profile from a server name's prefix; `undefined` when no known prefix matches. */
 export function profileFromServerName(serverName: string): Profile | undefined {
-  return PREFIX_LOOKUP.find(({ prefix }) => serverName.startsWith(prefix))
-    ?.profile;
+  return PREFIX_LOOKUP.find(({ prefix }) => serverName.startsWith(prefix))?.profile;
 }
 
 /** Server states of the generator's state machine, also accepted as the optional `status` field. */

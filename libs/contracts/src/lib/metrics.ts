@@ -1,10 +1,5 @@
 /** The four forecast targets of the data contract, in model output order. */
-export const METRICS = [
-  'cpu_percent',
-  'memory_percent',
-  'disk_percent',
-  'load_average',
-] as const;
+export const METRICS = ['cpu_percent', 'memory_percent', 'disk_percent', 'load_average'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 export interface MetricSpec {
@@ -32,9 +27,7 @@ export type Severity = 'warning' | 'critical';
 export type ThresholdPair = Readonly<Record<Severity, number>>;
 
 /** The seed's default alert thresholds (config.py `alert_thresholds`). */
-export const DEFAULT_ALERT_THRESHOLDS: Readonly<
-  Record<MetricName, ThresholdPair>
-> = {
+export const DEFAULT_ALERT_THRESHOLDS: Readonly<Record<MetricName, ThresholdPair>> = {
   cpu_percent: { warning: 80, critical: 95 },
   memory_percent: { warning: 85, critical: 95 },
   disk_percent: { warning: 85, critical: 95 },

@@ -10,17 +10,6 @@ export type MetricRecord = {
   profile?: Profile | string;
 } & Record<MetricName, number>;
 
-export interface FeedDataRequest {
-  records: MetricRecord[];
-}
-
-export interface FeedDataResponse {
-  status: string;
-  records_added: number;
-  window_size: number;
-  tick: number;
-}
-
 /** Server names: 1-128 characters of letters, digits and `._:-` (hostnames, FQDNs, instance ids). */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const SERVER_NAME_MAX_LENGTH = 128;

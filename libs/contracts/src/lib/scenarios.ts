@@ -1,13 +1,7 @@
 import { DEFAULT_ALERT_THRESHOLDS } from './metrics';
 
 /** Fleet scenarios switchable at runtime; multipliers are the seed's (1.0 / 1.15 / 1.6). */
-export const SCENARIOS = [
-  'healthy',
-  'degrading',
-  'critical',
-  'disk_fill',
-  'memory_leak',
-] as const;
+export const SCENARIOS = ['healthy', 'degrading', 'critical', 'disk_fill', 'memory_leak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioSpec {
@@ -35,46 +29,38 @@ export const SCENARIO_SPECS: Readonly<Record<ScenarioName, ScenarioSpec>> = {
     cpuFloor: 0,
     diskGrowthPerHour: 0,
     memoryGrowthPerHour: 0,
-    description:
-      'Normal operations: the affected servers recover (leaks restarted, disks cleaned up)',
+    description: 'Normal operations: the affected servers recover (leaks restarted, disks cleaned up)',
   },
   degrading: {
     multiplier: 1.15,
     cpuFloor: (CPU.warning + CPU.critical) / 2,
     diskGrowthPerHour: 0,
     memoryGrowthPerHour: 0,
-    description:
-      'Early warning signs: 15 % more load on the affected servers, cpu in the warning band',
+    description: 'Early warning signs: 15 % more load on the affected servers, cpu in the warning band',
   },
   critical: {
     multiplier: 1.6,
     cpuFloor: CPU.critical + 3,
     diskGrowthPerHour: 0,
     memoryGrowthPerHour: 0,
-    description:
-      'Clear problems: 60 % more load on the affected servers, cpu saturated above critical',
+    description: 'Clear problems: 60 % more load on the affected servers, cpu saturated above critical',
   },
   disk_fill: {
     multiplier: 1.0,
     cpuFloor: 0,
     diskGrowthPerHour: 15,
     memoryGrowthPerHour: 0,
-    description:
-      'Disks of the affected servers fill up (+15 points per hour) until cleaned up',
+    description: 'Disks of the affected servers fill up (+15 points per hour) until cleaned up',
   },
   memory_leak: {
     multiplier: 1.0,
     cpuFloor: 0,
     diskGrowthPerHour: 0,
     memoryGrowthPerHour: 10,
-    description:
-      'Memory of the affected servers leaks (+10 points per hour) until restart',
+    description: 'Memory of the affected servers leaks (+10 points per hour) until restart',
   },
 };
 
 export function isScenarioName(value: unknown): value is ScenarioName {
-  return (
-    typeof value === 'string' &&
-    (SCENARIOS as readonly string[]).includes(value)
-  );
+  return typeof value === 'string' && (SCENARIOS as readonly string[]).includes(value);
 }

@@ -1,18 +1,16 @@
 import { DEFAULT_ALERT_THRESHOLDS, type MetricName } from '@tft/contracts';
 import { describe, expect, it } from 'vitest';
-import {
-  currentBreach,
-  DEFAULT_THRESHOLD_CONFIG,
-  predictAlerts,
-  thresholdsFor,
-  type AlertThresholds,
-} from './alert-rules';
+import { currentBreach, DEFAULT_THRESHOLD_CONFIG, predictAlerts, thresholdsFor, type AlertThresholds } from './alert-rules';
 import type { MetricForecasts, QuantileForecast } from './forecast-decoding';
 
 const H = 96;
 
 function band(p50: readonly number[], below = 3, above = 3): QuantileForecast {
-  return { p10: p50.map((v) => v - below), p50: [...p50], p90: p50.map((v) => v + above) };
+  return {
+    p10: p50.map((v) => v - below),
+    p50: [...p50],
+    p90: p50.map((v) => v + above),
+  };
 }
 
 function flat(value: number): number[] {
@@ -37,7 +35,11 @@ function ramp(from: number, to: number): number[] {
 
 /** p50 stays at `p50`; p90 is `p50 + 5` except from `step` on, where it is `value`. */
 function p90Spike(p50: number, step: number, value: number): QuantileForecast {
-  return { p10: flat(p50 - 5), p50: flat(p50), p90: flat(p50 + 5).map((v, h) => (h >= step ? value : v)) };
+  return {
+    p10: flat(p50 - 5),
+    p50: flat(p50),
+    p90: flat(p50 + 5).map((v, h) => (h >= step ? value : v)),
+  };
 }
 
 const defaults: AlertThresholds = { ...DEFAULT_ALERT_THRESHOLDS };
@@ -45,7 +47,10 @@ const defaults: AlertThresholds = { ...DEFAULT_ALERT_THRESHOLDS };
 describe('predictAlerts', () => {
   it('raises a warning where p50 first reaches the warning threshold', () => {
     // 70 -> 100: 70 + 30 h / 95 >= 80 first at h = 32 (80.105), ends (32 + 1) * 5 = 165 min ahead
-    const noCritical = { ...defaults, cpu_percent: { warning: 80, critical: 101 } };
+    const noCritical = {
+      ...defaults,
+      cpu_percent: { warning: 80, critical: 101 },
+    };
     expect(predictAlerts(forecast({ cpu_percent: band(ramp(70, 100)) }), noCritical, 300)).toEqual([
       {
         metric: 'cpu_percent',
@@ -100,7 +105,13 @@ describe('predictAlerts', () => {
 
   it('names p50 as the trigger when p50 and p90 cross at the same step', () => {
     const [alert] = predictAlerts(forecast({ cpu_percent: band(flat(95.004)) }), defaults, 300);
-    expect(alert).toMatchObject({ severity: 'critical', trigger: 'p50', step: 0, predicted_value: 95, minutes_ahead: 5 });
+    expect(alert).toMatchObject({
+      severity: 'critical',
+      trigger: 'p50',
+      step: 0,
+      predicted_value: 95,
+      minutes_ahead: 5,
+    });
   });
 
   it('applies profile overrides: a database at 88 % memory is normal', () => {
@@ -153,7 +164,10 @@ describe('thresholdsFor', () => {
   });
 
   it('rejects a pair whose warning is above its critical', () => {
-    const config = { defaults, profiles: { generic: { cpu_percent: { warning: 90, critical: 85 } } } };
+    const config = {
+      defaults,
+      profiles: { generic: { cpu_percent: { warning: 90, critical: 85 } } },
+    };
     expect(() => thresholdsFor(config, 'generic')).toThrow(/cpu_percent thresholds for generic: warning 90 > critical 85/);
     expect(thresholdsFor(config, 'database').cpu_percent.warning).toBe(80);
   });

@@ -1,11 +1,4 @@
-import {
-  DEFAULT_ALERT_THRESHOLDS,
-  METRICS,
-  type MetricName,
-  type Profile,
-  type Severity,
-  type ThresholdPair,
-} from '@tft/contracts';
+import { DEFAULT_ALERT_THRESHOLDS, METRICS, type MetricName, type Profile, type Severity, type ThresholdPair } from '@tft/contracts';
 import type { MetricForecasts } from './forecast-decoding';
 import { round2 } from './step-grid';
 
@@ -47,9 +40,7 @@ export function thresholdsFor(config: ThresholdConfig, profile: ThresholdProfile
   for (const metric of METRICS) {
     const pair = overrides?.[metric] ?? config.defaults[metric];
     if (!(pair.warning <= pair.critical)) {
-      throw new RangeError(
-        `${metric} thresholds for ${profile ?? 'default'}: warning ${pair.warning} > critical ${pair.critical}`,
-      );
+      throw new RangeError(`${metric} thresholds for ${profile ?? 'default'}: warning ${pair.warning} > critical ${pair.critical}`);
     }
     result[metric] = pair;
   }
@@ -86,11 +77,7 @@ export interface PredictedAlert {
  * one step ahead, so minutes_ahead = (h + 1) * stepSeconds / 60. Sorted critical first, then by
  * minutes_ahead, then in METRICS order.
  */
-export function predictAlerts(
-  forecast: MetricForecasts,
-  thresholds: AlertThresholds,
-  stepSeconds: number,
-): PredictedAlert[] {
+export function predictAlerts(forecast: MetricForecasts, thresholds: AlertThresholds, stepSeconds: number): PredictedAlert[] {
   const shortSteps = Math.floor(SHORT_WINDOW_SECONDS / stepSeconds);
   const alerts: PredictedAlert[] = [];
   for (const metric of METRICS) {
@@ -115,9 +102,7 @@ export function predictAlerts(
     if (alert) alerts.push(alert);
   }
   // Array.prototype.sort is stable, so ties keep METRICS order.
-  return alerts.sort(
-    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.minutes_ahead - b.minutes_ahead,
-  );
+  return alerts.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.minutes_ahead - b.minutes_ahead);
 }
 
 /** The severity a value already has now, or `null` below the warning threshold. */
@@ -149,4 +134,52 @@ function makeAlert(
     step,
     trigger,
   };
+}
+
+/** How far ahead the trend guard looks: a recent trend is only trusted for the next two hours. */
+export const TREND_GUARD_MINUTES = 120;
+
+/** An alert of the shipped rule: the model's, or the trend guard's (trigger `trend`). */
+export type GuardedAlert = Omit<PredictedAlert, 'trigger'> & {
+  trigger: PredictedAlert['trigger'] | 'trend';
+};
+
+/**
+ * The alert rule the api ships: the model's alerts (predictAlerts), plus a trend guard. When the last
+ * hour's damped trend (`trend`: the heuristic forecast from the same origin) reaches a threshold within
+ * TREND_GUARD_MINUTES, that alert fires with trigger `trend` even if the model expects the metric to
+ * revert, as Prometheus' predict_linear would. Per metric the more severe, then the earlier, wins. The
+ * lead-time replay scores this same function.
+ */
+export function predictAlertsWithTrendGuard(
+  forecast: MetricForecasts,
+  trend: MetricForecasts | undefined,
+  thresholds: AlertThresholds,
+  stepSeconds: number,
+): GuardedAlert[] {
+  const byMetric = new Map<MetricName, GuardedAlert>(predictAlerts(forecast, thresholds, stepSeconds).map((a) => [a.metric, a]));
+  if (trend) {
+    // Only the guard's window counts: a warning within 2 h must not hide behind a critical at 3 h.
+    const steps = Math.floor((TREND_GUARD_MINUTES * 60) / stepSeconds);
+    const window = Object.fromEntries(
+      Object.entries(trend).map(([m, q]) => [
+        m,
+        {
+          p10: q.p10.slice(0, steps),
+          p50: q.p50.slice(0, steps),
+          p90: q.p90.slice(0, steps),
+        },
+      ]),
+    ) as MetricForecasts;
+    for (const t of predictAlerts(window, thresholds, stepSeconds)) {
+      if (t.trigger !== 'p50') continue;
+      const guard: GuardedAlert = { ...t, trigger: 'trend' };
+      const model = byMetric.get(t.metric);
+      const rank = (a: GuardedAlert) => (a.severity === 'critical' ? 0 : 1);
+      if (!model || rank(guard) < rank(model) || (rank(guard) === rank(model) && guard.minutes_ahead < model.minutes_ahead)) {
+        byMetric.set(t.metric, guard);
+      }
+    }
+  }
+  return [...byMetric.values()];
 }

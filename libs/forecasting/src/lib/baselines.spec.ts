@@ -24,7 +24,14 @@ function cpuSeries(n: number, cpu: (i: number) => number | null): StepSeries {
     values[i * 4] = v;
     mask[i * 4] = 1;
   }
-  return { t0: T0, stepSeconds: 300, length: n, values, mask, samples: new Uint32Array(n).fill(1) };
+  return {
+    t0: T0,
+    stepSeconds: 300,
+    length: n,
+    values,
+    mask,
+    samples: new Uint32Array(n).fill(1),
+  };
 }
 
 const line = (i: number) => 10 + 0.5 * i;
@@ -44,7 +51,11 @@ describe('point forecasts', () => {
     // b = 0.5 * (7.125 - 4.5) + 0.5 * 1.75 = 2.1875
     const xs = [1, 3, 4, 8];
     const s = cpuSeries(4, (i) => xs[i]);
-    const f = holtPoint(s, 3, 0, 2, { smoothing: 0.5, trend: 0.5, windowSeconds: 3600 })!;
+    const f = holtPoint(s, 3, 0, 2, {
+      smoothing: 0.5,
+      trend: 0.5,
+      windowSeconds: 3600,
+    })!;
     expect(f[0]).toBeCloseTo(9.3125, 12);
     expect(f[1]).toBeCloseTo(11.5, 12);
   });

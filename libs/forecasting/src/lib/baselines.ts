@@ -26,7 +26,11 @@ export const LINEAR_WINDOW_SECONDS = 3600;
  * Holt (Prometheus `holt_winters(v[12h], 0.3, 0.1)`): smoothing factor 0.3 (level follows a third of
  * each new sample), trend factor 0.1 (slow trend), over the last 12 h, the TFT's own encoder length.
  */
-export const HOLT_DEFAULTS = { smoothing: 0.3, trend: 0.1, windowSeconds: 12 * 3600 } as const;
+export const HOLT_DEFAULTS = {
+  smoothing: 0.3,
+  trend: 0.1,
+  windowSeconds: 12 * 3600,
+} as const;
 
 /** Fewest calibration residuals per metric and step before the empirical quantiles are used. */
 export const MIN_CALIBRATION_RESIDUALS = 5;
@@ -82,7 +86,15 @@ export function holtPoint(
   origin: number,
   m: number,
   horizon: number,
-  { smoothing, trend, windowSeconds }: { smoothing: number; trend: number; windowSeconds: number } = HOLT_DEFAULTS,
+  {
+    smoothing,
+    trend,
+    windowSeconds,
+  }: {
+    smoothing: number;
+    trend: number;
+    windowSeconds: number;
+  } = HOLT_DEFAULTS,
 ): Float64Array | null {
   const window = Math.max(1, Math.round(windowSeconds / series.stepSeconds));
   let s0 = 0;
@@ -153,13 +165,7 @@ export function fitLastHour(series: StepSeries, origin: number, m: number): { sl
 }
 
 /** The point forecast of a baseline for metric index `m`; `null` when the metric was never observed. */
-export function baselinePoint(
-  name: BaselineName,
-  series: StepSeries,
-  origin: number,
-  m: number,
-  horizon: number,
-): Float64Array | null {
+export function baselinePoint(name: BaselineName, series: StepSeries, origin: number, m: number, horizon: number): Float64Array | null {
   switch (name) {
     case 'persistence':
       return persistencePoint(series, origin, m, horizon);
@@ -256,7 +262,11 @@ export function baselineForecast(
     const lo = spec.min;
     const hi = spec.max ?? Infinity;
     const sigma = fallbackSigma(series, origin, m, metric);
-    const f: QuantileForecast = { p10: new Array(horizon), p50: new Array(horizon), p90: new Array(horizon) };
+    const f: QuantileForecast = {
+      p10: new Array(horizon),
+      p50: new Array(horizon),
+      p90: new Array(horizon),
+    };
     for (let h = 0; h < horizon; h++) {
       const k = h * N_METRICS + m;
       let down: number;

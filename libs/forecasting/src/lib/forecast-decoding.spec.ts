@@ -12,7 +12,12 @@ const meta = parseModelMetadata({
   targets: ['cpu_percent', 'memory_percent', 'disk_percent', 'load_average'],
   profile_vocabulary: ['unknown', 'ml_compute', 'database'],
   profile_prefixes: { ppml: 'ml_compute', ppdb: 'database' },
-  value_ranges: { cpu_percent: [0, 100], memory_percent: [0, 100], disk_percent: [0, 100], load_average: [0, null] },
+  value_ranges: {
+    cpu_percent: [0, 100],
+    memory_percent: [0, 100],
+    disk_percent: [0, 100],
+    load_average: [0, null],
+  },
   encoder_variables: ['a', 'b'],
   decoder_variables: ['c'],
   static_variables: ['d'],
@@ -22,12 +27,42 @@ describe('decodeQuantiles', () => {
   it('picks quantiles by level and clips to the valid range', () => {
     // [B=1, H=2, T=4, Q=3] with Q order (0.5, 0.1, 0.9)
     const out = new Float32Array([
-      50, 40, 60, 70, 65, 75, 99, 97, 103, -0.5, -1, 0.5, // h = 0
-      51, 41, 61, 71, 66, 76, 100, 98, 104, 2, 1, 3, // h = 1
+      50,
+      40,
+      60,
+      70,
+      65,
+      75,
+      99,
+      97,
+      103,
+      -0.5,
+      -1,
+      0.5, // h = 0
+      51,
+      41,
+      61,
+      71,
+      66,
+      76,
+      100,
+      98,
+      104,
+      2,
+      1,
+      3, // h = 1
     ]);
     const f = decodeQuantiles(out, 0, meta);
-    expect(f.cpu_percent).toEqual({ p10: [40, 41], p50: [50, 51], p90: [60, 61] });
-    expect(f.disk_percent).toEqual({ p10: [97, 98], p50: [99, 100], p90: [100, 100] });
+    expect(f.cpu_percent).toEqual({
+      p10: [40, 41],
+      p50: [50, 51],
+      p90: [60, 61],
+    });
+    expect(f.disk_percent).toEqual({
+      p10: [97, 98],
+      p50: [99, 100],
+      p90: [100, 100],
+    });
     expect(f.load_average).toEqual({ p10: [0, 1], p50: [0, 2], p90: [0.5, 3] });
   });
 
@@ -42,7 +77,13 @@ describe('decodeQuantiles', () => {
 
 describe('model metadata', () => {
   it('names every problem with a bad metadata.json', () => {
-    expect(() => parseModelMetadata({ step_seconds: 0, quantiles: [0.1, 0.5], targets: ['cpu_percent'] })).toThrow(
+    expect(() =>
+      parseModelMetadata({
+        step_seconds: 0,
+        quantiles: [0.1, 0.5],
+        targets: ['cpu_percent'],
+      }),
+    ).toThrow(
       /step_seconds must be a positive integer.*targets must be cpu_percent, memory_percent, disk_percent, load_average.*quantiles must include 0.9/,
     );
   });

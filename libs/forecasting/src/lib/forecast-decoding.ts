@@ -45,7 +45,5 @@ export function decodeQuantiles(output: Float32Array, b: number, meta: ModelMeta
 
 /** Row `b` of a `[B, names]` weight output as named weights, largest first. */
 export function decodeWeights(output: Float32Array, b: number, names: readonly string[]): { name: string; weight: number }[] {
-  return names
-    .map((name, i) => ({ name, weight: output[b * names.length + i] }))
-    .sort((x, y) => y.weight - x.weight);
+  return names.map((name, i) => ({ name, weight: output[b * names.length + i] })).sort((x, y) => y.weight - x.weight);
 }

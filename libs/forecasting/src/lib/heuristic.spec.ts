@@ -17,7 +17,14 @@ function series(rows: readonly (readonly (number | null)[])[]): StepSeries {
       mask[i * 4 + m] = 1;
     }),
   );
-  return { t0: T0, stepSeconds: 300, length: rows.length, values, mask, samples: new Uint32Array(rows.length).fill(1) };
+  return {
+    t0: T0,
+    stepSeconds: 300,
+    length: rows.length,
+    values,
+    mask,
+    samples: new Uint32Array(rows.length).fill(1),
+  };
 }
 
 function rowsOf(n: number, row: (i: number) => (number | null)[]): (number | null)[][] {
@@ -75,10 +82,7 @@ describe('heuristicForecast', () => {
   });
 
   it('clips to the valid range: percents at 0 and 100, load only at 0', () => {
-    const f = heuristicForecast(
-      series(rowsOf(12, (i) => [76 + 2 * i, 60, 22 - 2 * i, 2.75 - 0.25 * i])),
-      96,
-    );
+    const f = heuristicForecast(series(rowsOf(12, (i) => [76 + 2 * i, 60, 22 - 2 * i, 2.75 - 0.25 * i])), 96);
     expect(f.cpu_percent.p50[0]).toBeCloseTo(98 + 2 * 0.97, 10);
     expect(f.cpu_percent.p50[1]).toBe(100);
     expect(f.cpu_percent.p90[0]).toBe(100);
@@ -97,10 +101,7 @@ describe('heuristicForecast', () => {
 
   it('uses only observed buckets, and counts a trailing gap as distance from the last observation', () => {
     // cpu observed in odd buckets only (even ones hold 0 with mask 0); memory missing in the last two.
-    const f = heuristicForecast(
-      series(rowsOf(12, (i) => [i % 2 === 1 ? 40 : null, i < 10 ? 50 + 0.25 * i : null, 70, 2])),
-      4,
-    );
+    const f = heuristicForecast(series(rowsOf(12, (i) => [i % 2 === 1 ? 40 : null, i < 10 ? 50 + 0.25 * i : null, 70, 2])), 4);
     expect(f.cpu_percent.p50).toEqual([40, 40, 40, 40]);
     expect(f.cpu_percent.p90[0]).toBeCloseTo(40 + Z_P90 * 0.5, 10);
     // last memory observation 52.25 at bucket 9: forecast step 0 is 3 steps after it
@@ -146,7 +147,11 @@ describe('heuristicForecast', () => {
     expect(f.cpu_percent.p10[3]).toBeCloseTo(50 - Z_P90 * 2 * 2, 10);
     expect(f.disk_percent.p90).toEqual([100, 100, 100, 100]);
     expect(f.load_average.p90[0]).toBeCloseTo(5 + Z_P90 * 0.5, 10); // 10 % of 5
-    expect(f.memory_percent).toEqual({ p10: [0, 0, 0, 0], p50: [0, 0, 0, 0], p90: [0, 0, 0, 0] });
+    expect(f.memory_percent).toEqual({
+      p10: [0, 0, 0, 0],
+      p50: [0, 0, 0, 0],
+      p90: [0, 0, 0, 0],
+    });
 
     const idle = heuristicForecast(series([[null, null, null, 0.25]]), 1).load_average;
     expect(idle.p90[0]).toBeCloseTo(0.25 + Z_P90 * 0.1, 10); // floor 0.1 beats 10 % of 0.25

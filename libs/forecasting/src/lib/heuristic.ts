@@ -66,8 +66,7 @@ export function heuristicForecast(series: StepSeries, horizon: number): MetricFo
       ys[n] = series.values[i * N_METRICS + m];
       n++;
     }
-    result[metric] =
-      n === 0 ? constantForecast(0, horizon) : trendForecast(metric, xs, ys, n, series.length, horizon);
+    result[metric] = n === 0 ? constantForecast(0, horizon) : trendForecast(metric, xs, ys, n, series.length, horizon);
   });
   return result;
 }
@@ -118,12 +117,7 @@ function trendForecast(
 }
 
 /** Least-squares line through points [from, to); slope 0 when the x values do not spread. */
-function fitLine(
-  xs: Float64Array,
-  ys: Float64Array,
-  from: number,
-  to: number,
-): { slope: number; residualSumSquares: number } {
+function fitLine(xs: Float64Array, ys: Float64Array, from: number, to: number): { slope: number; residualSumSquares: number } {
   const count = to - from;
   let xMean = 0;
   let yMean = 0;

@@ -2,14 +2,7 @@ import { DEFAULT_ALERT_THRESHOLDS, type MetricName } from '@tft/contracts';
 import { describe, expect, it } from 'vitest';
 import type { AlertThresholds } from './alert-rules';
 import type { MetricForecasts, QuantileForecast } from './forecast-decoding';
-import {
-  erf,
-  exceedanceProbability,
-  fleetIncidentRisk,
-  normalCdf,
-  serverIncidentRisk,
-  Z_P90,
-} from './incident-risk';
+import { erf, exceedanceProbability, fleetIncidentRisk, normalCdf, serverIncidentRisk, Z_P90 } from './incident-risk';
 
 const H = 96;
 const thresholds: AlertThresholds = { ...DEFAULT_ALERT_THRESHOLDS };
@@ -18,7 +11,11 @@ const thresholds: AlertThresholds = { ...DEFAULT_ALERT_THRESHOLDS };
 function normalBand(p50: readonly number[], sigma: number): QuantileForecast {
   const clip = (v: number) => Math.min(100, Math.max(0, v));
   const mid = p50.map(clip);
-  return { p10: mid.map((v) => clip(v - Z_P90 * sigma)), p50: mid, p90: mid.map((v) => clip(v + Z_P90 * sigma)) };
+  return {
+    p10: mid.map((v) => clip(v - Z_P90 * sigma)),
+    p50: mid,
+    p90: mid.map((v) => clip(v + Z_P90 * sigma)),
+  };
 }
 
 function flat(value: number): number[] {
@@ -106,8 +103,14 @@ describe('serverIncidentRisk', () => {
 
   it('takes the max over steps per metric and combines metrics as independent', () => {
     // cpu and memory each touch critical (P = 0.5) at one step, several times for memory
-    const cpu = normalBand(flat(60).map((v, h) => (h === 3 ? 95 : v)), 2);
-    const memory = normalBand(flat(60).map((v, h) => (h % 10 === 0 && h > 0 ? 95 : v)), 2);
+    const cpu = normalBand(
+      flat(60).map((v, h) => (h === 3 ? 95 : v)),
+      2,
+    );
+    const memory = normalBand(
+      flat(60).map((v, h) => (h % 10 === 0 && h > 0 ? 95 : v)),
+      2,
+    );
     const risk = serverIncidentRisk(forecast({ cpu_percent: cpu, memory_percent: memory }), thresholds, 300);
     expect(risk.probability_8h).toBeCloseTo(0.75, 6);
     expect(risk.probability_30m).toBeCloseTo(0.5, 6); // memory's first touch is at step 10
@@ -122,7 +125,11 @@ describe('fleetIncidentRisk', () => {
         { probability_30m: 0.5, probability_8h: 0.5 },
         { probability_30m: 0.5, probability_8h: 0.5 },
       ]),
-    ).toEqual({ incident_probability_30m: 0.75, incident_probability_8h: 0.75, high_risk_servers: 2 });
+    ).toEqual({
+      incident_probability_30m: 0.75,
+      incident_probability_8h: 0.75,
+      high_risk_servers: 2,
+    });
     // 1 - 0.9 * 0.8 * 0.99 = 0.2872; 1 - 0.7 * 0.4 * 0.51 = 0.8572
     expect(
       fleetIncidentRisk([
@@ -130,14 +137,25 @@ describe('fleetIncidentRisk', () => {
         { probability_30m: 0.2, probability_8h: 0.6 },
         { probability_30m: 0.01, probability_8h: 0.49 },
       ]),
-    ).toEqual({ incident_probability_30m: 0.2872, incident_probability_8h: 0.8572, high_risk_servers: 1 });
+    ).toEqual({
+      incident_probability_30m: 0.2872,
+      incident_probability_8h: 0.8572,
+      high_risk_servers: 1,
+    });
   });
 
   it('keeps many small risks, saturates with certainty, and is 0 for no servers', () => {
     // 1 - (1 - 3e-5)^1000 = 0.029554 -> 0.0296: rounding each server first would have given 0
-    const many = Array.from({ length: 1000 }, () => ({ probability_30m: 3e-5, probability_8h: 3e-5 }));
+    const many = Array.from({ length: 1000 }, () => ({
+      probability_30m: 3e-5,
+      probability_8h: 3e-5,
+    }));
     expect(fleetIncidentRisk(many).incident_probability_8h).toBe(0.0296);
     expect(fleetIncidentRisk([{ probability_30m: 1, probability_8h: 1 }, ...many]).incident_probability_8h).toBe(1);
-    expect(fleetIncidentRisk([])).toEqual({ incident_probability_30m: 0, incident_probability_8h: 0, high_risk_servers: 0 });
+    expect(fleetIncidentRisk([])).toEqual({
+      incident_probability_30m: 0,
+      incident_probability_8h: 0,
+      high_risk_servers: 0,
+    });
   });
 });

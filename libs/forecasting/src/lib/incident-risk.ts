@@ -58,11 +58,7 @@ export interface ServerIncidentRisk {
  * `predictAlerts`). Probabilities are not rounded here: a fleet of many small risks must be combined
  * from the unrounded values (rounding 3e-5 to 0 would erase it); round at the edge.
  */
-export function serverIncidentRisk(
-  forecast: MetricForecasts,
-  thresholds: AlertThresholds,
-  stepSeconds: number,
-): ServerIncidentRisk {
+export function serverIncidentRisk(forecast: MetricForecasts, thresholds: AlertThresholds, stepSeconds: number): ServerIncidentRisk {
   const shortSteps = Math.floor(SHORT_WINDOW_SECONDS / stepSeconds);
   let survive30 = 1;
   let survive8h = 1;
@@ -85,7 +81,11 @@ export function serverIncidentRisk(
       driver = metric;
     }
   }
-  return { probability_30m: 1 - survive30, probability_8h: 1 - survive8h, driver };
+  return {
+    probability_30m: 1 - survive30,
+    probability_8h: 1 - survive8h,
+    driver,
+  };
 }
 
 export interface FleetIncidentRisk {
@@ -103,9 +103,7 @@ export const HIGH_RISK_PROBABILITY = 0.5;
  * a large fleet with many unhealthy servers; that is the honest answer to "will anything break",
  * and why `high_risk_servers` is reported beside it. Probabilities rounded to 4 decimals.
  */
-export function fleetIncidentRisk(
-  perServer: readonly Pick<ServerIncidentRisk, 'probability_30m' | 'probability_8h'>[],
-): FleetIncidentRisk {
+export function fleetIncidentRisk(perServer: readonly Pick<ServerIncidentRisk, 'probability_30m' | 'probability_8h'>[]): FleetIncidentRisk {
   let logSurvive30 = 0;
   let logSurvive8h = 0;
   let highRisk = 0;

@@ -35,8 +35,18 @@ describe('weightedQuantileLoss', () => {
   });
 
   it('is null when nothing is observed or every target is 0', () => {
-    expect(weightedQuantileLoss(forecast, { values: [1, 2, 3], observed: [0, 0, 0] })).toBeNull();
-    expect(weightedQuantileLoss(forecast, { values: [0, 0, 0], observed: [1, 1, 1] })).toBeNull();
+    expect(
+      weightedQuantileLoss(forecast, {
+        values: [1, 2, 3],
+        observed: [0, 0, 0],
+      }),
+    ).toBeNull();
+    expect(
+      weightedQuantileLoss(forecast, {
+        values: [0, 0, 0],
+        observed: [1, 1, 1],
+      }),
+    ).toBeNull();
   });
 });
 

@@ -6,9 +6,6 @@ import type { QuantileForecast } from './forecast-decoding';
  * and the model card report the same numbers.
  */
 
-/** The quantile levels every forecast here carries. */
-export const SCORED_QUANTILES = [0.1, 0.5, 0.9] as const;
-
 /** Pinball (quantile) loss of predicting `pred` for quantile `q` when `y` happened: max(q e, (q-1) e), e = y - pred. */
 export function pinballLoss(y: number, pred: number, q: number): number {
   const e = y - pred;
@@ -141,7 +138,14 @@ interface Cell {
   n: number;
 }
 
-const newCell = (): Cell => ({ pinball: new Float64Array(3), absY: 0, scaledError: 0, nScaled: 0, inside: 0, n: 0 });
+const newCell = (): Cell => ({
+  pinball: new Float64Array(3),
+  absY: 0,
+  scaledError: 0,
+  nScaled: 0,
+  inside: 0,
+  n: 0,
+});
 
 /**
  * Pools many forecasts of one model and aggregates them per metric and horizon bucket (plus `all`).

@@ -6,10 +6,17 @@ const MONDAY = Date.UTC(2025, 0, 6) / 1000;
 
 describe('buildModelInputs', () => {
   const series = binSamples(
-    Array.from({ length: 5 }, (_, i) => ({ time: MONDAY + i * 300, values: [i, 10 + i, 20, 0.5] })),
+    Array.from({ length: 5 }, (_, i) => ({
+      time: MONDAY + i * 300,
+      values: [i, 10 + i, 20, 0.5],
+    })),
     300,
   )!;
-  const inputs = buildModelInputs([{ series, profileIndex: 3 }], { L: 8, H: 4, stepSeconds: 300 });
+  const inputs = buildModelInputs([{ series, profileIndex: 3 }], {
+    L: 8,
+    H: 4,
+    stepSeconds: 300,
+  });
 
   it('left-pads the encoder and ends it at the last bucket', () => {
     expect(inputs.encoderLength[0]).toBe(5n);
@@ -37,17 +44,28 @@ describe('buildModelInputs', () => {
 
   it('takes only the last L buckets of a long history', () => {
     const long = binSamples(
-      Array.from({ length: 20 }, (_, i) => ({ time: MONDAY + i * 300, values: [i, 0, 0, 0] })),
+      Array.from({ length: 20 }, (_, i) => ({
+        time: MONDAY + i * 300,
+        values: [i, 0, 0, 0],
+      })),
       300,
     )!;
-    const x = buildModelInputs([{ series: long, profileIndex: 0 }], { L: 8, H: 4, stepSeconds: 300 });
+    const x = buildModelInputs([{ series: long, profileIndex: 0 }], {
+      L: 8,
+      H: 4,
+      stepSeconds: 300,
+    });
     expect(x.encoderLength[0]).toBe(8n);
     expect(Array.from({ length: 8 }, (_, i) => x.pastValues[i * 4])).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
   });
 
   it('refuses a series on another grid', () => {
-    expect(() => buildModelInputs([{ series, profileIndex: 0 }], { L: 8, H: 4, stepSeconds: 60 })).toThrow(
-      'series is on a 300 s grid but the model steps 60 s',
-    );
+    expect(() =>
+      buildModelInputs([{ series, profileIndex: 0 }], {
+        L: 8,
+        H: 4,
+        stepSeconds: 60,
+      }),
+    ).toThrow('series is on a 300 s grid but the model steps 60 s');
   });
 });

@@ -32,14 +32,8 @@ export function bucketStart(time: number, stepSeconds: number): number {
  * each bucket. The grid runs from the first to the last bucket holding any value; samples whose cells
  * are all null create nothing. Order of the samples does not matter. `null` when nothing was observed.
  */
-export function binSamples(
-  samples: Iterable<RawSample>,
-  stepSeconds: number,
-): StepSeries | null {
-  const buckets = new Map<
-    number,
-    { sums: Float64Array; counts: Uint32Array; samples: number }
-  >();
+export function binSamples(samples: Iterable<RawSample>, stepSeconds: number): StepSeries | null {
+  const buckets = new Map<number, { sums: Float64Array; counts: Uint32Array; samples: number }>();
   for (const { time, values } of samples) {
     const b = bucketStart(time, stepSeconds);
     for (let m = 0; m < N_METRICS; m++) {

@@ -35,7 +35,11 @@ const golden: Golden = JSON.parse(readFileSync(join(MODEL_DIR, 'golden.json'), '
 
 function toTensor(t: GoldenTensor): ort.Tensor {
   return t.dtype === 'int64'
-    ? new ort.Tensor('int64', BigInt64Array.from(t.data, (x) => BigInt(x)), t.shape)
+    ? new ort.Tensor(
+        'int64',
+        BigInt64Array.from(t.data, (x) => BigInt(x)),
+        t.shape,
+      )
     : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
 }
 
@@ -74,10 +78,16 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
     async (_, c) => {
       const meta = runner.metadata;
       const series = binSamples(
-        c.records.map((r) => ({ time: Date.parse(r.timestamp) / 1000, values: meta.targets.map((m) => r[m] ?? null) })),
+        c.records.map((r) => ({
+          time: Date.parse(r.timestamp) / 1000,
+          values: meta.targets.map((m) => r[m] ?? null),
+        })),
         meta.step_seconds,
       )!;
-      const item = { series, profileIndex: profileIndex(meta, c.server_name, c.profile) };
+      const item = {
+        series,
+        profileIndex: profileIndex(meta, c.server_name, c.profile),
+      };
       const inputs = runner.buildInputs([item]);
       expect(inputs.origins[0]).toBe(c.origin_epoch);
       const ours: Record<string, ArrayLike<number | bigint>> = {
@@ -100,7 +110,9 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
         const [lo, hi] = meta.value_ranges[metric];
         const clip = (v: number) => Math.min(hi ?? Infinity, Math.max(lo, v));
         (['p10', 'p50', 'p90'] as const).forEach((q, k) => {
-          const want = Array.from({ length: H }, (_, h) => clip(expected.data[(h * T + m) * Q + meta.quantiles.indexOf([0.1, 0.5, 0.9][k])]));
+          const want = Array.from({ length: H }, (_, h) =>
+            clip(expected.data[(h * T + m) * Q + meta.quantiles.indexOf([0.1, 0.5, 0.9][k])]),
+          );
           expect(maxAbsDiff(forecast.quantiles[metric][q], want), `${metric} ${q}`).toBeLessThan(golden.tolerance.outputs_max_abs_diff);
         });
       });
@@ -145,7 +157,10 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
       maxGap = Math.max(maxGap, performance.now() - last);
       return { maxGap, duration: performance.now() - started };
     };
-    const inline = await TftRunner.load(MODEL_DIR, { thread: 'inline', batchSize: 4096 });
+    const inline = await TftRunner.load(MODEL_DIR, {
+      thread: 'inline',
+      batchSize: 4096,
+    });
     const worker = await TftRunner.load(MODEL_DIR, { batchSize: 4096 });
     try {
       const blocked = await gaps(inline);
@@ -178,7 +193,10 @@ function fleet(n: number, meta: TftRunner['metadata']) {
     const series = binSamples(
       Array.from({ length: steps }, (_, i) => {
         const cpu = 40 + 20 * Math.sin((2 * Math.PI * (i + s)) / 288) + (s % 7);
-        return { time: t0 + i * 300, values: [cpu, 50 + (s % 30), 40 + i * 0.01, (cpu / 100) * 8] };
+        return {
+          time: t0 + i * 300,
+          values: [cpu, 50 + (s % 30), 40 + i * 0.01, (cpu / 100) * 8],
+        };
       }),
       meta.step_seconds,
     )!;

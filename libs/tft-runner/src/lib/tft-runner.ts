@@ -74,7 +74,11 @@ export class TftRunner {
   async runTensors(feeds: Record<string, ort.Tensor>): Promise<Record<string, PlainTensor>> {
     const plain: Record<string, PlainTensor> = {};
     for (const [name, t] of Object.entries(feeds))
-      plain[name] = { type: t.type as PlainTensor['type'], data: t.data as PlainTensor['data'], dims: t.dims };
+      plain[name] = {
+        type: t.type as PlainTensor['type'],
+        data: t.data as PlainTensor['data'],
+        dims: t.dims,
+      };
     return this.session.run(plain);
   }
 
@@ -93,7 +97,11 @@ export class TftRunner {
 
   buildInputs(items: readonly EncoderInput[]): ModelInputs {
     const m = this.metadata;
-    return buildModelInputs(items, { L: m.max_encoder_length, H: m.horizon, stepSeconds: m.step_seconds });
+    return buildModelInputs(items, {
+      L: m.max_encoder_length,
+      H: m.horizon,
+      stepSeconds: m.step_seconds,
+    });
   }
 
   private async forecastBatch(items: readonly EncoderInput[]): Promise<Forecast[]> {
@@ -126,8 +134,16 @@ export function toPlainFeeds(inputs: ModelInputs, L: number, H: number): Record<
     past_values: { type: 'float32', data: inputs.pastValues, dims: [B, L, 4] },
     past_mask: { type: 'float32', data: inputs.pastMask, dims: [B, L, 4] },
     encoder_length: { type: 'int64', data: inputs.encoderLength, dims: [B] },
-    past_time: { type: 'float32', data: inputs.pastTime, dims: [B, L, N_TIME_FEATURES] },
-    future_time: { type: 'float32', data: inputs.futureTime, dims: [B, H, N_TIME_FEATURES] },
+    past_time: {
+      type: 'float32',
+      data: inputs.pastTime,
+      dims: [B, L, N_TIME_FEATURES],
+    },
+    future_time: {
+      type: 'float32',
+      data: inputs.futureTime,
+      dims: [B, H, N_TIME_FEATURES],
+    },
     profile: { type: 'int64', data: inputs.profile, dims: [B] },
   };
 }

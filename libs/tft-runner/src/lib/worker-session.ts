@@ -100,10 +100,17 @@ export class WorkerSession implements SessionHandle {
   }
 
   static async create(modelPath: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: resolveOrt() } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ortPath: resolveOrt() },
+    });
     const session = new WorkerSession(worker);
     try {
-      const reply = await session.call({ op: 'load', path: modelPath, options });
+      const reply = await session.call({
+        op: 'load',
+        path: modelPath,
+        options,
+      });
       session.outputNames = reply.outputNames ?? [];
       return session;
     } catch (err) {
@@ -155,7 +162,11 @@ export class InlineSession implements SessionHandle {
     const out = await this.session.run(tensors);
     const plain: Record<string, PlainTensor> = {};
     for (const [name, t] of Object.entries(out))
-      plain[name] = { type: t.type as PlainTensor['type'], data: t.data as PlainTensor['data'], dims: t.dims };
+      plain[name] = {
+        type: t.type as PlainTensor['type'],
+        data: t.data as PlainTensor['data'],
+        dims: t.dims,
+      };
     return plain;
   }
 

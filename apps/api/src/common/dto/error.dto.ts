@@ -5,10 +5,17 @@ import { ApiProperty } from '@nestjs/swagger';
  * the body parser): one shape, so a client reads `message` without checking its type first.
  */
 export class ErrorDto {
-  @ApiProperty({ type: 'integer', example: 404, description: 'The HTTP status, repeated' })
+  @ApiProperty({
+    type: 'integer',
+    example: 404,
+    description: 'The HTTP status, repeated',
+  })
   statusCode!: number;
 
-  @ApiProperty({ example: 'Not Found', description: 'The HTTP reason phrase of statusCode' })
+  @ApiProperty({
+    example: 'Not Found',
+    description: 'The HTTP reason phrase of statusCode',
+  })
   error!: string;
 
   @ApiProperty({

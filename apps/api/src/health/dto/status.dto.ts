@@ -1,16 +1,27 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class HealthDetailsDto {
-  @ApiProperty({ enum: ['TFT', 'heuristic'], description: 'heuristic when no model could be loaded' })
+  @ApiProperty({
+    enum: ['TFT', 'heuristic'],
+    description: 'heuristic when no model could be loaded',
+  })
   model!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Why no model is loaded, if so' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why no model is loaded, if so',
+  })
   model_error!: string | null;
   @ApiProperty({ example: 'cpu' })
   device!: string;
 }
 
 export class HealthDto {
-  @ApiProperty({ example: 'healthy', enum: ['healthy', 'degraded'], description: 'degraded when running without a model' })
+  @ApiProperty({
+    example: 'healthy',
+    enum: ['healthy', 'degraded'],
+    description: 'degraded when running without a model',
+  })
   status!: string;
   @ApiProperty({ example: 'tft_inference_daemon' })
   service!: string;
@@ -21,11 +32,19 @@ export class HealthDto {
 }
 
 export class WarmupDto {
-  @ApiProperty({ description: 'Every reporting (not stale) server is ready for the TFT' })
+  @ApiProperty({
+    description: 'Every reporting (not stale) server is ready for the TFT',
+  })
   is_warmed_up!: boolean;
-  @ApiProperty({ example: 100, description: 'Mean readiness over the fleet, %' })
+  @ApiProperty({
+    example: 100,
+    description: 'Mean readiness over the fleet, %',
+  })
   progress_percent!: number;
-  @ApiProperty({ example: 12, description: 'Closed steps of data a server needs (min encoder length or WARMUP_STEPS)' })
+  @ApiProperty({
+    example: 12,
+    description: 'Closed steps of data a server needs (min encoder length or WARMUP_STEPS)',
+  })
   threshold!: number;
   @ApiProperty({ example: 'Model ready - using TFT predictions' })
   message!: string;
@@ -41,25 +60,43 @@ export class DataClockDto {
       'Data time: the newest sample accepted for any server; null before any. Forecast times, alert times and staleness are on this clock',
   })
   data_time!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-12-01T09:30:07Z', description: "The api's wall clock" })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    example: '2026-12-01T09:30:07Z',
+    description: "The api's wall clock",
+  })
   wall_time!: string;
   @ApiProperty({
     nullable: true,
     type: Number,
     example: 2,
-    description: 'wall_time - data_time in seconds: how far the newest data lags (negative while a sender declares a clock ahead, as the demo does)',
+    description:
+      'wall_time - data_time in seconds: how far the newest data lags (negative while a sender declares a clock ahead, as the demo does)',
   })
   lag_seconds!: number | null;
 }
 
 export class FleetDto {
-  @ApiProperty({ example: 20, description: 'Reporting servers (stale ones are not counted)' })
+  @ApiProperty({
+    example: 20,
+    description: 'Reporting servers (stale ones are not counted)',
+  })
   total_servers!: number;
-  @ApiProperty({ example: 19, description: 'Reporting servers without a firing alert' })
+  @ApiProperty({
+    example: 19,
+    description: 'Reporting servers without a firing alert',
+  })
   healthy_servers!: number;
-  @ApiProperty({ example: 1, description: 'Servers without data for STALE_AFTER of data time; retired after RETIRE_AFTER' })
+  @ApiProperty({
+    example: 1,
+    description: 'Servers without data for STALE_AFTER of data time; retired after RETIRE_AFTER',
+  })
   stale_servers!: number;
-  @ApiProperty({ example: '20/20 servers ready', description: 'Servers ready for the TFT' })
+  @ApiProperty({
+    example: '20/20 servers ready',
+    description: 'Servers ready for the TFT',
+  })
   fleet_status!: string;
 }
 
@@ -68,17 +105,32 @@ export class ServerStatusDto {
   server_name!: string;
   @ApiProperty({ example: 288, description: 'Step buckets held' })
   buckets!: number;
-  @ApiProperty({ example: 144, description: 'Closed steps with data within the model context' })
+  @ApiProperty({
+    example: 144,
+    description: 'Closed steps with data within the model context',
+  })
   warmup_steps!: number;
   @ApiProperty()
   is_warmed_up!: boolean;
   @ApiProperty({ example: 100 })
   progress_percent!: number;
-  @ApiProperty({ enum: ['TFT', 'heuristic', null], nullable: true, description: 'Model of the cached forecast; null before the first' })
+  @ApiProperty({
+    enum: ['TFT', 'heuristic', null],
+    nullable: true,
+    description: 'Model of the cached forecast; null before the first',
+  })
   model!: string | null;
-  @ApiProperty({ description: 'No data for STALE_AFTER of data time: out of the fleet counts, warmup, forecasts and alerts' })
+  @ApiProperty({
+    description: 'No data for STALE_AFTER of data time: out of the fleet counts, warmup, forecasts and alerts',
+  })
   stale!: boolean;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-12-01T09:30:05Z', description: 'Time of the newest sample' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: '2026-12-01T09:30:05Z',
+    description: 'Time of the newest sample',
+  })
   last_sample_at!: string | null;
 }
 
@@ -99,28 +151,54 @@ export class InferenceStatusDto {
   batch_size!: number;
   @ApiProperty({ nullable: true, type: Number, example: 2 })
   threads!: number | null;
-  @ApiProperty({ nullable: true, type: String, description: 'GPU seen by nvidia-smi' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'GPU seen by nvidia-smi',
+  })
   gpu!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the GPU is not used, when it is not' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why the GPU is not used, when it is not',
+  })
   fallback_reason!: string | null;
   @ApiProperty({ example: 300 })
   step_seconds!: number;
   @ApiProperty({ example: 5 })
   forecast_interval_seconds!: number;
-  @ApiProperty({ example: 12.5, description: 'Duration of the last forecast tick, ms' })
+  @ApiProperty({
+    example: 12.5,
+    description: 'Duration of the last forecast tick, ms',
+  })
   last_tick_ms!: number;
 }
 
 export class MemoryStatusDto {
-  @ApiProperty({ example: 412.3, description: 'Resident set size of the whole process (worker thread and native libraries included), MB' })
+  @ApiProperty({
+    example: 412.3,
+    description: 'Resident set size of the whole process (worker thread and native libraries included), MB',
+  })
   rss_mb!: number;
-  @ApiProperty({ example: 96.1, description: 'V8 heap of the main thread, used, MB' })
+  @ApiProperty({
+    example: 96.1,
+    description: 'V8 heap of the main thread, used, MB',
+  })
   heap_used_mb!: number;
-  @ApiProperty({ example: 131.5, description: 'V8 heap of the main thread, reserved, MB' })
+  @ApiProperty({
+    example: 131.5,
+    description: 'V8 heap of the main thread, reserved, MB',
+  })
   heap_total_mb!: number;
-  @ApiProperty({ example: 240.7, description: 'ArrayBuffers and Buffers (server windows, cached response bodies), MB; part of external_mb' })
+  @ApiProperty({
+    example: 240.7,
+    description: 'ArrayBuffers and Buffers (server windows, cached response bodies), MB; part of external_mb',
+  })
   array_buffers_mb!: number;
-  @ApiProperty({ example: 245.2, description: 'Memory outside the V8 heap held by JavaScript objects, MB' })
+  @ApiProperty({
+    example: 245.2,
+    description: 'Memory outside the V8 heap held by JavaScript objects, MB',
+  })
   external_mb!: number;
   @ApiProperty({
     example: 41.7,
@@ -137,7 +215,10 @@ export class StatusDto {
   running!: boolean;
   @ApiProperty({ example: 150, description: 'Forecast ticks run' })
   tick_count!: number;
-  @ApiProperty({ example: 5760, description: 'Step buckets held across the fleet' })
+  @ApiProperty({
+    example: 5760,
+    description: 'Step buckets held across the fleet',
+  })
   window_size!: number;
   @ApiProperty({ type: DataClockDto })
   clock!: DataClockDto;
@@ -155,7 +236,10 @@ export class StatusDto {
   fleet!: FleetDto;
   @ApiProperty({ type: InferenceStatusDto })
   inference!: InferenceStatusDto;
-  @ApiProperty({ type: MemoryStatusDto, description: "The api process's memory; onnxruntime's arena and SQLite count in rss_mb only" })
+  @ApiProperty({
+    type: MemoryStatusDto,
+    description: "The api process's memory; onnxruntime's arena and SQLite count in rss_mb only",
+  })
   memory!: MemoryStatusDto;
   @ApiProperty({ type: [ServerStatusDto] })
   servers!: ServerStatusDto[];

@@ -10,7 +10,14 @@ describe('selectDevice', () => {
   it('stays on the CPU for INFERENCE_DEVICE=cpu without probing', async () => {
     const r = await selectDevice('cpu', 2, ok, async () => 'NVIDIA H200');
     expect(r).toEqual({
-      device: { device: 'cpu', profile: 'cpu-2t', batchSize: 128, threads: 2, gpu: null, fallbackReason: null },
+      device: {
+        device: 'cpu',
+        profile: 'cpu-2t',
+        batchSize: 128,
+        threads: 2,
+        gpu: null,
+        fallbackReason: null,
+      },
       loaded: null,
     });
   });
@@ -18,13 +25,22 @@ describe('selectDevice', () => {
   it('uses CUDA with the Hopper profile when a GPU is present and the provider loads', async () => {
     const r = await selectDevice('auto', undefined, ok, async () => 'NVIDIA H200');
     expect(r.loaded).toBe('session');
-    expect(r.device).toMatchObject({ device: 'cuda:0', profile: 'gpu-hopper', batchSize: 8192, gpu: 'NVIDIA H200' });
+    expect(r.device).toMatchObject({
+      device: 'cuda:0',
+      profile: 'gpu-hopper',
+      batchSize: 8192,
+      gpu: 'NVIDIA H200',
+    });
   });
 
   it('falls back to the CPU with one clear reason when the CUDA provider does not load', async () => {
     const r = await selectDevice('auto', 2, cudaMissing, async () => 'NVIDIA A100-SXM4-80GB');
     expect(r.loaded).toBeNull();
-    expect(r.device).toMatchObject({ device: 'cpu', profile: 'cpu-2t', gpu: 'NVIDIA A100-SXM4-80GB' });
+    expect(r.device).toMatchObject({
+      device: 'cpu',
+      profile: 'cpu-2t',
+      gpu: 'NVIDIA A100-SXM4-80GB',
+    });
     expect(r.device.fallbackReason).toBe(
       'GPU NVIDIA A100-SXM4-80GB present but the CUDA execution provider did not load (backend not found: cuda)',
     );
@@ -46,6 +62,9 @@ describe('selectDevice', () => {
   it('maps GPU names to batch profiles', () => {
     expect(gpuProfile('NVIDIA GeForce RTX 4090').profile).toBe('gpu-ada');
     expect(gpuProfile('NVIDIA H100 80GB HBM3').batchSize).toBe(8192);
-    expect(gpuProfile('Tesla T4')).toMatchObject({ profile: 'gpu-generic', batchSize: 1024 });
+    expect(gpuProfile('Tesla T4')).toMatchObject({
+      profile: 'gpu-generic',
+      batchSize: 1024,
+    });
   });
 });

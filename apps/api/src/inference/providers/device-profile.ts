@@ -13,15 +13,18 @@ interface GpuProfile {
 export const GPU_PROFILES: readonly GpuProfile[] = [
   { match: /H100|H200|GH200/i, profile: 'gpu-hopper', batchSize: 8192 },
   { match: /A100|A800/i, profile: 'gpu-a100', batchSize: 4096 },
-  { match: /RTX\s*(4090|5090)|L40|A6000|RTX 6000/i, profile: 'gpu-ada', batchSize: 2048 },
+  {
+    match: /RTX\s*(4090|5090)|L40|A6000|RTX 6000/i,
+    profile: 'gpu-ada',
+    batchSize: 2048,
+  },
   { match: /./, profile: 'gpu-generic', batchSize: 1024 },
 ];
 
 /**
- * Servers per onnxruntime call on the CPU. Throughput is about flat from 100 to 1,000 servers per call,
- * but onnxruntime's arena keeps the largest call's intermediates (the attention scores alone are
- * 0.4 MB per server): process RSS after 2,048 forecasts was 346 MB at 128, 575 MB at 256 and
- * 1,960 MB at 1,024.
+ * Servers per onnxruntime call on the CPU. Throughput hardly grows with larger calls, but onnxruntime's
+ * arena keeps the largest call's intermediates (attention scores among them) for the process's life,
+ * so a moderate batch keeps RSS down (docs/BENCHMARKS.md has the measurements).
  */
 export const CPU_BATCH_SIZE = 128;
 
@@ -36,21 +39,34 @@ export function detectGpu(): Promise<string | null> {
 }
 
 /**
- * Default onnxruntime threads: all cores but one, which the event loop keeps. On the 2-core reference
- * machine two threads forecast about twice as fast as one when nothing else runs (bench: 929 vs 473
- * forecasts/s), but slower than one in every configuration while another process was busy, and the
- * api's own event loop is such a process whenever data arrives during a tick.
+ * Default onnxruntime threads: all cores but one, which the event loop keeps. Two threads on two cores
+ * win only when nothing else runs; while another process is busy they lose to one, and the api's own
+ * event loop is such a process whenever data arrives during a pass.
  */
 export const defaultCpuThreads = (): number => Math.max(1, availableParallelism() - 1);
 
 export function cpuProfile(threads: number | undefined, fallbackReason: string | null, gpu: string | null): DeviceInfo {
   const t = threads ?? defaultCpuThreads();
-  return { device: 'cpu', profile: `cpu-${t}t`, batchSize: CPU_BATCH_SIZE, threads: t, gpu, fallbackReason };
+  return {
+    device: 'cpu',
+    profile: `cpu-${t}t`,
+    batchSize: CPU_BATCH_SIZE,
+    threads: t,
+    gpu,
+    fallbackReason,
+  };
 }
 
 export function gpuProfile(gpu: string): DeviceInfo {
   const p = GPU_PROFILES.find((g) => g.match.test(gpu)) as GpuProfile;
-  return { device: 'cuda:0', profile: p.profile, batchSize: p.batchSize, threads: null, gpu, fallbackReason: null };
+  return {
+    device: 'cuda:0',
+    profile: p.profile,
+    batchSize: p.batchSize,
+    threads: null,
+    gpu,
+    fallbackReason: null,
+  };
 }
 
 /**
@@ -78,4 +94,7 @@ export async function selectDevice<T>(
   }
 }
 
-const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
+const firstLine = (err: unknown): string =>
+  String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .slice(0, 200);

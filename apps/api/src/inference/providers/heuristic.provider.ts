@@ -8,6 +8,9 @@ export class HeuristicProvider implements ModelProvider {
   constructor(private readonly horizon: number) {}
 
   async forecast(requests: readonly ForecastRequest[]): Promise<ForecastResult[]> {
-    return requests.map(({ series }) => ({ quantiles: heuristicForecast(series, this.horizon), drivers: null }));
+    return requests.map(({ series }) => ({
+      quantiles: heuristicForecast(series, this.horizon),
+      drivers: null,
+    }));
   }
 }

@@ -58,4 +58,9 @@ export interface ModelRuntime {
 export const MODEL_RUNTIME = Symbol('MODEL_RUNTIME');
 
 /** Used when no model metadata is available: the shipped model's grid. */
-export const DEFAULT_GRID: ModelGrid = { stepSeconds: 300, horizon: 96, minEncoderLength: 12, maxEncoderLength: 144 };
+export const DEFAULT_GRID: ModelGrid = {
+  stepSeconds: 300,
+  horizon: 96,
+  minEncoderLength: 12,
+  maxEncoderLength: 144,
+};

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROFILES, SERVER_NAME_MAX_LENGTH, STATUSES } from '@tft/contracts';
-import { ArrayMinSize, IsArray, IsIn, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, type ValidationArguments } from 'class-validator';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  type ValidationArguments,
+} from 'class-validator';
 import type { ErrorDto } from '../../common/dto/error.dto';
 
 /** ISO 8601 date-time; seconds, fraction and zone optional (no zone = UTC). */
@@ -29,9 +41,7 @@ const explained = (rule: string) => ({
 });
 
 const TIMESTAMP_RULE = explained('must be an ISO 8601 date-time such as 2026-11-28T12:00:00Z');
-const SERVER_NAME_RULE = explained(
-  `must be 1-${SERVER_NAME_MAX_LENGTH} letters, digits and . _ : - starting with a letter or digit`,
-);
+const SERVER_NAME_RULE = explained(`must be 1-${SERVER_NAME_MAX_LENGTH} letters, digits and . _ : - starting with a letter or digit`);
 const PERCENT_RULE = explained('must be a number in 0..100');
 const LOAD_RULE = explained(`must be a number in 0..${MAX_LOAD_AVERAGE}`);
 const STATUS_RULE = explained('must be a lower-case word of 1-32 letters and underscores, such as healthy or heavy_load');
@@ -60,25 +70,45 @@ export class FeedRecordDto {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, SERVER_NAME_RULE)
   server_name!: string;
 
-  @ApiProperty({ example: 45.2, minimum: 0, maximum: 100, description: 'CPU utilisation, %' })
+  @ApiProperty({
+    example: 45.2,
+    minimum: 0,
+    maximum: 100,
+    description: 'CPU utilisation, %',
+  })
   @IsNumber(FINITE, PERCENT_RULE)
   @Min(0, PERCENT_RULE)
   @Max(100, PERCENT_RULE)
   cpu_percent!: number;
 
-  @ApiProperty({ example: 62.1, minimum: 0, maximum: 100, description: 'Memory in use, %' })
+  @ApiProperty({
+    example: 62.1,
+    minimum: 0,
+    maximum: 100,
+    description: 'Memory in use, %',
+  })
   @IsNumber(FINITE, PERCENT_RULE)
   @Min(0, PERCENT_RULE)
   @Max(100, PERCENT_RULE)
   memory_percent!: number;
 
-  @ApiProperty({ example: 35.8, minimum: 0, maximum: 100, description: 'Disk space used, % (not I/O throughput)' })
+  @ApiProperty({
+    example: 35.8,
+    minimum: 0,
+    maximum: 100,
+    description: 'Disk space used, % (not I/O throughput)',
+  })
   @IsNumber(FINITE, PERCENT_RULE)
   @Min(0, PERCENT_RULE)
   @Max(100, PERCENT_RULE)
   disk_percent!: number;
 
-  @ApiProperty({ example: 2.3, minimum: 0, maximum: MAX_LOAD_AVERAGE, description: '1-minute load average (runnable tasks)' })
+  @ApiProperty({
+    example: 2.3,
+    minimum: 0,
+    maximum: MAX_LOAD_AVERAGE,
+    description: '1-minute load average (runnable tasks)',
+  })
   @IsNumber(FINITE, LOAD_RULE)
   @Min(0, LOAD_RULE)
   @Max(MAX_LOAD_AVERAGE, LOAD_RULE)
@@ -94,7 +124,11 @@ export class FeedRecordDto {
   @Matches(/^[a-z][a-z_]{0,31}$/, STATUS_RULE)
   status?: string;
 
-  @ApiPropertyOptional({ enum: PROFILE_VALUES, example: 'ml_compute', description: 'Server type; lets a new server get profile-aware forecasts' })
+  @ApiPropertyOptional({
+    enum: PROFILE_VALUES,
+    example: 'ml_compute',
+    description: 'Server type; lets a new server get profile-aware forecasts',
+  })
   @IsOptional()
   @IsIn(PROFILE_VALUES, PROFILE_RULE)
   profile?: string;
@@ -112,16 +146,26 @@ export const RECORD_FIELDS = Object.freeze([
 ] as const);
 
 export class FeedDataDto {
-  @ApiProperty({ type: [FeedRecordDto], description: 'Samples in any order; each is validated on its own' })
+  @ApiProperty({
+    type: [FeedRecordDto],
+    description: 'Samples in any order; each is validated on its own',
+  })
   @IsArray()
   @ArrayMinSize(1, { message: 'records must contain at least one record' })
   records!: unknown[];
 }
 
 export class RejectedRecordDto {
-  @ApiProperty({ type: 'integer', example: 1, description: 'Index of the record in the request' })
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description: 'Index of the record in the request',
+  })
   index!: number;
-  @ApiProperty({ example: 'cpu_percent', description: 'Offending field, or "record" for the record as a whole' })
+  @ApiProperty({
+    example: 'cpu_percent',
+    description: 'Offending field, or "record" for the record as a whole',
+  })
   field!: string;
   @ApiProperty({
     example: 'cpu_percent must be a number in 0..100 (got 101)',
@@ -131,25 +175,56 @@ export class RejectedRecordDto {
 }
 
 export class FeedDataResponseDto {
-  @ApiProperty({ enum: ['success', 'partial'], example: 'success', description: '"partial" when some records were rejected' })
+  @ApiProperty({
+    enum: ['success', 'partial'],
+    example: 'success',
+    description: '"partial" when some records were rejected',
+  })
   status!: 'success' | 'partial';
-  @ApiProperty({ type: 'integer', example: 1, description: 'Records stored durably by this request' })
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description: 'Records stored durably by this request',
+  })
   records_added!: number;
-  @ApiProperty({ type: 'integer', example: 0, description: 'Records already stored (same server and second); ignored, not an error' })
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description: 'Records already stored (same server and second); ignored, not an error',
+  })
   duplicates!: number;
-  @ApiProperty({ type: 'integer', example: 5760, description: 'Step buckets held across the fleet' })
+  @ApiProperty({
+    type: 'integer',
+    example: 5760,
+    description: 'Step buckets held across the fleet',
+  })
   window_size!: number;
-  @ApiProperty({ type: 'integer', example: 25, description: 'Forecast ticks run so far' })
+  @ApiProperty({
+    type: 'integer',
+    example: 25,
+    description: 'Forecast ticks run so far',
+  })
   tick!: number;
-  @ApiProperty({ type: [RejectedRecordDto], example: [], description: 'Records not stored, each with its index, field and reason' })
+  @ApiProperty({
+    type: [RejectedRecordDto],
+    example: [],
+    description: 'Records not stored, each with its index, field and reason',
+  })
   rejected!: RejectedRecordDto[];
 }
 
 /** The 400 of POST /feed/data: an ErrorDto, plus the refused records when they were read. */
 export class FeedDataErrorDto implements ErrorDto {
-  @ApiProperty({ type: 'integer', example: 400, description: 'The HTTP status, repeated' })
+  @ApiProperty({
+    type: 'integer',
+    example: 400,
+    description: 'The HTTP status, repeated',
+  })
   statusCode!: number;
-  @ApiProperty({ example: 'Bad Request', description: 'The HTTP reason phrase of statusCode' })
+  @ApiProperty({
+    example: 'Bad Request',
+    description: 'The HTTP reason phrase of statusCode',
+  })
   error!: string;
   @ApiProperty({
     example: 'records[0].cpu_percent: cpu_percent must be a number in 0..100 (got "abc")',

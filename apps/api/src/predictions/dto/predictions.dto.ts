@@ -1,41 +1,70 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { METRICS, PROFILES } from '@tft/contracts';
+import { AlertDto } from '../../alerts/dto/alert.dto';
 
 export class MetricPredictionDto {
-  @ApiProperty({ type: [Number], description: '10th percentile, one value per step (96 steps of 300 s = 8 h); quantiles have two decimals' })
+  @ApiProperty({
+    type: [Number],
+    description: '10th percentile, one value per step (96 steps of 300 s = 8 h); quantiles have two decimals',
+  })
   p10!: number[];
   @ApiProperty({ type: [Number], description: 'Median forecast per step' })
   p50!: number[];
   @ApiProperty({ type: [Number], description: '90th percentile per step' })
   p90!: number[];
-  @ApiProperty({ example: 45.2, description: 'Latest observed value (mean of the newest step so far)' })
+  @ApiProperty({
+    example: 45.2,
+    description: 'Latest observed value (mean of the newest step so far)',
+  })
   current!: number;
-  @ApiProperty({ example: 0.12, description: 'Median change per hour over the horizon' })
+  @ApiProperty({
+    example: 0.12,
+    description: 'Median change per hour over the horizon',
+  })
   trend!: number;
 }
 
 export class DriverDto {
   @ApiProperty({ example: 'cpu_percent' })
   name!: string;
-  @ApiProperty({ example: 0.31, description: 'Variable selection weight (weights of a group sum to 1)' })
+  @ApiProperty({
+    example: 0.31,
+    description: 'Variable selection weight (weights of a group sum to 1)',
+  })
   weight!: number;
 }
 
 export class DriversDto {
-  @ApiProperty({ type: [DriverDto], description: 'Observed inputs, largest weight first' })
+  @ApiProperty({
+    type: [DriverDto],
+    description: 'Observed inputs, largest weight first',
+  })
   encoder!: DriverDto[];
-  @ApiProperty({ type: [DriverDto], description: 'Known-future inputs (time features)' })
+  @ApiProperty({
+    type: [DriverDto],
+    description: 'Known-future inputs (time features)',
+  })
   decoder!: DriverDto[];
-  @ApiProperty({ type: [DriverDto], description: 'Static inputs (profile, scale statistics)' })
+  @ApiProperty({
+    type: [DriverDto],
+    description: 'Static inputs (profile, scale statistics)',
+  })
   static!: DriverDto[];
 }
 
 export class ServerRiskDto {
-  @ApiProperty({ example: 0.02, description: 'Probability that a metric reaches its critical threshold within 30 minutes' })
+  @ApiProperty({
+    example: 0.02,
+    description: 'Probability that a metric reaches its critical threshold within 30 minutes',
+  })
   probability_30m!: number;
   @ApiProperty({ example: 0.2, description: 'Same, within the 8-hour horizon' })
   probability_8h!: number;
-  @ApiProperty({ enum: [...METRICS, null], nullable: true, description: 'Metric contributing most to the 8-hour risk' })
+  @ApiProperty({
+    enum: [...METRICS, null],
+    nullable: true,
+    description: 'Metric contributing most to the 8-hour risk',
+  })
   driver!: string | null;
 }
 
@@ -48,71 +77,41 @@ export class ServerPredictionDto {
   disk_percent!: MetricPredictionDto;
   @ApiProperty({ type: MetricPredictionDto })
   load_average!: MetricPredictionDto;
-  @ApiProperty({ enum: ['TFT', 'heuristic'], description: 'TFT once warm; heuristic while warming up or without a model' })
+  @ApiProperty({
+    enum: ['TFT', 'heuristic'],
+    description: 'TFT once warm; heuristic while warming up or without a model',
+  })
   model!: 'TFT' | 'heuristic';
   @ApiProperty({ enum: [...PROFILES, null], nullable: true })
   profile!: string | null;
-  @ApiProperty({ example: '2026-11-28T12:00:00Z', format: 'date-time', description: 'Start of the last step used; step h covers origin + (h+1) x step' })
+  @ApiProperty({
+    example: '2026-11-28T12:00:00Z',
+    format: 'date-time',
+    description: 'Start of the last step used; step h covers origin + (h+1) x step',
+  })
   forecast_origin!: string;
-  @ApiProperty({ type: DriversDto, nullable: true, description: 'What drives the forecast; null from the heuristic' })
+  @ApiProperty({
+    type: DriversDto,
+    nullable: true,
+    description: 'What drives the forecast; null from the heuristic',
+  })
   drivers!: DriversDto | null;
   @ApiProperty({ type: ServerRiskDto })
   risk!: ServerRiskDto;
 }
 
-export class AlertDto {
-  @ApiProperty({
-    example: '3f2a9c41d07be581',
-    description: 'Stable identity of this server\'s alert on this metric: the same across passes, severity changes and restarts',
-  })
-  id!: string;
-  @ApiProperty({ example: 'ppml0001' })
-  server!: string;
-  @ApiProperty({ enum: METRICS, example: 'cpu_percent' })
-  metric!: string;
-  @ApiProperty({ enum: ['warning', 'critical'] })
-  severity!: string;
-  @ApiProperty({ example: 85.3, description: 'Forecast value at the crossing' })
-  predicted_value!: number;
-  @ApiProperty({ example: 80 })
-  threshold!: number;
-  @ApiProperty({ example: 25, description: 'Minutes from the forecast origin to the end of the crossing step' })
-  minutes_ahead!: number;
-  @ApiProperty({
-    enum: ['p50', 'p90', 'trend'],
-    description: 'p50: the median crosses; p90: the upper band crosses critical within 30 min; trend: the last hour\'s damped trend crosses within 2 h',
-  })
-  trigger!: string;
-  @ApiProperty({ example: '2026-11-28T12:25:00Z', format: 'date-time', description: 'When the crossing is expected (data time)' })
-  expected_at!: string;
-  @ApiProperty({ enum: ['TFT', 'heuristic'] })
-  model!: string;
-  @ApiProperty({ enum: ['firing', 'resolved'] })
-  state!: string;
-  @ApiProperty({
-    example: '2026-11-28T12:00:00Z',
-    format: 'date-time',
-    description: 'Data time the breach was first predicted; the alert fired once it had been predicted for ALERT_FOR',
-  })
-  first_seen!: string;
-  @ApiProperty({ example: '2026-11-28T12:10:00Z', format: 'date-time', description: 'Data time of the latest pass that still predicted it' })
-  last_seen!: string;
-  @ApiProperty({
-    nullable: true,
-    type: String,
-    format: 'date-time',
-    example: null,
-    description: 'Data time it resolved (clear for ALERT_RESOLVE_AFTER, or its server went stale); null while it fires',
-  })
-  resolved_at!: string | null;
-}
-
 export class EnvironmentDto {
-  @ApiProperty({ example: 0.15, description: 'Probability that at least one server reaches a critical threshold within 30 min (servers independent)' })
+  @ApiProperty({
+    example: 0.15,
+    description: 'Probability that at least one server reaches a critical threshold within 30 min (servers independent)',
+  })
   incident_probability_30m!: number;
   @ApiProperty({ example: 0.35, description: 'Same within 8 hours' })
   incident_probability_8h!: number;
-  @ApiProperty({ example: 2, description: 'Servers whose 8-hour incident probability is at least 0.5' })
+  @ApiProperty({
+    example: 2,
+    description: 'Servers whose 8-hour incident probability is at least 0.5',
+  })
   high_risk_servers!: number;
   @ApiProperty({ example: 20 })
   total_servers!: number;
@@ -121,7 +120,10 @@ export class EnvironmentDto {
 }
 
 export class PredictionMetadataDto {
-  @ApiProperty({ enum: ['TFT', 'heuristic'], description: 'heuristic when no model could be loaded' })
+  @ApiProperty({
+    enum: ['TFT', 'heuristic'],
+    description: 'heuristic when no model could be loaded',
+  })
   model_type!: string;
   @ApiProperty({ nullable: true, type: String, example: 'models/tft/1.2.0' })
   model_dir!: string | null;
@@ -139,7 +141,10 @@ export class PredictionMetadataDto {
   step_seconds!: number;
   @ApiProperty({ example: 'cpu', description: 'cpu or cuda:0' })
   device!: string;
-  @ApiProperty({ example: 'cpu-2t', description: 'Settings profile chosen for the device' })
+  @ApiProperty({
+    example: 'cpu-2t',
+    description: 'Settings profile chosen for the device',
+  })
   inference_profile!: string;
   @ApiProperty({ example: 18 })
   servers_tft!: number;
@@ -154,19 +159,13 @@ export class PredictionsDto {
     description: 'Per server name: four metrics with p10/p50/p90 over the horizon, the model used, drivers and risk',
   })
   predictions!: Record<string, ServerPredictionDto>;
-  @ApiProperty({ type: [AlertDto], description: 'Firing alerts, critical first' })
+  @ApiProperty({
+    type: [AlertDto],
+    description: 'Firing alerts, critical first',
+  })
   alerts!: AlertDto[];
   @ApiProperty({ type: EnvironmentDto })
   environment!: EnvironmentDto;
   @ApiProperty({ type: PredictionMetadataDto })
   metadata!: PredictionMetadataDto;
-}
-
-export class ActiveAlertsDto {
-  @ApiProperty({ example: '2026-11-28T12:05:00Z', format: 'date-time', description: 'Data time of the forecast pass these alerts come from' })
-  timestamp!: string;
-  @ApiProperty({ example: 3 })
-  count!: number;
-  @ApiProperty({ type: [AlertDto] })
-  alerts!: AlertDto[];
 }

@@ -1,11 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PROFILES } from '@tft/contracts';
-import { AlertDto, ServerPredictionDto } from '../../predictions/dto/predictions.dto';
+import { AlertDto } from '../../alerts/dto/alert.dto';
+import { ServerPredictionDto } from '../../predictions/dto/predictions.dto';
 
 export class HistoryPointDto {
-  @ApiProperty({ example: '2026-11-28T12:00:00Z', format: 'date-time', description: 'Start of the step' })
+  @ApiProperty({
+    example: '2026-11-28T12:00:00Z',
+    format: 'date-time',
+    description: 'Start of the step',
+  })
   timestamp!: string;
-  @ApiProperty({ nullable: true, type: Number, example: 45.2, description: 'Mean over the step; null when no sample arrived' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 45.2,
+    description: 'Mean over the step; null when no sample arrived',
+  })
   cpu_percent!: number | null;
   @ApiProperty({ nullable: true, type: Number, example: 62.1 })
   memory_percent!: number | null;
@@ -37,11 +47,22 @@ export class ServerDetailDto {
   step_seconds!: number;
   @ApiProperty({ type: ServerWarmupDto })
   warmup!: ServerWarmupDto;
-  @ApiProperty({ type: [HistoryPointDto], description: 'Closed steps, oldest first' })
+  @ApiProperty({
+    type: [HistoryPointDto],
+    description: 'Closed steps, oldest first',
+  })
   history!: HistoryPointDto[];
-  @ApiProperty({ type: HistoryPointDto, nullable: true, description: 'The step still receiving samples' })
+  @ApiProperty({
+    type: HistoryPointDto,
+    nullable: true,
+    description: 'The step still receiving samples',
+  })
   open_step!: HistoryPointDto | null;
-  @ApiProperty({ type: ServerPredictionDto, nullable: true, description: 'Latest cached forecast' })
+  @ApiProperty({
+    type: ServerPredictionDto,
+    nullable: true,
+    description: 'Latest cached forecast',
+  })
   forecast!: ServerPredictionDto | null;
   @ApiProperty({ type: [AlertDto] })
   alerts!: AlertDto[];

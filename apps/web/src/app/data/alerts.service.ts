@@ -1,7 +1,7 @@
 import { inject, Injectable } from '@angular/core';
 import {
-  predictionsControllerActive,
-  predictionsControllerResolved,
+  alertsControllerActive,
+  alertsControllerResolved,
   type ActiveAlertsDto,
   type AlertDto,
 } from '@tft/api-client';
@@ -13,7 +13,7 @@ export class AlertsService {
   private readonly client = inject(API_CLIENT);
 
   async active(signal?: AbortSignal): Promise<ActiveAlertsDto> {
-    const { data } = await predictionsControllerActive({
+    const { data } = await alertsControllerActive({
       client: this.client,
       signal,
       throwOnError: true,
@@ -22,7 +22,7 @@ export class AlertsService {
   }
 
   async resolved(signal?: AbortSignal): Promise<AlertDto[]> {
-    const { data } = await predictionsControllerResolved({
+    const { data } = await alertsControllerResolved({
       client: this.client,
       signal,
       throwOnError: true,

@@ -36,15 +36,7 @@ export type FeedRecordDto = {
   /**
    * Server type; lets a new server get profile-aware forecasts
    */
-  profile?:
-    | 'ml_compute'
-    | 'database'
-    | 'web_api'
-    | 'conductor_mgmt'
-    | 'data_ingest'
-    | 'risk_analytics'
-    | 'generic'
-    | 'unknown';
+  profile?: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | 'unknown';
 };
 
 export type FeedDataDto = {
@@ -188,12 +180,7 @@ export type ServerRiskDto = {
   /**
    * Metric contributing most to the 8-hour risk
    */
-  driver:
-    | 'cpu_percent'
-    | 'memory_percent'
-    | 'disk_percent'
-    | 'load_average'
-    | null;
+  driver: 'cpu_percent' | 'memory_percent' | 'disk_percent' | 'load_average' | null;
 };
 
 export type ServerPredictionDto = {
@@ -205,15 +192,7 @@ export type ServerPredictionDto = {
    * TFT once warm; heuristic while warming up or without a model
    */
   model: 'TFT' | 'heuristic';
-  profile:
-    | 'ml_compute'
-    | 'database'
-    | 'web_api'
-    | 'conductor_mgmt'
-    | 'data_ingest'
-    | 'risk_analytics'
-    | 'generic'
-    | null;
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | null;
   /**
    * Start of the last step used; step h covers origin + (h+1) x step
    */
@@ -323,26 +302,9 @@ export type PredictionsDto = {
   metadata: PredictionMetadataDto;
 };
 
-export type ActiveAlertsDto = {
-  /**
-   * Data time of the forecast pass these alerts come from
-   */
-  timestamp: string;
-  count: number;
-  alerts: Array<AlertDto>;
-};
-
 export type ServerSummaryDto = {
   server_name: string;
-  profile:
-    | 'ml_compute'
-    | 'database'
-    | 'web_api'
-    | 'conductor_mgmt'
-    | 'data_ingest'
-    | 'risk_analytics'
-    | 'generic'
-    | null;
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | null;
 };
 
 export type ServerWarmupDto = {
@@ -372,15 +334,7 @@ export type HistoryPointDto = {
 
 export type ServerDetailDto = {
   server_name: string;
-  profile:
-    | 'ml_compute'
-    | 'database'
-    | 'web_api'
-    | 'conductor_mgmt'
-    | 'data_ingest'
-    | 'risk_analytics'
-    | 'generic'
-    | null;
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | null;
   step_seconds: number;
   warmup: ServerWarmupDto;
   /**
@@ -573,6 +527,43 @@ export type StatusDto = {
   servers: Array<ServerStatusDto>;
 };
 
+export type ActiveAlertsDto = {
+  /**
+   * Data time of the forecast pass these alerts come from
+   */
+  timestamp: string;
+  count: number;
+  alerts: Array<AlertDto>;
+};
+
+export type ThresholdPairDto = {
+  warning: number;
+  critical: number;
+};
+
+export type MetricThresholdsDto = {
+  cpu_percent: ThresholdPairDto;
+  memory_percent: ThresholdPairDto;
+  disk_percent: ThresholdPairDto;
+  load_average: ThresholdPairDto;
+};
+
+export type ProfileThresholdsDto = {
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | 'unknown';
+  thresholds: MetricThresholdsDto;
+};
+
+export type ThresholdsDto = {
+  /**
+   * The defaults, for servers without a profile or an override
+   */
+  defaults: MetricThresholdsDto;
+  /**
+   * The pairs in effect for each profile (defaults with the profile overrides and ALERT_THRESHOLDS_FILE laid over)
+   */
+  profiles: Array<ProfileThresholdsDto>;
+};
+
 export type IngestControllerFeedData = {
   body: FeedDataDto;
   headers?: {
@@ -613,15 +604,13 @@ export type IngestControllerFeedErrors = {
   503: ErrorDto;
 };
 
-export type IngestControllerFeedError =
-  IngestControllerFeedErrors[keyof IngestControllerFeedErrors];
+export type IngestControllerFeedError = IngestControllerFeedErrors[keyof IngestControllerFeedErrors];
 
 export type IngestControllerFeedResponses = {
   200: FeedDataResponseDto;
 };
 
-export type IngestControllerFeedResponse =
-  IngestControllerFeedResponses[keyof IngestControllerFeedResponses];
+export type IngestControllerFeedResponse = IngestControllerFeedResponses[keyof IngestControllerFeedResponses];
 
 export type PredictionsControllerCurrentData = {
   body?: never;
@@ -637,63 +626,13 @@ export type PredictionsControllerCurrentErrors = {
   401: ErrorDto;
 };
 
-export type PredictionsControllerCurrentError =
-  PredictionsControllerCurrentErrors[keyof PredictionsControllerCurrentErrors];
+export type PredictionsControllerCurrentError = PredictionsControllerCurrentErrors[keyof PredictionsControllerCurrentErrors];
 
 export type PredictionsControllerCurrentResponses = {
   200: PredictionsDto;
 };
 
-export type PredictionsControllerCurrentResponse =
-  PredictionsControllerCurrentResponses[keyof PredictionsControllerCurrentResponses];
-
-export type PredictionsControllerActiveData = {
-  body?: never;
-  path?: never;
-  query?: never;
-  url: '/alerts/active';
-};
-
-export type PredictionsControllerActiveErrors = {
-  /**
-   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
-   */
-  401: ErrorDto;
-};
-
-export type PredictionsControllerActiveError =
-  PredictionsControllerActiveErrors[keyof PredictionsControllerActiveErrors];
-
-export type PredictionsControllerActiveResponses = {
-  200: ActiveAlertsDto;
-};
-
-export type PredictionsControllerActiveResponse =
-  PredictionsControllerActiveResponses[keyof PredictionsControllerActiveResponses];
-
-export type PredictionsControllerResolvedData = {
-  body?: never;
-  path?: never;
-  query?: never;
-  url: '/alerts/resolved';
-};
-
-export type PredictionsControllerResolvedErrors = {
-  /**
-   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
-   */
-  401: ErrorDto;
-};
-
-export type PredictionsControllerResolvedError =
-  PredictionsControllerResolvedErrors[keyof PredictionsControllerResolvedErrors];
-
-export type PredictionsControllerResolvedResponses = {
-  200: Array<AlertDto>;
-};
-
-export type PredictionsControllerResolvedResponse =
-  PredictionsControllerResolvedResponses[keyof PredictionsControllerResolvedResponses];
+export type PredictionsControllerCurrentResponse = PredictionsControllerCurrentResponses[keyof PredictionsControllerCurrentResponses];
 
 export type ServersControllerListData = {
   body?: never;
@@ -709,15 +648,13 @@ export type ServersControllerListErrors = {
   401: ErrorDto;
 };
 
-export type ServersControllerListError =
-  ServersControllerListErrors[keyof ServersControllerListErrors];
+export type ServersControllerListError = ServersControllerListErrors[keyof ServersControllerListErrors];
 
 export type ServersControllerListResponses = {
   200: Array<ServerSummaryDto>;
 };
 
-export type ServersControllerListResponse =
-  ServersControllerListResponses[keyof ServersControllerListResponses];
+export type ServersControllerListResponse = ServersControllerListResponses[keyof ServersControllerListResponses];
 
 export type ServersControllerDetailData = {
   body?: never;
@@ -739,15 +676,13 @@ export type ServersControllerDetailErrors = {
   404: ErrorDto;
 };
 
-export type ServersControllerDetailError =
-  ServersControllerDetailErrors[keyof ServersControllerDetailErrors];
+export type ServersControllerDetailError = ServersControllerDetailErrors[keyof ServersControllerDetailErrors];
 
 export type ServersControllerDetailResponses = {
   200: ServerDetailDto;
 };
 
-export type ServersControllerDetailResponse =
-  ServersControllerDetailResponses[keyof ServersControllerDetailResponses];
+export type ServersControllerDetailResponse = ServersControllerDetailResponses[keyof ServersControllerDetailResponses];
 
 export type HealthControllerHealthData = {
   body?: never;
@@ -763,15 +698,13 @@ export type HealthControllerHealthErrors = {
   401: ErrorDto;
 };
 
-export type HealthControllerHealthError =
-  HealthControllerHealthErrors[keyof HealthControllerHealthErrors];
+export type HealthControllerHealthError = HealthControllerHealthErrors[keyof HealthControllerHealthErrors];
 
 export type HealthControllerHealthResponses = {
   200: HealthDto;
 };
 
-export type HealthControllerHealthResponse =
-  HealthControllerHealthResponses[keyof HealthControllerHealthResponses];
+export type HealthControllerHealthResponse = HealthControllerHealthResponses[keyof HealthControllerHealthResponses];
 
 export type HealthControllerStatusData = {
   body?: never;
@@ -787,12 +720,76 @@ export type HealthControllerStatusErrors = {
   401: ErrorDto;
 };
 
-export type HealthControllerStatusError =
-  HealthControllerStatusErrors[keyof HealthControllerStatusErrors];
+export type HealthControllerStatusError = HealthControllerStatusErrors[keyof HealthControllerStatusErrors];
 
 export type HealthControllerStatusResponses = {
   200: StatusDto;
 };
 
-export type HealthControllerStatusResponse =
-  HealthControllerStatusResponses[keyof HealthControllerStatusResponses];
+export type HealthControllerStatusResponse = HealthControllerStatusResponses[keyof HealthControllerStatusResponses];
+
+export type AlertsControllerActiveData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/alerts/active';
+};
+
+export type AlertsControllerActiveErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+};
+
+export type AlertsControllerActiveError = AlertsControllerActiveErrors[keyof AlertsControllerActiveErrors];
+
+export type AlertsControllerActiveResponses = {
+  200: ActiveAlertsDto;
+};
+
+export type AlertsControllerActiveResponse = AlertsControllerActiveResponses[keyof AlertsControllerActiveResponses];
+
+export type AlertsControllerResolvedData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/alerts/resolved';
+};
+
+export type AlertsControllerResolvedErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+};
+
+export type AlertsControllerResolvedError = AlertsControllerResolvedErrors[keyof AlertsControllerResolvedErrors];
+
+export type AlertsControllerResolvedResponses = {
+  200: Array<AlertDto>;
+};
+
+export type AlertsControllerResolvedResponse = AlertsControllerResolvedResponses[keyof AlertsControllerResolvedResponses];
+
+export type AlertsControllerThresholdsData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/alerts/thresholds';
+};
+
+export type AlertsControllerThresholdsErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+};
+
+export type AlertsControllerThresholdsError = AlertsControllerThresholdsErrors[keyof AlertsControllerThresholdsErrors];
+
+export type AlertsControllerThresholdsResponses = {
+  200: ThresholdsDto;
+};
+
+export type AlertsControllerThresholdsResponse = AlertsControllerThresholdsResponses[keyof AlertsControllerThresholdsResponses];

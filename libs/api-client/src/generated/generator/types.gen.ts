@@ -12,14 +12,7 @@ export type HealthDto = {
 
 export type FleetServerDto = {
   name: string;
-  profile:
-    | 'ml_compute'
-    | 'database'
-    | 'web_api'
-    | 'conductor_mgmt'
-    | 'data_ingest'
-    | 'risk_analytics'
-    | 'generic';
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic';
   /**
    * Core count; load_average scales with it
    */
@@ -91,8 +84,7 @@ export type HealthControllerHealthResponses = {
   200: HealthDto;
 };
 
-export type HealthControllerHealthResponse =
-  HealthControllerHealthResponses[keyof HealthControllerHealthResponses];
+export type HealthControllerHealthResponse = HealthControllerHealthResponses[keyof HealthControllerHealthResponses];
 
 export type FleetControllerListData = {
   body?: never;
@@ -105,8 +97,7 @@ export type FleetControllerListResponses = {
   200: Array<FleetServerDto>;
 };
 
-export type FleetControllerListResponse =
-  FleetControllerListResponses[keyof FleetControllerListResponses];
+export type FleetControllerListResponse = FleetControllerListResponses[keyof FleetControllerListResponses];
 
 export type ScenariosControllerSetData = {
   body: ScenarioSetDto;
@@ -130,8 +121,7 @@ export type ScenariosControllerSetResponses = {
   200: ScenarioSetResponseDto;
 };
 
-export type ScenariosControllerSetResponse =
-  ScenariosControllerSetResponses[keyof ScenariosControllerSetResponses];
+export type ScenariosControllerSetResponse = ScenariosControllerSetResponses[keyof ScenariosControllerSetResponses];
 
 export type ScenariosControllerStatusData = {
   body?: never;
@@ -144,8 +134,7 @@ export type ScenariosControllerStatusResponses = {
   200: ScenarioStatusDto;
 };
 
-export type ScenariosControllerStatusResponse =
-  ScenariosControllerStatusResponses[keyof ScenariosControllerStatusResponses];
+export type ScenariosControllerStatusResponse = ScenariosControllerStatusResponses[keyof ScenariosControllerStatusResponses];
 
 export type StreamControllerStatusData = {
   body?: never;
@@ -158,5 +147,4 @@ export type StreamControllerStatusResponses = {
   200: StreamStatusDto;
 };
 
-export type StreamControllerStatusResponse =
-  StreamControllerStatusResponses[keyof StreamControllerStatusResponses];
+export type StreamControllerStatusResponse = StreamControllerStatusResponses[keyof StreamControllerStatusResponses];

@@ -189,8 +189,34 @@ describe('Overview', () => {
           }),
         ),
     });
-    expect(text('warming-up')).toContain('Warming up: 42 %');
-    expect(text('warming-up')).toContain('fewer than 12 closed steps');
+    expect(text('warming-up')).toBe(
+      'Warming up: 42 %. 3/3 servers ready; servers with fewer than 12 closed steps get heuristic forecasts until then.',
+    ); // the readiness count once, not twice
+  });
+
+  it('lists stale servers apart and leaves them out of the server count', async () => {
+    const base = status();
+    await render({
+      'GET /api/status': () =>
+        json({
+          ...base,
+          fleet: { ...base.fleet, total_servers: 2, stale_servers: 1 },
+          servers: base.servers.map((s, i) => ({ ...s, stale: i === 0 })),
+        }),
+    });
+    expect(text('stale-servers')).toContain(
+      `1 stale: no data from ${base.servers[0].server_name} for a while`,
+    );
+    expect(text('server-count')).toBe('2');
+  });
+
+  it('labels the data clock', async () => {
+    await render();
+    const time = el().querySelector('[data-testid="data-time"]');
+    expect(time?.getAttribute('datetime')).toBe(
+      predictions().metadata.prediction_time,
+    );
+    expect(time?.parentElement?.textContent).toContain('Data time');
   });
 
   it('says when the api runs without a model rather than "warming up"', async () => {

@@ -9,6 +9,7 @@ import { Router } from '@angular/router';
 import type { ECElementEvent } from 'echarts/core';
 import { poll } from '../../core/poll';
 import { AlertsService } from '../../data/alerts.service';
+import { ThresholdsService } from '../../data/thresholds.service';
 import { PredictionsService } from '../../data/predictions.service';
 import { StatusService } from '../../data/status.service';
 import { Chart } from '../../shared/chart';
@@ -49,16 +50,18 @@ export class Overview {
   private readonly statusService = inject(StatusService);
   private readonly predictionsService = inject(PredictionsService);
   private readonly alertsService = inject(AlertsService);
+  private readonly thresholdsService = inject(ThresholdsService);
 
-  /** One poll for the three api resources, so every view shows the same forecast tick. */
+  /** One poll for the api resources, so every view shows the same forecast pass. */
   protected readonly fleet = poll(
     async (signal) => {
-      const [status, predictions, alerts] = await Promise.all([
+      const [status, predictions, alerts, thresholds] = await Promise.all([
         this.statusService.status(signal),
         this.predictionsService.current(signal),
         this.alertsService.active(signal),
+        this.thresholdsService.inEffect(signal),
       ]);
-      return { status, predictions, alerts: alerts.alerts };
+      return { status, predictions, alerts: alerts.alerts, thresholds };
     },
     { service: 'api' },
   );
@@ -81,9 +84,13 @@ export class Overview {
       topRiskServers(this.data()?.predictions.predictions ?? {}),
     ),
   );
-  protected readonly heatmapOption = computed(() =>
-    buildRiskHeatmapOption(this.data()?.predictions.predictions ?? {}),
-  );
+  protected readonly heatmapOption = computed(() => {
+    const d = this.data();
+    // the template shows the heatmap only once the data is there
+    return d
+      ? buildRiskHeatmapOption(d.predictions.predictions, d.thresholds)
+      : {};
+  });
   protected readonly heatmapHeight = computed(
     () => `${heatmapHeight(this.forecastCount())}px`,
   );

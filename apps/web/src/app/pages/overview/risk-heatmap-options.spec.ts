@@ -1,4 +1,4 @@
-import { predictions } from '../../../testing/fixtures';
+import { predictions, THRESHOLDS } from '../../../testing/fixtures';
 import {
   buildRiskHeatmapOption,
   heatmapHeight,
@@ -6,7 +6,7 @@ import {
 } from './risk-heatmap-options';
 
 describe('riskCells', () => {
-  const cells = riskCells(predictions().predictions);
+  const cells = riskCells(predictions().predictions, THRESHOLDS);
   const cell = (server: string, metric: string) =>
     cells.find((c) => c.server === server && c.metric === metric)!;
 
@@ -44,7 +44,10 @@ describe('riskCells', () => {
 
 describe('buildRiskHeatmapOption', () => {
   it('puts each score at [metric column, server row] and names the cell by server', () => {
-    const option = buildRiskHeatmapOption(predictions().predictions);
+    const option = buildRiskHeatmapOption(
+      predictions().predictions,
+      THRESHOLDS,
+    );
     const series = (
       option.series as { data: { name: string; value: number[] }[] }[]
     )[0];
@@ -64,7 +67,7 @@ describe('buildRiskHeatmapOption', () => {
   });
 
   it('is empty, not broken, without forecasts', () => {
-    const option = buildRiskHeatmapOption({});
+    const option = buildRiskHeatmapOption({}, THRESHOLDS);
     expect((option.series as { data: unknown[] }[])[0].data).toEqual([]);
     expect(heatmapHeight(0)).toBe(160);
     expect(heatmapHeight(20)).toBe(530);

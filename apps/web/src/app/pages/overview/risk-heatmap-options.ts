@@ -1,6 +1,11 @@
 import type { ServerPredictionDto } from '@tft/api-client';
 import { formatMetricValue, METRIC_INFO } from '../../core/format';
-import { METRICS, thresholdsFor, type MetricName } from '../../core/thresholds';
+import {
+  METRICS,
+  thresholdsOf,
+  type MetricName,
+  type ThresholdsDto,
+} from '../../core/thresholds';
 import {
   CHART_COLORS,
   type ConsoleChartOption,
@@ -30,11 +35,12 @@ export const RISK_BANDS = [
  */
 export function riskCells(
   predictions: Readonly<Record<string, ServerPredictionDto>>,
+  table: ThresholdsDto,
 ): RiskCell[] {
   const cells: RiskCell[] = [];
   for (const server of Object.keys(predictions).sort()) {
     const forecast = predictions[server];
-    const thresholds = thresholdsFor(forecast.profile);
+    const thresholds = thresholdsOf(table, forecast.profile);
     for (const metric of METRICS) {
       const p90 = forecast[metric].p90;
       const peakP90 = p90.length > 0 ? Math.max(...p90) : 0;
@@ -58,8 +64,9 @@ export function heatmapHeight(servers: number): number {
 
 export function buildRiskHeatmapOption(
   predictions: Readonly<Record<string, ServerPredictionDto>>,
+  table: ThresholdsDto,
 ): ConsoleChartOption {
-  const cells = riskCells(predictions);
+  const cells = riskCells(predictions, table);
   const servers = [...new Set(cells.map((c) => c.server))];
   const row = new Map(servers.map((s, i) => [s, i]));
   return {

@@ -1,6 +1,6 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { ORIGIN, serverDetail } from '../../../testing/fixtures';
+import { ORIGIN, serverDetail, THRESHOLDS } from '../../../testing/fixtures';
 import {
   fakeServer,
   json,
@@ -72,6 +72,32 @@ describe('ServerDetail', () => {
     expect(byId['history'].map(([, v]) => v)).toEqual([92.5, 93.1, null, 94.0]);
     expect(byId['p50'][0]).toEqual([Date.parse(ORIGIN) + 300_000, 94]);
     expect(byId['p50']).toHaveLength(96);
+  });
+
+  it('draws the thresholds the api serves (ALERT_THRESHOLDS_FILE overrides included)', async () => {
+    const overridden = {
+      ...THRESHOLDS,
+      profiles: THRESHOLDS.profiles.map((p) =>
+        p.profile === 'web_api'
+          ? {
+              ...p,
+              thresholds: {
+                ...p.thresholds,
+                memory_percent: { warning: 70, critical: 80 },
+              },
+            }
+          : p,
+      ),
+    };
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+      'GET /api/alerts/thresholds': () => json(overridden),
+    });
+    const memory = charts.filter((c) =>
+      JSON.stringify(c.lastOption).includes('"warning 70"'),
+    );
+    expect(memory).toHaveLength(1);
+    expect(JSON.stringify(memory[0].lastOption)).toContain('"critical 80"');
   });
 
   it('lists the drivers of a TFT forecast, largest first', async () => {

@@ -15,8 +15,9 @@ import {
   METRIC_INFO,
 } from '../../core/format';
 import { poll } from '../../core/poll';
-import { METRICS, thresholdsFor } from '../../core/thresholds';
+import { METRICS, thresholdsOf } from '../../core/thresholds';
 import { ServersService } from '../../data/servers.service';
+import { ThresholdsService } from '../../data/thresholds.service';
 import { Chart } from '../../shared/chart';
 import { Drivers } from './drivers';
 import { buildForecastChartOption } from './forecast-chart-options';
@@ -34,23 +35,33 @@ export class ServerDetail {
   readonly name = input.required<string>();
 
   private readonly servers = inject(ServersService);
+  private readonly thresholdsService = inject(ThresholdsService);
   protected readonly detail = poll(
-    (signal) => this.servers.detail(this.name(), signal),
+    async (signal) => {
+      const [server, thresholds] = await Promise.all([
+        this.servers.detail(this.name(), signal),
+        this.thresholdsService.inEffect(signal),
+      ]);
+      return { server, thresholds };
+    },
     { service: 'api', key: () => this.name() },
   );
 
-  protected readonly server = this.detail.value;
+  protected readonly server = computed(
+    () => this.detail.value()?.server ?? null,
+  );
   protected readonly notFound = computed(
     () => this.detail.error()?.status === 404 && !this.server(),
   );
-  protected readonly thresholds = computed(() =>
-    thresholdsFor(this.server()?.profile),
-  );
+  protected readonly thresholds = computed(() => {
+    const d = this.detail.value();
+    return d ? thresholdsOf(d.thresholds, d.server.profile) : null;
+  });
   protected readonly forecast = computed(() => this.server()?.forecast ?? null);
   protected readonly charts = computed(() => {
     const s = this.server();
-    if (!s) return [];
     const thresholds = this.thresholds();
+    if (!s || !thresholds) return [];
     return METRICS.map((metric) => ({
       metric,
       label: METRIC_INFO[metric].label,

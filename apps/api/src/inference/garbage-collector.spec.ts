@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DeferredCollection, v8GarbageCollector } from './garbage-collector';
+
+const arrayBuffersMb = () => process.memoryUsage().arrayBuffers / 1024 ** 2;
+
+describe('v8GarbageCollector', () => {
+  it('frees a dropped Buffer at once', () => {
+    let big: Buffer | null = Buffer.alloc(64 * 1024 ** 2, 1);
+    const held = arrayBuffersMb();
+    expect(big[123]).toBe(1);
+    big = null;
+    const ms = v8GarbageCollector.collect();
+    expect(held - arrayBuffersMb()).toBeGreaterThan(60);
+    expect(ms).toBeGreaterThan(0);
+  });
+});
+
+describe('DeferredCollection', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs one collection for the requests within its delay, then a new one for later requests', () => {
+    vi.useFakeTimers();
+    let collected = 0;
+    const c = new DeferredCollection({ collect: () => ++collected }, 1000);
+    c.request();
+    vi.advanceTimersByTime(600);
+    c.request(); // joins the pending one
+    vi.advanceTimersByTime(400);
+    expect(c.runs).toBe(1);
+    expect(collected).toBe(1);
+    expect(c.lastMs).toBe(1);
+    vi.advanceTimersByTime(5000);
+    expect(c.runs).toBe(1);
+    c.request();
+    c.cancel();
+    vi.advanceTimersByTime(5000);
+    expect(c.runs).toBe(1);
+    c.request();
+    vi.advanceTimersByTime(1000);
+    expect(c.runs).toBe(2);
+  });
+});

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatReport } from './bench-report';
+import { parseBenchReport, renderBenchmarks } from './render-benchmarks';
+
+const fixture = readFileSync(join(__dirname, 'fixtures', 'bench-report.json'), 'utf8');
+const rowOf = (md: string, figure: string) =>
+  md
+    .split('\n')
+    .find((l) => l.startsWith(`| ${figure}`))
+    ?.split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((c) => c.trim());
+
+describe('renderBenchmarks', () => {
+  const md = renderBenchmarks(parseBenchReport(fixture, 'fixture'));
+
+  it('heads the entry with the UTC date, model and machine, and says how the run was made', () => {
+    const [heading, blank, how] = md.split('\n');
+    expect(heading).toBe('### 2026-11-28: model 1.2.0, 2 cpus (AMD EPYC 7B13)');
+    expect(blank).toBe('');
+    expect(how).toBe(
+      '`npm run bench -- --only inference,ingest,tick --json bench.json`, 215 s; Node v20.20.2, onnxruntime-node 1.30.0, torch 1.13.1, linux-x64; load average 1.92 / 2.05 / 1.81 at the start.',
+    );
+  });
+
+  it('gives every figure of the parts that ran with its target and verdict', () => {
+    expect(md).toContain('| figure ');
+    expect(rowOf(md, 'inference: forecasts/s')).toEqual([
+      'inference: forecasts/s, batch 1,000, best onnxruntime options',
+      '1,884',
+      '>= 10,000',
+      'FAIL',
+    ]);
+    expect(rowOf(md, 'inference: onnxruntime / PyTorch eager')).toEqual([
+      'inference: onnxruntime / PyTorch eager',
+      '2.70x',
+      '>= 5x',
+      'FAIL',
+    ]);
+    expect(rowOf(md, 'inference: ms per call, batch 100 ')).toEqual(['inference: ms per call, batch 100', '59', '', '']);
+    expect(rowOf(md, 'inference: ms per call, batch 10,000')).toEqual(['inference: ms per call, batch 10,000', 'n/a (skipped)', '', '']);
+    expect(rowOf(md, 'ingest:')).toEqual(['ingest: records/s stored, 1,000-record POSTs, 8 conn., durable', '52,241', '>= 50,000', 'pass']);
+    expect(rowOf(md, 'tick:')).toEqual(['tick: step closed -> new forecast served (FORECAST_INTERVAL_S=5)', '79 ms', '', '']);
+    expect(md).not.toContain('/predictions/current');
+    expect(md).not.toContain('api RSS');
+  });
+
+  it('escapes the pipes inside a figure name, so the table keeps its columns', () => {
+    const line = md.split('\n').find((l) => l.includes('max \\|onnxruntime - torch\\|'));
+    expect(line).toBeDefined();
+    expect(line?.split(/(?<!\\)\|/)).toHaveLength(6);
+    expect(rowOf(md, 'inference: max')?.[1]).toBe('7.6e-4');
+  });
+
+  it('uses the rows the bench prints', () => {
+    const printed = formatReport(parseBenchReport(fixture, 'fixture'));
+    expect(printed).toContain('| ingest: records/s stored, 1,000-record POSTs, 8 conn., durable');
+    expect(printed).toContain('52,241');
+  });
+
+  it('marks a --quick run as not for quoting and names the command that made it', () => {
+    const quick = renderBenchmarks(
+      parseBenchReport(
+        JSON.stringify({
+          ...JSON.parse(fixture),
+          quick: true,
+          parts: ['inference', 'ingest', 'predictions', 'memory', 'tick'],
+        }),
+        'quick',
+      ),
+    );
+    expect(quick).toContain('`npm run bench -- --quick --json bench.json`');
+    expect(quick).toContain('With `--quick`: a sanity run, not figures to quote.');
+  });
+});
+
+describe('parseBenchReport', () => {
+  it('names the file and what is missing when it is not the bench output', () => {
+    expect(() => parseBenchReport('{"date": "yesterday"', 'x.json')).toThrow(/^x\.json is not JSON/);
+    expect(() => parseBenchReport('{"date": "yesterday", "parts": []}', 'x.json')).toThrow(
+      'x.json is not the output of `npm run bench -- --json` (no valid date, machine, model_version)',
+    );
+    expect(() => parseBenchReport('null', 'x.json')).toThrow(/no valid date, parts, machine, model_version/);
+  });
+});

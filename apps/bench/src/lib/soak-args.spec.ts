@@ -1,0 +1,51 @@
+import { UsageError } from './args';
+import { parseDuration, parseSoakArgs } from './soak-args';
+
+describe('parseSoakArgs', () => {
+  it('soaks for 5 minutes at half the measured maximum by default', () => {
+    expect(parseSoakArgs([])).toEqual({
+      durationS: 300,
+      measureS: 10,
+      load: 0.5,
+      batch: 1000,
+      servers: 200,
+      writers: 4,
+      readers: 4,
+      readPauseMs: 100,
+      reportS: 10,
+      help: false,
+    });
+  });
+
+  it('reads durations in ms, s, m, h or bare seconds', () => {
+    const a = parseSoakArgs([
+      '--duration',
+      '60s',
+      '--measure=2.5',
+      '--read-pause',
+      '250ms',
+      '--report-every',
+      '1m',
+      '--load',
+      '0.8',
+      '--readers',
+      '2',
+    ]);
+    expect([a.durationS, a.measureS, a.readPauseMs, a.reportS, a.load, a.readers]).toEqual([60, 2.5, 250, 60, 0.8, 2]);
+    expect(parseDuration('1h', '--duration')).toBe(3600);
+  });
+
+  it('answers --help even beside a bad value', () => {
+    expect(parseSoakArgs(['--help', '--duration', 'soon']).help).toBe(true);
+  });
+
+  it('names the option and the value it refuses', () => {
+    expect(() => parseSoakArgs(['--duration', 'soon'])).toThrow('--duration must be a duration such as 90s, 5m or 300 (got "soon")');
+    expect(() => parseSoakArgs(['--load', '1.5'])).toThrow('--load must be a positive number up to 1 (got "1.5")');
+    expect(() => parseSoakArgs(['--writers', '2.5'])).toThrow('--writers must be a positive integer up to 256 (got "2.5")');
+    expect(() => parseSoakArgs(['--readers', '0'])).toThrow(/--readers must be a positive integer/);
+    expect(() => parseSoakArgs(['--batch', '20001'])).toThrow(UsageError);
+    expect(() => parseSoakArgs(['--fast'])).toThrow(/Unknown option '--fast'/);
+    expect(() => parseSoakArgs(['60s'])).toThrow(UsageError);
+  });
+});

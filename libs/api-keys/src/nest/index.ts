@@ -1,0 +1,3 @@
+export * from './access.decorators';
+export * from './api-key.guard';
+export * from './openapi';

@@ -1,0 +1,67 @@
+import { DEFAULT_ALERT_THRESHOLDS, METRICS } from '@tft/contracts';
+import { describe, expect, it } from 'vitest';
+import { predictAlertsWithTrendGuard } from './alert-rules';
+import type { MetricForecasts } from './forecast-decoding';
+
+/** cpu flat at `cpu`, the other metrics flat at healthy levels. */
+const flat = (cpu: number): MetricForecasts => {
+  const level = {
+    cpu_percent: cpu,
+    memory_percent: 50,
+    disk_percent: 40,
+    load_average: 1,
+  };
+  return Object.fromEntries(
+    METRICS.map((m) => [
+      m,
+      {
+        p10: Array(96).fill(level[m] * 0.9),
+        p50: Array(96).fill(level[m]),
+        p90: Array(96).fill(level[m] * 1.1),
+      },
+    ]),
+  ) as MetricForecasts;
+};
+
+/** cpu p50 rising `slope` points per step from `from`; the other metrics flat and low. */
+function rising(from: number, slope: number): MetricForecasts {
+  const f = flat(0);
+  const p50 = Array.from({ length: 96 }, (_, h) => from + slope * (h + 1));
+  f.cpu_percent = {
+    p10: p50.map((v) => v - 1),
+    p50,
+    p90: p50.map((v) => v + 1),
+  };
+  return f;
+}
+
+describe('predictAlertsWithTrendGuard (the rule the api ships)', () => {
+  it('adds a trend alert when the model expects reversion but the recent trend crosses within 2 h', () => {
+    expect(predictAlertsWithTrendGuard(flat(50), rising(76, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([
+      {
+        metric: 'cpu_percent',
+        severity: 'critical',
+        predicted_value: 95,
+        threshold: 95,
+        minutes_ahead: 95,
+        step: 18,
+        trigger: 'trend',
+      },
+    ]);
+  });
+
+  it('ignores trend crossings beyond 2 h and keeps an earlier model alert', () => {
+    expect(predictAlertsWithTrendGuard(flat(50), rising(60, 0.5), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]);
+    const [a] = predictAlertsWithTrendGuard(rising(78, 1), rising(70, 0.5), DEFAULT_ALERT_THRESHOLDS, 300);
+    expect(a).toMatchObject({
+      severity: 'critical',
+      trigger: 'p50',
+      minutes_ahead: 85,
+    });
+  });
+
+  it('is the model rule alone without a trend', () => {
+    expect(predictAlertsWithTrendGuard(flat(50), undefined, DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]);
+    expect(predictAlertsWithTrendGuard(rising(78, 1), undefined, DEFAULT_ALERT_THRESHOLDS, 300)[0]).toMatchObject({ trigger: 'p50' });
+  });
+});
