@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import type { FeedRecordDto } from '@tft/api-client';
 import { AppModule, type ApiDeps } from '../src/app.module';
 import { loadApiConfig, type ApiConfig } from '../src/config/api-config';
 import { configureApp } from '../src/configure-app';
@@ -54,21 +55,13 @@ export async function startTestApp(env: Record<string, string> = {}, deps: ApiDe
   };
 }
 
-export interface RecordShape {
-  timestamp: string;
-  server_name: string;
-  cpu_percent: number;
-  memory_percent: number;
-  disk_percent: number;
-  load_average: number;
-  profile?: string;
-  status?: string;
-}
+/** A record of the contract, as integrators' generated clients type it. */
+export type RecordShape = FeedRecordDto;
 
 export const END = Math.floor(Date.UTC(2026, 10, 27, 18) / 1000 / 300) * 300;
 
 /** `steps` 5-minute records ending just before END, with a cpu shape given per step index. */
-export function history(server: string, steps: number, cpu: (i: number) => number, profile?: string): RecordShape[] {
+export function history(server: string, steps: number, cpu: (i: number) => number, profile?: FeedRecordDto['profile']): RecordShape[] {
   return Array.from({ length: steps }, (_, i) => {
     const t = END - (steps - i) * 300;
     const c = cpu(i);

@@ -4,37 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
 import { alertId, AlertsService } from './alerts.service';
 
-/** cpu flat at `cpu`, the other metrics flat at healthy levels. */
-const flat = (cpu: number): MetricForecasts => {
-  const level = {
-    cpu_percent: cpu,
-    memory_percent: 50,
-    disk_percent: 40,
-    load_average: 1,
-  };
-  return Object.fromEntries(
-    METRICS.map((m) => [
-      m,
-      {
-        p10: Array(96).fill(level[m] * 0.9),
-        p50: Array(96).fill(level[m]),
-        p90: Array(96).fill(level[m] * 1.1),
-      },
-    ]),
+/** cpu p50 rising a point per step from `cpuFrom`, or flat at 40 for null; the other metrics flat and low. */
+const forecast = (cpuFrom: number | null): MetricForecasts =>
+  Object.fromEntries(
+    METRICS.map((m) => {
+      const p50 = Array.from({ length: 96 }, (_, h) => (m !== 'cpu_percent' ? 1 : cpuFrom === null ? 40 : cpuFrom + h + 1));
+      return [m, { p10: p50, p50, p90: p50 }];
+    }),
   ) as MetricForecasts;
-};
-
-/** cpu p50 rising `slope` points per step from `from`; the other metrics flat and low. */
-function rising(from: number, slope: number): MetricForecasts {
-  const f = flat(0);
-  const p50 = Array.from({ length: 96 }, (_, h) => from + slope * (h + 1));
-  f.cpu_percent = {
-    p10: p50.map((v) => v - 1),
-    p50,
-    p90: p50.map((v) => v + 1),
-  };
-  return f;
-}
 
 const base = {
   server: 'pprisk0001',
@@ -54,7 +31,7 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
         {
           ...base,
           at: at(minutes),
-          quantiles: cpuFrom === null ? flat(40) : rising(cpuFrom, 1),
+          quantiles: forecast(cpuFrom),
         },
       ],
       300,

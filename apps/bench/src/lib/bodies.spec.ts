@@ -1,17 +1,9 @@
+import { PROFILE_PREFIXES, type Profile } from '@tft/contracts';
+import type { FeedDataDto } from '@tft/api-client';
 import { fillBodies, IngestStream } from './bodies';
 import { makeFleet } from './fleet';
 
-interface Rec {
-  timestamp: string;
-  server_name: string;
-  cpu_percent: number;
-  memory_percent: number;
-  disk_percent: number;
-  load_average: number;
-  status: string;
-  profile: string;
-}
-const parse = (body: string) => (JSON.parse(body) as { records: Rec[] }).records;
+const parse = (body: string) => (JSON.parse(body) as FeedDataDto).records;
 
 describe('IngestStream', () => {
   const fleet = makeFleet(3, 1);
@@ -44,19 +36,7 @@ describe('IngestStream', () => {
       }
       expect(r.load_average).toBeGreaterThanOrEqual(0);
       expect(r.status).toBe('healthy');
-      expect(
-        r.server_name.startsWith(
-          {
-            ml_compute: 'ppml',
-            database: 'ppdb',
-            web_api: 'ppweb',
-            conductor_mgmt: 'ppcon',
-            data_ingest: 'ppetl',
-            risk_analytics: 'pprisk',
-            generic: 'ppgen',
-          }[r.profile] as string,
-        ),
-      ).toBe(true);
+      expect(r.server_name.startsWith(PROFILE_PREFIXES[r.profile as Profile])).toBe(true);
     }
   });
 });

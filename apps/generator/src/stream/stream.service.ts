@@ -5,19 +5,8 @@ import { GENERATOR_CONFIG, type GeneratorConfig } from '../config/generator-conf
 import { CLOCK, type Clock } from '@tft/contracts';
 import type { FleetSample } from '../fleet/fleet-model';
 import { FleetService } from '../fleet/fleet.service';
+import type { StreamStatusDto } from './dto/stream-status.dto';
 import { FEED_SINK, FeedError, type FeedSink } from './feed-sink';
-
-export interface StreamStatus {
-  target: string;
-  api_reachable: boolean;
-  delivered_records: number;
-  buffered_records: number;
-  dropped_records: number;
-  rejected_records: number;
-  backfill_done: boolean;
-  simulated_time: string;
-  speed: number;
-}
 
 const MAX_BACKOFF_MS = 30_000;
 /** How long the stream waits for the api to say where its data ends before starting from the wall clock. */
@@ -123,7 +112,7 @@ export class StreamService {
     return true;
   }
 
-  status(): StreamStatus {
+  status(): StreamStatusDto {
     return {
       target: this.sink.target,
       api_reachable: this.reachable,
