@@ -168,21 +168,13 @@ describe('serve-web config', () => {
   });
 
   it('names every bad variable in one error', () => {
-    assert.throws(
-      () =>
-        loadWebConfig({
-          WEB_PORT: '65536',
-          GENERATOR_URL: 'localhost:8001',
-          PROXY_TIMEOUT_MS: 'soon',
-        }),
-      {
-        name: 'ConfigError',
-        message:
-          'WEB_PORT must be an integer in 0..65535 (got "65536"); ' +
-          'GENERATOR_URL must be an http(s) URL such as http://127.0.0.1:8000 (got "localhost:8001"); ' +
-          'PROXY_TIMEOUT_MS must be an integer in 1..3600000 (got "soon")',
-      },
-    );
+    assert.throws(() => loadWebConfig({ WEB_PORT: '65536', GENERATOR_URL: 'localhost:8001', PROXY_TIMEOUT_MS: 'soon' }), {
+      name: 'ConfigError',
+      message:
+        'WEB_PORT must be an integer in 0..65535 (got "65536"); ' +
+        'GENERATOR_URL must be an http(s) URL such as http://127.0.0.1:8000 (got "localhost:8001"); ' +
+        'PROXY_TIMEOUT_MS must be an integer in 1..3600000 (got "soon")',
+    });
   });
 
   it('exits 2 with the message when started with a bad setting', () => {

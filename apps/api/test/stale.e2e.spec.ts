@@ -43,12 +43,7 @@ describe('servers that stopped reporting (STALE_AFTER, RETIRE_AFTER)', () => {
   let t: TestApp;
   beforeAll(async () => {
     // retention is 145 steps (12 h 5 min) here, so RETIRE_AFTER=13h is not raised to it
-    t = await startTestApp({
-      STALE_AFTER: '15m',
-      RETIRE_AFTER: '13h',
-      RETENTION_STEPS: '145',
-      ALERT_FOR: '0',
-    });
+    t = await startTestApp({ STALE_AFTER: '15m', RETIRE_AFTER: '13h', RETENTION_STEPS: '145', ALERT_FOR: '0' });
   });
   afterAll(async () => t.app.close());
 

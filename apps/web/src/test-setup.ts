@@ -12,5 +12,4 @@ class ResizeObserverStub implements ResizeObserver {
   }
 }
 globalThis.ResizeObserver ??= ResizeObserverStub;
-HTMLCanvasElement.prototype.getContext = (() =>
-  null) as typeof HTMLCanvasElement.prototype.getContext;
+HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;

@@ -14,14 +14,8 @@ const file = (content: string) => {
 describe('loadThresholdConfig', () => {
   it('keeps the seed defaults and profile overrides without a file', () => {
     const c = loadThresholdConfig(undefined);
-    expect(thresholdsFor(c, 'web_api').cpu_percent).toEqual({
-      warning: 80,
-      critical: 95,
-    });
-    expect(thresholdsFor(c, 'database').memory_percent).toEqual({
-      warning: 92,
-      critical: 97,
-    });
+    expect(thresholdsFor(c, 'web_api').cpu_percent).toEqual({ warning: 80, critical: 95 });
+    expect(thresholdsFor(c, 'database').memory_percent).toEqual({ warning: 92, critical: 97 });
   });
 
   it('lays a file over the defaults', () => {
@@ -30,18 +24,9 @@ describe('loadThresholdConfig', () => {
         '{"defaults": {"cpu_percent": {"warning": 70, "critical": 90}}, "profiles": {"web_api": {"memory_percent": {"warning": 75, "critical": 85}}}}',
       ),
     );
-    expect(thresholdsFor(c, 'generic').cpu_percent).toEqual({
-      warning: 70,
-      critical: 90,
-    });
-    expect(thresholdsFor(c, 'web_api').memory_percent).toEqual({
-      warning: 75,
-      critical: 85,
-    });
-    expect(thresholdsFor(c, 'database').memory_percent).toEqual({
-      warning: 92,
-      critical: 97,
-    });
+    expect(thresholdsFor(c, 'generic').cpu_percent).toEqual({ warning: 70, critical: 90 });
+    expect(thresholdsFor(c, 'web_api').memory_percent).toEqual({ warning: 75, critical: 85 });
+    expect(thresholdsFor(c, 'database').memory_percent).toEqual({ warning: 92, critical: 97 });
   });
 
   it('names what is wrong in a bad file', () => {

@@ -20,13 +20,7 @@ describe('loadApiConfig', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadApiConfig({
-      API_PORT: '18000',
-      INFERENCE_DEVICE: 'cuda',
-      WARMUP_STEPS: '6',
-      MAX_BODY_SIZE: '512kb',
-      LOG_FORMAT: 'json',
-    });
+    const c = loadApiConfig({ API_PORT: '18000', INFERENCE_DEVICE: 'cuda', WARMUP_STEPS: '6', MAX_BODY_SIZE: '512kb', LOG_FORMAT: 'json' });
     expect(c).toMatchObject({
       port: 18000,
       device: 'cuda',
@@ -52,13 +46,7 @@ describe('loadApiConfig', () => {
       retireAfterSeconds: 86400,
     });
     expect(
-      loadApiConfig({
-        API_KEY: 'some-key-123',
-        MAX_FUTURE_SKEW: '90s',
-        ALERT_FOR: '0',
-        STALE_AFTER: '1h',
-        RETIRE_AFTER: '2d',
-      }),
+      loadApiConfig({ API_KEY: 'some-key-123', MAX_FUTURE_SKEW: '90s', ALERT_FOR: '0', STALE_AFTER: '1h', RETIRE_AFTER: '2d' }),
     ).toMatchObject({
       host: '0.0.0.0',
       maxFutureSkewSeconds: 90,
@@ -74,15 +62,9 @@ describe('loadApiConfig', () => {
 
 describe('loadApiConfig through its envalid schema', () => {
   it('reads an empty or blank value as the default, as .env.example writes it', () => {
-    expect(
-      loadApiConfig({
-        API_PORT: '',
-        MAX_BODY_SIZE: '  ',
-        INFERENCE_DEVICE: '',
-        STALE_AFTER: '',
-        CORS_ORIGINS: ' ',
-      }),
-    ).toEqual(loadApiConfig({}));
+    expect(loadApiConfig({ API_PORT: '', MAX_BODY_SIZE: '  ', INFERENCE_DEVICE: '', STALE_AFTER: '', CORS_ORIGINS: ' ' })).toEqual(
+      loadApiConfig({}),
+    );
   });
 
   it('refuses a value outside an enum, exactly as spelled', () => {
@@ -94,11 +76,7 @@ describe('loadApiConfig through its envalid schema', () => {
   it('names every bad variable in one ConfigError, in schema order', () => {
     let error: unknown;
     try {
-      loadApiConfig({
-        WRITE_RATE_LIMIT: 'many',
-        API_PORT: '70000',
-        ALERT_FOR: 'soon',
-      });
+      loadApiConfig({ WRITE_RATE_LIMIT: 'many', API_PORT: '70000', ALERT_FOR: 'soon' });
     } catch (err) {
       error = err;
     }
@@ -133,11 +111,7 @@ describe('loadApiConfig through its envalid schema', () => {
       'API_KEY/API_KEYS: key 2 must be 8-256 visible ASCII characters',
     );
     expect(() => loadApiConfig({ READS_REQUIRE_KEY: 'true' })).toThrow('READS_REQUIRE_KEY=true needs API_KEY or API_KEYS');
-    const keyed = loadApiConfig({
-      API_KEY: 'key-one-111',
-      API_KEYS: 'key-two-222,key-one-111',
-      READS_REQUIRE_KEY: '1',
-    });
+    const keyed = loadApiConfig({ API_KEY: 'key-one-111', API_KEYS: 'key-two-222,key-one-111', READS_REQUIRE_KEY: '1' });
     expect(keyed).toMatchObject({
       apiKeys: ['key-one-111', 'key-two-222'],
       readsRequireKey: true,

@@ -1,5 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ReadRoute } from '../common/read-route.decorator';
 import { HealthDto, StatusDto } from './dto/status.dto';
 import { StatusService } from './status.service';
 
@@ -8,18 +9,12 @@ import { StatusService } from './status.service';
 export class HealthController {
   constructor(private readonly statusService: StatusService) {}
 
-  @Get('health')
-  @ApiOperation({ summary: 'Liveness, with whether a model is loaded' })
-  @ApiOkResponse({ type: HealthDto })
+  @ReadRoute('health', { summary: 'Liveness, with whether a model is loaded', type: HealthDto })
   health(): HealthDto {
     return this.statusService.health();
   }
 
-  @Get('status')
-  @ApiOperation({
-    summary: 'Warmup progress, fleet readiness, per-server counts and the inference profile',
-  })
-  @ApiOkResponse({ type: StatusDto })
+  @ReadRoute('status', { summary: 'Warmup progress, fleet readiness, per-server counts and the inference profile', type: StatusDto })
   status(): StatusDto {
     return this.statusService.status();
   }

@@ -1,5 +1,6 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Param } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ReadRoute } from '../common/read-route.decorator';
 import { ServerDetailDto, ServerSummaryDto } from './dto/server-detail.dto';
 import { ServersService } from './servers.service';
 
@@ -8,20 +9,15 @@ import { ServersService } from './servers.service';
 export class ServersController {
   constructor(private readonly servers: ServersService) {}
 
-  @Get()
-  @ApiOperation({ summary: 'Known servers' })
-  @ApiOkResponse({ type: [ServerSummaryDto] })
+  @ReadRoute('', { summary: 'Known servers', type: [ServerSummaryDto] })
   list(): ServerSummaryDto[] {
     return this.servers.list();
   }
 
-  @Get(':server_name')
-  @ApiOperation({
+  @ReadRoute(':server_name', {
     summary: "A server's history on the step grid, warmup state, latest forecast and alerts",
-  })
-  @ApiOkResponse({ type: ServerDetailDto })
-  @ApiNotFoundResponse({
-    description: 'No data was ever received for this server',
+    type: ServerDetailDto,
+    notFound: 'No data was ever received for this server',
   })
   detail(@Param('server_name') name: string): ServerDetailDto {
     return this.servers.detail(name);

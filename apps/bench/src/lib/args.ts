@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 export const PARTS = ['inference', 'ingest', 'predictions', 'memory', 'tick'] as const;
 export type Part = (typeof PARTS)[number];
@@ -26,24 +26,27 @@ export const USAGE = `usage: npm run bench -- [--json <file>] [--only ${PARTS.jo
 
 Progress goes to stderr, the table to stdout. Needs the built api (npm run bench builds it).`;
 
+/** node:util's parseArgs, strict and without positionals; an unknown or malformed option is a UsageError with `usage`. */
+export function parseOptions<const O extends ParseArgsOptionsConfig>(argv: readonly string[], options: O, usage: string, prefix = '') {
+  try {
+    return parseArgs({ args: [...argv], strict: true, allowPositionals: false, options }).values;
+  } catch (err) {
+    throw new UsageError(`${prefix}${(err as Error).message}\n\n${usage}`);
+  }
+}
+
 /** Parses the bench's command line; throws `UsageError` with a one-line reason on anything it does not know. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        json: { type: 'string' },
-        only: { type: 'string' },
-        quick: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      json: { type: 'string' },
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
   if (values.json !== undefined && (values.json.trim() === '' || values.json.startsWith('--'))) {
     throw new UsageError(`--json needs a file name (got "${values.json}")`);
   }
@@ -72,20 +75,7 @@ export function parseRenderArgs(argv: readonly string[]): {
   json: string | null;
   help: boolean;
 } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`render: ${(err as Error).message}\n\n${USAGE}`);
-  }
+  const values = parseOptions(argv, { json: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, USAGE, 'render: ');
   if (values.help) return { json: null, help: true };
   if (values.json === undefined || values.json.trim() === '' || values.json.startsWith('--')) {
     throw new UsageError("render needs the bench's JSON: npm run bench -- render --json <file>");

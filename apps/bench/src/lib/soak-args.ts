@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from './args';
+import { parseOptions, UsageError } from './args';
 
 export interface SoakArgs {
   durationS: number;
@@ -50,28 +49,22 @@ function positive(text: string, name: string, { integer = true, max = 1e9 } = {}
 
 /** Parses the soak's command line; throws `UsageError` with a one-line reason on anything it does not know. */
 export function parseSoakArgs(argv: readonly string[]): SoakArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        duration: { type: 'string', default: '5m' },
-        measure: { type: 'string', default: '10s' },
-        load: { type: 'string', default: '0.5' },
-        batch: { type: 'string', default: '1000' },
-        servers: { type: 'string', default: '200' },
-        writers: { type: 'string', default: '4' },
-        readers: { type: 'string', default: '4' },
-        'read-pause': { type: 'string', default: '100ms' },
-        'report-every': { type: 'string', default: '10s' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${SOAK_USAGE}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      duration: { type: 'string', default: '5m' },
+      measure: { type: 'string', default: '10s' },
+      load: { type: 'string', default: '0.5' },
+      batch: { type: 'string', default: '1000' },
+      servers: { type: 'string', default: '200' },
+      writers: { type: 'string', default: '4' },
+      readers: { type: 'string', default: '4' },
+      'read-pause': { type: 'string', default: '100ms' },
+      'report-every': { type: 'string', default: '10s' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    SOAK_USAGE,
+  );
   if (values.help) return { ...parseSoakArgs([]), help: true };
   return {
     durationS: parseDuration(values.duration, '--duration'),

@@ -58,22 +58,27 @@ describe('StreamService against a refusing or overloaded api', () => {
     apis.length = 0;
   });
 
-  it.each([401, 429, 503])('keeps records buffered while the api answers %i, then delivers them all once it accepts', async (status) => {
+  /** A stream of `servers` servers into a fresh ScriptedApi, on a clock the test moves. */
+  async function setup(servers: number, apiKey?: string) {
     const api = new ScriptedApi();
     apis.push(api);
     await api.start();
-    let now = Date.UTC(2026, 10, 28, 12);
-    const clock = { now: () => now };
-    const config = { ...GENERATOR_DEFAULTS, servers: 3 };
+    const clock = { t: Date.UTC(2026, 10, 28, 12), now: () => clock.t };
+    const config = { ...GENERATOR_DEFAULTS, servers };
     const stream = new StreamService(
       config,
       clock,
-      new HttpFeedSink(`http://127.0.0.1:${api.port}`, 'stream-key-0001', 2000),
+      new HttpFeedSink(`http://127.0.0.1:${api.port}`, apiKey, 2000),
       new FleetService(config, clock),
     );
+    return { api, stream, clock };
+  }
+
+  it.each([401, 429, 503])('keeps records buffered while the api answers %i, then delivers them all once it accepts', async (status) => {
+    const { api, stream, clock } = await setup(3, 'stream-key-0001');
     api.answer = status;
     for (let i = 0; i < 4; i++) {
-      now += 5_000;
+      clock.t += 5_000;
       await stream.tick(); // never throws: the daemon keeps running
     }
     expect(stream.status()).toMatchObject({
@@ -83,7 +88,7 @@ describe('StreamService against a refusing or overloaded api', () => {
       rejected_records: 0,
     });
     api.answer = 200;
-    now += 60_000; // past the backoff
+    clock.t += 60_000; // past the backoff
     await stream.tick();
     expect(stream.status()).toMatchObject({
       api_reachable: true,
@@ -95,18 +100,7 @@ describe('StreamService against a refusing or overloaded api', () => {
   });
 
   it('counts the records a partial answer refuses, apart from the delivered ones', async () => {
-    const api = new ScriptedApi();
-    apis.push(api);
-    await api.start();
-    const now = Date.UTC(2026, 10, 28, 12);
-    const clock = { now: () => now };
-    const config = { ...GENERATOR_DEFAULTS, servers: 3 };
-    const stream = new StreamService(
-      config,
-      clock,
-      new HttpFeedSink(`http://127.0.0.1:${api.port}`, undefined, 2000),
-      new FleetService(config, clock),
-    );
+    const { api, stream } = await setup(3);
     api.refuse = [0, 2];
     await stream.tick();
     expect(stream.status()).toMatchObject({
@@ -117,18 +111,7 @@ describe('StreamService against a refusing or overloaded api', () => {
   });
 
   it('drops a batch the api rejects as invalid (400) instead of retrying it forever', async () => {
-    const api = new ScriptedApi();
-    apis.push(api);
-    await api.start();
-    const now = Date.UTC(2026, 10, 28, 12);
-    const clock = { now: () => now };
-    const config = { ...GENERATOR_DEFAULTS, servers: 2 };
-    const stream = new StreamService(
-      config,
-      clock,
-      new HttpFeedSink(`http://127.0.0.1:${api.port}`, undefined, 2000),
-      new FleetService(config, clock),
-    );
+    const { api, stream } = await setup(2);
     api.answer = 400;
     await stream.tick();
     expect(stream.status()).toMatchObject({

@@ -12,8 +12,6 @@ describe('App', () => {
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     expect(el.querySelector('h1')?.textContent).toBe('TFT Inference Engine');
-    expect(
-      [...el.querySelectorAll('nav a')].map((a) => a.textContent?.trim()),
-    ).toEqual(['Fleet overview', 'API docs']);
+    expect([...el.querySelectorAll('nav a')].map((a) => a.textContent?.trim())).toEqual(['Fleet overview', 'API docs']);
   });
 });

@@ -46,8 +46,7 @@ export function fakeServer(routes: Record<string, Handler> = {}): FakeServer {
     ),
     requests: [],
     fetch: async (input, init) => {
-      const request =
-        input instanceof Request ? input : new Request(input, init);
+      const request = input instanceof Request ? input : new Request(input, init);
       const url = new URL(request.url);
       const body = request.method === 'GET' ? '' : await request.clone().text();
       server.requests.push({
@@ -130,10 +129,7 @@ export function testProviders(server: FakeServer): {
 }
 
 /** Lets fake responses, effects and ngx-echarts' deferred chart creation run, then renders. */
-export async function settle(fixture: {
-  whenStable(): Promise<unknown>;
-  detectChanges(): void;
-}): Promise<void> {
+export async function settle(fixture: { whenStable(): Promise<unknown>; detectChanges(): void }): Promise<void> {
   for (let i = 0; i < 4; i++) {
     await new Promise((resolve) => setTimeout(resolve, 0));
     await fixture.whenStable();

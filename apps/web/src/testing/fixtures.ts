@@ -17,16 +17,8 @@ export const ORIGIN = '2026-11-28T14:15:00Z';
 export const STEP_SECONDS = 300;
 
 /** 96 steps starting at `start`, rising by `slope` per step, band of +/- `spread`. */
-export function metric(
-  start: number,
-  slope: number,
-  spread: number,
-  current = start,
-): MetricPredictionDto {
-  const p50 = Array.from(
-    { length: 96 },
-    (_, h) => Math.round((start + slope * h) * 100) / 100,
-  );
+export function metric(start: number, slope: number, spread: number, current = start): MetricPredictionDto {
+  const p50 = Array.from({ length: 96 }, (_, h) => Math.round((start + slope * h) * 100) / 100);
   return {
     p10: p50.map((v) => Math.round((v - spread) * 100) / 100),
     p50,
@@ -36,9 +28,7 @@ export function metric(
   };
 }
 
-export function serverPrediction(
-  overrides: Partial<ServerPredictionDto> = {},
-): ServerPredictionDto {
+export function serverPrediction(overrides: Partial<ServerPredictionDto> = {}): ServerPredictionDto {
   return {
     cpu_percent: metric(40, 0, 5),
     memory_percent: metric(60, 0, 4),
@@ -240,13 +230,9 @@ export function activeAlerts(alerts = ALERTS): ActiveAlertsDto {
 }
 
 /** /servers/ppweb0004 with four closed steps of history ending at the forecast origin. */
-export function serverDetail(
-  overrides: Partial<ServerDetailDto> = {},
-): ServerDetailDto {
+export function serverDetail(overrides: Partial<ServerDetailDto> = {}): ServerDetailDto {
   const history = [0, 1, 2, 3].map((i) => ({
-    timestamp: new Date(
-      Date.parse(ORIGIN) - (3 - i) * STEP_SECONDS * 1000,
-    ).toISOString(),
+    timestamp: new Date(Date.parse(ORIGIN) - (3 - i) * STEP_SECONDS * 1000).toISOString(),
     cpu_percent: [35, 38, null, 41][i],
     memory_percent: [92.5, 93.1, null, 94.0][i],
     disk_percent: [34.9, 34.9, null, 35.0][i],

@@ -42,9 +42,7 @@ describe('config rules', () => {
   });
 
   it('treats empty and blank variables as unset', () => {
-    expect(givenVariables({ A: '1', B: '', C: '  ', D: undefined })).toEqual({
-      A: '1',
-    });
+    expect(givenVariables({ A: '1', B: '', C: '  ', D: undefined })).toEqual({ A: '1' });
   });
 });
 

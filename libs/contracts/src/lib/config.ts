@@ -13,25 +13,18 @@ export class ConfigError extends Error {
  * after the variable's name (`must be ...`); the schemas wrap them in envalid's `makeValidator`. They
  * live here, framework-free, so every daemon applies the same rule with the same words.
  */
-export function integerIn(min: number, max: number): (raw: string) => number {
+/** A number in min..max from its text; `integer` refuses fractions. */
+export function numberIn(min: number, max: number, { integer = false } = {}): (raw: string) => number {
   return (raw) => {
     const v = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
-      throw new Error(`must be an integer in ${min}..${max} (got "${raw}")`);
+    if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      throw new Error(`must be ${integer ? 'an integer' : 'a number'} in ${min}..${max} (got "${raw}")`);
     }
     return v;
   };
 }
 
-export function numberIn(min: number, max: number): (raw: string) => number {
-  return (raw) => {
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max) {
-      throw new Error(`must be a number in ${min}..${max} (got "${raw}")`);
-    }
-    return v;
-  };
-}
+export const integerIn = (min: number, max: number): ((raw: string) => number) => numberIn(min, max, { integer: true });
 
 export function oneOf<const T extends string>(allowed: readonly T[]): (raw: string) => T {
   return (raw) => {

@@ -15,10 +15,7 @@ export const API_BASE_URL = new InjectionToken<string>('API_BASE_URL', {
 });
 
 /** Base URL of the metrics generator; tools/serve-web.mjs proxies /generator. */
-export const GENERATOR_BASE_URL = new InjectionToken<string>(
-  'GENERATOR_BASE_URL',
-  { providedIn: 'root', factory: () => '/generator' },
-);
+export const GENERATOR_BASE_URL = new InjectionToken<string>('GENERATOR_BASE_URL', { providedIn: 'root', factory: () => '/generator' });
 
 /** The fetch the generated clients use (specs substitute a fake server). */
 export const FETCH = new InjectionToken<typeof fetch>('FETCH', {
@@ -29,15 +26,13 @@ export const FETCH = new InjectionToken<typeof fetch>('FETCH', {
 /** Generated client bound to the inference api. */
 export const API_CLIENT = new InjectionToken<Client>('API_CLIENT', {
   providedIn: 'root',
-  factory: () =>
-    createServiceClient('api', inject(API_BASE_URL), inject(FETCH)),
+  factory: () => createServiceClient('api', inject(API_BASE_URL), inject(FETCH)),
 });
 
 /** Generated client bound to the metrics generator. */
 export const GENERATOR_CLIENT = new InjectionToken<Client>('GENERATOR_CLIENT', {
   providedIn: 'root',
-  factory: () =>
-    createServiceClient('generator', inject(GENERATOR_BASE_URL), inject(FETCH)),
+  factory: () => createServiceClient('generator', inject(GENERATOR_BASE_URL), inject(FETCH)),
 });
 
 /**
@@ -60,15 +55,9 @@ export class ServiceError extends Error {
   }
 }
 
-export function createServiceClient(
-  service: Service,
-  baseUrl: string,
-  fetchFn: typeof fetch,
-): Client {
+export function createServiceClient(service: Service, baseUrl: string, fetchFn: typeof fetch): Client {
   const client = createClient(createConfig({ baseUrl, fetch: fetchFn }));
-  client.interceptors.error.use((error, response) =>
-    toServiceError(service, error, response),
-  );
+  client.interceptors.error.use((error, response) => toServiceError(service, error, response));
   return client;
 }
 
@@ -78,24 +67,14 @@ interface ErrorBody {
 }
 
 /** Turns whatever the fetch client produced into a ServiceError with a readable message. */
-export function toServiceError(
-  service: Service,
-  error: unknown,
-  response: Response | undefined,
-): ServiceError {
+export function toServiceError(service: Service, error: unknown, response: Response | undefined): ServiceError {
   if (error instanceof ServiceError) return error;
   const label = SERVICE_LABELS[service];
   if (!response) {
     const why = error instanceof Error ? error.message : String(error);
-    return new ServiceError(
-      service,
-      'unreachable',
-      null,
-      `The ${label} cannot be reached (${why}).`,
-    );
+    return new ServiceError(service, 'unreachable', null, `The ${label} cannot be reached (${why}).`);
   }
-  const body: ErrorBody =
-    typeof error === 'object' && error !== null ? (error as ErrorBody) : {};
+  const body: ErrorBody = typeof error === 'object' && error !== null ? (error as ErrorBody) : {};
   const text =
     typeof body.message === 'string'
       ? body.message
@@ -104,29 +83,18 @@ export function toServiceError(
         : typeof error === 'string' && error.length > 0
           ? error.slice(0, 200)
           : response.statusText;
-  if (
-    body.error === 'upstream_unreachable' ||
-    response.status === 502 ||
-    response.status === 504
-  ) {
-    return new ServiceError(
-      service,
-      'unreachable',
-      response.status,
-      text || `The ${label} cannot be reached (HTTP ${response.status}).`,
-    );
+  if (body.error === 'upstream_unreachable' || response.status === 502 || response.status === 504) {
+    return new ServiceError(service, 'unreachable', response.status, text || `The ${label} cannot be reached (HTTP ${response.status}).`);
   }
-  return new ServiceError(
-    service,
-    'http',
-    response.status,
-    `The ${label} answered ${response.status}: ${text}`,
-  );
+  return new ServiceError(service, 'http', response.status, `The ${label} answered ${response.status}: ${text}`);
 }
 
 /** Any thrown value as a ServiceError of `service` (for code paths outside the client). */
 export function asServiceError(service: Service, error: unknown): ServiceError {
-  return error instanceof ServiceError
-    ? error
-    : toServiceError(service, error, undefined);
+  return error instanceof ServiceError ? error : toServiceError(service, error, undefined);
+}
+
+/** What every generated call of a data service takes: its client, the poll's signal, failures thrown. */
+export function callOptions(client: Client, signal?: AbortSignal) {
+  return { client, signal, throwOnError: true as const };
 }

@@ -16,10 +16,7 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
 };
 
 /** "85.3 %" for percentages, "12.40" for the load average; "–" for missing values. */
-export function formatMetricValue(
-  metric: MetricName,
-  value: number | null | undefined,
-): string {
+export function formatMetricValue(metric: MetricName, value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) {
     return '–';
   }

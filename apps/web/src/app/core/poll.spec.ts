@@ -13,9 +13,7 @@ describe('poll', () => {
   afterEach(() => vi.useRealTimers());
 
   function start<T>(load: () => Promise<T>) {
-    return runInInjectionContext(TestBed.inject(Injector), () =>
-      poll(load, { service: 'api' }),
-    );
+    return runInInjectionContext(TestBed.inject(Injector), () => poll(load, { service: 'api' }));
   }
 
   it('loads now, then every interval after the previous call settles', async () => {

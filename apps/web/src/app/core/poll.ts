@@ -1,13 +1,4 @@
-import {
-  DestroyRef,
-  effect,
-  inject,
-  InjectionToken,
-  PendingTasks,
-  signal,
-  untracked,
-  type Signal,
-} from '@angular/core';
+import { DestroyRef, effect, inject, InjectionToken, PendingTasks, signal, untracked, type Signal } from '@angular/core';
 import { asServiceError, type Service, type ServiceError } from './api';
 
 /** Refresh period of the live views. */
@@ -41,10 +32,7 @@ export interface PollOptions {
  * once), writing into signals in place so views update without re-rendering from scratch. Stops and
  * aborts the call in flight when the calling component is destroyed. Call in an injection context.
  */
-export function poll<T>(
-  load: (signal: AbortSignal) => Promise<T>,
-  options: PollOptions,
-): Poll<T> {
+export function poll<T>(load: (signal: AbortSignal) => Promise<T>, options: PollOptions): Poll<T> {
   const intervalMs = options.intervalMs ?? inject(POLL_INTERVAL_MS);
   // A call in flight keeps the app "unstable", so fixture.whenStable() waits for the answer.
   const pendingTasks = inject(PendingTasks);

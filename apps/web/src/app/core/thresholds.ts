@@ -9,12 +9,6 @@ export { METRICS };
 export type MetricThresholds = Readonly<MetricThresholdsDto>;
 
 /** Thresholds that apply to a server of `profile` in the api's table (null or unlisted: the defaults). */
-export function thresholdsOf(
-  table: ThresholdsDto,
-  profile: string | null | undefined,
-): MetricThresholds {
-  return (
-    table.profiles.find((p) => p.profile === profile)?.thresholds ??
-    table.defaults
-  );
+export function thresholdsOf(table: ThresholdsDto, profile: string | null | undefined): MetricThresholds {
+  return table.profiles.find((p) => p.profile === profile)?.thresholds ?? table.defaults;
 }

@@ -1,11 +1,6 @@
 import { inject, Injectable } from '@angular/core';
-import {
-  alertsControllerActive,
-  alertsControllerResolved,
-  type ActiveAlertsDto,
-  type AlertDto,
-} from '@tft/api-client';
-import { API_CLIENT } from '../core/api';
+import { alertsControllerActive, alertsControllerResolved, type ActiveAlertsDto, type AlertDto } from '@tft/api-client';
+import { API_CLIENT, callOptions } from '../core/api';
 
 /** GET /alerts/active and /alerts/resolved. */
 @Injectable({ providedIn: 'root' })
@@ -13,20 +8,10 @@ export class AlertsService {
   private readonly client = inject(API_CLIENT);
 
   async active(signal?: AbortSignal): Promise<ActiveAlertsDto> {
-    const { data } = await alertsControllerActive({
-      client: this.client,
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (await alertsControllerActive(callOptions(this.client, signal))).data;
   }
 
   async resolved(signal?: AbortSignal): Promise<AlertDto[]> {
-    const { data } = await alertsControllerResolved({
-      client: this.client,
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (await alertsControllerResolved(callOptions(this.client, signal))).data;
   }
 }

@@ -1,9 +1,6 @@
 import { inject, Injectable } from '@angular/core';
-import {
-  predictionsControllerCurrent,
-  type PredictionsDto,
-} from '@tft/api-client';
-import { API_CLIENT } from '../core/api';
+import { predictionsControllerCurrent, type PredictionsDto } from '@tft/api-client';
+import { API_CLIENT, callOptions } from '../core/api';
 
 /** GET /predictions/current: every server's cached forecast, fleet risk and model info. */
 @Injectable({ providedIn: 'root' })
@@ -11,11 +8,6 @@ export class PredictionsService {
   private readonly client = inject(API_CLIENT);
 
   async current(signal?: AbortSignal): Promise<PredictionsDto> {
-    const { data } = await predictionsControllerCurrent({
-      client: this.client,
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (await predictionsControllerCurrent(callOptions(this.client, signal))).data;
   }
 }

@@ -1,6 +1,6 @@
 import { inject, Injectable } from '@angular/core';
 import { generator } from '@tft/api-client';
-import { GENERATOR_CLIENT } from '../core/api';
+import { GENERATOR_CLIENT, callOptions } from '../core/api';
 
 export type ScenarioName = generator.ScenarioSetDto['scenario'];
 export type ScenarioStatus = generator.ScenarioStatusDto;
@@ -12,20 +12,15 @@ export class ScenarioService {
   private readonly client = inject(GENERATOR_CLIENT);
 
   async status(signal?: AbortSignal): Promise<ScenarioStatus> {
-    const { data } = await generator.scenariosControllerStatus({
-      client: this.client,
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (await generator.scenariosControllerStatus(callOptions(this.client, signal))).data;
   }
 
   async set(scenario: ScenarioName): Promise<ScenarioSetResult> {
-    const { data } = await generator.scenariosControllerSet({
-      client: this.client,
-      body: { scenario },
-      throwOnError: true,
-    });
-    return data;
+    return (
+      await generator.scenariosControllerSet({
+        ...callOptions(this.client),
+        body: { scenario },
+      })
+    ).data;
   }
 }

@@ -1,11 +1,6 @@
 import { inject, Injectable } from '@angular/core';
-import {
-  serversControllerDetail,
-  serversControllerList,
-  type ServerDetailDto,
-  type ServerSummaryDto,
-} from '@tft/api-client';
-import { API_CLIENT } from '../core/api';
+import { serversControllerDetail, serversControllerList, type ServerDetailDto, type ServerSummaryDto } from '@tft/api-client';
+import { API_CLIENT, callOptions } from '../core/api';
 
 /** GET /servers and /servers/{server_name}. */
 @Injectable({ providedIn: 'root' })
@@ -13,21 +8,15 @@ export class ServersService {
   private readonly client = inject(API_CLIENT);
 
   async list(signal?: AbortSignal): Promise<ServerSummaryDto[]> {
-    const { data } = await serversControllerList({
-      client: this.client,
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (await serversControllerList(callOptions(this.client, signal))).data;
   }
 
   async detail(name: string, signal?: AbortSignal): Promise<ServerDetailDto> {
-    const { data } = await serversControllerDetail({
-      client: this.client,
-      path: { server_name: name },
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (
+      await serversControllerDetail({
+        ...callOptions(this.client, signal),
+        path: { server_name: name },
+      })
+    ).data;
   }
 }

@@ -1,6 +1,6 @@
 import { inject, Injectable } from '@angular/core';
 import { healthControllerStatus, type StatusDto } from '@tft/api-client';
-import { API_CLIENT } from '../core/api';
+import { API_CLIENT, callOptions } from '../core/api';
 
 /** GET /status: warmup, fleet readiness, inference settings and per-server buffers. */
 @Injectable({ providedIn: 'root' })
@@ -8,11 +8,6 @@ export class StatusService {
   private readonly client = inject(API_CLIENT);
 
   async status(signal?: AbortSignal): Promise<StatusDto> {
-    const { data } = await healthControllerStatus({
-      client: this.client,
-      signal,
-      throwOnError: true,
-    });
-    return data;
+    return (await healthControllerStatus(callOptions(this.client, signal))).data;
   }
 }

@@ -1,9 +1,5 @@
 // Types only: importing them pulls no ECharts code into a bundle.
-import type {
-  BarSeriesOption,
-  HeatmapSeriesOption,
-  LineSeriesOption,
-} from 'echarts/charts';
+import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption } from 'echarts/charts';
 import type {
   GridComponentOption,
   LegendComponentOption,

@@ -1,13 +1,4 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  effect,
-  ElementRef,
-  inject,
-  input,
-  output,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, effect, ElementRef, inject, input, output, signal } from '@angular/core';
 import type { ECElementEvent, ECharts, EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective } from 'ngx-echarts';
 
@@ -67,10 +58,7 @@ export class Chart {
   private fitToContainer(chart: ECharts): void {
     const el = this.host.nativeElement.firstElementChild as HTMLElement | null;
     if (!el || el.clientWidth === 0) return;
-    if (
-      Math.abs(chart.getWidth() - el.clientWidth) > 1 ||
-      Math.abs(chart.getHeight() - el.clientHeight) > 1
-    ) {
+    if (Math.abs(chart.getWidth() - el.clientWidth) > 1 || Math.abs(chart.getHeight() - el.clientHeight) > 1) {
       chart.resize();
     }
   }

@@ -73,7 +73,7 @@ export const ingestControllerFeed = <ThrowOnError extends boolean = false>(optio
 /**
  * Latest 8-hour forecasts for every server, with alerts, fleet risk and model info (cached)
  *
- * Served from the body the last forecast tick built. Send Accept-Encoding: gzip for a body 2-3x smaller, and If-None-Match with the last ETag to get 304 until the next tick changes it.
+ * Served from the body the last forecast pass built. Send Accept-Encoding: gzip for a body 2-3x smaller, and If-None-Match with the last ETag to get 304 until the next pass changes it.
  */
 export const predictionsControllerCurrent = <ThrowOnError extends boolean = false>(
   options?: Options<PredictionsControllerCurrentData, ThrowOnError>,

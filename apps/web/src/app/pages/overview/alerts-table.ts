@@ -1,18 +1,7 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  input,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { AlertDto } from '@tft/api-client';
-import {
-  formatMetricValue,
-  formatMinutesAhead,
-  formatTimestamp,
-  METRIC_INFO,
-} from '../../core/format';
+import { formatMetricValue, formatMinutesAhead, formatTimestamp, METRIC_INFO } from '../../core/format';
 import { METRICS } from '../../core/thresholds';
 
 export type AlertSortKey = 'severity' | 'metric' | 'minutes_ahead' | 'server';
@@ -27,11 +16,7 @@ const SEVERITY_RANK: Record<AlertDto['severity'], number> = {
  * Alerts ordered by `key` ("asc" = critical first, metric in contract order, soonest first), ties
  * broken by severity, time to breach, server and metric so rows never jump between refreshes.
  */
-export function sortAlerts(
-  alerts: readonly AlertDto[],
-  key: AlertSortKey,
-  direction: SortDirection,
-): AlertDto[] {
+export function sortAlerts(alerts: readonly AlertDto[], key: AlertSortKey, direction: SortDirection): AlertDto[] {
   const sign = direction === 'asc' ? 1 : -1;
   const primary = (a: AlertDto, b: AlertDto): number => {
     switch (key) {
@@ -67,9 +52,7 @@ export class AlertsTable {
 
   protected readonly sortKey = signal<AlertSortKey>('severity');
   protected readonly direction = signal<SortDirection>('asc');
-  protected readonly rows = computed(() =>
-    sortAlerts(this.alerts(), this.sortKey(), this.direction()),
-  );
+  protected readonly rows = computed(() => sortAlerts(this.alerts(), this.sortKey(), this.direction()));
   protected readonly info = METRIC_INFO;
   protected readonly formatValue = formatMetricValue;
   protected readonly formatAhead = formatMinutesAhead;

@@ -1,9 +1,4 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  input,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import type { AlertDto, PredictionsDto, StatusDto } from '@tft/api-client';
 import { formatProbability } from '../../core/format';
 import { DecimalPipe } from '@angular/common';
@@ -23,14 +18,8 @@ export class FleetSummary {
 
   protected readonly env = computed(() => this.predictions().environment);
   protected readonly meta = computed(() => this.predictions().metadata);
-  protected readonly critical = computed(
-    () => this.alerts().filter((a) => a.severity === 'critical').length,
-  );
-  protected readonly warning = computed(
-    () => this.alerts().filter((a) => a.severity === 'warning').length,
-  );
-  protected readonly serversAlerting = computed(
-    () => new Set(this.alerts().map((a) => a.server)).size,
-  );
+  protected readonly critical = computed(() => this.alerts().filter((a) => a.severity === 'critical').length);
+  protected readonly warning = computed(() => this.alerts().filter((a) => a.severity === 'warning').length);
+  protected readonly serversAlerting = computed(() => new Set(this.alerts().map((a) => a.server)).size);
   protected readonly probability = formatProbability;
 }

@@ -1,15 +1,7 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { activeAlerts, predictions, status } from '../../../testing/fixtures';
-import {
-  fakeServer,
-  json,
-  settle,
-  testProviders,
-  unreachable,
-  type FakeChart,
-  type FakeServer,
-} from '../../../testing/fake-server';
+import { fakeServer, json, settle, testProviders, unreachable, type FakeChart, type FakeServer } from '../../../testing/fake-server';
 import { Overview } from './overview';
 
 const scenarioStatus = {
@@ -39,21 +31,14 @@ describe('Overview', () => {
     const setup = testProviders(server);
     charts = setup.charts;
     TestBed.configureTestingModule({
-      providers: [
-        provideRouter([{ path: 'servers/:name', children: [] }]),
-        ...setup.providers,
-      ],
+      providers: [provideRouter([{ path: 'servers/:name', children: [] }]), ...setup.providers],
     });
     fixture = TestBed.createComponent(Overview);
     await settle(fixture);
   }
 
   const el = () => fixture.nativeElement as HTMLElement;
-  const text = (testId: string) =>
-    el()
-      .querySelector(`[data-testid="${testId}"]`)
-      ?.textContent?.replace(/\s+/g, ' ')
-      .trim();
+  const text = (testId: string) => el().querySelector(`[data-testid="${testId}"]`)?.textContent?.replace(/\s+/g, ' ').trim();
 
   it('shows fleet health, incident probabilities, warmup and model', async () => {
     await render();
@@ -68,31 +53,21 @@ describe('Overview', () => {
 
   it('lists every server with its model, risk and alerts, linking to its page', async () => {
     await render();
-    const rows = [
-      ...el().querySelectorAll('[data-testid="server-table"] tbody tr'),
-    ];
-    expect(rows.map((r) => r.getAttribute('data-server'))).toEqual([
-      'ppdb0001',
-      'ppetl0001',
-      'ppweb0004',
-    ]);
+    const rows = [...el().querySelectorAll('[data-testid="server-table"] tbody tr')];
+    expect(rows.map((r) => r.getAttribute('data-server'))).toEqual(['ppdb0001', 'ppetl0001', 'ppweb0004']);
     const web = rows[2].textContent!.replace(/\s+/g, ' ');
     expect(web).toContain('web_api');
     expect(web).toContain('97.2 %'); // current memory
     expect(web).toContain('24.0 %'); // 8-hour risk
     expect(web).toContain('1 critical');
     expect(rows[0].textContent).toContain('heuristic');
-    expect(rows[2].querySelector('a')?.getAttribute('href')).toBe(
-      '/servers/ppweb0004',
-    );
+    expect(rows[2].querySelector('a')?.getAttribute('href')).toBe('/servers/ppweb0004');
   });
 
   it('feeds the charts and opens a server when a cell or bar is clicked', async () => {
     await render();
     expect(charts).toHaveLength(2);
-    const heatmap = charts.find((c) =>
-      JSON.stringify(c.lastOption).includes('"heatmap"'),
-    )!;
+    const heatmap = charts.find((c) => JSON.stringify(c.lastOption).includes('"heatmap"'))!;
     const series = (
       heatmap.lastOption['series'] as {
         data: { name: string; value: number[] }[];
@@ -103,9 +78,7 @@ describe('Overview', () => {
       value: [1, 2, 105.2],
     });
 
-    const navigate = vi
-      .spyOn(TestBed.inject(Router), 'navigate')
-      .mockResolvedValue(true);
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
     heatmap.handlers.get('click')!({ name: 'ppweb0004' });
     expect(navigate).toHaveBeenCalledWith(['/servers', 'ppweb0004']);
   });
@@ -116,9 +89,7 @@ describe('Overview', () => {
     const next = predictions();
     next.environment.incident_probability_30m = 0.5;
     server.routes.set('GET /api/predictions/current', () => json(next));
-    (
-      fixture.componentInstance as unknown as { fleet: { refresh(): void } }
-    ).fleet.refresh();
+    (fixture.componentInstance as unknown as { fleet: { refresh(): void } }).fleet.refresh();
     await settle(fixture);
     expect(text('incident-30m')).toBe('50.0 %');
     expect(charts).toHaveLength(2); // same chart instances, no re-creation
@@ -140,9 +111,7 @@ describe('Overview', () => {
   it('keeps the last data, dimmed, when the api goes away', async () => {
     await render();
     server.routes.set('GET /api/status', () => unreachable('api'));
-    (
-      fixture.componentInstance as unknown as { fleet: { refresh(): void } }
-    ).fleet.refresh();
+    (fixture.componentInstance as unknown as { fleet: { refresh(): void } }).fleet.refresh();
     await settle(fixture);
     expect(text('api-error')).toContain('Showing the last data received');
     expect(text('server-count')).toBe('3');
@@ -169,9 +138,7 @@ describe('Overview', () => {
       'GET /api/predictions/current': () => json(empty),
       'GET /api/alerts/active': () => json(activeAlerts([])),
     });
-    expect(text('no-servers')).toContain(
-      'No servers have reported metrics yet',
-    );
+    expect(text('no-servers')).toContain('No servers have reported metrics yet');
     expect(el().querySelector('[data-testid="server-count"]')).toBeNull();
   });
 
@@ -204,18 +171,14 @@ describe('Overview', () => {
           servers: base.servers.map((s, i) => ({ ...s, stale: i === 0 })),
         }),
     });
-    expect(text('stale-servers')).toContain(
-      `1 stale: no data from ${base.servers[0].server_name} for a while`,
-    );
+    expect(text('stale-servers')).toContain(`1 stale: no data from ${base.servers[0].server_name} for a while`);
     expect(text('server-count')).toBe('2');
   });
 
   it('labels the data clock', async () => {
     await render();
     const time = el().querySelector('[data-testid="data-time"]');
-    expect(time?.getAttribute('datetime')).toBe(
-      predictions().metadata.prediction_time,
-    );
+    expect(time?.getAttribute('datetime')).toBe(predictions().metadata.prediction_time);
     expect(time?.parentElement?.textContent).toContain('Data time');
   });
 
@@ -228,24 +191,18 @@ describe('Overview', () => {
             warmup: {
               ...base.warmup,
               is_warmed_up: false,
-              message:
-                'No TFT model loaded - heuristic forecasts for all 3 servers',
+              message: 'No TFT model loaded - heuristic forecasts for all 3 servers',
             },
             inference: {
               ...base.inference,
               model_type: 'heuristic',
-              model_error:
-                'models/tft not found: run from the repository or set MODEL_DIR',
+              model_error: 'models/tft not found: run from the repository or set MODEL_DIR',
             },
           }),
         ),
     });
-    expect(text('no-model')).toContain(
-      'No TFT model loaded: every forecast is heuristic.',
-    );
-    expect(text('no-model')).toContain(
-      'models/tft not found: run from the repository or set MODEL_DIR',
-    );
+    expect(text('no-model')).toContain('No TFT model loaded: every forecast is heuristic.');
+    expect(text('no-model')).toContain('models/tft not found: run from the repository or set MODEL_DIR');
     expect(el().querySelector('[data-testid="warming-up"]')).toBeNull();
   });
 });

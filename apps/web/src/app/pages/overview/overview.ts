@@ -1,9 +1,4 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { Router } from '@angular/router';
 import type { ECElementEvent } from 'echarts/core';
@@ -23,14 +18,7 @@ import { buildTopRiskOption, topRiskServers } from './top-risk-chart-options';
 /** Fleet overview: health, risk, heatmap, alerts, servers and scenario control, refreshed live. */
 @Component({
   selector: 'app-overview',
-  imports: [
-    AlertsTable,
-    Chart,
-    DatePipe,
-    FleetSummary,
-    ScenarioControl,
-    ServerTable,
-  ],
+  imports: [AlertsTable, Chart, DatePipe, FleetSummary, ScenarioControl, ServerTable],
   templateUrl: './overview.html',
   styles: `
     .page {
@@ -68,32 +56,16 @@ export class Overview {
 
   protected readonly data = this.fleet.value;
   /** Reporting servers; stale ones are listed apart. */
-  protected readonly serverCount = computed(
-    () => this.data()?.status.fleet.total_servers ?? 0,
-  );
-  protected readonly staleServers = computed(() =>
-    (this.data()?.status.servers ?? [])
-      .filter((s) => s.stale)
-      .map((s) => s.server_name),
-  );
-  protected readonly forecastCount = computed(
-    () => Object.keys(this.data()?.predictions.predictions ?? {}).length,
-  );
-  protected readonly topRiskOption = computed(() =>
-    buildTopRiskOption(
-      topRiskServers(this.data()?.predictions.predictions ?? {}),
-    ),
-  );
+  protected readonly serverCount = computed(() => this.data()?.status.fleet.total_servers ?? 0);
+  protected readonly staleServers = computed(() => (this.data()?.status.servers ?? []).filter((s) => s.stale).map((s) => s.server_name));
+  protected readonly forecastCount = computed(() => Object.keys(this.data()?.predictions.predictions ?? {}).length);
+  protected readonly topRiskOption = computed(() => buildTopRiskOption(topRiskServers(this.data()?.predictions.predictions ?? {})));
   protected readonly heatmapOption = computed(() => {
     const d = this.data();
     // the template shows the heatmap only once the data is there
-    return d
-      ? buildRiskHeatmapOption(d.predictions.predictions, d.thresholds)
-      : {};
+    return d ? buildRiskHeatmapOption(d.predictions.predictions, d.thresholds) : {};
   });
-  protected readonly heatmapHeight = computed(
-    () => `${heatmapHeight(this.forecastCount())}px`,
-  );
+  protected readonly heatmapHeight = computed(() => `${heatmapHeight(this.forecastCount())}px`);
 
   protected openServer(event: ECElementEvent): void {
     if (typeof event.name === 'string' && event.name) {

@@ -1,14 +1,9 @@
 import { predictions, THRESHOLDS } from '../../../testing/fixtures';
-import {
-  buildRiskHeatmapOption,
-  heatmapHeight,
-  riskCells,
-} from './risk-heatmap-options';
+import { buildRiskHeatmapOption, heatmapHeight, riskCells } from './risk-heatmap-options';
 
 describe('riskCells', () => {
   const cells = riskCells(predictions().predictions, THRESHOLDS);
-  const cell = (server: string, metric: string) =>
-    cells.find((c) => c.server === server && c.metric === metric)!;
+  const cell = (server: string, metric: string) => cells.find((c) => c.server === server && c.metric === metric)!;
 
   it('scores max p90 over the horizon against the critical threshold', () => {
     // ppweb0004 memory: p50 94 + 0.02/step, band +/-4 -> p90 peaks at 99.9; critical 95
@@ -34,23 +29,14 @@ describe('riskCells', () => {
 
   it('lists servers by name, four metrics each', () => {
     expect(cells).toHaveLength(12);
-    expect([...new Set(cells.map((c) => c.server))]).toEqual([
-      'ppdb0001',
-      'ppetl0001',
-      'ppweb0004',
-    ]);
+    expect([...new Set(cells.map((c) => c.server))]).toEqual(['ppdb0001', 'ppetl0001', 'ppweb0004']);
   });
 });
 
 describe('buildRiskHeatmapOption', () => {
   it('puts each score at [metric column, server row] and names the cell by server', () => {
-    const option = buildRiskHeatmapOption(
-      predictions().predictions,
-      THRESHOLDS,
-    );
-    const series = (
-      option.series as { data: { name: string; value: number[] }[] }[]
-    )[0];
+    const option = buildRiskHeatmapOption(predictions().predictions, THRESHOLDS);
+    const series = (option.series as { data: { name: string; value: number[] }[] }[])[0];
     expect(series.data).toContainEqual({
       name: 'ppweb0004',
       value: [1, 2, 105.2],
@@ -59,11 +45,7 @@ describe('buildRiskHeatmapOption', () => {
       name: 'ppdb0001',
       value: [0, 0, 47.4],
     });
-    expect((option.yAxis as { data: string[] }).data).toEqual([
-      'ppdb0001',
-      'ppetl0001',
-      'ppweb0004',
-    ]);
+    expect((option.yAxis as { data: string[] }).data).toEqual(['ppdb0001', 'ppetl0001', 'ppweb0004']);
   });
 
   it('is empty, not broken, without forecasts', () => {

@@ -1,15 +1,7 @@
 import type { ServerPredictionDto } from '@tft/api-client';
 import { formatMetricValue, METRIC_INFO } from '../../core/format';
-import {
-  METRICS,
-  thresholdsOf,
-  type MetricName,
-  type ThresholdsDto,
-} from '../../core/thresholds';
-import {
-  CHART_COLORS,
-  type ConsoleChartOption,
-} from '../../shared/chart-types';
+import { METRICS, thresholdsOf, type MetricName, type ThresholdsDto } from '../../core/thresholds';
+import { CHART_COLORS, type ConsoleChartOption } from '../../shared/chart-types';
 
 export interface RiskCell {
   server: string;
@@ -33,10 +25,7 @@ export const RISK_BANDS = [
  * One cell per server and metric: how close the forecast's upper band (max p90 over the 8 hours)
  * comes to that server's critical threshold (profile overrides included). 100 = reaches critical.
  */
-export function riskCells(
-  predictions: Readonly<Record<string, ServerPredictionDto>>,
-  table: ThresholdsDto,
-): RiskCell[] {
+export function riskCells(predictions: Readonly<Record<string, ServerPredictionDto>>, table: ThresholdsDto): RiskCell[] {
   const cells: RiskCell[] = [];
   for (const server of Object.keys(predictions).sort()) {
     const forecast = predictions[server];

@@ -1,19 +1,9 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-  output,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, output, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { SCENARIO_SPECS, SCENARIOS } from '@tft/contracts';
 import { asServiceError, type ServiceError } from '../../core/api';
 import { poll } from '../../core/poll';
-import {
-  ScenarioService,
-  type ScenarioName,
-} from '../../data/scenario.service';
+import { ScenarioService, type ScenarioName } from '../../data/scenario.service';
 
 /** Switches the generator's scenario and shows which one is active and which servers it affects. */
 @Component({
@@ -48,9 +38,7 @@ export class ScenarioControl {
     name,
     description: SCENARIO_SPECS[name].description,
   }));
-  protected readonly active = computed(
-    () => this.status.value()?.scenario ?? null,
-  );
+  protected readonly active = computed(() => this.status.value()?.scenario ?? null);
 
   protected async choose(name: ScenarioName): Promise<void> {
     this.pending.set(name);

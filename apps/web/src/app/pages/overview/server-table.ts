@@ -1,20 +1,7 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  input,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import type {
-  AlertDto,
-  ServerPredictionDto,
-  ServerStatusDto,
-} from '@tft/api-client';
-import {
-  formatMetricValue,
-  formatProbability,
-  METRIC_INFO,
-} from '../../core/format';
+import type { AlertDto, ServerPredictionDto, ServerStatusDto } from '@tft/api-client';
+import { formatMetricValue, formatProbability, METRIC_INFO } from '../../core/format';
 import { METRICS, type MetricName } from '../../core/thresholds';
 
 export interface ServerRow {
@@ -69,13 +56,10 @@ export function serverRows(
 })
 export class ServerTable {
   readonly servers = input.required<readonly ServerStatusDto[]>();
-  readonly predictions =
-    input.required<Readonly<Record<string, ServerPredictionDto>>>();
+  readonly predictions = input.required<Readonly<Record<string, ServerPredictionDto>>>();
   readonly alerts = input.required<readonly AlertDto[]>();
 
-  protected readonly rows = computed(() =>
-    serverRows(this.servers(), this.predictions(), this.alerts()),
-  );
+  protected readonly rows = computed(() => serverRows(this.servers(), this.predictions(), this.alerts()));
   protected readonly metrics = METRICS;
   protected readonly info = METRIC_INFO;
   protected readonly formatValue = formatMetricValue;

@@ -13,9 +13,7 @@ describe('topRiskServers', () => {
         },
       }),
     };
-    expect(
-      topRiskServers(preds).map((r) => [r.server, r.probability8h]),
-    ).toEqual([
+    expect(topRiskServers(preds).map((r) => [r.server, r.probability8h])).toEqual([
       ['ppetl0001', 0.247],
       ['ppweb0001', 0.24],
       ['ppweb0004', 0.24],
@@ -27,12 +25,8 @@ describe('topRiskServers', () => {
 
 describe('buildTopRiskOption', () => {
   it('draws probabilities as percentages, riskiest first', () => {
-    const option = buildTopRiskOption(
-      topRiskServers(predictions().predictions),
-    );
-    expect((option.yAxis as { data: string[]; inverse: boolean }).data).toEqual(
-      ['ppetl0001', 'ppweb0004', 'ppdb0001'],
-    );
+    const option = buildTopRiskOption(topRiskServers(predictions().predictions));
+    expect((option.yAxis as { data: string[]; inverse: boolean }).data).toEqual(['ppetl0001', 'ppweb0004', 'ppdb0001']);
     const [h8, m30] = option.series as { id: string; data: number[] }[];
     expect(h8.id).toBe('risk-8h');
     expect(h8.data).toEqual([24.7, 24, 12]);

@@ -1,9 +1,6 @@
 import type { ServerPredictionDto } from '@tft/api-client';
 import { formatProbability } from '../../core/format';
-import {
-  CHART_COLORS,
-  type ConsoleChartOption,
-} from '../../shared/chart-types';
+import { CHART_COLORS, type ConsoleChartOption } from '../../shared/chart-types';
 
 export interface RiskRow {
   server: string;
@@ -13,10 +10,7 @@ export interface RiskRow {
 }
 
 /** The `limit` riskiest servers: 8-hour probability, then 30-minute, then name. */
-export function topRiskServers(
-  predictions: Readonly<Record<string, ServerPredictionDto>>,
-  limit = 10,
-): RiskRow[] {
+export function topRiskServers(predictions: Readonly<Record<string, ServerPredictionDto>>, limit = 10): RiskRow[] {
   return Object.entries(predictions)
     .map(([server, f]) => ({
       server,
@@ -24,19 +18,12 @@ export function topRiskServers(
       probability8h: f.risk.probability_8h,
       driver: f.risk.driver ?? null,
     }))
-    .sort(
-      (a, b) =>
-        b.probability8h - a.probability8h ||
-        b.probability30m - a.probability30m ||
-        a.server.localeCompare(b.server),
-    )
+    .sort((a, b) => b.probability8h - a.probability8h || b.probability30m - a.probability30m || a.server.localeCompare(b.server))
     .slice(0, limit);
 }
 
 /** Horizontal bars, riskiest on top: probability (%) of reaching a critical threshold. */
-export function buildTopRiskOption(
-  rows: readonly RiskRow[],
-): ConsoleChartOption {
+export function buildTopRiskOption(rows: readonly RiskRow[]): ConsoleChartOption {
   const pct = (p: number) => Math.round(p * 1000) / 10;
   return {
     animation: false,

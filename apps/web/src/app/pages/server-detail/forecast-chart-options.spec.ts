@@ -1,11 +1,6 @@
 import type { HistoryPointDto, MetricPredictionDto } from '@tft/api-client';
 import type { LineSeriesOption } from '../../shared/chart-types';
-import {
-  axisMax,
-  buildForecastChartOption,
-  forecastTimestamps,
-  type ForecastChartInput,
-} from './forecast-chart-options';
+import { axisMax, buildForecastChartOption, forecastTimestamps, type ForecastChartInput } from './forecast-chart-options';
 
 const ORIGIN = '2026-11-28T14:15:00Z';
 const ORIGIN_MS = Date.parse(ORIGIN); // 1795875300000
@@ -46,9 +41,7 @@ const history: HistoryPointDto[] = [
   },
 ];
 
-function input(
-  overrides: Partial<ForecastChartInput> = {},
-): ForecastChartInput {
+function input(overrides: Partial<ForecastChartInput> = {}): ForecastChartInput {
   return {
     metric: 'cpu_percent',
     history,
@@ -60,10 +53,7 @@ function input(
   };
 }
 
-function series(
-  option: ReturnType<typeof buildForecastChartOption>,
-  id: string,
-): LineSeriesOption {
+function series(option: ReturnType<typeof buildForecastChartOption>, id: string): LineSeriesOption {
   const list = option.series as LineSeriesOption[];
   const found = list.find((s) => s.id === id);
   if (!found) throw new Error(`no series ${id}`);
@@ -72,14 +62,8 @@ function series(
 
 describe('forecastTimestamps', () => {
   it('puts step h at origin + (h + 1) x step', () => {
-    expect(forecastTimestamps(ORIGIN, 300, 3)).toEqual([
-      ORIGIN_MS + 300_000,
-      ORIGIN_MS + 600_000,
-      ORIGIN_MS + 900_000,
-    ]);
-    expect(
-      new Date(forecastTimestamps(ORIGIN, 300, 96)[95]).toISOString(),
-    ).toBe('2026-11-28T22:15:00.000Z');
+    expect(forecastTimestamps(ORIGIN, 300, 3)).toEqual([ORIGIN_MS + 300_000, ORIGIN_MS + 600_000, ORIGIN_MS + 900_000]);
+    expect(new Date(forecastTimestamps(ORIGIN, 300, 96)[95]).toISOString()).toBe('2026-11-28T22:15:00.000Z');
   });
 });
 
@@ -153,9 +137,7 @@ describe('buildForecastChartOption', () => {
   });
 
   it('without a forecast draws history and thresholds only, and no "now" line', () => {
-    const bare = buildForecastChartOption(
-      input({ forecast: null, forecastOrigin: null }),
-    );
+    const bare = buildForecastChartOption(input({ forecast: null, forecastOrigin: null }));
     expect(series(bare, 'p50').data).toEqual([]);
     expect(series(bare, 'band').data).toEqual([]);
     const marks = series(bare, 'history').markLine?.data as { name: string }[];
@@ -164,14 +146,8 @@ describe('buildForecastChartOption', () => {
   });
 
   it('scales the load axis to keep the critical line and the band in view', () => {
-    expect(
-      axisMax('load_average', [1.1, 3.4], { warning: 8, critical: 12 }),
-    ).toBe(14); // ceil(13.2)
-    expect(axisMax('load_average', [30.2], { warning: 16, critical: 24 })).toBe(
-      34,
-    ); // ceil(33.22)
-    expect(axisMax('disk_percent', [99.9], { warning: 85, critical: 95 })).toBe(
-      100,
-    );
+    expect(axisMax('load_average', [1.1, 3.4], { warning: 8, critical: 12 })).toBe(14); // ceil(13.2)
+    expect(axisMax('load_average', [30.2], { warning: 16, critical: 24 })).toBe(34); // ceil(33.22)
+    expect(axisMax('disk_percent', [99.9], { warning: 85, critical: 95 })).toBe(100);
   });
 });

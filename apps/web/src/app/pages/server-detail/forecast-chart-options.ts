@@ -1,11 +1,7 @@
 import type { HistoryPointDto, MetricPredictionDto } from '@tft/api-client';
 import { formatMetricValue, METRIC_INFO } from '../../core/format';
 import type { MetricName, ThresholdPair } from '../../core/thresholds';
-import {
-  CHART_COLORS,
-  type ConsoleChartOption,
-  type LineSeriesOption,
-} from '../../shared/chart-types';
+import { CHART_COLORS, type ConsoleChartOption, type LineSeriesOption } from '../../shared/chart-types';
 
 export interface ForecastChartInput {
   metric: MetricName;
@@ -22,24 +18,13 @@ export interface ForecastChartInput {
 export type TimedValue = [number, number | null];
 
 /** Timestamps (ms) of forecast steps 0..steps-1: origin + (h + 1) x step. */
-export function forecastTimestamps(
-  originIso: string,
-  stepSeconds: number,
-  steps: number,
-): number[] {
+export function forecastTimestamps(originIso: string, stepSeconds: number, steps: number): number[] {
   const origin = Date.parse(originIso);
-  return Array.from(
-    { length: steps },
-    (_, h) => origin + (h + 1) * stepSeconds * 1000,
-  );
+  return Array.from({ length: steps }, (_, h) => origin + (h + 1) * stepSeconds * 1000);
 }
 
 /** Upper axis bound: 100 for percentages; for the load, 10 % headroom over data and critical. */
-export function axisMax(
-  metric: MetricName,
-  values: readonly (number | null)[],
-  thresholds: ThresholdPair,
-): number {
+export function axisMax(metric: MetricName, values: readonly (number | null)[], thresholds: ThresholdPair): number {
   const fixed = METRIC_INFO[metric].max;
   if (fixed !== null) return fixed;
   let top = thresholds.critical;
@@ -52,15 +37,10 @@ export function axisMax(
  * invisible p10 series with the p90 - p10 difference stacked on it), warning and critical threshold
  * lines, and a "now" line at the forecast origin.
  */
-export function buildForecastChartOption(
-  input: ForecastChartInput,
-): ConsoleChartOption {
+export function buildForecastChartOption(input: ForecastChartInput): ConsoleChartOption {
   const { metric, forecast, thresholds } = input;
 
-  const history: TimedValue[] = input.history.map((point) => [
-    Date.parse(point.timestamp),
-    point[metric],
-  ]);
+  const history: TimedValue[] = input.history.map((point) => [Date.parse(point.timestamp), point[metric]]);
 
   // Without an origin a forecast cannot be placed in time: draw history only.
   const quantiles = input.forecastOrigin ? forecast : null;
@@ -73,22 +53,15 @@ export function buildForecastChartOption(
     p50: [],
     p90: [],
   };
-  const times = input.forecastOrigin
-    ? forecastTimestamps(input.forecastOrigin, input.stepSeconds, q50.length)
-    : [];
+  const times = input.forecastOrigin ? forecastTimestamps(input.forecastOrigin, input.stepSeconds, q50.length) : [];
   const p10: TimedValue[] = times.map((t, h) => [t, q10[h]]);
   const p50: TimedValue[] = times.map((t, h) => [t, q50[h]]);
   // Quantile crossings are clamped: a band never has negative width.
-  const width: TimedValue[] = times.map((t, h) => [
-    t,
-    Math.max(0, q90[h] - q10[h]),
-  ]);
+  const width: TimedValue[] = times.map((t, h) => [t, Math.max(0, q90[h] - q10[h])]);
   const p90ByTime = new Map(times.map((t, h) => [t, q90[h]]));
   const p10ByTime = new Map(times.map((t, h) => [t, q10[h]]));
 
-  const originMs = input.forecastOrigin
-    ? Date.parse(input.forecastOrigin)
-    : null;
+  const originMs = input.forecastOrigin ? Date.parse(input.forecastOrigin) : null;
   const markers: NonNullable<LineSeriesOption['markLine']>['data'] = [
     {
       name: 'warning',
@@ -122,12 +95,7 @@ export function buildForecastChartOption(
 
   const allValues = [...history.map(([, v]) => v), ...q90];
   const firstTime = history.length > 0 ? history[0][0] : (times[0] ?? null);
-  const lastTime =
-    times.length > 0
-      ? times[times.length - 1]
-      : history.length > 0
-        ? history[history.length - 1][0]
-        : null;
+  const lastTime = times.length > 0 ? times[times.length - 1] : history.length > 0 ? history[history.length - 1][0] : null;
 
   const noSymbol = { showSymbol: false, symbol: 'none' } as const;
   return {
@@ -141,8 +109,7 @@ export function buildForecastChartOption(
     },
     tooltip: {
       trigger: 'axis',
-      formatter: (params: unknown) =>
-        forecastTooltip(metric, params, p10ByTime, p90ByTime),
+      formatter: (params: unknown) => forecastTooltip(metric, params, p10ByTime, p90ByTime),
     },
     xAxis: {
       type: 'time',
@@ -215,9 +182,7 @@ function forecastTooltip(
   p10ByTime: ReadonlyMap<number, number>,
   p90ByTime: ReadonlyMap<number, number>,
 ): string {
-  const list = (
-    Array.isArray(params) ? params : [params]
-  ) as AxisTooltipParam[];
+  const list = (Array.isArray(params) ? params : [params]) as AxisTooltipParam[];
   const time = Number(list[0]?.axisValue);
   const lines = [new Date(time).toISOString().slice(0, 16).replace('T', ' ')];
   for (const p of list) {
@@ -229,9 +194,7 @@ function forecastTooltip(
     }
   }
   if (p10ByTime.has(time)) {
-    lines.push(
-      `p10–p90 ${formatMetricValue(metric, p10ByTime.get(time))} – ${formatMetricValue(metric, p90ByTime.get(time))}`,
-    );
+    lines.push(`p10–p90 ${formatMetricValue(metric, p10ByTime.get(time))} – ${formatMetricValue(metric, p90ByTime.get(time))}`);
   }
   return lines.join('<br>');
 }

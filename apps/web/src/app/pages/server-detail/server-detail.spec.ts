@@ -1,15 +1,7 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { ORIGIN, serverDetail, THRESHOLDS } from '../../../testing/fixtures';
-import {
-  fakeServer,
-  json,
-  settle,
-  testProviders,
-  unreachable,
-  type FakeChart,
-  type FakeServer,
-} from '../../../testing/fake-server';
+import { fakeServer, json, settle, testProviders, unreachable, type FakeChart, type FakeServer } from '../../../testing/fake-server';
 import { ServerDetail } from './server-detail';
 
 describe('ServerDetail', () => {
@@ -30,11 +22,7 @@ describe('ServerDetail', () => {
   }
 
   const el = () => fixture.nativeElement as HTMLElement;
-  const text = (testId: string) =>
-    el()
-      .querySelector(`[data-testid="${testId}"]`)
-      ?.textContent?.replace(/\s+/g, ' ')
-      .trim();
+  const text = (testId: string) => el().querySelector(`[data-testid="${testId}"]`)?.textContent?.replace(/\s+/g, ' ').trim();
 
   it('shows the model, warmup, risk and one forecast chart per metric', async () => {
     await render('ppweb0004', {
@@ -44,11 +32,7 @@ describe('ServerDetail', () => {
     expect(text('forecast-model')).toBe('TFT');
     expect(text('warmup')).toBe('ready · 144/12 steps');
     expect(text('risk')).toBe('10.8 % / 24.0 %');
-    expect(
-      [...el().querySelectorAll('section[data-metric]')].map((s) =>
-        s.getAttribute('data-metric'),
-      ),
-    ).toEqual([
+    expect([...el().querySelectorAll('section[data-metric]')].map((s) => s.getAttribute('data-metric'))).toEqual([
       'cpu_percent',
       'memory_percent',
       'disk_percent',
@@ -61,9 +45,7 @@ describe('ServerDetail', () => {
     await render('ppweb0004', {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
     });
-    const memory = charts.find((c) =>
-      JSON.stringify(c.lastOption).includes('"warning 85"'),
-    )!;
+    const memory = charts.find((c) => JSON.stringify(c.lastOption).includes('"warning 85"'))!;
     const series = memory.lastOption['series'] as {
       id: string;
       data: [number, number | null][];
@@ -93,9 +75,7 @@ describe('ServerDetail', () => {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
       'GET /api/alerts/thresholds': () => json(overridden),
     });
-    const memory = charts.filter((c) =>
-      JSON.stringify(c.lastOption).includes('"warning 70"'),
-    );
+    const memory = charts.filter((c) => JSON.stringify(c.lastOption).includes('"warning 70"'));
     expect(memory).toHaveLength(1);
     expect(JSON.stringify(memory[0].lastOption)).toContain('"critical 80"');
   });
@@ -104,17 +84,10 @@ describe('ServerDetail', () => {
     await render('ppweb0004', {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
     });
-    const items = [...el().querySelectorAll('[data-testid="drivers"] li')].map(
-      (li) =>
-        [...li.querySelectorAll('.name, .pct')]
-          .map((s) => s.textContent?.trim())
-          .join(' '),
+    const items = [...el().querySelectorAll('[data-testid="drivers"] li')].map((li) =>
+      [...li.querySelectorAll('.name, .pct')].map((s) => s.textContent?.trim()).join(' '),
     );
-    expect(items.slice(0, 3)).toEqual([
-      'load_average 48 %',
-      'cpu_percent 29 %',
-      'memory_percent 23 %',
-    ]);
+    expect(items.slice(0, 3)).toEqual(['load_average 48 %', 'cpu_percent 29 %', 'memory_percent 23 %']);
   });
 
   it('flags a heuristic forecast and explains the missing drivers', async () => {
@@ -137,9 +110,7 @@ describe('ServerDetail', () => {
     expect(text('forecast-model')).toBe('heuristic');
     expect(text('heuristic-note')).toContain('5 of the 12 closed steps');
     expect(text('warmup')).toBe('warming up · 5/12 steps');
-    expect(text('no-drivers')).toContain(
-      'heuristic forecast has no learned drivers',
-    );
+    expect(text('no-drivers')).toContain('heuristic forecast has no learned drivers');
   });
 
   it('says when the server is unknown', async () => {
@@ -169,17 +140,12 @@ describe('ServerDetail', () => {
   it('loads the new server when the route parameter changes', async () => {
     await render('ppweb0004', {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
-      'GET /api/servers/ppdb0001': () =>
-        json(serverDetail({ server_name: 'ppdb0001', profile: 'database' })),
+      'GET /api/servers/ppdb0001': () => json(serverDetail({ server_name: 'ppdb0001', profile: 'database' })),
     });
     fixture.componentRef.setInput('name', 'ppdb0001');
     await settle(fixture);
-    expect(
-      el().querySelector('[data-testid="server-header"] h2')?.textContent,
-    ).toBe('ppdb0001');
+    expect(el().querySelector('[data-testid="server-header"] h2')?.textContent).toBe('ppdb0001');
     // database memory thresholds on the memory chart
-    expect(JSON.stringify(charts.map((c) => c.lastOption))).toContain(
-      '"critical 97"',
-    );
+    expect(JSON.stringify(charts.map((c) => c.lastOption))).toContain('"critical 97"');
   });
 });

@@ -1,19 +1,7 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-  input,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { RouterLink } from '@angular/router';
-import {
-  formatMetricValue,
-  formatMinutesAhead,
-  formatProbability,
-  formatTimestamp,
-  METRIC_INFO,
-} from '../../core/format';
+import { formatMetricValue, formatMinutesAhead, formatProbability, formatTimestamp, METRIC_INFO } from '../../core/format';
 import { poll } from '../../core/poll';
 import { METRICS, thresholdsOf } from '../../core/thresholds';
 import { ServersService } from '../../data/servers.service';
@@ -38,21 +26,14 @@ export class ServerDetail {
   private readonly thresholdsService = inject(ThresholdsService);
   protected readonly detail = poll(
     async (signal) => {
-      const [server, thresholds] = await Promise.all([
-        this.servers.detail(this.name(), signal),
-        this.thresholdsService.inEffect(signal),
-      ]);
+      const [server, thresholds] = await Promise.all([this.servers.detail(this.name(), signal), this.thresholdsService.inEffect(signal)]);
       return { server, thresholds };
     },
     { service: 'api', key: () => this.name() },
   );
 
-  protected readonly server = computed(
-    () => this.detail.value()?.server ?? null,
-  );
-  protected readonly notFound = computed(
-    () => this.detail.error()?.status === 404 && !this.server(),
-  );
+  protected readonly server = computed(() => this.detail.value()?.server ?? null);
+  protected readonly notFound = computed(() => this.detail.error()?.status === 404 && !this.server());
   protected readonly thresholds = computed(() => {
     const d = this.detail.value();
     return d ? thresholdsOf(d.thresholds, d.server.profile) : null;
