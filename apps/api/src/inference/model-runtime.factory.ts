@@ -31,8 +31,8 @@ export async function createModelRuntime(config: ApiConfig): Promise<ModelRuntim
         executionProviders: ['cpu'],
         intraOpNumThreads: device.threads ?? undefined,
         batchSize: device.batchSize,
-        // memory-pattern planning keeps every intermediate of a call alive at once: off, RSS after
-        // 2,048 forecasts at 128 per call fell from 345 to 272 MB with no measurable speed change
+        // memory-pattern planning keeps every intermediate of a call alive at once; without it RSS
+        // is lower at no measurable cost in speed
         sessionOptions: { enableMemPattern: false },
       }));
     const m = runner.metadata;

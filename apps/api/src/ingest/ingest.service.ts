@@ -62,8 +62,8 @@ const RECORD_FIELD_SET = new Set<string>(RECORD_FIELDS);
 /**
  * The common case in one pass: a record that satisfies every FeedRecordDto rule. It is never more
  * lenient than the DTO (a property test holds it to that); whatever it does not accept goes through
- * class-validator, which names each offending field. In ingest CPU profiles class-transformer plus
- * class-validator took about a quarter of the samples before, record checks under 1 % after.
+ * class-validator, which names each offending field. class-transformer plus class-validator on every
+ * record dominated ingest CPU profiles; this check hardly shows in them.
  */
 export function isPlainValidRecord(r: Record<string, unknown>): boolean {
   for (const key in r) if (!RECORD_FIELD_SET.has(key)) return false;

@@ -89,8 +89,7 @@ export function round3(x: number): number {
 
 /**
  * Two decimals: the precision forecast quantiles and alert values are sent with, as `uptime` shows
- * load. A forecast's p10-p90 spread is whole units; a third decimal made the predictions body 16 %
- * larger, and 37 % larger gzipped.
+ * load. A forecast's p10-p90 spread is whole units, so a third decimal only made bodies larger.
  */
 export function round2(x: number): number {
   return Math.round(x * 100) / 100;
