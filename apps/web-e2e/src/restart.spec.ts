@@ -35,7 +35,7 @@ test("a second start continues after the first run's data and shows a live fleet
   });
   let pair = startPair(1);
   const dataTime = async () => {
-    const t = (await getJson<StatusDto>(`${apiUrl}/status`)).data_time;
+    const t = (await getJson<StatusDto>(`${apiUrl}/status`)).clock.data_time;
     return t === null ? 0 : Date.parse(t);
   };
   try {

@@ -60,6 +60,8 @@ interface Pending {
 /** A firing alert and, while its condition is clear but not yet for ALERT_RESOLVE_AFTER, since when. */
 interface Firing {
   alert: Alert;
+  /** Data time (epoch s) the breach was first predicted: `alert.first_seen`. */
+  since: number;
   clearSince: number | null;
 }
 
@@ -140,7 +142,7 @@ export class AlertsService {
           if (now - firing.clearSince >= this.resolveAfterSeconds) this.resolve(key, now);
           continue;
         }
-        let since = firing ? Date.parse(firing.alert.first_seen) / 1000 : this.pending.get(key)?.since;
+        let since = firing?.since ?? this.pending.get(key)?.since;
         if (since === undefined) {
           since = now;
           this.pending.set(key, { since });
@@ -148,9 +150,10 @@ export class AlertsService {
         if (!firing && now - since < this.forSeconds) continue;
         this.pending.delete(key);
         this.firing.set(key, {
+          since,
           clearSince: null,
           alert: {
-            id: alertId(f.server, metric),
+            id: firing?.alert.id ?? alertId(f.server, metric),
             server: f.server,
             metric,
             severity: p.severity,

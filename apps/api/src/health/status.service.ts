@@ -66,7 +66,6 @@ export class StatusService {
         wall_time: isoSeconds(wall),
         lag_seconds: dataTime === null ? null : Math.round(wall - dataTime),
       },
-      data_time: dataTime === null ? null : isoSeconds(dataTime),
       warmup: {
         is_warmed_up: total > 0 && warm === total,
         progress_percent: total ? Math.round(reporting.reduce((a, s) => a + s.progress_percent, 0) / total) : 0,

@@ -268,7 +268,8 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     }
     this.store.forEachBucket((id, bucket) => fresh.get(id)?.restore(bucket));
     for (const e of entries) if (fresh.has(e.id)) e.lastSample = e.window.newestSampleTime();
-    this.newestSample = Math.max(Number.NEGATIVE_INFINITY, ...[...this.servers.values()].map((e) => e.lastSample));
+    this.newestSample = Number.NEGATIVE_INFINITY;
+    for (const e of this.servers.values()) this.newestSample = Math.max(this.newestSample, e.lastSample);
     this.totalBuckets = this.countAll();
     this.logger.error(`store write failed; ${entries.length} servers reloaded from ${this.store.path}`);
   }

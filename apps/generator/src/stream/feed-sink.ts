@@ -58,13 +58,14 @@ export class HttpFeedSink implements FeedSink {
     throw new FeedError(`api answered ${response.status}: ${body}`, retry);
   }
 
-  /** Reads `data_time` from the api's GET /status; an api without it (or a 404) holds nothing to resume. */
+  /** Reads `clock.data_time` from the api's GET /status; an api without it (or a 404) holds nothing to resume. */
   async storedUntil(): Promise<number | null> {
     const response = await this.request(`${this.apiUrl}/status`, {});
     if (response.status === 404) return null;
     if (!response.ok) throw new FeedError(`api answered ${response.status} to GET /status`, true);
-    const status = (await response.json().catch(() => ({}))) as Partial<Pick<StatusDto, 'data_time'>>;
-    const time = typeof status.data_time === 'string' ? Date.parse(status.data_time) / 1000 : NaN;
+    const status = (await response.json().catch(() => ({}))) as Partial<Pick<StatusDto, 'clock'>>;
+    const dataTime = status.clock?.data_time;
+    const time = typeof dataTime === 'string' ? Date.parse(dataTime) / 1000 : NaN;
     return Number.isFinite(time) ? time : null;
   }
 

@@ -24,7 +24,9 @@ class StubReceiver {
       req.on('end', () => {
         if (req.method === 'GET') {
           if (this.dataTime === undefined) return void res.writeHead(404).end();
-          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data_time: this.dataTime }));
+          return void res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ clock: { data_time: this.dataTime } }));
         }
         this.offsets.push(req.headers['x-clock-offset'] as string | undefined);
         this.received.push(...(JSON.parse(body) as { records: MetricRecord[] }).records);

@@ -166,12 +166,7 @@ export function status(overrides: Partial<StatusDto> = {}): StatusDto {
     running: true,
     tick_count: 42,
     window_size: 864,
-    clock: {
-      data_time: '2026-11-28T11:09:55Z',
-      wall_time: '2026-11-28T11:09:57Z',
-      lag_seconds: 2,
-    },
-    data_time: '2026-11-28T11:09:55Z',
+    clock: { data_time: '2026-11-28T11:09:55Z', wall_time: '2026-11-28T11:09:57Z', lag_seconds: 2 },
     warmup: {
       is_warmed_up: true,
       progress_percent: 100,

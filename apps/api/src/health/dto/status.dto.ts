@@ -222,14 +222,6 @@ export class StatusDto {
   window_size!: number;
   @ApiProperty({ type: DataClockDto })
   clock!: DataClockDto;
-  @ApiProperty({
-    nullable: true,
-    type: String,
-    format: 'date-time',
-    example: '2026-12-01T09:30:05Z',
-    description: 'Same as clock.data_time: where stored data ends (the generator resumes after it)',
-  })
-  data_time!: string | null;
   @ApiProperty({ type: WarmupDto })
   warmup!: WarmupDto;
   @ApiProperty({ type: FleetDto })

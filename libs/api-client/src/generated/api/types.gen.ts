@@ -513,10 +513,6 @@ export type StatusDto = {
    */
   window_size: number;
   clock: DataClockDto;
-  /**
-   * Same as clock.data_time: where stored data ends (the generator resumes after it)
-   */
-  data_time: string | null;
   warmup: WarmupDto;
   fleet: FleetDto;
   inference: InferenceStatusDto;
