@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: installs the Debian packages the tests need (torch, onnx, numpy and
-// OpenBLAS for the trainer; chromium for the browser tests) and the npm packages when node_modules is
+// OpenBLAS for the trainer; chromium for the browser tests; prometheus, node_exporter and alertmanager
+// for the ecosystem tests) and the npm packages when node_modules is
 // missing or older than package-lock.json.
 // Both README commands call this first, so a newcomer never needs a third one.
 import { execFileSync } from 'node:child_process';
@@ -9,8 +10,19 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// OpenBLAS: with Debian's reference BLAS a torch training step is ~10x slower.
-const APT_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-numpy', 'libopenblas0-pthread', 'chromium', 'fonts-liberation'];
+// OpenBLAS: with Debian's reference BLAS a torch training step is ~10x slower. The Prometheus stack is
+// what the integration tests run the receiver, /metrics and alert delivery against (and promtool).
+const APT_PACKAGES = [
+  'python3-torch',
+  'python3-onnx',
+  'python3-numpy',
+  'libopenblas0-pthread',
+  'chromium',
+  'fonts-liberation',
+  'prometheus',
+  'prometheus-node-exporter',
+  'prometheus-alertmanager',
+];
 
 function missingAptPackages() {
   return APT_PACKAGES.filter((pkg) => {

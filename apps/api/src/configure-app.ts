@@ -19,6 +19,7 @@ import { addApiKeySchemes, declareAccess } from '@tft/api-keys/nest';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
 import { ErrorDto } from './common/dto/error.dto';
+import { RetryLaterException } from './common/retry-later.exception';
 import type { ApiConfig } from './config/api-config';
 
 const ERROR_SCHEMA: ReferenceObject = { $ref: '#/components/schemas/ErrorDto' };
@@ -252,6 +253,7 @@ export class ErrorBodyFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (exception instanceof RetryLaterException) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(body.statusCode).json(body);
   }
 }

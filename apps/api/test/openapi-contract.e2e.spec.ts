@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import type { OpenAPIObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/configure-app';
+import { encodeWriteRequest } from '../src/remote-write/write-request';
 import { daily, history, startTestApp, type TestApp } from './test-app';
 
 /**
@@ -45,8 +46,9 @@ class Contract {
     expect(operation, `${method.toUpperCase()} ${path} is documented`).toBeDefined();
     const response = operation?.responses[String(status)] as ResponseObject | undefined;
     expect(response, `${method.toUpperCase()} ${path} documents ${status}`).toBeDefined();
-    const schema = response?.content?.['application/json']?.schema;
-    expect(schema, `${method.toUpperCase()} ${path} ${status} has a JSON schema`).toBeDefined();
+    const content = response?.content ?? {};
+    const schema = (content['application/json'] ?? content['text/plain'])?.schema;
+    expect(schema, `${method.toUpperCase()} ${path} ${status} has a schema`).toBeDefined();
     const validate = this.ajv.compile(forAjv(schema) as AnySchema);
     this.compiled.set(key, validate);
     return validate;
@@ -69,20 +71,21 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     path: string,
     init: {
       url?: string;
-      body?: string;
+      body?: string | Uint8Array;
       headers?: Record<string, string>;
     } = {},
   ): Promise<Checked> {
     const res = await fetch(`${t.base}${init.url ?? path}`, {
       method: method.toUpperCase(),
       headers: {
-        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
         ...init.headers,
       },
-      body: init.body,
+      body: typeof init.body === 'string' || init.body === undefined ? init.body : Buffer.from(init.body),
     });
-    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = (await res.json()) as Record<string, unknown>;
+    const text = path === '/metrics';
+    expect(res.headers.get('content-type')).toMatch(text ? /^text\/plain/ : /^application\/json/);
+    const body = (text ? await res.text() : await res.json()) as Record<string, unknown>;
     const validate = contract.validator(method, path, res.status);
     expect(validate(body) ? [] : validate.errors, `${method.toUpperCase()} ${init.url ?? path} ${res.status}`).toEqual([]);
     seen.add(`${method} ${path} ${res.status}`);
@@ -197,6 +200,30 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     });
     await call('get', '/health');
     await call('get', '/status');
+    const metrics = await call('get', '/metrics');
+    expect(String(metrics.body)).toMatch(/^tft_servers\{model="TFT"\} 1$/m);
+  });
+
+  it('POST /api/v1/write: stored, undecodable, unauthorised, wrong encoding, too many samples', async () => {
+    const remoteWrite = (body: Uint8Array, headers: Record<string, string> = {}) =>
+      call('post', '/api/v1/write', {
+        body,
+        headers: { 'x-api-key': KEY, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', ...headers },
+      });
+    const t0 = Math.floor(Date.now() / 300_000) * 300_000 - 300_000;
+    const load = (instance: string, samples: number) => ({
+      labels: [
+        { name: '__name__', value: 'node_load1' },
+        { name: 'instance', value: instance },
+      ],
+      samples: Array.from({ length: samples }, (_, i) => ({ value: 1 + i, timestampMs: t0 + i * 15_000 })),
+    });
+    const stored = await remoteWrite(encodeWriteRequest({ timeseries: [load('node-contract:9100', 3)] }));
+    expect(stored).toMatchObject({ status: 200, body: { status: 'success', samples_added: 3 } });
+    expect((await remoteWrite(Buffer.from('not snappy'))).status).toBe(400);
+    expect((await remoteWrite(encodeWriteRequest({ timeseries: [] }), { 'x-api-key': 'wrong-key-0000' })).status).toBe(401);
+    expect((await remoteWrite(encodeWriteRequest({ timeseries: [] }), { 'content-encoding': 'gzip' })).status).toBe(415);
+    expect((await remoteWrite(encodeWriteRequest({ timeseries: [load('node-big', 1001)] }))).status).toBe(413);
   });
 
   it("serves a POST /feed/data example that Swagger UI's Try it out gets a 200 for", async () => {
@@ -227,6 +254,9 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     expect([...seen].filter((s) => s.startsWith('post /feed/data ')).sort()).toEqual(
       ['200', '400', '401', '413', '415'].map((s) => `post /feed/data ${s}`),
     );
+    expect([...seen].filter((s) => s.startsWith('post /api/v1/write ')).sort()).toEqual(
+      ['200', '400', '401', '413', '415'].map((s) => `post /api/v1/write ${s}`),
+    );
   });
 });
 
@@ -254,6 +284,7 @@ describe('closed reads and the rate limit answer as documented', () => {
       ['/alerts/thresholds', '/alerts/thresholds'],
       ['/servers', '/servers'],
       ['/servers/{server_name}', '/servers/ppweb0001'],
+      ['/metrics', '/metrics'],
     ]) {
       const res = await fetch(`${t.base}${url}`);
       expect(res.status, url).toBe(401);

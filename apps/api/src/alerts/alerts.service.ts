@@ -52,6 +52,12 @@ export interface ServerForecastInput {
 
 const RESOLVED_KEPT = 200;
 
+/** What changed in one publish: every alert firing now, and those resolved since the previous publish. */
+export interface AlertTransitions {
+  firing: readonly Alert[];
+  resolved: readonly Alert[];
+}
+
 /** A condition seen but not yet held for ALERT_FOR (Prometheus' "pending"). */
 interface Pending {
   since: number;
@@ -86,6 +92,8 @@ export class AlertsService {
   private readonly forSeconds: number;
   private readonly resolveAfterSeconds: number;
   private activeBodyCache = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
+  private resolvedSincePublish: Alert[] = [];
+  private readonly publishListeners: ((transitions: AlertTransitions) => void)[] = [];
 
   constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
     this.config = loadThresholdConfig(apiConfig.alertThresholdsFile);
@@ -121,7 +129,15 @@ export class AlertsService {
     const alerts = this.active();
     const json = JSON.stringify(alerts);
     this.activeBodyCache = new CachedBody(`{"timestamp":${JSON.stringify(timestamp)},"count":${alerts.length},"alerts":${json}}`);
+    const transitions = { firing: alerts, resolved: this.resolvedSincePublish };
+    this.resolvedSincePublish = [];
+    for (const listener of this.publishListeners) listener(transitions);
     return { alerts, json };
+  }
+
+  /** Calls `listener` after every publish (once per forecast pass) with the firing and newly resolved alerts. */
+  onPublish(listener: (transitions: AlertTransitions) => void): void {
+    this.publishListeners.push(listener);
   }
 
   /** Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their alerts. */
@@ -183,11 +199,13 @@ export class AlertsService {
     const firing = this.firing.get(key);
     if (!firing) return;
     this.firing.delete(key);
-    this.resolved.unshift({
+    const resolved: Alert = {
       ...firing.alert,
       state: 'resolved',
       resolved_at: isoSeconds(now),
-    });
+    };
+    this.resolved.unshift(resolved);
+    this.resolvedSincePublish.push(resolved);
     this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
   }
 

@@ -60,6 +60,22 @@ export interface ApiConfig {
   staleAfterSeconds: number;
   /** Data time without samples after which a server is retired with its data (at least the retention span). */
   retireAfterSeconds: number;
+  /** Prometheus remote write: the label that names the server (a trailing `:port` is stripped). */
+  remoteWriteServerLabel: string;
+  /** Prometheus remote write: the filesystem whose usage is disk_percent. */
+  remoteWriteMountpoint: string;
+  /** Alertmanager base URLs our alerts are pushed to (API v2); empty = none. */
+  alertmanagerUrls: string[];
+  /** Receivers of Alertmanager-format webhooks on fire and resolve; empty = none. */
+  alertWebhookUrls: string[];
+  /** Shared secret: webhook bodies are signed with HMAC-SHA256 in X-TFT-Signature; undefined = unsigned. */
+  alertWebhookSecret: string | undefined;
+  /** Firing alerts are re-sent to Alertmanager this often (seconds). */
+  alertResendIntervalSeconds: number;
+  /** Where operators open the console: alerts link to its server pages (Alertmanager's generatorURL). */
+  consoleUrl: string;
+  /** GET /metrics carries per-server forecast series (off for very large fleets). */
+  metricsPerServer: boolean;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -106,7 +122,46 @@ export const API_ENV = {
   READS_REQUIRE_KEY: flag({ default: false }),
   CORS_ORIGINS: named((raw) => parseOrigins('CORS_ORIGINS', raw, DEFAULT_CORS_ORIGINS))({ default: DEFAULT_CORS_ORIGINS }),
   WRITE_RATE_LIMIT: int(0, 10_000_000)({ default: 600 }),
+  REMOTE_WRITE_SERVER_LABEL: makeValidator(labelName)({ default: 'instance' }),
+  REMOTE_WRITE_MOUNTPOINT: makeValidator(mountpoint)({ default: '/' }),
+  ALERTMANAGER_URL: named((raw) => parseHttpUrls('ALERTMANAGER_URL', raw))({ default: [] }),
+  ALERT_WEBHOOK_URLS: named((raw) => parseHttpUrls('ALERT_WEBHOOK_URLS', raw))({ default: [] }),
+  ALERT_WEBHOOK_SECRET: str({ default: undefined }),
+  ALERT_RESEND_INTERVAL: duration({ min: 1, max: 3600 })({ default: parseDuration('1m') }),
+  CONSOLE_URL: named((raw) => parseHttpUrls('CONSOLE_URL', raw, { single: true })[0])({ default: 'http://localhost:8501' }),
+  METRICS_PER_SERVER: flag({ default: true }),
 };
+
+/** A Prometheus label name (what `relabel_configs` can write). */
+function labelName(raw: string): string {
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(raw)) throw new Error(`must be a Prometheus label name such as instance or nodename (got "${raw}")`);
+  return raw;
+}
+
+function mountpoint(raw: string): string {
+  if (!raw.startsWith('/')) throw new Error(`must be an absolute mountpoint such as / or /var (got "${raw}")`);
+  return raw;
+}
+
+/** Comma-separated http(s) URLs, e.g. `http://127.0.0.1:9093,http://am2:9093`. */
+export function parseHttpUrls(name: string, raw: string, { single = false } = {}): string[] {
+  const entries = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (single && entries.length > 1) throw new Error(`${name} takes one URL (got ${entries.length})`);
+  return entries.map((entry) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(entry);
+    } catch {
+      /* reported below */
+    }
+    if (!url || !/^https?:$/.test(url.protocol))
+      throw new Error(`${name} entries must be http(s) URLs such as http://127.0.0.1:9093 (got "${entry}")`);
+    return entry.replace(/\/+$/, '');
+  });
+}
 
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   const e = cleanEnv(givenVariables(env), API_ENV, {
@@ -139,6 +194,14 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     alertResolveAfterSeconds: e.ALERT_RESOLVE_AFTER,
     staleAfterSeconds: e.STALE_AFTER,
     retireAfterSeconds: e.RETIRE_AFTER,
+    remoteWriteServerLabel: e.REMOTE_WRITE_SERVER_LABEL,
+    remoteWriteMountpoint: e.REMOTE_WRITE_MOUNTPOINT,
+    alertmanagerUrls: [...e.ALERTMANAGER_URL],
+    alertWebhookUrls: [...e.ALERT_WEBHOOK_URLS],
+    alertWebhookSecret: e.ALERT_WEBHOOK_SECRET,
+    alertResendIntervalSeconds: e.ALERT_RESEND_INTERVAL,
+    consoleUrl: e.CONSOLE_URL,
+    metricsPerServer: e.METRICS_PER_SERVER,
   };
 }
 

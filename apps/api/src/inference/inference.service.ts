@@ -16,6 +16,8 @@ import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { CachedBody } from '../common/cached-body';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { forecastHighlights, type ForecastHighlights } from './forecast-highlights';
 import { ForecastJson, LIVE_NUMBERS } from './forecast-json';
 import { DeferredCollection, GARBAGE_COLLECTOR, type GarbageCollector } from './garbage-collector';
 import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
@@ -70,6 +72,16 @@ interface CachedForecast {
   forecast: ForecastJson;
   /** p50 at the horizon per metric (rounded as sent): `trend` runs from `current` to it. */
   p50Last: Float64Array;
+  /** The figures GET /metrics exposes. */
+  highlights: ForecastHighlights;
+}
+
+/** One server's forecast as GET /metrics reads it. */
+export interface ForecastScrape {
+  server: string;
+  model: ModelKind;
+  risk: ServerIncidentRisk;
+  highlights: ForecastHighlights;
 }
 
 /**
@@ -82,6 +94,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** A replaced predictions body at least this large (a fleet of a few thousand servers) is collected promptly. */
 const COLLECT_DROPPED_BYTES = 16 * 1024 ** 2;
+
+const NOTHING_RECEIVED = new Float64Array(METRICS.length).fill(Number.NaN);
 
 /** Display precision; the fleet aggregate is computed from the unrounded values. */
 const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
@@ -107,6 +121,8 @@ export class InferenceService implements OnApplicationShutdown {
   private closed = false;
   passCount = 0;
   lastPassMs = 0;
+  /** Wall-clock time (ms) the newest forecast was made; null before the first. */
+  newestForecastAt: number | null = null;
 
   constructor(
     @Inject(MODEL_RUNTIME) readonly runtime: ModelRuntime,
@@ -115,6 +131,7 @@ export class InferenceService implements OnApplicationShutdown {
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly alerts: AlertsService,
+    private readonly metrics: ApiMetrics,
   ) {
     this.droppedBodies = new DeferredCollection(collector, 1000);
     // a closed step is forecast at once, without waiting for the interval
@@ -129,6 +146,11 @@ export class InferenceService implements OnApplicationShutdown {
   forecastOf(server: string): ServerPrediction | null {
     const cached = this.cache.get(server);
     return cached ? (JSON.parse(cached.forecast.json.toString('utf8')) as ServerPrediction) : null;
+  }
+
+  /** Every current forecast's scrape figures. */
+  *scrapes(): IterableIterator<ForecastScrape> {
+    for (const [server, c] of this.cache) yield { server, model: c.model, risk: c.risk, highlights: c.highlights };
   }
 
   modelOf(server: string): ModelKind | null {
@@ -259,8 +281,9 @@ export class InferenceService implements OnApplicationShutdown {
             // the TFT's servers also get the recent trend, for the alerts' trend guard
             trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
           };
-          const risk = serverIncidentRisk(input.quantiles, this.alerts.thresholds(entry.profile), this.runtime.grid.stepSeconds);
-          const { forecast, p50Last } = this.forecastJson(input, results[i].drivers, open, risk);
+          const thresholds = this.alerts.thresholds(entry.profile);
+          const risk = serverIncidentRisk(input.quantiles, thresholds, this.runtime.grid.stepSeconds);
+          const { forecast, p50Last } = this.forecastJson(input, results[i].drivers, entry.window.latestMeans() ?? NOTHING_RECEIVED, risk);
           this.cache.set(request.server, {
             model: kind,
             stamp,
@@ -269,6 +292,7 @@ export class InferenceService implements OnApplicationShutdown {
             key: this.cache.get(request.server)?.key ?? Buffer.from(`${JSON.stringify(request.server)}:`),
             forecast,
             p50Last,
+            highlights: forecastHighlights(input.quantiles, thresholds, origin, this.runtime.grid.stepSeconds),
           });
           updated.push(input);
         }
@@ -277,6 +301,10 @@ export class InferenceService implements OnApplicationShutdown {
       if (updated.length || refreshed || wentStale || this.passCount === 0) this.serialise();
       this.passCount++;
       this.lastPassMs = performance.now() - started;
+      if (updated.length) {
+        this.newestForecastAt = this.clock.now();
+        this.metrics.passDuration.observe(this.lastPassMs / 1000);
+      }
       return updated.length;
     } catch (err) {
       this.logger.error(`forecast pass failed: ${(err as Error).message}`);
@@ -301,16 +329,15 @@ export class InferenceService implements OnApplicationShutdown {
   /** Updates `current` and `trend` from the open step without re-running the model. */
   private refreshCurrent(cached: CachedForecast, entry: ServerEntry): boolean {
     cached.changes = entry.window.changes;
-    const newest = entry.window.newestMeans();
+    const newest = entry.window.latestMeans();
     if (!newest) return false;
     cached.forecast.setLive(this.liveNumbers(cached.p50Last, newest));
     return true;
   }
 
   /**
-   * The live numbers of ForecastJson, per metric: `current` = the open step's mean (every sample
-   * carries all four metrics, so the newest bucket has each) and `trend` = (p50 at the horizon -
-   * current) per hour.
+   * The live numbers of ForecastJson, per metric: `current` = the latest step's mean that has the
+   * metric (NaN, sent as null, for one never received) and `trend` = (p50 at the horizon - current) per hour.
    */
   private liveNumbers(p50Last: Float64Array, newest: ArrayLike<number>): Float64Array {
     const { horizon, stepSeconds } = this.runtime.grid;
@@ -326,7 +353,7 @@ export class InferenceService implements OnApplicationShutdown {
   private forecastJson(
     input: ServerForecastInput,
     drivers: Drivers | null,
-    open: StepSeries,
+    latest: ArrayLike<number>,
     risk: ServerIncidentRisk,
   ): { forecast: ForecastJson; p50Last: Float64Array } {
     const p50Last = new Float64Array(METRICS.length);
@@ -342,8 +369,7 @@ export class InferenceService implements OnApplicationShutdown {
         trend: 0,
       };
     });
-    const last = (open.length - 1) * 4; // the open step: series(true) ends at the newest bucket, which has data
-    const live = this.liveNumbers(p50Last, open.values.subarray(last, last + 4));
+    const live = this.liveNumbers(p50Last, latest);
     metrics.forEach((metric, m) => {
       metric.current = live[2 * m];
       metric.trend = live[2 * m + 1];

@@ -2,12 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
 import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
 import { SqliteWindowStore } from '../window/window.store';
 import { WindowService } from '../window/window.service';
 import type { InferenceService } from '../inference/inference.service';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { IngestService, InvalidClockOffsetError } from './ingest.service';
 
 const WALL = Date.UTC(2026, 11, 1, 9) / 1000;
@@ -22,9 +24,15 @@ function setup(env: Record<string, string> = {}) {
   const windows = new WindowService(config, runtime, store);
   windows.onModuleInit();
   let now = WALL;
-  const ingest = new IngestService(config, { now: () => now * 1000 }, windows, {
-    passCount: 0,
-  } as InferenceService);
+  const ingest = new IngestService(
+    config,
+    { now: () => now * 1000 },
+    windows,
+    {
+      passCount: 0,
+    } as InferenceService,
+    new ApiMetrics(new Registry()),
+  );
   /** What is stored, on disk and in memory, as comparable text. */
   const snapshot = (): string => {
     const rows: string[] = [];

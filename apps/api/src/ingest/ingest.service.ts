@@ -1,7 +1,9 @@
-import { BadRequestException, Inject, Injectable, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, PayloadTooLargeException } from '@nestjs/common';
+import { RetryLaterException } from '../common/retry-later.exception';
 import { validateSync } from 'class-validator';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import { CLOCK, CLOCK_OFFSET_HEADER, MAX_CLOCK_OFFSET_SECONDS, PROFILES, SERVER_NAME_PATTERN, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
@@ -10,6 +12,18 @@ import { FeedRecordDto, ISO_8601, RECORD_FIELDS, shown, type FeedDataResponseDto
 /** Timestamps outside this range are typos or garbage, not monitoring data. */
 const MIN_TIME = Date.UTC(2000, 0, 1) / 1000;
 const MAX_TIME = Date.UTC(2100, 0, 1) / 1000;
+
+/** Why a sample's time (epoch s) is refused, or null: outside 2000..2100, or past `latest` (see IngestService.ingest). */
+export function sampleTimeProblem(time: number, latest: number, maxFutureSkewSeconds: number): string | null {
+  if (!Number.isFinite(time) || time < MIN_TIME || time >= MAX_TIME) return 'must be a real date between 2000 and 2100';
+  if (time <= latest) return null;
+  const clock = latest - maxFutureSkewSeconds; // the wall clock plus the sender's declared offset
+  return (
+    `${isoSeconds(time)} is ${Math.round(time - clock)} s ahead of the api's clock ` +
+    `(${isoSeconds(Math.floor(clock))}, with the sender's declared offset); at most MAX_FUTURE_SKEW=${maxFutureSkewSeconds} s ahead ` +
+    `is accepted (a sender whose clock runs ahead on purpose declares it with the ${CLOCK_OFFSET_HEADER} header)`
+  );
+}
 
 export interface IngestOutcome {
   added: number;
@@ -100,6 +114,7 @@ export class IngestService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
     private readonly inference: InferenceService,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   /**
@@ -113,7 +128,7 @@ export class IngestService {
     } catch (err) {
       if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
       if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
-      if (err instanceof StoreWriteError) throw new ServiceUnavailableException(err.message);
+      if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
       throw err;
     }
     const { added, duplicates, rejected } = outcome;
@@ -164,6 +179,10 @@ export class IngestService {
       });
     }
     rejected.sort((a, b) => a.index - b.index);
+    this.metrics.countSamples('/feed/data', 'stored', applied.added);
+    this.metrics.countSamples('/feed/data', 'duplicate', applied.duplicates.length);
+    this.metrics.countSamples('/feed/data', 'too_old', applied.tooOld.length);
+    this.metrics.countSamples('/feed/data', 'rejected', new Set(rejected.map((r) => r.index)).size - applied.tooOld.length);
     return {
       added: applied.added,
       duplicates: applied.duplicates.length,
@@ -186,23 +205,16 @@ export class IngestService {
     const dto = isPlainValidRecord(source) ? (source as unknown as FeedRecordDto) : this.validated(source);
     if (Array.isArray(dto)) return dto.map((r) => ({ ...r, index }));
     const time = parseTimestamp(dto.timestamp);
-    if (!Number.isFinite(time) || time < MIN_TIME || time >= MAX_TIME) {
+    const problem = sampleTimeProblem(time, latest, this.config.maxFutureSkewSeconds);
+    if (problem) {
       return [
         {
           index,
           field: 'timestamp',
-          reason: `timestamp must be a real date between 2000 and 2100 (got ${shown(dto.timestamp)})`,
+          reason: time > latest ? `timestamp ${problem}` : `timestamp ${problem} (got ${shown(dto.timestamp)})`,
         },
       ];
     }
-    if (time > latest)
-      return [
-        {
-          index,
-          field: 'timestamp',
-          reason: this.futureReason(time, latest - this.config.maxFutureSkewSeconds),
-        },
-      ];
     return {
       index,
       server: dto.server_name,
@@ -210,15 +222,6 @@ export class IngestService {
       time,
       values: [dto.cpu_percent, dto.memory_percent, dto.disk_percent, dto.load_average],
     };
-  }
-
-  /** `clock` is the wall clock plus the sender's declared offset. */
-  private futureReason(time: number, clock: number): string {
-    return (
-      `timestamp ${isoSeconds(time)} is ${Math.round(time - clock)} s ahead of the api's clock ` +
-      `(${isoSeconds(Math.floor(clock))}, with the sender's declared offset); at most MAX_FUTURE_SKEW=${this.config.maxFutureSkewSeconds} s ahead ` +
-      `is accepted (a sender whose clock runs ahead on purpose declares it with the ${CLOCK_OFFSET_HEADER} header)`
-    );
   }
 
   /** The sender's declared clock offset from CLOCK_OFFSET_HEADER; absent = 0. */

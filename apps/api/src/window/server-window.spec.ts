@@ -40,13 +40,40 @@ describe('ServerWindow', () => {
 
   it("gives the open step's means as the series has them", () => {
     const w = new ServerWindow(300, 10);
-    expect(w.newestMeans()).toBeNull();
+    expect(w.latestMeans()).toBeNull();
     w.add(T + 5, [10.1, 20, 30, 1]);
     w.add(T + 305, [50, 50, 50, 5]);
     w.add(T + 310, [20.2, 40, 30, 3]);
     const s = w.series(true)!;
-    expect([...w.newestMeans()!]).toEqual([...s.values.subarray(4, 8)]);
-    expect([...w.newestMeans()!]).toEqual([Math.fround(35.1), 45, 40, 4]);
+    expect([...w.latestMeans()!]).toEqual([...s.values.subarray(4, 8)]);
+    expect([...w.latestMeans()!]).toEqual([Math.fround(35.1), 45, 40, 4]);
+  });
+
+  it('merges partial samples per metric: weighted means, missing metrics masked, no second-level dedup', () => {
+    const w = new ServerWindow(300, 10);
+    // cpu from two requests of the same scrape (3 cores, then 1), memory at another second, no disk ever
+    w.add(T + 10, [40, NaN, NaN, NaN], [3, 0, 0, 0]);
+    w.add(T + 10, [80, NaN, NaN, NaN], [1, 0, 0, 0]);
+    w.add(T + 12, [NaN, 60, NaN, 2], [0, 1, 0, 1]);
+    w.add(T + 312, [NaN, 70, NaN, NaN], [0, 1, 0, 0]);
+    const s = w.series(false)!;
+    expect(s.length).toBe(1);
+    expect([...s.values]).toEqual([50, 60, 0, 2]);
+    expect([...s.mask]).toEqual([1, 1, 0, 1]);
+    expect([...s.samples]).toEqual([3]);
+    // the open step has memory only: the others come from the newest step that has them
+    expect([...w.latestMeans()!]).toEqual([50, 70, NaN, 2]);
+  });
+
+  it('keeps per-metric counts through bucket() and restore()', () => {
+    const w = new ServerWindow(300, 10);
+    w.add(T + 10, [40, NaN, NaN, NaN], [3, 0, 0, 0]);
+    w.add(T + 20, [10, 20, 30, 4]);
+    const b = w.bucket(T)!;
+    expect([...b.metricCounts]).toEqual([4, 1, 1, 1]);
+    const copy = new ServerWindow(300, 10);
+    copy.restore(b);
+    expect([...copy.series(true)!.values]).toEqual([32.5, 20, 30, 4]);
   });
 
   it('leaves missing steps masked instead of inventing them', () => {

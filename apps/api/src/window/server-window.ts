@@ -9,10 +9,16 @@ export type AddOutcome = 'added' | 'duplicate' | 'too_old';
 export interface BucketState {
   start: number;
   sums: Float64Array;
+  /** Samples that went into the bucket (saturates at 65,535). */
   count: number;
-  /** One bit per second of the step: which seconds already delivered a sample (duplicate detection). */
+  /** Values summed per metric: a partial sample (remote write) adds to its metrics only. */
+  metricCounts: Uint32Array;
+  /** One bit per second of the step: which seconds already delivered a full sample (duplicate detection). */
   seen: Uint8Array;
 }
+
+/** Most samples a bucket counts; per-metric counts keep the means exact beyond it. */
+const MAX_SAMPLE_COUNT = 0xffff;
 
 /**
  * One server's recent history on the model's step grid: a ring of `capacity` buckets holding metric
@@ -24,8 +30,10 @@ export interface BucketState {
  */
 export class ServerWindow {
   private readonly sums: Float64Array;
-  /** Samples per bucket; at most one per second of the step, and SeenSeconds keeps steps under 65,535 s. */
+  /** Samples per bucket, full or partial (saturating): non-zero = the bucket holds data. */
   private readonly counts: Uint16Array;
+  /** Values summed per bucket and metric: the divisor of each mean, 0 = the metric is missing (masked). */
+  private readonly metricCounts: Uint32Array;
   private readonly seen: SeenSeconds;
   /** Start of the newest bucket, or -Infinity when empty. */
   newest = Number.NEGATIVE_INFINITY;
@@ -44,6 +52,7 @@ export class ServerWindow {
   ) {
     this.sums = new Float64Array(capacity * N);
     this.counts = new Uint16Array(capacity);
+    this.metricCounts = new Uint32Array(capacity * N);
     this.seen = new SeenSeconds(stepSeconds, capacity);
   }
 
@@ -57,17 +66,28 @@ export class ServerWindow {
     return start <= this.newest && start > this.newest - this.capacity * this.stepSeconds;
   }
 
-  /** Adds one sample (epoch seconds, four values). */
-  add(time: number, values: ArrayLike<number>): AddOutcome {
+  /**
+   * Adds one sample (epoch seconds, four values). Without `weights` it is a full sample, deduplicated
+   * by its second. With them it is a partial one (remote write: metrics arrive in separate series,
+   * each deduplicated by its sender's timestamps before it gets here): `values[m]` is the mean of
+   * `weights[m]` observations of metric m, and a metric with weight 0 stays missing in the bucket.
+   */
+  add(time: number, values: ArrayLike<number>, weights?: ArrayLike<number>): AddOutcome {
     const S = this.stepSeconds;
     const start = Math.floor(time / S) * S;
     if (start <= this.newest - this.capacity * S) return 'too_old';
     const previous = this.newest;
     if (start > previous) this.advance(start);
     const slot = this.slotOf(start);
-    if (!this.seen.mark(slot, Math.floor(time - start))) return 'duplicate';
-    for (let m = 0; m < N; m++) this.sums[slot * N + m] += values[m];
-    if (this.counts[slot]++ === 0) this.held++;
+    if (!weights && !this.seen.mark(slot, Math.floor(time - start))) return 'duplicate';
+    for (let m = 0; m < N; m++) {
+      const w = weights ? weights[m] : 1;
+      if (w === 0) continue;
+      this.sums[slot * N + m] += values[m] * w;
+      this.metricCounts[slot * N + m] += w;
+    }
+    if (this.counts[slot] === 0) this.held++;
+    if (this.counts[slot] < MAX_SAMPLE_COUNT) this.counts[slot]++;
     this.changes++;
     if (start > previous) {
       if (previous !== Number.NEGATIVE_INFINITY) this.version++; // the previous bucket just closed
@@ -90,6 +110,7 @@ export class ServerWindow {
         if (this.counts[slot] === 0) continue;
         if (!this.heldStale) this.held--;
         this.sums.fill(0, slot * N, slot * N + N);
+        this.metricCounts.fill(0, slot * N, slot * N + N);
         this.counts[slot] = 0;
         this.seen.clear(slot);
       }
@@ -104,6 +125,7 @@ export class ServerWindow {
       start,
       sums: this.sums.slice(slot * N, slot * N + N),
       count: this.counts[slot],
+      metricCounts: this.metricCounts.slice(slot * N, slot * N + N),
       seen: this.seen.bitmap(slot),
     };
   }
@@ -116,6 +138,7 @@ export class ServerWindow {
     const slot = this.slotOf(state.start);
     this.sums.set(state.sums, slot * N);
     this.counts[slot] = state.count;
+    this.metricCounts.set(state.metricCounts, slot * N);
     this.seen.restore(slot, state.seen);
     this.version++;
     this.changes++;
@@ -150,15 +173,26 @@ export class ServerWindow {
     return this.newest;
   }
 
-  /** The newest bucket's mean per metric (the open step so far); null when the window is empty. */
-  newestMeans(): Float64Array | null {
+  /**
+   * Per metric, the mean of the newest bucket that holds it (the open step so far, for a server that
+   * sends full samples), NaN for a metric the ring never received; null when the window is empty.
+   * Remote-write metrics arrive at their own times, so the open step may lack one another already has.
+   */
+  latestMeans(): Float64Array | null {
     if (this.newest === Number.NEGATIVE_INFINITY) return null;
-    const slot = this.slotOf(this.newest);
-    const c = this.counts[slot];
-    if (c === 0) return null;
-    const out = new Float64Array(N);
-    for (let m = 0; m < N; m++) out[m] = Math.fround(this.sums[slot * N + m] / c);
-    return out;
+    const out = new Float64Array(N).fill(Number.NaN);
+    let missing = N;
+    for (let k = 0; k < this.capacity && missing > 0; k++) {
+      const slot = this.slotOf(this.newest - k * this.stepSeconds);
+      if (this.counts[slot] === 0) continue;
+      for (let m = 0; m < N; m++) {
+        const c = this.metricCounts[slot * N + m];
+        if (c === 0 || !Number.isNaN(out[m])) continue;
+        out[m] = Math.fround(this.sums[slot * N + m] / c);
+        missing--;
+      }
+    }
+    return missing === N ? null : out;
   }
 
   /**
@@ -187,10 +221,10 @@ export class ServerWindow {
     const samples = new Uint32Array(length);
     for (let i = 0; i < length; i++) {
       const slot = this.slotOf(t0 + i * S);
-      const c = this.counts[slot];
-      samples[i] = c;
-      if (c === 0) continue;
+      samples[i] = this.counts[slot];
       for (let m = 0; m < N; m++) {
+        const c = this.metricCounts[slot * N + m];
+        if (c === 0) continue;
         values[i * N + m] = this.sums[slot * N + m] / c;
         mask[i * N + m] = 1;
       }

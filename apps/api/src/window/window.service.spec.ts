@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
 import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
@@ -123,6 +124,36 @@ describe('WindowService', () => {
     expect(again.get('ppweb0001')!.window.bucket(T)!.count).toBe(3);
     expect(again.get('ppweb0001')!.window.bucket(T)!.sums[0]).toBe(10 + 30 + 50);
     expect(again.bucketCount()).toBe(2);
+  });
+
+  it('persists partial samples per metric and reads stores written before per-metric counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tft-window-'));
+    const a = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    await a.apply([
+      { index: 0, server: 'node-1', profile: null, time: T + 10, values: [40, NaN, NaN, 2], weights: [4, 0, 0, 1] },
+      { index: 1, server: 'node-1', profile: null, time: T + 20, values: [NaN, 55, NaN, NaN], weights: [0, 1, 0, 0] },
+      sample(2, 'web-1', T + 5),
+    ]);
+    a.onModuleDestroy();
+    // a store as the previous release wrote it: no metric_counts column
+    const legacy = new Database(join(dir, 'windows.sqlite'));
+    legacy.exec('UPDATE buckets SET metric_counts = NULL');
+    legacy.exec('ALTER TABLE buckets DROP COLUMN metric_counts');
+    legacy.close();
+
+    const b = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    // the partial counts were lost with the column; the legacy reading counts every metric once per sample
+    expect([...b.get('web-1')!.window.series(true)!.values]).toEqual([10, 20, 30, 1]);
+    b.onModuleDestroy();
+
+    const c = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    await c.apply([{ index: 0, server: 'node-2', profile: null, time: T + 10, values: [NaN, NaN, 70, NaN], weights: [0, 0, 1, 0] }]);
+    c.onModuleDestroy();
+    const d = service(new SqliteWindowStore(dir, 300, 'NORMAL'));
+    const s = d.get('node-2')!.window.series(true)!;
+    expect([...s.values]).toEqual([0, 0, 70, 0]);
+    expect([...s.mask]).toEqual([0, 0, 1, 0]);
+    d.onModuleDestroy();
   });
 
   it('refuses a data directory written with another step', () => {

@@ -21,7 +21,9 @@ export interface AcceptedSample {
   server: string;
   profile: string | null;
   time: number;
-  values: [number, number, number, number];
+  values: ArrayLike<number>;
+  /** Present for a partial sample (remote write): observations behind each value, 0 = metric missing. */
+  weights?: ArrayLike<number>;
 }
 
 export interface ApplyResult {
@@ -58,6 +60,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   private totalBuckets = 0;
   private pending: CommitGroup | null = null;
   private readonly stepsClosedListeners: (() => void)[] = [];
+  private readonly retiredListeners: ((servers: readonly string[]) => void)[] = [];
   /** The newest sample accepted for any server (epoch s): the data clock. */
   private newestSample = Number.NEGATIVE_INFINITY;
   readonly retentionSteps: number;
@@ -192,7 +195,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
           buckets: entry.window.bucketCount(),
           version: entry.window.version,
         });
-      const outcome: AddOutcome = entry.window.add(s.time, s.values);
+      const outcome: AddOutcome = entry.window.add(s.time, s.values, s.weights);
       if (outcome === 'added') {
         result.added++;
         if (s.time > entry.lastSample) entry.lastSample = s.time;
@@ -254,6 +257,11 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     this.stepsClosedListeners.push(listener);
   }
 
+  /** Calls `listener` with the names of the servers each retireIdle() removed. */
+  onRetired(listener: (servers: readonly string[]) => void): void {
+    this.retiredListeners.push(listener);
+  }
+
   /** Rebuilds the given servers from the store after a failed write. */
   private rollback(entries: ServerEntry[]): void {
     const stored = new Map(this.store.servers().map((s) => [s.id, s]));
@@ -288,7 +296,10 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       this.totalBuckets -= e.window.bucketCount();
       retired.push(e.name);
     }
-    if (retired.length) this.logger.log(`retired ${retired.length} servers without data for ${this.retireAfterSeconds} s of data time`);
+    if (retired.length) {
+      this.logger.log(`retired ${retired.length} servers without data for ${this.retireAfterSeconds} s of data time`);
+      for (const listener of this.retiredListeners) listener(retired);
+    }
     return retired;
   }
 

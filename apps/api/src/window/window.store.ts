@@ -16,6 +16,12 @@ export interface BucketWrite {
   bucket: BucketState;
 }
 
+/** Per-metric counts as stored: NULL when every metric was counted once per sample (JSON records), the usual case. */
+function metricCountsColumn(b: BucketState): Buffer | null {
+  if (b.metricCounts.every((c) => c === b.count)) return null;
+  return Buffer.from(b.metricCounts.buffer, b.metricCounts.byteOffset, b.metricCounts.byteLength);
+}
+
 /** Durable home of the windows; injected so services can be tested against a temporary file. */
 export interface WindowStore {
   readonly path: string;
@@ -63,10 +69,13 @@ export class SqliteWindowStore implements WindowStore {
       CREATE TABLE IF NOT EXISTS buckets (
         server_id INTEGER NOT NULL REFERENCES servers(id), start INTEGER NOT NULL,
         sum_cpu REAL NOT NULL, sum_memory REAL NOT NULL, sum_disk REAL NOT NULL, sum_load REAL NOT NULL,
-        count INTEGER NOT NULL, seen BLOB NOT NULL,
+        count INTEGER NOT NULL, seen BLOB NOT NULL, metric_counts BLOB,
         PRIMARY KEY (server_id, start)
       ) WITHOUT ROWID;
     `);
+    // stores written before per-metric counts: NULL there means every metric was counted `count` times
+    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('buckets')`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'metric_counts')) this.db.exec('ALTER TABLE buckets ADD COLUMN metric_counts BLOB');
     const stored = this.db.prepare(`SELECT value FROM meta WHERE key = 'step_seconds'`).get() as { value: string } | undefined;
     if (stored && Number(stored.value) !== stepSeconds) {
       throw new Error(
@@ -78,10 +87,11 @@ export class SqliteWindowStore implements WindowStore {
     this.insertServer = this.db.prepare('INSERT INTO servers (name, profile) VALUES (?, ?)');
     this.updateProfile = this.db.prepare('UPDATE servers SET profile = ? WHERE id = ?');
     this.upsertBucket = this.db.prepare(`
-      INSERT INTO buckets (server_id, start, sum_cpu, sum_memory, sum_disk, sum_load, count, seen)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO buckets (server_id, start, sum_cpu, sum_memory, sum_disk, sum_load, count, seen, metric_counts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (server_id, start) DO UPDATE SET sum_cpu = excluded.sum_cpu, sum_memory = excluded.sum_memory,
-        sum_disk = excluded.sum_disk, sum_load = excluded.sum_load, count = excluded.count, seen = excluded.seen`);
+        sum_disk = excluded.sum_disk, sum_load = excluded.sum_load, count = excluded.count, seen = excluded.seen,
+        metric_counts = excluded.metric_counts`);
     this.deleteOld = this.db.prepare('DELETE FROM buckets WHERE server_id = ? AND start < ?');
     const deleteBuckets = this.db.prepare('DELETE FROM buckets WHERE server_id = ?');
     const deleteServer = this.db.prepare('DELETE FROM servers WHERE id = ?');
@@ -93,7 +103,17 @@ export class SqliteWindowStore implements WindowStore {
       for (const s of newServers) s.id = Number(this.insertServer.run(s.name, s.profile).lastInsertRowid);
       for (const s of profileUpdates) this.updateProfile.run(s.profile, s.id);
       for (const { server, bucket: b } of writes) {
-        this.upsertBucket.run(server.id, b.start, b.sums[0], b.sums[1], b.sums[2], b.sums[3], b.count, Buffer.from(b.seen));
+        this.upsertBucket.run(
+          server.id,
+          b.start,
+          b.sums[0],
+          b.sums[1],
+          b.sums[2],
+          b.sums[3],
+          b.count,
+          Buffer.from(b.seen),
+          metricCountsColumn(b),
+        );
       }
     });
   }
@@ -104,7 +124,9 @@ export class SqliteWindowStore implements WindowStore {
 
   forEachBucket(visit: (serverId: number, bucket: BucketState) => void): void {
     const rows = this.db
-      .prepare('SELECT server_id, start, sum_cpu, sum_memory, sum_disk, sum_load, count, seen FROM buckets ORDER BY server_id, start')
+      .prepare(
+        'SELECT server_id, start, sum_cpu, sum_memory, sum_disk, sum_load, count, seen, metric_counts FROM buckets ORDER BY server_id, start',
+      )
       .iterate() as IterableIterator<{
       server_id: number;
       start: number;
@@ -114,12 +136,14 @@ export class SqliteWindowStore implements WindowStore {
       sum_load: number;
       count: number;
       seen: Buffer;
+      metric_counts: Buffer | null;
     }>;
     for (const r of rows) {
       visit(r.server_id, {
         start: r.start,
         sums: Float64Array.of(r.sum_cpu, r.sum_memory, r.sum_disk, r.sum_load),
         count: r.count,
+        metricCounts: r.metric_counts ? new Uint32Array(new Uint8Array(r.metric_counts).buffer) : new Uint32Array(4).fill(r.count),
         seen: new Uint8Array(r.seen),
       });
     }

@@ -14,14 +14,20 @@ export class MetricPredictionDto {
   p90!: number[];
   @ApiProperty({
     example: 45.2,
-    description: 'Latest observed value (mean of the newest step so far)',
+    type: Number,
+    nullable: true,
+    description:
+      'Latest observed value (mean of the newest step that has this metric); null when the window never received it ' +
+      '(a remote-write host without that series)',
   })
-  current!: number;
+  current!: number | null;
   @ApiProperty({
     example: 0.12,
-    description: 'Median change per hour over the horizon',
+    type: Number,
+    nullable: true,
+    description: 'Median change per hour over the horizon; null with `current`',
   })
-  trend!: number;
+  trend!: number | null;
 }
 
 export class DriverDto {

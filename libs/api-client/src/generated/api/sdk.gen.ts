@@ -22,9 +22,15 @@ import type {
   IngestControllerFeedData,
   IngestControllerFeedErrors,
   IngestControllerFeedResponses,
+  MetricsControllerMetricsData,
+  MetricsControllerMetricsErrors,
+  MetricsControllerMetricsResponses,
   PredictionsControllerCurrentData,
   PredictionsControllerCurrentErrors,
   PredictionsControllerCurrentResponses,
+  RemoteWriteControllerWriteData,
+  RemoteWriteControllerWriteErrors,
+  RemoteWriteControllerWriteResponses,
   ServersControllerDetailData,
   ServersControllerDetailErrors,
   ServersControllerDetailResponses,
@@ -52,6 +58,23 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
+ * Prometheus metrics: the daemon and, per server, its forecast
+ *
+ * Prometheus text exposition. The daemon's health (samples per route and outcome, ignored remote-write series, forecast pass durations, servers by model, forecast age, alert deliveries, process metrics) and, unless METRICS_PER_SERVER=false, per server and metric p10/p50/p90 at 30m/1h/4h/8h, seconds until the predicted breach and the incident probabilities. docs/PROMETHEUS.md lists the series.
+ */
+export const metricsControllerMetrics = <ThrowOnError extends boolean = false>(
+  options?: Options<MetricsControllerMetricsData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<MetricsControllerMetricsResponses, MetricsControllerMetricsErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/metrics',
+    ...options,
+  });
+
+/**
  * Feed metric samples
  *
  * Each record is validated on its own. Valid records are stored durably before the response; invalid ones are listed in `rejected` with index, field and reason (status "partial"). If no record is valid the answer is 400 with the same list. A sample already stored (same server and second) counts as a duplicate and changes nothing. Late samples are accepted while their step is inside the server window; older ones are rejected.
@@ -63,6 +86,28 @@ export const ingestControllerFeed = <ThrowOnError extends boolean = false>(optio
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/feed/data',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  });
+
+/**
+ * Prometheus remote write 1.0 receiver
+ *
+ * Snappy-compressed protobuf WriteRequest, as Prometheus (also in agent mode) sends it with `remote_write`. node_exporter series are mapped to the four metrics (docs/PROMETHEUS.md has the table; REMOTE_WRITE_SERVER_LABEL names the server) and merged into the same step buckets as POST /feed/data; a metric that never arrives stays missing. Stored durably before the answer; samples at or before their series' newest one are duplicates; series the receiver does not use are counted and ignored. 400 (not retried by Prometheus) for an undecodable body or when nothing was usable; 503 with Retry-After (retried) when the store failed or the receiver is saturated.
+ */
+export const remoteWriteControllerWrite = <ThrowOnError extends boolean = false>(
+  options: Options<RemoteWriteControllerWriteData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<RemoteWriteControllerWriteResponses, RemoteWriteControllerWriteErrors, ThrowOnError>({
+    bodySerializer: null,
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/api/v1/write',
     ...options,
     headers: {
       'Content-Type': 'application/json',

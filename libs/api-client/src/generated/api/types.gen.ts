@@ -122,6 +122,45 @@ export type ErrorDto = {
   message: string;
 };
 
+export type SeriesRejectionDto = {
+  reason: string;
+  /**
+   * Series refused for this reason
+   */
+  series: number;
+};
+
+export type RemoteWriteResponseDto = {
+  /**
+   * `partial` when some series or samples were refused (listed in `rejected`)
+   */
+  status: 'success' | 'partial';
+  /**
+   * Observations stored durably into the hosts' step buckets
+   */
+  samples_added: number;
+  /**
+   * Samples at or before their series' newest one (a re-sent request): nothing changed
+   */
+  duplicates: number;
+  /**
+   * Series the receiver does not use (see docs/PROMETHEUS.md for the relabel rules that keep them out)
+   */
+  ignored_series: number;
+  /**
+   * NaN samples, skipped: Prometheus' stale markers (a series ended) and any other NaN
+   */
+  stale_markers: number;
+  /**
+   * Samples skipped: infinite or out-of-range values, or a ratio whose denominator (MemTotal, filesystem size) has not arrived yet. A counter's first sample and a counter reset only set a baseline and are not counted
+   */
+  skipped: number;
+  /**
+   * Refused series and samples, grouped by reason
+   */
+  rejected: Array<SeriesRejectionDto>;
+};
+
 export type MetricPredictionDto = {
   /**
    * 10th percentile, one value per step (96 steps of 300 s = 8 h); quantiles have two decimals
@@ -136,13 +175,13 @@ export type MetricPredictionDto = {
    */
   p90: Array<number>;
   /**
-   * Latest observed value (mean of the newest step so far)
+   * Latest observed value (mean of the newest step that has this metric); null when the window never received it (a remote-write host without that series)
    */
-  current: number;
+  current: number | null;
   /**
-   * Median change per hour over the horizon
+   * Median change per hour over the horizon; null with `current`
    */
-  trend: number;
+  trend: number | null;
 };
 
 export type DriverDto = {
@@ -560,6 +599,31 @@ export type ThresholdsDto = {
   profiles: Array<ProfileThresholdsDto>;
 };
 
+export type MetricsControllerMetricsData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/metrics';
+};
+
+export type MetricsControllerMetricsErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+};
+
+export type MetricsControllerMetricsError = MetricsControllerMetricsErrors[keyof MetricsControllerMetricsErrors];
+
+export type MetricsControllerMetricsResponses = {
+  /**
+   * Prometheus text format 0.0.4
+   */
+  200: string;
+};
+
+export type MetricsControllerMetricsResponse = MetricsControllerMetricsResponses[keyof MetricsControllerMetricsResponses];
+
 export type IngestControllerFeedData = {
   body: FeedDataDto;
   headers?: {
@@ -607,6 +671,47 @@ export type IngestControllerFeedResponses = {
 };
 
 export type IngestControllerFeedResponse = IngestControllerFeedResponses[keyof IngestControllerFeedResponses];
+
+export type RemoteWriteControllerWriteData = {
+  /**
+   * snappy block-compressed prometheus.WriteRequest (Content-Encoding: snappy, Content-Type: application/x-protobuf)
+   */
+  body: Blob | File;
+  path?: never;
+  query?: never;
+  url: '/api/v1/write';
+};
+
+export type RemoteWriteControllerWriteErrors = {
+  /**
+   * The body is not a snappy-compressed WriteRequest, or no series was usable (each reason named)
+   */
+  400: ErrorDto;
+  /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * Body over MAX_BODY_SIZE or more than MAX_RECORDS_PER_REQUEST samples
+   */
+  413: ErrorDto;
+  /**
+   * Content-Encoding other than snappy
+   */
+  415: ErrorDto;
+  /**
+   * The store could not write or the receiver is saturated: nothing acknowledged; see Retry-After
+   */
+  503: ErrorDto;
+};
+
+export type RemoteWriteControllerWriteError = RemoteWriteControllerWriteErrors[keyof RemoteWriteControllerWriteErrors];
+
+export type RemoteWriteControllerWriteResponses = {
+  200: RemoteWriteResponseDto;
+};
+
+export type RemoteWriteControllerWriteResponse = RemoteWriteControllerWriteResponses[keyof RemoteWriteControllerWriteResponses];
 
 export type PredictionsControllerCurrentData = {
   body?: never;

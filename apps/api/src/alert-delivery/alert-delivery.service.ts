@@ -1,0 +1,222 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { CLOCK, type Clock } from '@tft/contracts';
+import { Counter, type Registry } from 'prom-client';
+import { AlertsService, type Alert, type AlertTransitions } from '../alerts/alerts.service';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { METRICS_REGISTRY } from '../metrics/metrics-registry';
+import { WindowService } from '../window/window.service';
+import {
+  alertLabels,
+  alertmanagerAlert,
+  signature,
+  webhookAlert,
+  webhookPayload,
+  type AlertTimes,
+  type NotificationStatus,
+  type WebhookAlert,
+} from './alert-payloads';
+import { ALERT_TRANSPORT, deliveryTarget, type AlertTransport } from './alert-transport';
+import { DeliveryChannel, type ChannelStatus, type DeliveryCounter, type OutgoingRequest } from './delivery-channel';
+
+/** Prometheus keeps re-sending a resolved alert this long, so an Alertmanager that missed the first one learns of it. */
+export const RESOLVED_RESEND_MS = 15 * 60_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const INITIAL_BACKOFF_MS = 1000;
+/** Notifications kept per webhook while it is down; the oldest go first. */
+export const WEBHOOK_QUEUE_LIMIT = 500;
+
+const HEADERS = { 'content-type': 'application/json', 'user-agent': 'tft-inference' };
+
+/** Where alerts come from: AlertsService. */
+export type AlertSource = Pick<AlertsService, 'onPublish'>;
+/** Where servers' profiles come from: WindowService. */
+export interface ProfileSource {
+  get(server: string): { profile: string | null } | undefined;
+}
+
+/** One Alertmanager alert (one label set) as it is being sent. */
+interface SentAlert {
+  alert: Alert;
+  profile: string;
+  /** Wall-clock time (ms) the alert was first sent. */
+  firedAt: number;
+  /** Wall-clock time (ms) it ended; null while firing. */
+  endedAt: number | null;
+}
+
+/**
+ * Pushes the alerts of every forecast pass to Alertmanager (API v2) and to webhooks. The publish
+ * listener only updates the state below and wakes the channels; each target has its own channel that
+ * sends asynchronously, so no target can slow a pass. Alertmanager gets every alert, firing and
+ * recently resolved, on each change and every resend interval, as Prometheus sends it; webhooks get one
+ * notification per pass and status, on fire and on resolve.
+ */
+@Injectable()
+export class AlertDeliveryService implements OnModuleDestroy {
+  private readonly logger = new Logger('AlertDelivery');
+  /** Keyed by the label set: Alertmanager's identity of an alert. */
+  private readonly sent = new Map<string, SentAlert>();
+  /** Alert id to the label-set key it is firing under. */
+  private readonly firingKeys = new Map<string, string>();
+  private readonly alertmanagers: DeliveryChannel[] = [];
+  private readonly webhooks: { channel: DeliveryChannel; url: string; queue: OutgoingRequest[] }[] = [];
+  private readonly resendIntervalMs: number;
+  private closed = false;
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(ALERT_TRANSPORT) transport: AlertTransport,
+    @Inject(AlertsService) alerts: AlertSource,
+    @Inject(WindowService) private readonly profiles: ProfileSource,
+  ) {
+    this.resendIntervalMs = config.alertResendIntervalSeconds * 1000;
+    if (config.alertmanagerUrls.length === 0 && config.alertWebhookUrls.length === 0) return;
+    const counter: DeliveryCounter = new Counter({
+      name: 'tft_alert_deliveries_total',
+      help: 'Requests sent to Alertmanagers and webhooks, by outcome (dropped webhook notifications count as failed)',
+      labelNames: ['target', 'kind', 'outcome'] as const,
+      registers: [registry],
+    });
+    const common = {
+      transport,
+      counter,
+      logger: this.logger,
+      initialBackoffMs: INITIAL_BACKOFF_MS,
+      maxBackoffMs: this.resendIntervalMs,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    };
+    for (const base of config.alertmanagerUrls) {
+      const target = deliveryTarget(base);
+      const url = `${target.url}/api/v2/alerts`;
+      const outbox = {
+        next: () => this.alertmanagerRequest(url),
+        delivered: () => undefined,
+        hasMore: () => false,
+      };
+      this.alertmanagers.push(
+        new DeliveryChannel(outbox, { ...common, kind: 'alertmanager', target, resendAfterMs: this.resendIntervalMs }),
+      );
+    }
+    for (const configured of config.alertWebhookUrls) {
+      const target = deliveryTarget(configured);
+      const queue: OutgoingRequest[] = [];
+      const outbox = {
+        next: () => queue[0] ?? null,
+        delivered: (request: OutgoingRequest) => {
+          const index = queue.indexOf(request);
+          if (index >= 0) queue.splice(index, 1);
+        },
+        hasMore: () => queue.length > 0,
+      };
+      const channel = new DeliveryChannel(outbox, { ...common, kind: 'webhook', target, resendAfterMs: null });
+      this.webhooks.push({ channel, url: target.url, queue });
+    }
+    alerts.onPublish((transitions) => this.publish(transitions));
+  }
+
+  /** Each target's health, for status pages. */
+  targets(): ChannelStatus[] {
+    return [...this.alertmanagers, ...this.webhooks.map((w) => w.channel)].map((c) => c.status);
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    for (const channel of [...this.alertmanagers, ...this.webhooks.map((w) => w.channel)]) channel.close();
+  }
+
+  private publish({ firing, resolved }: AlertTransitions): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    const fired: SentAlert[] = [];
+    const ended: SentAlert[] = [];
+    let changed = false;
+    for (const alert of resolved) {
+      const entry = this.end(alert.id, now);
+      if (!entry) continue;
+      entry.alert = alert;
+      ended.push(entry);
+      changed = true;
+    }
+    const stillFiring = new Set<string>();
+    for (const alert of firing) {
+      stillFiring.add(alert.id);
+      const previousKey = this.firingKeys.get(alert.id);
+      const previous = previousKey === undefined ? undefined : this.sent.get(previousKey);
+      const profile = this.profiles.get(alert.server)?.profile ?? previous?.profile ?? 'unknown';
+      const key = JSON.stringify(alertLabels(alert, profile));
+      if (previous && previousKey === key) {
+        previous.alert = alert;
+        continue;
+      }
+      // A new label set is a new alert to Alertmanager: the old one ends (for webhooks, the same alert changed).
+      if (previous) previous.endedAt = now;
+      const entry: SentAlert = { alert, profile, firedAt: previous?.firedAt ?? now, endedAt: null };
+      this.sent.set(key, entry);
+      this.firingKeys.set(alert.id, key);
+      if (!previous || previous.alert.severity !== alert.severity) fired.push(entry);
+      changed = true;
+    }
+    // alerts of servers forgotten without a resolve still end, rather than firing on forever
+    for (const id of [...this.firingKeys.keys()]) {
+      if (stillFiring.has(id)) continue;
+      const entry = this.end(id, now);
+      if (entry) ended.push(entry);
+      changed = true;
+    }
+    if (!changed) return;
+    for (const channel of this.alertmanagers) channel.wake();
+    this.notifyWebhooks('resolved', ended, now);
+    this.notifyWebhooks('firing', fired, now);
+  }
+
+  private end(id: string, now: number): SentAlert | undefined {
+    const key = this.firingKeys.get(id);
+    if (key === undefined) return undefined;
+    this.firingKeys.delete(id);
+    const entry = this.sent.get(key);
+    if (entry) entry.endedAt = now;
+    return entry;
+  }
+
+  private times(entry: SentAlert, now: number): AlertTimes {
+    return {
+      now,
+      firedAt: entry.firedAt,
+      endedAt: entry.endedAt,
+      resendIntervalMs: this.resendIntervalMs,
+      consoleUrl: this.config.consoleUrl,
+    };
+  }
+
+  /** Every firing alert and those ended within RESOLVED_RESEND_MS, with times as of now. */
+  private alertmanagerRequest(url: string): OutgoingRequest | null {
+    const now = this.clock.now();
+    const alerts = [];
+    for (const [key, entry] of this.sent) {
+      if (entry.endedAt !== null && now - entry.endedAt > RESOLVED_RESEND_MS) {
+        this.sent.delete(key);
+        continue;
+      }
+      alerts.push(alertmanagerAlert(entry.alert, entry.profile, this.times(entry, now)));
+    }
+    return alerts.length === 0 ? null : { url, body: JSON.stringify(alerts), headers: HEADERS };
+  }
+
+  private notifyWebhooks(status: NotificationStatus, entries: readonly SentAlert[], now: number): void {
+    if (entries.length === 0 || this.webhooks.length === 0) return;
+    const alerts: WebhookAlert[] = entries.map((e) => webhookAlert(e.alert, e.profile, this.times(e, now)));
+    const body = JSON.stringify(webhookPayload(status, alerts, this.config.consoleUrl));
+    const secret = this.config.alertWebhookSecret;
+    const headers = secret === undefined ? HEADERS : { ...HEADERS, 'x-tft-signature': signature(body, secret) };
+    for (const { channel, url, queue } of this.webhooks) {
+      queue.push({ url, body, headers });
+      while (queue.length > WEBHOOK_QUEUE_LIMIT) {
+        queue.shift();
+        channel.countDropped();
+      }
+      channel.wake();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { CLOCK, METRICS, type Clock } from '@tft/contracts';
+import { AlertsService } from '../alerts/alerts.service';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { BREACH_SEVERITIES, HIGHLIGHT_HORIZONS, HIGHLIGHT_QUANTILES, highlightIndex } from '../inference/forecast-highlights';
+import { InferenceService } from '../inference/inference.service';
+import { WindowService } from '../window/window.service';
+import { METRICS_REGISTRY } from './metrics-registry';
+
+/** Percent metrics are exposed as ratios (0..1), Prometheus' base unit for a share. */
+const RATIO_METRICS = new Set<string>(['cpu_percent', 'memory_percent', 'disk_percent']);
+
+/**
+ * The gauges GET /metrics reads from the api's state at scrape time: the daemon's health and, unless
+ * METRICS_PER_SERVER=false, each server's forecast (docs/PROMETHEUS.md lists the series).
+ */
+@Injectable()
+export class ScrapeCollectors {
+  constructor(
+    @Inject(METRICS_REGISTRY) readonly registry: Registry,
+    @Inject(API_CONFIG) config: ApiConfig,
+    @Inject(CLOCK) clock: Clock,
+    inference: InferenceService,
+    windows: WindowService,
+    alerts: AlertsService,
+  ) {
+    collectDefaultMetrics({ register: registry });
+    const registers = [registry];
+
+    new Gauge({
+      name: 'tft_servers',
+      help: 'Servers with a current forecast, by the model that made it (stale servers are out)',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        const counts = { TFT: 0, heuristic: 0 };
+        for (const f of inference.scrapes()) counts[f.model]++;
+        for (const [model, n] of Object.entries(counts)) this.set({ model }, n);
+      },
+    });
+    new Gauge({
+      name: 'tft_newest_forecast_age_seconds',
+      help: 'Wall-clock seconds since the newest forecast was made; absent before the first',
+      registers,
+      collect() {
+        this.reset();
+        if (inference.newestForecastAt !== null) this.set((clock.now() - inference.newestForecastAt) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'tft_data_time_seconds',
+      help: 'Data time: the newest sample accepted for any server (Unix seconds); absent before any',
+      registers,
+      collect() {
+        this.reset();
+        const t = windows.dataTime();
+        if (t !== null) this.set(t);
+      },
+    });
+    new Gauge({
+      name: 'tft_alerts_firing',
+      help: 'Predicted-breach alerts firing, by severity',
+      labelNames: ['severity'],
+      registers,
+      collect() {
+        const counts = { warning: 0, critical: 0 };
+        for (const a of alerts.active()) counts[a.severity]++;
+        for (const [severity, n] of Object.entries(counts)) this.set({ severity }, n);
+      },
+    });
+    if (config.metricsPerServer) this.perServer(inference, windows);
+  }
+
+  private perServer(inference: InferenceService, windows: WindowService): void {
+    const registers = [this.registry];
+    // The registry collects in registration order, so the first gauge fills all four from one walk
+    // over the forecasts.
+    const utilisation: Gauge = new Gauge({
+      name: 'tft_forecast_utilisation_ratio',
+      help: 'Forecast cpu, memory or disk use as a ratio (percent / 100) at a horizon ahead of the forecast origin, by percentile',
+      labelNames: ['server', 'metric', 'horizon', 'percentile'],
+      registers,
+      collect() {
+        for (const g of [utilisation, load, breach, probability]) g.reset();
+        for (const { server, risk, highlights } of inference.scrapes()) {
+          probability.set({ server, window: '30m' }, risk.probability_30m);
+          probability.set({ server, window: '8h' }, risk.probability_8h);
+          const dataTime = windows.get(server)?.lastSample ?? Number.NaN;
+          METRICS.forEach((metric, m) => {
+            const ratio = RATIO_METRICS.has(metric);
+            HIGHLIGHT_HORIZONS.forEach(({ label: horizon }, h) => {
+              HIGHLIGHT_QUANTILES.forEach((percentile, k) => {
+                const v = highlights.quantiles[highlightIndex(m, h, k)];
+                if (Number.isNaN(v)) return;
+                if (ratio) utilisation.set({ server, metric, horizon, percentile }, Math.round(v * 100) / 10_000);
+                else load.set({ server, metric, horizon, percentile }, Math.round(v * 100) / 100);
+              });
+            });
+            BREACH_SEVERITIES.forEach((severity, s) => {
+              const at = highlights.breachAt[m * BREACH_SEVERITIES.length + s];
+              if (!Number.isNaN(at) && Number.isFinite(dataTime)) breach.set({ server, metric, severity }, Math.max(0, at - dataTime));
+            });
+          });
+        }
+      },
+    });
+    const load = new Gauge({
+      name: 'tft_forecast_load_average',
+      help: 'Forecast 1-minute load average at a horizon ahead of the forecast origin, by percentile',
+      labelNames: ['server', 'metric', 'horizon', 'percentile'],
+      registers,
+    });
+    const breach = new Gauge({
+      name: 'tft_predicted_breach_seconds',
+      help: "Seconds from the server's newest sample until its median forecast reaches the threshold; absent when not within 8 h",
+      labelNames: ['server', 'metric', 'severity'],
+      registers,
+    });
+    const probability = new Gauge({
+      name: 'tft_incident_probability_ratio',
+      help: 'Probability that some metric of the server reaches its critical threshold within the window',
+      labelNames: ['server', 'window'],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { WindowModule } from '../window/window.module';
+import { RemoteWriteController } from './remote-write.controller';
+import { RemoteWriteService } from './remote-write.service';
+
+@Module({
+  imports: [WindowModule],
+  controllers: [RemoteWriteController],
+  providers: [RemoteWriteService],
+})
+export class RemoteWriteModule {}

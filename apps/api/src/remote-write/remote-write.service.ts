@@ -1,0 +1,180 @@
+import { BadRequestException, Inject, Injectable, Logger, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
+import { CLOCK, CLOCK_OFFSET_HEADER, type Clock } from '@tft/contracts';
+import { RetryLaterException } from '../common/retry-later.exception';
+import { humanBytes } from '../configure-app';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { InvalidClockOffsetError, IngestService, sampleTimeProblem } from '../ingest/ingest.service';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
+import type { RemoteWriteResponseDto } from './dto/remote-write.dto';
+import { NodeExporterMapping, type SeriesRejection } from './node-exporter-mapping';
+import { decodeWriteRequest, UndecodableWriteError } from './write-request';
+
+/**
+ * Remote-write requests decoded and mapped at once; beyond it the receiver answers 503 with
+ * Retry-After (Prometheus retries 5xx and backs off, but drops data on a 429).
+ */
+export const MAX_CONCURRENT_WRITES = 32;
+
+const headerValue = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h);
+
+/**
+ * POST /api/v1/write: Prometheus remote write 1.0 into the same windows as POST /feed/data, with
+ * the same guarantees (stored durably before the answer, duplicates harmless, the clock policy, the
+ * size limits) and status codes Prometheus acts on: 2xx stored, 400 never retried, 503 retried.
+ */
+@Injectable()
+export class RemoteWriteService {
+  private readonly logger = new Logger('RemoteWrite');
+  private readonly mapping: NodeExporterMapping;
+  private inFlight = 0;
+  /** Rejection reasons already logged: a misconfigured label is logged once, not on every request. */
+  private readonly loggedReasons = new Set<string>();
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly windows: WindowService,
+    private readonly metrics: ApiMetrics,
+  ) {
+    this.mapping = new NodeExporterMapping({ serverLabel: config.remoteWriteServerLabel, mountpoint: config.remoteWriteMountpoint });
+    windows.onRetired((servers) => this.mapping.forget(servers));
+  }
+
+  /** Only snappy is remote write's encoding; anything else is a client to fix (415, not retried). */
+  static checkEncoding(contentEncoding: string | undefined): void {
+    if (contentEncoding?.trim().toLowerCase() === 'snappy') return;
+    throw new UnsupportedMediaTypeException(
+      `remote write bodies are snappy-compressed protobuf: send Content-Encoding: snappy (got ${contentEncoding ? `"${contentEncoding.slice(0, 40)}"` : 'none'})`,
+    );
+  }
+
+  /** One request: its encoding, its body (MAX_BODY_SIZE, like JSON writes), then the samples. */
+  async receive(req: IncomingMessage): Promise<RemoteWriteResponseDto> {
+    RemoteWriteService.checkEncoding(req.headers['content-encoding']);
+    if (this.inFlight >= MAX_CONCURRENT_WRITES) {
+      throw new RetryLaterException(`the receiver is busy with ${this.inFlight} remote-write requests; retry after 1 s`, 1);
+    }
+    this.inFlight++;
+    try {
+      return await this.store(await this.readBody(req), headerValue(req.headers[CLOCK_OFFSET_HEADER]));
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** The raw body: Express' parsers refuse Content-Encoding: snappy (415), which Prometheus never retries. */
+  private async readBody(req: IncomingMessage): Promise<Buffer> {
+    const limit = this.config.maxBodyBytes;
+    try {
+      return await getRawBody(req, { limit, length: req.headers['content-length'] });
+    } catch (err) {
+      const e = err as { type?: string; length?: number };
+      if (e.type === 'entity.too.large') {
+        throw new PayloadTooLargeException(
+          `request body is ${e.length === undefined ? 'over' : `${humanBytes(e.length)}, over`} the MAX_BODY_SIZE limit of ${humanBytes(limit)}: ` +
+            'lower queue_config.max_samples_per_send',
+        );
+      }
+      if (e.type === 'request.aborted') throw new BadRequestException('the client closed the connection before the body arrived');
+      if (e.type === 'request.size.invalid') throw new BadRequestException('request body is shorter or longer than its Content-Length');
+      throw err;
+    }
+  }
+
+  private async store(body: Uint8Array, clockOffsetHeader: string | undefined): Promise<RemoteWriteResponseDto> {
+    const route = '/api/v1/write';
+    let offset: number;
+    try {
+      offset = IngestService.clockOffset(clockOffsetHeader);
+    } catch (err) {
+      if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
+      throw err;
+    }
+    let request;
+    try {
+      request = decodeWriteRequest(body);
+    } catch (err) {
+      if (err instanceof UndecodableWriteError) throw new BadRequestException(err.message);
+      throw err;
+    }
+    const sampleCount = request.timeseries.reduce((n, ts) => n + ts.samples.length, 0);
+    if (sampleCount > this.config.maxRecordsPerRequest) {
+      throw new PayloadTooLargeException(
+        `a request may carry at most ${this.config.maxRecordsPerRequest} samples (MAX_RECORDS_PER_REQUEST; got ${sampleCount}): ` +
+          'lower queue_config.max_samples_per_send',
+      );
+    }
+    const mapped = this.mapping.map(request.timeseries);
+    const rejected: SeriesRejection[] = [...mapped.rejected];
+    let rejectedSamples = mapped.rejectedSamples;
+    const latest = this.clock.now() / 1000 + offset + this.config.maxFutureSkewSeconds;
+    const accepted: AcceptedSample[] = [];
+    const timeProblems = new Map<string, number>();
+    mapped.samples.forEach((s, index) => {
+      const time = s.timeMs / 1000;
+      const problem = sampleTimeProblem(time, latest, this.config.maxFutureSkewSeconds);
+      if (problem) {
+        const reason = `sample time ${problem}`;
+        timeProblems.set(reason, (timeProblems.get(reason) ?? 0) + 1);
+        rejectedSamples += s.weights.reduce((a, b) => a + b, 0);
+        return;
+      }
+      accepted.push({ index, server: s.server, profile: null, time, values: s.values, weights: s.weights });
+    });
+    for (const [reason, series] of timeProblems) rejected.push({ reason, series });
+
+    let applied;
+    try {
+      applied = await this.windows.apply(accepted);
+    } catch (err) {
+      mapped.rollback();
+      if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
+      throw err;
+    }
+    const tooOld = new Set(applied.tooOld);
+    let added = 0;
+    let tooOldSamples = 0;
+    for (const s of accepted) {
+      const weight = (s.weights as Uint32Array).reduce((a, b) => a + b, 0);
+      if (tooOld.has(s.index)) tooOldSamples += weight;
+      else added += weight;
+    }
+    if (tooOldSamples) {
+      rejected.push({ reason: `older than the ${this.windows.retentionSteps}-step window kept per server`, series: applied.tooOld.length });
+    }
+    this.metrics.countSamples(route, 'stored', added);
+    this.metrics.countSamples(route, 'duplicate', mapped.duplicates);
+    this.metrics.countSamples(route, 'rejected', rejectedSamples);
+    this.metrics.countSamples(route, 'too_old', tooOldSamples);
+    this.metrics.countSamples(route, 'stale_marker', mapped.staleMarkers);
+    this.metrics.countSamples(route, 'unusable', mapped.unusable);
+    if (mapped.ignoredSeries) this.metrics.ignoredSeries.inc(mapped.ignoredSeries);
+    this.logNewReasons(rejected);
+
+    if (rejected.length && added === 0 && mapped.duplicates === 0) {
+      throw new BadRequestException(`nothing stored: ${rejected.map((r) => `${r.reason} (${r.series})`).join('; ')}`);
+    }
+    return {
+      status: rejected.length ? 'partial' : 'success',
+      samples_added: added,
+      duplicates: mapped.duplicates,
+      ignored_series: mapped.ignoredSeries,
+      stale_markers: mapped.staleMarkers,
+      skipped: mapped.unusable,
+      rejected,
+    };
+  }
+
+  private logNewReasons(rejected: readonly SeriesRejection[]): void {
+    for (const { reason } of rejected) {
+      // time problems carry the offending time: log each kind once, not each instant
+      const kind = reason.replace(/\d{4}-\d\d-\d\dT[\d:]+Z|\d+ s/g, '…');
+      if (this.loggedReasons.has(kind) || this.loggedReasons.size > 100) continue;
+      this.loggedReasons.add(kind);
+      this.logger.warn(`refused remote-write series: ${reason} (further ones of this kind are counted in /metrics, not logged)`);
+    }
+  }
+}
