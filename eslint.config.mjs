@@ -15,7 +15,7 @@ export default [
         {
           enforceBuildableLibDependency: true,
           // build-config factories under tools/ are shared tooling, not a project
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^(\\.\\./)+tools/[\\w-]+\\.(cjs|mts)$'],
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^(\\.\\./)+tools/[\\w-]+\\.(cjs|mjs|mts)$'],
           // Apps never import each other; libraries never import apps; the console never pulls in
           // server-side code (Nest, onnxruntime, SQLite).
           depConstraints: [
