@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { OpenAPIObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/configure-app';
-import { encodeWriteRequest } from '../src/remote-write/write-request';
+import { encodeWriteRequest } from '@tft/remote-write';
 import { daily, history, startTestApp, type TestApp } from './test-app';
 
 /**
@@ -216,7 +216,7 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
         { name: '__name__', value: 'node_load1' },
         { name: 'instance', value: instance },
       ],
-      samples: Array.from({ length: samples }, (_, i) => ({ value: 1 + i, timestampMs: t0 + i * 15_000 })),
+      samples: Array.from({ length: samples }, (_, i) => ({ value: 1 + i, timestamp: t0 + i * 15_000 })),
     });
     const stored = await remoteWrite(encodeWriteRequest({ timeseries: [load('node-contract:9100', 3)] }));
     expect(stored).toMatchObject({ status: 200, body: { status: 'success', samples_added: 3 } });

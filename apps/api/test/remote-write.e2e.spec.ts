@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWriteRequest, type TimeSeries } from '../src/remote-write/write-request';
+import { encodeWriteRequest, type TimeSeries } from '@tft/remote-write';
 import { startTestApp, type TestApp } from './test-app';
 
 /** Three scrapes 15 s apart, a little before the wall clock (the api refuses samples ahead of it). */
@@ -8,7 +8,7 @@ const T = Math.floor(Date.now() / 300_000) * 300_000 - 600_000;
 function series(name: string, labels: Record<string, string>, samples: [number, number][]): TimeSeries {
   return {
     labels: Object.entries({ __name__: name, ...labels }).map(([n, value]) => ({ name: n, value })),
-    samples: samples.map(([timestampMs, value]) => ({ timestampMs, value })),
+    samples: samples.map(([timestampMs, value]) => ({ timestamp: timestampMs, value })),
   };
 }
 

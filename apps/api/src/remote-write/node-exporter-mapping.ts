@@ -1,5 +1,5 @@
 import { SERVER_NAME_PATTERN } from '@tft/contracts';
-import type { TimeSeries } from './write-request';
+import type { Label, TimeSeries } from '@tft/remote-write';
 
 /** Slots of a mapped sample, in METRICS order. */
 const CPU = 0;
@@ -7,6 +7,9 @@ const MEMORY = 1;
 const DISK = 2;
 const LOAD = 3;
 const METRIC_SLOTS = 4;
+
+/** Server label values whose names are kept checked: more than any fleet the api holds. */
+const MAX_CACHED_NAMES = 1_000_000;
 
 /** The largest load average a JSON record may carry: the same bound for remote write. */
 const MAX_LOAD = 100_000;
@@ -68,29 +71,60 @@ type SeriesRole =
  * in agent mode); the node-mixin recording rules, when a full Prometheus sends them, take precedence
  * for their metric on that host.
  */
-function roleOf(labels: ReadonlyMap<string, string>, mountpoint: string): SeriesRole | null {
-  switch (labels.get('__name__')) {
+function roleOf(labels: SeriesLabels, mountpoint: string): SeriesRole | null {
+  switch (labels.name) {
     case 'node_cpu_seconds_total':
-      return labels.get('mode') === 'idle' ? { kind: 'idleCounter' } : null;
+      return labels.mode === 'idle' ? IDLE_COUNTER : null;
     case 'node_memory_MemAvailable_bytes':
-      return { kind: 'usedRatio', slot: MEMORY, denominator: 'memory' };
+      return MEMORY_AVAILABLE;
     case 'node_memory_MemTotal_bytes':
-      return { kind: 'denominator', name: 'memory' };
+      return MEMORY_TOTAL;
     case 'node_filesystem_avail_bytes':
-      return labels.get('mountpoint') === mountpoint ? { kind: 'usedRatio', slot: DISK, denominator: 'filesystem' } : null;
+      return labels.mountpoint === mountpoint ? FILESYSTEM_AVAILABLE : null;
     case 'node_filesystem_size_bytes':
-      return labels.get('mountpoint') === mountpoint ? { kind: 'denominator', name: 'filesystem' } : null;
+      return labels.mountpoint === mountpoint ? FILESYSTEM_SIZE : null;
     case 'node_load1':
-      return { kind: 'gauge', slot: LOAD, scale: 1, recorded: false };
+      return LOAD1;
     case 'instance:node_cpu_utilisation:rate5m':
-      return { kind: 'gauge', slot: CPU, scale: 100, recorded: true };
+      return RECORDED_CPU;
     case 'instance:node_memory_utilisation:ratio':
-      return { kind: 'gauge', slot: MEMORY, scale: 100, recorded: true };
+      return RECORDED_MEMORY;
     case 'instance:node_filesystem_usage:ratio':
-      return labels.get('mountpoint') === mountpoint ? { kind: 'gauge', slot: DISK, scale: 100, recorded: true } : null;
+      return labels.mountpoint === mountpoint ? RECORDED_DISK : null;
     default:
       return null;
   }
+}
+
+const IDLE_COUNTER: SeriesRole = { kind: 'idleCounter' };
+const MEMORY_AVAILABLE: SeriesRole = { kind: 'usedRatio', slot: MEMORY, denominator: 'memory' };
+const MEMORY_TOTAL: SeriesRole = { kind: 'denominator', name: 'memory' };
+const FILESYSTEM_AVAILABLE: SeriesRole = { kind: 'usedRatio', slot: DISK, denominator: 'filesystem' };
+const FILESYSTEM_SIZE: SeriesRole = { kind: 'denominator', name: 'filesystem' };
+const LOAD1: SeriesRole = { kind: 'gauge', slot: LOAD, scale: 1, recorded: false };
+const RECORDED_CPU: SeriesRole = { kind: 'gauge', slot: CPU, scale: 100, recorded: true };
+const RECORDED_MEMORY: SeriesRole = { kind: 'gauge', slot: MEMORY, scale: 100, recorded: true };
+const RECORDED_DISK: SeriesRole = { kind: 'gauge', slot: DISK, scale: 100, recorded: true };
+
+/** The labels the mapping reads, picked out in one pass over a series' labels. */
+interface SeriesLabels {
+  name: string | undefined;
+  server: string | undefined;
+  cpu: string | undefined;
+  mode: string | undefined;
+  mountpoint: string | undefined;
+}
+
+function pickLabels(labels: readonly Label[], serverLabel: string): SeriesLabels {
+  const picked: SeriesLabels = { name: undefined, server: undefined, cpu: undefined, mode: undefined, mountpoint: undefined };
+  for (const { name, value } of labels) {
+    if (name === serverLabel) picked.server = value;
+    else if (name === '__name__') picked.name = value;
+    else if (name === 'cpu') picked.cpu = value;
+    else if (name === 'mode') picked.mode = value;
+    else if (name === 'mountpoint') picked.mountpoint = value;
+  }
+  return picked;
 }
 
 /** The newest sample of one series: the duplicate horizon, and a counter's previous value for its rate. */
@@ -99,9 +133,8 @@ interface SeriesState {
   value: number;
 }
 
-/** The server name a series names: its server label, `host:port` reduced to `host`. */
-export function serverNameOf(labels: ReadonlyMap<string, string>, serverLabel: string): string | { reason: string } {
-  const raw = labels.get(serverLabel);
+/** The server name a series names: its server label's value `raw`, `host:port` reduced to `host`. */
+export function serverNameOf(raw: string | undefined, serverLabel: string): string | { reason: string } {
   if (raw === undefined || raw === '') {
     return { reason: `series without a ${serverLabel} label (REMOTE_WRITE_SERVER_LABEL=${serverLabel} names the server)` };
   }
@@ -114,10 +147,16 @@ export function serverNameOf(labels: ReadonlyMap<string, string>, serverLabel: s
   return name;
 }
 
-/** One state per host and denominator (MemTotal, the mountpoint's size): ratios use its newest value. */
-const denominatorKey = (server: string, name: string): string => `${server}\u0000${name}`;
-
 const clampPercent = (v: number): number => Math.min(100, Math.max(0, v));
+
+/** One host's series state, found through its server label's value. */
+interface Host {
+  name: string;
+  /** By series (`name` + core, or the denominator's name for MemTotal and the filesystem's size). */
+  series: Map<string, SeriesState>;
+  /** The metrics a recording rule delivers for this host (bit per slot): their raw derivation is skipped. */
+  recorded: number;
+}
 
 /**
  * Turns remote-write series into per-host partial samples on the receiver's metrics:
@@ -131,20 +170,15 @@ const clampPercent = (v: number): number => Math.min(100, Math.max(0, v));
  * It keeps each series' newest sample, so a sample at or before it (a retried request) is a duplicate.
  */
 export class NodeExporterMapping {
-  private readonly series = new Map<string, SeriesState>();
-  /** Per host, the metrics a recording rule delivers: the raw derivation of those is skipped. */
-  private readonly recorded = new Map<string, number>();
+  /** By server label value: the host, or why that value names no server (bounded by the fleet's hosts). */
+  private readonly hosts = new Map<string, Host | { reason: string }>();
 
   constructor(private readonly options: MappingOptions) {}
 
-  /** Series state held (one entry per used series of every host). */
-  get seriesTracked(): number {
-    return this.series.size;
-  }
-
   map(timeseries: readonly TimeSeries[]): MappingResult {
-    const groups = new Map<string, MappedSample>();
-    const previous = new Map<string, SeriesState | undefined>();
+    const groups = new Map<Host, Map<number, MappedSample>>();
+    /** What this request changed, to undo: a state's previous sample, or null for a state it created. */
+    const previous = new Map<SeriesState, { host: Host; key: string; was: SeriesState | null }>();
     const rejections = new Map<string, number>();
     const result: Omit<MappingResult, 'samples' | 'rejected' | 'rollback'> = {
       observations: 0,
@@ -154,61 +188,62 @@ export class NodeExporterMapping {
       staleMarkers: 0,
       unusable: 0,
     };
-    const used: { server: string; key: string; role: SeriesRole; ts: TimeSeries }[] = [];
+    const used: { host: Host; key: string; role: SeriesRole; ts: TimeSeries }[] = [];
     for (const ts of timeseries) {
-      const labels = new Map(ts.labels.map((l) => [l.name, l.value]));
+      const labels = pickLabels(ts.labels, this.options.serverLabel);
       const role = roleOf(labels, this.options.mountpoint);
       if (!role) {
         result.ignoredSeries++;
         continue;
       }
-      const server = serverNameOf(labels, this.options.serverLabel);
-      if (typeof server !== 'string') {
-        rejections.set(server.reason, (rejections.get(server.reason) ?? 0) + 1);
+      const host = this.host(labels.server);
+      if (!('series' in host)) {
+        rejections.set(host.reason, (rejections.get(host.reason) ?? 0) + 1);
         result.rejectedSamples += ts.samples.length;
         continue;
       }
       const key =
-        role.kind === 'denominator'
-          ? denominatorKey(server, role.name)
-          : `${server}\u0000${labels.get('__name__')}\u0000${labels.get('cpu') ?? ''}`;
-      if (role.kind === 'gauge' && role.recorded) this.recorded.set(server, (this.recorded.get(server) ?? 0) | (1 << role.slot));
-      used.push({ server, key, role, ts });
+        role.kind === 'denominator' ? role.name : labels.cpu === undefined ? (labels.name as string) : `${labels.name}/${labels.cpu}`;
+      if (role.kind === 'gauge' && role.recorded) host.recorded |= 1 << role.slot;
+      used.push({ host, key, role, ts });
     }
     // denominators first: a request often carries MemTotal after MemAvailable
     used.sort((a, b) => Number(b.role.kind === 'denominator') - Number(a.role.kind === 'denominator'));
 
-    const add = (server: string, timeMs: number, slot: number, value: number): void => {
-      const groupKey = `${server}\u0000${timeMs}`;
-      let sample = groups.get(groupKey);
+    const add = (host: Host, timeMs: number, slot: number, value: number): void => {
+      let byTime = groups.get(host);
+      if (!byTime) groups.set(host, (byTime = new Map()));
+      let sample = byTime.get(timeMs);
       if (!sample) {
-        sample = {
-          server,
-          timeMs,
-          values: new Float64Array(METRIC_SLOTS),
-          weights: new Uint32Array(METRIC_SLOTS),
-        };
-        groups.set(groupKey, sample);
+        sample = { server: host.name, timeMs, values: new Float64Array(METRIC_SLOTS), weights: new Uint32Array(METRIC_SLOTS) };
+        byTime.set(timeMs, sample);
       }
       sample.values[slot] += value; // a sum until the end of map()
       sample.weights[slot]++;
       result.observations++;
     };
 
-    for (const { server, key, role, ts } of used) {
-      const skipRaw = this.recordedSkips(server, role);
-      for (const { value, timestampMs } of ts.samples) {
+    for (const { host, key, role, ts } of used) {
+      const skipRaw = recordedSkips(host, role);
+      let state = host.series.get(key);
+      for (const { value, timestamp: timeMs } of ts.samples) {
         if (Number.isNaN(value)) {
           result.staleMarkers++;
           continue;
         }
-        const state = this.series.get(key);
-        if (state && timestampMs <= state.timeMs) {
+        if (state && timeMs <= state.timeMs) {
           result.duplicates++;
           continue;
         }
-        if (!previous.has(key)) previous.set(key, state);
-        this.series.set(key, { timeMs: timestampMs, value });
+        const before = state ? { timeMs: state.timeMs, value: state.value } : null;
+        if (!state) {
+          state = { timeMs, value };
+          host.series.set(key, state);
+        } else {
+          state.timeMs = timeMs;
+          state.value = value;
+        }
+        if (!previous.has(state)) previous.set(state, { host, key, was: before });
         if (!Number.isFinite(value) || skipRaw) {
           if (!skipRaw) result.unusable++;
           continue;
@@ -218,54 +253,68 @@ export class NodeExporterMapping {
             break;
           case 'idleCounter': {
             // a core's first sample, or a counter that went back (a reboot): only a new baseline
-            if (!state || value < state.value) break;
-            const idle = (value - state.value) / ((timestampMs - state.timeMs) / 1000);
-            add(server, timestampMs, CPU, clampPercent(100 * (1 - idle)));
+            if (!before || value < before.value) break;
+            const idle = (value - before.value) / ((timeMs - before.timeMs) / 1000);
+            add(host, timeMs, CPU, clampPercent(100 * (1 - idle)));
             break;
           }
           case 'usedRatio': {
-            const total = this.series.get(denominatorKey(server, role.denominator))?.value;
+            const total = host.series.get(role.denominator)?.value;
             if (total === undefined || total <= 0 || value < 0) result.unusable++;
-            else add(server, timestampMs, role.slot, clampPercent(100 * (1 - value / total)));
+            else add(host, timeMs, role.slot, clampPercent(100 * (1 - value / total)));
             break;
           }
           case 'gauge': {
             const v = value * role.scale;
             if (v < 0 || (role.slot === LOAD ? v > MAX_LOAD : v > 100.01)) result.unusable++;
-            else add(server, timestampMs, role.slot, role.slot === LOAD ? v : clampPercent(v));
+            else add(host, timeMs, role.slot, role.slot === LOAD ? v : clampPercent(v));
             break;
           }
         }
       }
     }
 
-    const samples = [...groups.values()];
-    for (const s of samples) for (let m = 0; m < METRIC_SLOTS; m++) s.values[m] = s.weights[m] ? s.values[m] / s.weights[m] : Number.NaN;
+    const samples: MappedSample[] = [];
+    for (const byTime of groups.values()) {
+      for (const s of byTime.values()) {
+        for (let m = 0; m < METRIC_SLOTS; m++) s.values[m] = s.weights[m] ? s.values[m] / s.weights[m] : Number.NaN;
+        samples.push(s);
+      }
+    }
     return {
       ...result,
       samples,
       rejected: [...rejections].map(([reason, series]) => ({ reason, series })),
       rollback: () => {
-        for (const [key, state] of previous) {
-          if (state) this.series.set(key, state);
-          else this.series.delete(key);
+        for (const [state, { host, key, was }] of previous) {
+          if (was) Object.assign(state, was);
+          else host.series.delete(key);
         }
       },
     };
   }
 
-  /** Whether a raw series' metric comes from a recording rule for this host (then only its state is kept). */
-  private recordedSkips(server: string, role: SeriesRole): boolean {
-    const mask = this.recorded.get(server) ?? 0;
-    if (role.kind === 'idleCounter') return (mask & (1 << CPU)) !== 0;
-    if (role.kind === 'usedRatio') return (mask & (1 << role.slot)) !== 0;
-    return false;
+  private host(raw: string | undefined): Host | { reason: string } {
+    if (raw === undefined) return { reason: (serverNameOf(raw, this.options.serverLabel) as { reason: string }).reason };
+    let host = this.hosts.get(raw);
+    if (!host) {
+      const name = serverNameOf(raw, this.options.serverLabel);
+      host = typeof name === 'string' ? { name, series: new Map(), recorded: 0 } : name;
+      if (this.hosts.size < MAX_CACHED_NAMES) this.hosts.set(raw, host);
+    }
+    return host;
   }
 
   /** Forgets retired servers' series. */
   forget(servers: readonly string[]): void {
     const gone = new Set(servers);
-    for (const key of this.series.keys()) if (gone.has(key.slice(0, key.indexOf('\u0000')))) this.series.delete(key);
-    for (const s of servers) this.recorded.delete(s);
+    for (const [raw, host] of this.hosts) if ('series' in host && gone.has(host.name)) this.hosts.delete(raw);
   }
+}
+
+/** Whether a raw series' metric comes from a recording rule for this host (then only its state is kept). */
+function recordedSkips(host: Host, role: SeriesRole): boolean {
+  if (role.kind === 'idleCounter') return (host.recorded & (1 << CPU)) !== 0;
+  if (role.kind === 'usedRatio') return (host.recorded & (1 << role.slot)) !== 0;
+  return false;
 }

@@ -10,7 +10,7 @@ import { ApiMetrics } from '../metrics/api-metrics';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import type { RemoteWriteResponseDto } from './dto/remote-write.dto';
 import { NodeExporterMapping, type SeriesRejection } from './node-exporter-mapping';
-import { decodeWriteRequest, UndecodableWriteError } from './write-request';
+import { decodeWriteRequest, UndecodableWriteError } from '@tft/remote-write';
 
 /**
  * Remote-write requests decoded and mapped at once; beyond it the receiver answers 503 with

@@ -32,8 +32,11 @@ export class ServerWindow {
   private readonly sums: Float64Array;
   /** Samples per bucket, full or partial (saturating): non-zero = the bucket holds data. */
   private readonly counts: Uint16Array;
-  /** Values summed per bucket and metric: the divisor of each mean, 0 = the metric is missing (masked). */
-  private readonly metricCounts: Uint32Array;
+  /**
+   * Values summed per bucket and metric: the divisor of each mean, 0 = the metric is missing (masked).
+   * Allocated with the first partial sample; until then every metric was counted once per sample.
+   */
+  private metricCounts: Uint32Array | null = null;
   private readonly seen: SeenSeconds;
   /** Start of the newest bucket, or -Infinity when empty. */
   newest = Number.NEGATIVE_INFINITY;
@@ -52,8 +55,18 @@ export class ServerWindow {
   ) {
     this.sums = new Float64Array(capacity * N);
     this.counts = new Uint16Array(capacity);
-    this.metricCounts = new Uint32Array(capacity * N);
     this.seen = new SeenSeconds(stepSeconds, capacity);
+  }
+
+  private countOf(slot: number, metric: number): number {
+    return this.metricCounts ? this.metricCounts[slot * N + metric] : this.counts[slot];
+  }
+
+  /** Per-metric counts for the whole ring, from the sample counts (every metric counted once per sample so far). */
+  private perMetricCounts(): Uint32Array {
+    const counts = new Uint32Array(this.capacity * N);
+    for (let slot = 0; slot < this.capacity; slot++) counts.fill(this.counts[slot], slot * N, slot * N + N);
+    return counts;
   }
 
   private slotOf(start: number): number {
@@ -80,11 +93,12 @@ export class ServerWindow {
     if (start > previous) this.advance(start);
     const slot = this.slotOf(start);
     if (!weights && !this.seen.mark(slot, Math.floor(time - start))) return 'duplicate';
+    const counts = weights ? (this.metricCounts ??= this.perMetricCounts()) : this.metricCounts;
     for (let m = 0; m < N; m++) {
       const w = weights ? weights[m] : 1;
       if (w === 0) continue;
       this.sums[slot * N + m] += values[m] * w;
-      this.metricCounts[slot * N + m] += w;
+      if (counts) counts[slot * N + m] += w;
     }
     if (this.counts[slot] === 0) this.held++;
     if (this.counts[slot] < MAX_SAMPLE_COUNT) this.counts[slot]++;
@@ -110,7 +124,7 @@ export class ServerWindow {
         if (this.counts[slot] === 0) continue;
         if (!this.heldStale) this.held--;
         this.sums.fill(0, slot * N, slot * N + N);
-        this.metricCounts.fill(0, slot * N, slot * N + N);
+        this.metricCounts?.fill(0, slot * N, slot * N + N);
         this.counts[slot] = 0;
         this.seen.clear(slot);
       }
@@ -125,7 +139,7 @@ export class ServerWindow {
       start,
       sums: this.sums.slice(slot * N, slot * N + N),
       count: this.counts[slot],
-      metricCounts: this.metricCounts.slice(slot * N, slot * N + N),
+      metricCounts: this.metricCounts?.slice(slot * N, slot * N + N) ?? new Uint32Array(N).fill(this.counts[slot]),
       seen: this.seen.bitmap(slot),
     };
   }
@@ -138,7 +152,9 @@ export class ServerWindow {
     const slot = this.slotOf(state.start);
     this.sums.set(state.sums, slot * N);
     this.counts[slot] = state.count;
-    this.metricCounts.set(state.metricCounts, slot * N);
+    if (this.metricCounts || state.metricCounts.some((c) => c !== state.count)) {
+      (this.metricCounts ??= this.perMetricCounts()).set(state.metricCounts, slot * N);
+    }
     this.seen.restore(slot, state.seen);
     this.version++;
     this.changes++;
@@ -186,7 +202,7 @@ export class ServerWindow {
       const slot = this.slotOf(this.newest - k * this.stepSeconds);
       if (this.counts[slot] === 0) continue;
       for (let m = 0; m < N; m++) {
-        const c = this.metricCounts[slot * N + m];
+        const c = this.countOf(slot, m);
         if (c === 0 || !Number.isNaN(out[m])) continue;
         out[m] = Math.fround(this.sums[slot * N + m] / c);
         missing--;
@@ -223,7 +239,7 @@ export class ServerWindow {
       const slot = this.slotOf(t0 + i * S);
       samples[i] = this.counts[slot];
       for (let m = 0; m < N; m++) {
-        const c = this.metricCounts[slot * N + m];
+        const c = this.countOf(slot, m);
         if (c === 0) continue;
         values[i * N + m] = this.sums[slot * N + m] / c;
         mask[i * N + m] = 1;

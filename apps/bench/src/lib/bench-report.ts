@@ -1,6 +1,7 @@
 import type { Part } from './args';
 import type { InferenceResult } from './benchmarks/inference';
 import type { IngestResult } from './benchmarks/ingest';
+import type { RemoteWriteResult } from './benchmarks/remote-write';
 import type { ServingResult } from './benchmarks/serving';
 import { configLabel } from './ort-configs';
 import { markdownTable, num, verdict } from './report';
@@ -23,6 +24,8 @@ export interface BenchReport {
   model_dir: string;
   inference: InferenceResult | null;
   ingest: IngestResult | null;
+  /** Absent in reports written before the remote-write receiver. */
+  remote_write?: RemoteWriteResult | null;
   predictions_current: ServingResult['predictions_current'];
   memory: ServingResult['memory'];
   tick: ServingResult['tick'];
@@ -68,6 +71,15 @@ export function summaryRows(r: BenchReport): string[][] {
       num(r.ingest.records_per_second),
       '>= 50,000',
       verdict(r.ingest.records_per_second, (v) => v >= 50000),
+    ]);
+  }
+  const w = r.remote_write;
+  if (w) {
+    rows.push([
+      `remote write: samples/s stored, ${num(w.samples_per_request)}-sample requests from ${num(w.hosts)} hosts, ${w.best_connections} conn., durable`,
+      num(w.samples_per_second),
+      '>= 300,000',
+      verdict(w.samples_per_second, (v) => v >= 300000),
     ]);
   }
   const p = r.predictions_current;
@@ -155,6 +167,24 @@ export function formatReport(r: BenchReport): string {
           String(x.latency_p99_ms),
           String(x.duplicates),
           String(x.rejected),
+          String(x.non_2xx),
+          String(x.errors),
+        ]),
+      ),
+    );
+  }
+  if (r.remote_write) {
+    out.push('', 'remote write runs', '');
+    out.push(
+      markdownTable(
+        ['connections', 'samples/s', 'requests', 'observations into windows', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+        r.remote_write.runs.map((x) => [
+          String(x.connections),
+          num(x.samples_per_second),
+          String(x.requests),
+          num(x.observations_added),
+          String(x.latency_p50_ms),
+          String(x.latency_p99_ms),
           String(x.non_2xx),
           String(x.errors),
         ]),

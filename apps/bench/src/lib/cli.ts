@@ -8,6 +8,7 @@ import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
 import { formatReport, type BenchReport } from './bench-report';
 import { benchInference } from './benchmarks/inference';
 import { benchIngest } from './benchmarks/ingest';
+import { benchRemoteWrite } from './benchmarks/remote-write';
 import { benchServing } from './benchmarks/serving';
 import { defaultIo, type CliIo } from './log';
 import { repoRoot } from './proc';
@@ -68,6 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const has = (p: Part) => args.parts.includes(p);
   const inference = has('inference') ? await benchInference({ modelDir, root, quick: args.quick, log }) : null;
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
+  const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
   const serving =
     has('predictions') || has('memory') || has('tick')
       ? await benchServing({
@@ -91,6 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     model_dir: modelDir,
     inference,
     ingest,
+    remote_write: remoteWrite,
     predictions_current: serving?.predictions_current ?? null,
     memory: serving?.memory ?? null,
     tick: serving?.tick ?? null,

@@ -15,8 +15,8 @@ describe('decodeWriteRequest', () => {
             { name: 'instance', value: 'web-1:9100' },
           ],
           samples: [
-            { value: 1.25, timestampMs: T },
-            { value: 1.5, timestampMs: T + 15_000 },
+            { value: 1.25, timestamp: T },
+            { value: 1.5, timestamp: T + 15_000 },
           ],
         },
       ],
@@ -29,8 +29,8 @@ describe('decodeWriteRequest', () => {
             { name: 'instance', value: 'web-1:9100' },
           ],
           samples: [
-            { value: 1.25, timestampMs: T },
-            { value: 1.5, timestampMs: T + 15_000 },
+            { value: 1.25, timestamp: T },
+            { value: 1.5, timestamp: T + 15_000 },
           ],
         },
       ],
@@ -58,7 +58,7 @@ describe('decodeWriteRequest', () => {
     const request = Writer.create().uint32(10).bytes(ts).uint32(26).bytes(metadata).finish();
     const decoded = decodeWriteRequest(compress(request));
     expect(decoded.metadataCount).toBe(1);
-    expect(decoded.timeseries).toEqual([{ labels: [{ name: '__name__', value: 'node_load1' }], samples: [{ value: 2, timestampMs: T }] }]);
+    expect(decoded.timeseries).toEqual([{ labels: [{ name: '__name__', value: 'node_load1' }], samples: [{ value: 2, timestamp: T }] }]);
   });
 
   it('takes an empty body and a metadata-only request as nothing to store', () => {
