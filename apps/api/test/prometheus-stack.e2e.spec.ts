@@ -54,30 +54,36 @@ describe('with the real Prometheus stack', () => {
     stack = t = receiver = undefined;
   });
 
-  it('node_exporter -> prometheus (server mode, recording rules) remote-writes the host into the api, and prometheus scrapes our forecasts', async () => {
-    t = await startTestApp();
-    stack = (await startPrometheusStack({ apiUrl: t.base, mode: 'server', recordingRules: true, batchSendDeadline: '1s' })) as Stack;
-    const host = stack.hostName as string;
-    const point = await waitFor(`${host} with all four metrics`, () => hostWithAllMetrics(t as TestApp, host), 60_000, stack.output);
+  /** The api, and Prometheus scraping this machine's node_exporter into it; resolves once the host has all four metrics. */
+  async function machineInApi(options: Record<string, unknown>): Promise<{ host: string; app: TestApp; started: Stack }> {
+    const app = (t = await startTestApp());
+    const started = (stack = (await startPrometheusStack({ apiUrl: app.base, batchSendDeadline: '1s', ...options })) as Stack);
+    const host = started.hostName as string;
+    const point = await waitFor(`${host} with all four metrics`, () => hostWithAllMetrics(app, host), 60_000, started.output);
     expect(point.cpu_percent).toBeGreaterThanOrEqual(0);
     expect(point.cpu_percent).toBeLessThanOrEqual(100);
     expect(point.memory_percent).toBeGreaterThan(0);
     expect(point.memory_percent).toBeLessThan(100);
     expect(point.disk_percent).toBeGreaterThan(0);
     expect(point.load_average).toBeGreaterThanOrEqual(0);
+    return { host, app, started };
+  }
+
+  it('node_exporter -> prometheus (server mode, recording rules) remote-writes the host into the api, and prometheus scrapes our forecasts', async () => {
+    const { host, app, started } = await machineInApi({ mode: 'server', recordingRules: true });
 
     // a forecast for the host, then prometheus finds its series through its query API
-    await t.inference.pass();
+    await app.inference.pass();
     const query = `tft_forecast_utilisation_ratio{server="${host}",metric="memory_percent",horizon="1h",percentile="p50"}`;
     const result = await waitFor(
       'prometheus to scrape our forecast series',
       async () => {
-        const res = await fetch(`${stack!.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+        const res = await fetch(`${started.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
         const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
         return body.data.result.length ? body.data.result : undefined;
       },
       30_000,
-      stack.output,
+      started.output,
     );
     expect(result[0].metric).toMatchObject({ job: 'tft', server: host, metric: 'memory_percent' });
     expect(Number(result[0].value[1])).toBeGreaterThan(0);
@@ -85,15 +91,9 @@ describe('with the real Prometheus stack', () => {
   }, 120_000);
 
   it('prometheus in agent mode (raw counters, no rules) remote-writes the host with all four metrics', async () => {
-    t = await startTestApp();
-    stack = (await startPrometheusStack({ apiUrl: t.base, mode: 'agent', scrapeApiMetrics: false, batchSendDeadline: '1s' })) as Stack;
-    const host = stack.hostName as string;
-    const point = await waitFor(`${host} with all four metrics`, () => hostWithAllMetrics(t as TestApp, host), 60_000, stack.output);
-    expect(point.cpu_percent).toBeGreaterThanOrEqual(0);
-    expect(point.cpu_percent).toBeLessThanOrEqual(100);
-    expect(point.memory_percent).toBeGreaterThan(0);
+    const { app } = await machineInApi({ mode: 'agent', scrapeApiMetrics: false });
     // write_relabel_configs kept only what the receiver uses
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const metrics = await (await fetch(`${app.base}/metrics`)).text();
     expect(metrics).toMatch(/^tft_remote_write_ignored_series_total 0$/m);
     expect(Number(/^tft_ingest_samples_total\{route="\/api\/v1\/write",outcome="stored"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   }, 120_000);

@@ -78,7 +78,8 @@ function setup(over: Partial<ApiConfig> = {}, statusOf: (url: string) => number 
   return { service, subscribe, publish, sent, alertmanager, webhook, deliveries, registry };
 }
 
-describe('AlertDeliveryService to Alertmanager', () => {
+/** Fake timers from T0 (the service's clock reads them) and no log output; real ones again after each test. */
+function useFakeClockAndQuietLogs(): void {
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
@@ -88,6 +89,10 @@ describe('AlertDeliveryService to Alertmanager', () => {
     vi.useRealTimers();
     vi.restoreAllMocks();
   });
+}
+
+describe('AlertDeliveryService to Alertmanager', () => {
+  useFakeClockAndQuietLogs();
 
   it('sends a new alert at once, then every firing alert each resend interval: endsAt moves, startsAt and labels stay', async () => {
     const t = setup();
@@ -282,15 +287,7 @@ describe('AlertDeliveryService to Alertmanager', () => {
 
 describe('AlertDeliveryService to webhooks', () => {
   const HOOK = 'http://hook:8080/alerts';
-  beforeEach(() => {
-    vi.useFakeTimers({ now: T0 });
-    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.restoreAllMocks();
-  });
+  useFakeClockAndQuietLogs();
 
   it('notifies once per pass and status, on fire and on resolve only, signed with the secret', async () => {
     const t = setup({ alertmanagerUrls: [], alertWebhookUrls: [HOOK], alertWebhookSecret: 'hook-secret' });

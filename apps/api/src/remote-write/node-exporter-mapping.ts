@@ -1,12 +1,11 @@
-import { SERVER_NAME_PATTERN } from '@tft/contracts';
+import { METRICS, SERVER_NAME_PATTERN } from '@tft/contracts';
 import type { Label, TimeSeries } from '@tft/remote-write';
 
 /** Slots of a mapped sample, in METRICS order. */
-const CPU = 0;
-const MEMORY = 1;
-const DISK = 2;
-const LOAD = 3;
-const METRIC_SLOTS = 4;
+const [CPU, MEMORY, DISK, LOAD] = (['cpu_percent', 'memory_percent', 'disk_percent', 'load_average'] as const).map((m) =>
+  METRICS.indexOf(m),
+);
+const METRIC_SLOTS = METRICS.length;
 
 /** Server label values whose names are kept checked: more than any fleet the api holds. */
 const MAX_CACHED_NAMES = 1_000_000;
