@@ -1,6 +1,6 @@
 import { inject, Injectable } from '@angular/core';
 import { alertsControllerThresholds, type ThresholdsDto } from '@tft/api-client';
-import { API_CLIENT, callOptions } from '../core/api';
+import { API_CLIENT } from '../core/api';
 
 /** GET /alerts/thresholds: fixed while the api runs, so fetched once (again after a failure). */
 @Injectable({ providedIn: 'root' })
