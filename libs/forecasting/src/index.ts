@@ -7,3 +7,4 @@ export * from './lib/alert-rules';
 export * from './lib/incident-risk';
 export * from './lib/metrics';
 export * from './lib/baselines';
+export * from './lib/alert-lifecycle';

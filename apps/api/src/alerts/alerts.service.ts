@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PROFILES, type MetricName, type Severity } from '@tft/contracts';
 import {
+  AlertLifecycle,
   isoSeconds,
   predictAlertsWithTrendGuard,
   thresholdsFor,
@@ -58,19 +59,6 @@ export interface AlertTransitions {
   resolved: readonly Alert[];
 }
 
-/** A condition seen but not yet held for ALERT_FOR (Prometheus' "pending"). */
-interface Pending {
-  since: number;
-}
-
-/** A firing alert and, while its condition is clear but not yet for ALERT_RESOLVE_AFTER, since when. */
-interface Firing {
-  alert: Alert;
-  /** Data time (epoch s) the breach was first predicted: `alert.first_seen`. */
-  since: number;
-  clearSince: number | null;
-}
-
 /** The stable identity of a server's alert on one metric: the same across passes, severities and restarts. */
 export function alertId(server: string, metric: MetricName): string {
   return createHash('sha256').update(`${server}\u0000${metric}`).digest('hex').slice(0, 16);
@@ -86,19 +74,20 @@ export function alertId(server: string, metric: MetricName): string {
 @Injectable()
 export class AlertsService {
   readonly config: ThresholdConfig;
-  private readonly pending = new Map<string, Pending>();
-  private readonly firing = new Map<string, Firing>();
+  /** Hysteresis per `server|metric` (the same rules the alert-quality replay measures). */
+  private readonly lifecycle: AlertLifecycle;
+  private readonly firing = new Map<string, Alert>();
   private readonly resolved: Alert[] = [];
-  private readonly forSeconds: number;
-  private readonly resolveAfterSeconds: number;
   private activeBodyCache = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
   private resolvedSincePublish: Alert[] = [];
   private readonly publishListeners: ((transitions: AlertTransitions) => void)[] = [];
 
   constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
     this.config = loadThresholdConfig(apiConfig.alertThresholdsFile);
-    this.forSeconds = apiConfig.alertForSeconds;
-    this.resolveAfterSeconds = apiConfig.alertResolveAfterSeconds;
+    this.lifecycle = new AlertLifecycle({
+      forSeconds: apiConfig.alertForSeconds,
+      resolveAfterSeconds: apiConfig.alertResolveAfterSeconds,
+    });
   }
 
   thresholds(profile: string | null): AlertThresholds {
@@ -150,40 +139,24 @@ export class AlertsService {
       for (const metric of Object.keys(f.quantiles) as MetricName[]) {
         const key = `${f.server}|${metric}`;
         const p = predicted.get(metric);
-        const firing = this.firing.get(key);
-        if (!p) {
-          this.pending.delete(key);
-          if (!firing) continue;
-          firing.clearSince ??= now;
-          if (now - firing.clearSince >= this.resolveAfterSeconds) this.resolve(key, now);
-          continue;
-        }
-        let since = firing?.since ?? this.pending.get(key)?.since;
-        if (since === undefined) {
-          since = now;
-          this.pending.set(key, { since });
-        }
-        if (!firing && now - since < this.forSeconds) continue;
-        this.pending.delete(key);
+        const { transition, since } = this.lifecycle.observe(key, p !== undefined, now);
+        if (transition === 'resolved') this.resolve(key, now);
+        if (!p || (transition !== 'fired' && transition !== 'firing') || since === null) continue;
         this.firing.set(key, {
-          since,
-          clearSince: null,
-          alert: {
-            id: firing?.alert.id ?? alertId(f.server, metric),
-            server: f.server,
-            metric,
-            severity: p.severity,
-            predicted_value: p.predicted_value,
-            threshold: p.threshold,
-            minutes_ahead: p.minutes_ahead,
-            trigger: p.trigger,
-            expected_at: isoSeconds(f.origin + (p.step + 1) * stepSeconds),
-            model: f.model,
-            state: 'firing',
-            first_seen: isoSeconds(since),
-            last_seen: isoSeconds(now),
-            resolved_at: null,
-          },
+          id: this.firing.get(key)?.id ?? alertId(f.server, metric),
+          server: f.server,
+          metric,
+          severity: p.severity,
+          predicted_value: p.predicted_value,
+          threshold: p.threshold,
+          minutes_ahead: p.minutes_ahead,
+          trigger: p.trigger,
+          expected_at: isoSeconds(f.origin + (p.step + 1) * stepSeconds),
+          model: f.model,
+          state: 'firing',
+          first_seen: isoSeconds(since),
+          last_seen: isoSeconds(now),
+          resolved_at: null,
         });
       }
     }
@@ -191,7 +164,7 @@ export class AlertsService {
 
   /** Resolves every alert of a server that stopped reporting (stale) at data time `now`. */
   resolveServer(server: string, now: number): void {
-    for (const key of [...this.pending.keys()]) if (key.startsWith(`${server}|`)) this.pending.delete(key);
+    for (const key of [...this.lifecycle.keys()]) if (key.startsWith(`${server}|`)) this.lifecycle.drop(key);
     for (const key of [...this.firing.keys()]) if (key.startsWith(`${server}|`)) this.resolve(key, now);
   }
 
@@ -200,7 +173,7 @@ export class AlertsService {
     if (!firing) return;
     this.firing.delete(key);
     const resolved: Alert = {
-      ...firing.alert,
+      ...firing,
       state: 'resolved',
       resolved_at: isoSeconds(now),
     };
@@ -211,18 +184,17 @@ export class AlertsService {
 
   /** Drops alerts of servers that no longer exist. */
   forget(server: string): void {
-    for (const map of [this.pending, this.firing]) for (const key of [...map.keys()]) if (key.startsWith(`${server}|`)) map.delete(key);
+    for (const key of [...this.lifecycle.keys()]) if (key.startsWith(`${server}|`)) this.lifecycle.drop(key);
+    for (const key of [...this.firing.keys()]) if (key.startsWith(`${server}|`)) this.firing.delete(key);
   }
 
   /** Firing alerts, critical first, then soonest. */
   active(): Alert[] {
-    return [...this.firing.values()]
-      .map((f) => f.alert)
-      .sort(
-        (a, b) =>
-          (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) ||
-          a.server.localeCompare(b.server),
-      );
+    return [...this.firing.values()].sort(
+      (a, b) =>
+        (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) ||
+        a.server.localeCompare(b.server),
+    );
   }
 
   recentlyResolved(): Alert[] {

@@ -14,6 +14,7 @@ import {
   parseDuration,
   parseSize,
 } from '@tft/contracts';
+import { DEFAULT_ALERT_FOR_SECONDS, DEFAULT_ALERT_RESOLVE_AFTER_SECONDS } from '@tft/forecasting';
 import { parseOrigins } from './cors-origins';
 
 export type InferenceDevice = 'auto' | 'cpu' | 'cuda';
@@ -111,8 +112,8 @@ export const API_ENV = {
   MAX_RECORDS_PER_REQUEST: int(1, 1_000_000)({ default: 20000 }),
   SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'])({ default: 'FULL' }),
   MAX_FUTURE_SKEW: duration()({ default: parseDuration('5m') }),
-  ALERT_FOR: duration()({ default: parseDuration('10m') }),
-  ALERT_RESOLVE_AFTER: duration()({ default: parseDuration('15m') }),
+  ALERT_FOR: duration()({ default: DEFAULT_ALERT_FOR_SECONDS }),
+  ALERT_RESOLVE_AFTER: duration()({ default: DEFAULT_ALERT_RESOLVE_AFTER_SECONDS }),
   STALE_AFTER: duration({ min: 1 })({ default: parseDuration('15m') }),
   RETIRE_AFTER: duration()({ default: parseDuration('24h') }),
   ALERT_THRESHOLDS_FILE: str({ default: undefined }),

@@ -1,17 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { profileIndex, type ThresholdProfile } from '@tft/forecasting';
+import { formatDuration, parseDuration } from '@tft/contracts';
+import { DEFAULT_ALERT_FOR_SECONDS, DEFAULT_ALERT_RESOLVE_AFTER_SECONDS, profileIndex, type ThresholdProfile } from '@tft/forecasting';
+import { runAlertQuality } from './alert-quality';
 import { shippedModelDir, TftRunner } from '@tft/tft-runner';
 import { runBacktest, type ModelUnderTest } from './backtest';
 import { loadSeries } from './csv-reader';
 import { runLeadtime, type Incidents } from './leadtime';
-import { leadtimeTables, resultsTable, summaryTable } from './report';
+import { alertQualityTable, leadtimeTables, resultsTable, summaryTable } from './report';
 
 const USAGE = `usage:
   npm run backtest -- --data <dir|csv> [--model <dir>] [--json out.json] [--stride N] [--max-series N]
                       [--calibration-fraction 0.3] [--no-model]
-  npm run leadtime -- --data <dir|csv> --incidents <json> [--model <dir>] [--json out.json] [--stride N]`;
+  npm run leadtime -- --data <dir|csv> --incidents <json> [--model <dir>] [--json out.json] [--stride N]
+  npm run alert-quality -- --data <dir|csv> [--model <dir>] [--json out.json] [--stride N] [--max-series N]
+                      [--alert-for 10m] [--alert-resolve-after 15m]`;
+
+const COMMANDS = ['backtest', 'leadtime', 'alert-quality'] as const;
 
 /** Where the command writes: tables to `out`, progress and errors to `err`. */
 export interface CliIo {
@@ -26,9 +32,9 @@ const defaultIo: CliIo = {
 
 export class UsageError extends Error {}
 
-/** `backtest` (the default) or `leadtime` with their flags; throws `UsageError` on bad arguments. */
+/** `backtest` (the default), `leadtime` or `alert-quality` with their flags; throws `UsageError` on bad arguments. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<void> {
-  const command = argv[0] === 'leadtime' || argv[0] === 'backtest' ? argv[0] : 'backtest';
+  const command = (COMMANDS as readonly string[]).includes(argv[0]) ? (argv[0] as (typeof COMMANDS)[number]) : 'backtest';
   const { values } = parseArgs({
     args: argv[0] === command ? argv.slice(1) : [...argv],
     options: {
@@ -41,6 +47,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       incidents: { type: 'string' },
       threads: { type: 'string', default: '1' },
       'no-model': { type: 'boolean', default: false },
+      'alert-for': { type: 'string', default: formatDuration(DEFAULT_ALERT_FOR_SECONDS) },
+      'alert-resolve-after': { type: 'string', default: formatDuration(DEFAULT_ALERT_RESOLVE_AFTER_SECONDS) },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,7 +91,38 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     minEncoder: meta.min_encoder_length,
   };
 
-  if (command === 'backtest') {
+  const thresholdProfile = (name: string, profile: string | null): ThresholdProfile =>
+    (meta.profile_vocabulary[profileIndex(meta, name, profile)] ?? 'unknown') as ThresholdProfile;
+
+  if (command === 'alert-quality') {
+    const duration = (flag: string, raw: string) => {
+      try {
+        return parseDuration(raw);
+      } catch (err) {
+        throw new UsageError(`--${flag}: ${(err as Error).message}`);
+      }
+    };
+    const r = await runAlertQuality(series, {
+      ...shape,
+      stride: int(values.stride, 1, '--stride'),
+      models,
+      timing: {
+        forSeconds: duration('alert-for', values['alert-for'] as string),
+        resolveAfterSeconds: duration('alert-resolve-after', values['alert-resolve-after'] as string),
+      },
+      thresholdProfile,
+      onProgress: progress,
+    });
+    io.out(
+      `${r.series} series, ${r.seriesDays.toFixed(1)} series-days replayed, model ${meta.version}, ` +
+        `hysteresis ${values['alert-for']} / ${values['alert-resolve-after']}, ${r.seconds.toFixed(1)} s\n`,
+    );
+    io.out(alertQualityTable(r.results));
+    if (values.json) {
+      writeFileSync(values.json, JSON.stringify({ model: `${meta.name} ${meta.version}`, data: values.data, results: r.results }, null, 2));
+      progress(`wrote ${values.json}`);
+    }
+  } else if (command === 'backtest') {
     const calibrationFraction = Number(values['calibration-fraction']);
     if (!(calibrationFraction >= 0 && calibrationFraction < 1)) throw new UsageError('--calibration-fraction must be in [0, 1)');
     const r = await runBacktest(series, {
@@ -117,8 +156,6 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     }
   } else {
     const incidents = JSON.parse(await readFile(values.incidents as string, 'utf8')) as Incidents;
-    const thresholdProfile = (name: string, profile: string | null): ThresholdProfile =>
-      (meta.profile_vocabulary[profileIndex(meta, name, profile)] ?? 'unknown') as ThresholdProfile;
     const r = await runLeadtime(series, incidents, {
       ...shape,
       stride: int(values.stride, 1, '--stride'),

@@ -6,6 +6,7 @@ import {
   predictAlertsWithTrendGuard,
   thresholdsFor,
   type AlertThresholds,
+  type GuardedAlert,
   type MetricForecasts,
   type ThresholdProfile,
 } from '@tft/forecasting';
@@ -201,6 +202,17 @@ export function forecastAlerts(
   stepSeconds: number,
   trend?: MetricForecasts,
 ): boolean {
+  return shippedAlerts(forecast, metrics, thresholds, stepSeconds, trend).length > 0;
+}
+
+/** The alerts the api's rule raises from a forecast on the given metrics only (the others are blank). */
+export function shippedAlerts(
+  forecast: Partial<MetricForecasts>,
+  metrics: readonly MetricName[],
+  thresholds: AlertThresholds,
+  stepSeconds: number,
+  trend?: MetricForecasts,
+): GuardedAlert[] {
   const flat = {
     p10: [] as number[],
     p50: [] as number[],
@@ -211,7 +223,7 @@ export function forecastAlerts(
     for (const metric of METRICS) out[metric] = metrics.includes(metric) ? (f[metric] ?? flat) : flat;
     return out;
   };
-  return predictAlertsWithTrendGuard(only(forecast), trend && only(trend), thresholds, stepSeconds).length > 0;
+  return predictAlertsWithTrendGuard(only(forecast), trend && only(trend), thresholds, stepSeconds);
 }
 
 /** Detection and lead time of one incident at `T` (epoch s) on an alert timeline. */
@@ -225,7 +237,8 @@ export function leadFor(tl: Timeline, T: number): { detected: boolean; lead_minu
   return { detected: true, lead_minutes: Math.round(lead / 60) };
 }
 
-function median(xs: readonly number[]): number | null {
+/** The middle value (mean of the two middle ones), or null for none. */
+export function median(xs: readonly number[]): number | null {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -1,3 +1,4 @@
+import type { AlertQualityRow } from './alert-quality';
 import type { ResultRow } from './backtest';
 import type { IncidentRow, MethodSummary } from './leadtime';
 
@@ -82,6 +83,20 @@ export function leadtimeTables(incidents: readonly IncidentRow[], summary: reado
   for (const s of summary) {
     lines.push(
       `| ${s.method} | ${s.detected}/${s.incidents} | ${s.median_lead_minutes ?? '-'} | ${s.alert_onsets} | ${s.false_alerts} | ${s.false_alerts_per_day.toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The alert-quality table: one line per method. */
+export function alertQualityTable(rows: readonly AlertQualityRow[]): string {
+  const lines = [
+    '| method | breaches | recall 30 min ahead | recall 5 min ahead | median lead (min) | precision | false alerts / series-day |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.method} | ${r.breaches} | ${pct(r.recall_30m)} | ${pct(r.recall_5m)} | ${r.median_lead_min ?? '-'} | ${pct(r.precision)} | ${r.false_alerts_per_day.toFixed(2)} |`,
     );
   }
   return lines.join('\n');

@@ -1,0 +1,293 @@
+import { METRICS, type MetricName } from '@tft/contracts';
+import {
+  AlertLifecycle,
+  DEFAULT_THRESHOLD_CONFIG,
+  heuristicForecast,
+  holtPoint,
+  linearPoint,
+  thresholdsFor,
+  type AlertThresholds,
+  type LifecycleTiming,
+  type MetricForecasts,
+  type ThresholdProfile,
+} from '@tft/forecasting';
+import { observedInWindow, seriesUpTo, type ModelUnderTest } from './backtest';
+import type { NamedSeries } from './csv-reader';
+import { median, shippedAlerts } from './leadtime';
+
+const N_METRICS = METRICS.length;
+
+/** A breach starts after at least this long with every observed step below warning. */
+export const QUIET_BEFORE_SECONDS = 3600;
+/** ... and holds for at least this many consecutive observed steps at or over it. */
+export const BREACH_MIN_STEPS = 2;
+/** An episode is true when a breach begins within its predicted window widened by this much either side. */
+export const PRECISION_GRACE_SECONDS = 1800;
+/** `static_threshold` reads the last observed value no older than this. */
+const STATIC_MAX_AGE_SECONDS = 3600;
+
+export const ALERT_BASELINES = ['static_threshold', 'predict_linear', 'holt'] as const;
+
+export interface AlertQualityOptions {
+  stepSeconds: number;
+  horizon: number;
+  maxEncoder: number;
+  minEncoder: number;
+  /** Replay an origin every `stride` steps (1: every step, as the api forecasts). */
+  stride: number;
+  models: readonly ModelUnderTest[];
+  /** The hysteresis every method runs through: the api's ALERT_FOR and ALERT_RESOLVE_AFTER. */
+  timing: LifecycleTiming;
+  thresholdProfile?: (name: string, profile: string | null) => ThresholdProfile | undefined;
+  onProgress?: (message: string) => void;
+}
+
+export interface AlertQualityRow {
+  method: string;
+  breaches: number;
+  /** Share of breaches with the method's alert on that metric firing 30 minutes before onset. */
+  recall_30m: number | null;
+  recall_5m: number | null;
+  /** Minutes from the start of the episode firing just before onset to the onset, over warned breaches. */
+  median_lead_min: number | null;
+  /** Episodes followed by a breach within their predicted window (plus grace), over all episodes. */
+  precision: number | null;
+  /** Episodes with no breach, per series-day replayed. */
+  false_alerts_per_day: number;
+}
+
+export interface AlertQualityResult {
+  results: AlertQualityRow[];
+  series: number;
+  seriesDays: number;
+  seconds: number;
+}
+
+/** One metric's alert at one origin: firing after hysteresis, and how far ahead the rule saw the crossing. */
+interface Verdict {
+  firing: Uint8Array;
+  /** Seconds from the origin's data to the predicted crossing (0 for a value already over). */
+  ahead: Float64Array;
+}
+
+/** A breach of one metric: the start of its first step at or over warning (epoch s). */
+export function breachOnsets(s: NamedSeries['series'], m: number, warning: number): number[] {
+  const S = s.stepSeconds;
+  const quiet = Math.round(QUIET_BEFORE_SECONDS / S);
+  const onsets: number[] = [];
+  const at = (i: number) => (s.mask[i * N_METRICS + m] === 1 ? s.values[i * N_METRICS + m] : null);
+  let lastOver = -Infinity; // index of the last observed step at or over warning
+  let quietObserved = 0; // observed steps below warning since then
+  for (let i = 0; i < s.length; i++) {
+    const v = at(i);
+    if (v === null) continue;
+    if (v < warning) {
+      quietObserved++;
+      continue;
+    }
+    let held = 1;
+    for (let j = i + 1; j < s.length && held < BREACH_MIN_STEPS; j++) {
+      const w = at(j);
+      if (w === null || w < warning) break;
+      held++;
+    }
+    if (held >= BREACH_MIN_STEPS && i - lastOver > quiet && quietObserved >= quiet / 2) onsets.push(s.t0 + i * S);
+    lastOver = i;
+    quietObserved = 0;
+  }
+  return onsets;
+}
+
+/**
+ * Replays each series origin by origin through the alert rule the api ships (a model's forecast
+ * with the trend guard) and through baselines under the same threshold rule: a static threshold on
+ * the current value, Prometheus' `predict_linear` over the last hour, and Holt; every method then
+ * runs through the api's hysteresis (AlertLifecycle with ALERT_FOR / ALERT_RESOLVE_AFTER), so each
+ * alert is what an operator would have been paged with. Breaches are observed (breachOnsets).
+ */
+export async function runAlertQuality(series: readonly NamedSeries[], options: AlertQualityOptions): Promise<AlertQualityResult> {
+  const started = Date.now();
+  const { stepSeconds: S, horizon: H, maxEncoder: L, minEncoder, stride } = options;
+  const methods = [...options.models.map((m) => m.name), ...ALERT_BASELINES];
+  const tally = new Map(
+    methods.map((m) => [m, { breaches: 0, warned30: 0, warned5: 0, leads: [] as number[], episodes: 0, trueEpisodes: 0 }]),
+  );
+  let seriesSeconds = 0;
+  let replayed = 0;
+
+  for (const [index, { name, profile, series: s }] of series.entries()) {
+    const t = Date.now();
+    const thresholds = thresholdsFor(DEFAULT_THRESHOLD_CONFIG, options.thresholdProfile?.(name, profile));
+    const origins: { origin: number; metrics: MetricName[] }[] = [];
+    for (let o = 0; o < s.length; o += stride) {
+      const metrics = METRICS.filter((_, m) => observedInWindow(s, o, L, m) >= minEncoder);
+      if (metrics.length) origins.push({ origin: o, metrics });
+    }
+    if (!origins.length) continue;
+    replayed++;
+    seriesSeconds += (origins[origins.length - 1].origin - origins[0].origin + 1) * S;
+    const times = origins.map(({ origin }) => s.t0 + (origin + 1) * S);
+
+    // the raw conditions per method: per origin, the metrics alerting and how far ahead
+    const conditions = new Map<string, Map<MetricName, number>[]>();
+    for (const model of options.models) {
+      const profileIndex = model.profileIndex(name, profile);
+      const perOrigin: Map<MetricName, number>[] = [];
+      for (let b = 0; b < origins.length; b += 1024) {
+        const chunk = origins.slice(b, b + 1024);
+        const forecasts = await model.forecaster.forecast(chunk.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex })));
+        chunk.forEach(({ origin, metrics }, k) => {
+          const trend = heuristicForecast(seriesUpTo(s, origin), H);
+          perOrigin.push(aheadByMetric(shippedAlerts(forecasts[k], metrics, thresholds, S, trend)));
+        });
+      }
+      conditions.set(model.name, perOrigin);
+    }
+    conditions.set(
+      'static_threshold',
+      origins.map(({ origin, metrics }) => staticCondition(s, origin, metrics, thresholds)),
+    );
+    for (const [method, point] of [
+      ['predict_linear', linearPoint],
+      ['holt', (x: typeof s, o: number, m: number, h: number) => holtPoint(x, o, m, h)],
+    ] as const) {
+      conditions.set(
+        method,
+        origins.map(({ origin, metrics }) => {
+          const usable = metrics.filter((metric) => observedInWindow(s, origin, Math.round(3600 / S), METRICS.indexOf(metric)) >= 2);
+          const forecast: Partial<MetricForecasts> = {};
+          for (const metric of usable) {
+            const p50 = Array.from(point(s, origin, METRICS.indexOf(metric), H) ?? []);
+            forecast[metric] = { p10: p50, p50, p90: p50 };
+          }
+          return aheadByMetric(shippedAlerts(forecast, usable, thresholds, S));
+        }),
+      );
+    }
+
+    for (const method of methods) {
+      const verdicts = withHysteresis(conditions.get(method) as Map<MetricName, number>[], times, options.timing);
+      const mine = tally.get(method) as NonNullable<ReturnType<typeof tally.get>>;
+      METRICS.forEach((metric, m) => {
+        const onsets = breachOnsets(s, m, thresholds[metric].warning).filter((T) => T > times[0] && T <= times[times.length - 1]);
+        score(verdicts.get(metric) as Verdict, times, onsets, mine);
+      });
+    }
+    options.onProgress?.(
+      `[${index + 1}/${series.length}] ${name}: ${origins.length} origins replayed, ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
+  }
+
+  const seriesDays = seriesSeconds / 86400;
+  const share = (n: number, d: number) => (d > 0 ? round3(n / d) : null);
+  return {
+    results: methods.map((method) => {
+      const r = tally.get(method) as NonNullable<ReturnType<typeof tally.get>>;
+      return {
+        method,
+        breaches: r.breaches,
+        recall_30m: share(r.warned30, r.breaches),
+        recall_5m: share(r.warned5, r.breaches),
+        median_lead_min: median(r.leads),
+        precision: share(r.trueEpisodes, r.episodes),
+        false_alerts_per_day: seriesDays > 0 ? round3((r.episodes - r.trueEpisodes) / seriesDays) : 0,
+      };
+    }),
+    series: replayed,
+    seriesDays,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** A method's alerts at one origin as metric -> seconds ahead. */
+function aheadByMetric(alerts: readonly { metric: MetricName; minutes_ahead: number }[]): Map<MetricName, number> {
+  return new Map(alerts.map((a) => [a.metric, a.minutes_ahead * 60]));
+}
+
+/** The static threshold: the current value (last observation of the past hour) at or over warning. */
+function staticCondition(s: NamedSeries['series'], origin: number, metrics: readonly MetricName[], thresholds: AlertThresholds) {
+  const out = new Map<MetricName, number>();
+  const maxAge = Math.round(STATIC_MAX_AGE_SECONDS / s.stepSeconds);
+  for (const metric of metrics) {
+    const m = METRICS.indexOf(metric);
+    for (let i = origin; i > origin - maxAge && i >= 0; i--) {
+      if (s.mask[i * N_METRICS + m] !== 1) continue;
+      if (s.values[i * N_METRICS + m] >= thresholds[metric].warning) out.set(metric, 0);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Each metric's firing timeline after the api's hysteresis, on data time (the origins' times). */
+function withHysteresis(
+  conditions: readonly Map<MetricName, number>[],
+  times: readonly number[],
+  timing: LifecycleTiming,
+): Map<MetricName, Verdict> {
+  const lifecycle = new AlertLifecycle(timing);
+  const out = new Map<MetricName, Verdict>(
+    METRICS.map((metric) => [metric, { firing: new Uint8Array(times.length), ahead: new Float64Array(times.length) }]),
+  );
+  conditions.forEach((byMetric, k) => {
+    for (const metric of METRICS) {
+      const ahead = byMetric.get(metric);
+      const { transition } = lifecycle.observe(metric, ahead !== undefined, times[k]);
+      const v = out.get(metric) as Verdict;
+      if (transition === 'fired' || transition === 'firing') {
+        v.firing[k] = 1;
+        v.ahead[k] = ahead ?? 0;
+      }
+    }
+  });
+  return out;
+}
+
+/** Adds one metric's breaches and episodes to a method's tally. */
+function score(
+  v: Verdict,
+  times: readonly number[],
+  onsets: readonly number[],
+  tally: { breaches: number; warned30: number; warned5: number; leads: number[]; episodes: number; trueEpisodes: number },
+): void {
+  /** The latest origin whose data ends by `t`, or -1. */
+  const originBy = (t: number): number => {
+    let lo = 0;
+    let hi = times.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid] <= t) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+  for (const T of onsets) {
+    tally.breaches++;
+    const k30 = originBy(T - 1800);
+    if (k30 >= 0 && v.firing[k30]) tally.warned30++;
+    const k5 = originBy(T - 300);
+    if (k5 >= 0 && v.firing[k5]) tally.warned5++;
+    const k = originBy(T);
+    if (k >= 0 && v.firing[k]) {
+      let start = k;
+      while (start > 0 && v.firing[start - 1]) start--;
+      tally.leads.push(Math.round((T - times[start]) / 60));
+    }
+  }
+  for (let a = 0; a < times.length; a++) {
+    if (!v.firing[a] || (a > 0 && v.firing[a - 1])) continue;
+    let b = a;
+    let reach = times[a];
+    while (b + 1 < times.length && v.firing[b + 1]) b++;
+    for (let k = a; k <= b; k++) reach = Math.max(reach, times[k] + v.ahead[k]);
+    tally.episodes++;
+    const from = times[a] - PRECISION_GRACE_SECONDS;
+    const to = Math.max(reach, times[b]) + PRECISION_GRACE_SECONDS;
+    if (onsets.some((T) => T >= from && T <= to)) tally.trueEpisodes++;
+  }
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
