@@ -76,6 +76,17 @@ describe('GET /metrics (Prometheus exposition)', () => {
     );
   });
 
+  it('serves the per-server series from one build per forecast change, and rebuilds them when a server leaves', async () => {
+    const text = await fed();
+    const forecastLines = (t: string) => t.split('\n').filter((l) => l.startsWith('tft_forecast_'));
+    const again = await (await fetch(`${t!.base}/metrics`)).text();
+    expect(forecastLines(again)).toEqual(forecastLines(text));
+    t!.inference.forgetServers(['ppweb0001']);
+    const after = await (await fetch(`${t!.base}/metrics`)).text();
+    expect(after).not.toMatch(/server="ppweb0001"/);
+    expect(after).toMatch(/server="ppcon0001"/);
+  });
+
   it('passes promtool check metrics for every series of ours', async () => {
     const text = await fed();
     const ours = promtool(text).problems.filter((p) => !/^nodejs_/.test(p));

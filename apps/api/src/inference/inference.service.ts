@@ -123,6 +123,8 @@ export class InferenceService implements OnApplicationShutdown {
   lastPassMs = 0;
   /** Wall-clock time (ms) the newest forecast was made; null before the first. */
   newestForecastAt: number | null = null;
+  /** Bumped whenever the set of forecasts changes (re-forecast, gone stale, retired): what scrapes() shows. */
+  forecastGeneration = 0;
 
   constructor(
     @Inject(MODEL_RUNTIME) readonly runtime: ModelRuntime,
@@ -301,6 +303,7 @@ export class InferenceService implements OnApplicationShutdown {
       if (updated.length || refreshed || wentStale || this.passCount === 0) this.serialise();
       this.passCount++;
       this.lastPassMs = performance.now() - started;
+      if (updated.length || wentStale) this.forecastGeneration++;
       if (updated.length) {
         this.newestForecastAt = this.clock.now();
         this.metrics.passDuration.observe(this.lastPassMs / 1000);
@@ -323,7 +326,10 @@ export class InferenceService implements OnApplicationShutdown {
       this.cache.delete(name);
       this.alerts.forget(name);
     }
-    if (names.length) this.serialise();
+    if (names.length) {
+      this.forecastGeneration++;
+      this.serialise();
+    }
   }
 
   /** Updates `current` and `trend` from the open step without re-running the model. */

@@ -21,8 +21,7 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4', schema: { type: 'string' } })
   async metrics(@Res() res: Response): Promise<void> {
-    const registry = this.collectors.registry;
-    res.setHeader('Content-Type', registry.contentType);
-    res.send(await registry.metrics());
+    res.setHeader('Content-Type', this.collectors.registry.contentType);
+    res.send(await this.collectors.exposition());
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CLOCK, METRICS, type Clock } from '@tft/contracts';
 import { AlertsService } from '../alerts/alerts.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
@@ -69,41 +69,31 @@ export class ScrapeCollectors {
         for (const [severity, n] of Object.entries(counts)) this.set({ severity }, n);
       },
     });
-    if (config.metricsPerServer) this.perServer(inference, windows);
+    if (config.metricsPerServer) this.perServer = this.perServerSeries(inference, windows);
   }
 
-  private perServer(inference: InferenceService, windows: WindowService): void {
-    const registers = [this.registry];
-    // The registry collects in registration order, so the first gauge fills all four from one walk
-    // over the forecasts.
-    const utilisation: Gauge = new Gauge({
+  /** The per-server forecast series, or null with METRICS_PER_SERVER=false. */
+  private readonly perServer: (() => Promise<string>) | null = null;
+
+  /** The exposition GET /metrics serves: the daemon's series, then the per-server forecasts. */
+  async exposition(): Promise<string> {
+    const daemon = await this.registry.metrics();
+    return this.perServer ? daemon + (await this.perServer()) : daemon;
+  }
+
+  /**
+   * The per-server series in a registry of their own, rebuilt only when the forecasts changed: at
+   * 1,000 servers they are 48,000 and more label sets, about half a second of main thread to fill
+   * and format, which once per scrape would stall every read behind it.
+   */
+  private perServerSeries(inference: InferenceService, windows: WindowService): () => Promise<string> {
+    const registry = new Registry();
+    const registers = [registry];
+    const utilisation = new Gauge({
       name: 'tft_forecast_utilisation_ratio',
       help: 'Forecast cpu, memory or disk use as a ratio (percent / 100) at a horizon ahead of the forecast origin, by percentile',
       labelNames: ['server', 'metric', 'horizon', 'percentile'],
       registers,
-      collect() {
-        for (const g of [utilisation, load, breach, probability]) g.reset();
-        for (const { server, risk, highlights } of inference.scrapes()) {
-          probability.set({ server, window: '30m' }, risk.probability_30m);
-          probability.set({ server, window: '8h' }, risk.probability_8h);
-          const dataTime = windows.get(server)?.lastSample ?? Number.NaN;
-          METRICS.forEach((metric, m) => {
-            const ratio = RATIO_METRICS.has(metric);
-            HIGHLIGHT_HORIZONS.forEach(({ label: horizon }, h) => {
-              HIGHLIGHT_QUANTILES.forEach((percentile, k) => {
-                const v = highlights.quantiles[highlightIndex(m, h, k)];
-                if (Number.isNaN(v)) return;
-                if (ratio) utilisation.set({ server, metric, horizon, percentile }, Math.round(v * 100) / 10_000);
-                else load.set({ server, metric, horizon, percentile }, Math.round(v * 100) / 100);
-              });
-            });
-            BREACH_SEVERITIES.forEach((severity, s) => {
-              const at = highlights.breachAt[m * BREACH_SEVERITIES.length + s];
-              if (!Number.isNaN(at) && Number.isFinite(dataTime)) breach.set({ server, metric, severity }, Math.max(0, at - dataTime));
-            });
-          });
-        }
-      },
     });
     const load = new Gauge({
       name: 'tft_forecast_load_average',
@@ -113,7 +103,7 @@ export class ScrapeCollectors {
     });
     const breach = new Gauge({
       name: 'tft_predicted_breach_seconds',
-      help: "Seconds from the server's newest sample until its median forecast reaches the threshold; absent when not within 8 h",
+      help: "Seconds from the server's newest sample (when forecast) until its median forecast reaches the threshold; absent when not within 8 h",
       labelNames: ['server', 'metric', 'severity'],
       registers,
     });
@@ -123,5 +113,36 @@ export class ScrapeCollectors {
       labelNames: ['server', 'window'],
       registers,
     });
+    let built: { generation: number; text: Promise<string> } | null = null;
+    const fill = (): void => {
+      for (const g of [utilisation, load, breach, probability]) g.reset();
+      for (const { server, risk, highlights } of inference.scrapes()) {
+        probability.set({ server, window: '30m' }, risk.probability_30m);
+        probability.set({ server, window: '8h' }, risk.probability_8h);
+        const dataTime = windows.get(server)?.lastSample ?? Number.NaN;
+        METRICS.forEach((metric, m) => {
+          const ratio = RATIO_METRICS.has(metric);
+          HIGHLIGHT_HORIZONS.forEach(({ label: horizon }, h) => {
+            HIGHLIGHT_QUANTILES.forEach((percentile, k) => {
+              const v = highlights.quantiles[highlightIndex(m, h, k)];
+              if (Number.isNaN(v)) return;
+              if (ratio) utilisation.set({ server, metric, horizon, percentile }, Math.round(v * 100) / 10_000);
+              else load.set({ server, metric, horizon, percentile }, Math.round(v * 100) / 100);
+            });
+          });
+          BREACH_SEVERITIES.forEach((severity, s) => {
+            const at = highlights.breachAt[m * BREACH_SEVERITIES.length + s];
+            if (!Number.isNaN(at) && Number.isFinite(dataTime)) breach.set({ server, metric, severity }, Math.max(0, at - dataTime));
+          });
+        });
+      }
+    };
+    return () => {
+      if (built?.generation !== inference.forecastGeneration) {
+        fill();
+        built = { generation: inference.forecastGeneration, text: registry.metrics() };
+      }
+      return built.text;
+    };
   }
 }
