@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeWriteRequest, type TimeSeries } from '@tft/remote-write';
 import { startTestApp, type TestApp } from './test-app';
@@ -102,6 +105,25 @@ describe('POST /api/v1/write (Prometheus remote write)', () => {
     const detail = await t.get<Detail>('/servers/web-7');
     const step = detail.open_step ?? detail.history[detail.history.length - 1];
     expect(step).toMatchObject({ cpu_percent: 25, memory_percent: 25, disk_percent: 40, load_average: 1.5 });
+  });
+
+  it('still knows what it stored after a restart: a re-sent request is all duplicates, counters continue', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tft-rw-restart-'));
+    t = await startTestApp({ DATA_DIR: dataDir });
+    const scrapes = nodeExporterScrapes('web-8:9100', 4);
+    const firstThree = scrapes.map((s) => ({ ...s, samples: s.samples.slice(0, 3) }));
+    const last = scrapes.map((s) => ({ ...s, samples: s.samples.slice(3) }));
+    expect(await (await remoteWrite(t, encodeWriteRequest({ timeseries: firstThree }))).json()).toMatchObject({ samples_added: 13 });
+    await t.app.close();
+
+    t = await startTestApp({ DATA_DIR: dataDir });
+    // Prometheus re-sends a request whose answer it never got: nothing changes
+    expect(await (await remoteWrite(t, encodeWriteRequest({ timeseries: firstThree }))).json()).toMatchObject({
+      samples_added: 0,
+      duplicates: 3 * 7,
+    });
+    // the next scrape: both cores' rates come from the counters stored before the restart
+    expect(await (await remoteWrite(t, encodeWriteRequest({ timeseries: last }))).json()).toMatchObject({ samples_added: 2 + 3 });
   });
 
   it('keeps a metric that never arrives missing', async () => {

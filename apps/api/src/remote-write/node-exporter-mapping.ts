@@ -18,6 +18,16 @@ export interface MappingOptions {
   serverLabel: string;
   /** The filesystem whose usage is disk_percent (REMOTE_WRITE_MOUNTPOINT). */
   mountpoint: string;
+  /** A host's series states as stored before a restart, asked for when the host is first seen. */
+  storedSeries?: (server: string) => Map<string, SeriesState> | undefined;
+}
+
+/** A series state to make durable with the request: its host, its key, its newest sample. */
+export interface SeriesStateChange {
+  server: string;
+  series: string;
+  timeMs: number;
+  value: number;
 }
 
 /** One host's metrics at one timestamp of one request: a partial sample for the window. */
@@ -54,6 +64,8 @@ export interface MappingResult {
   staleMarkers: number;
   /** Infinite or out-of-range values, and ratios whose denominator has not arrived: skipped. */
   unusable: number;
+  /** The series states this request moved, to store with its samples. */
+  changed: SeriesStateChange[];
   /** Undoes this request's series state (its store write failed, so Prometheus re-sends it). */
   rollback(): void;
 }
@@ -127,7 +139,7 @@ function pickLabels(labels: readonly Label[], serverLabel: string): SeriesLabels
 }
 
 /** The newest sample of one series: the duplicate horizon, and a counter's previous value for its rate. */
-interface SeriesState {
+export interface SeriesState {
   timeMs: number;
   value: number;
 }
@@ -179,7 +191,7 @@ export class NodeExporterMapping {
     /** What this request changed, to undo: a state's previous sample, or null for a state it created. */
     const previous = new Map<SeriesState, { host: Host; key: string; was: SeriesState | null }>();
     const rejections = new Map<string, number>();
-    const result: Omit<MappingResult, 'samples' | 'rejected' | 'rollback'> = {
+    const result: Omit<MappingResult, 'samples' | 'rejected' | 'changed' | 'rollback'> = {
       observations: 0,
       ignoredSeries: 0,
       rejectedSamples: 0,
@@ -280,10 +292,14 @@ export class NodeExporterMapping {
         samples.push(s);
       }
     }
+    const changed: SeriesStateChange[] = [];
+    for (const [state, { host, key }] of previous)
+      changed.push({ server: host.name, series: key, timeMs: state.timeMs, value: state.value });
     return {
       ...result,
       samples,
       rejected: [...rejections].map(([reason, series]) => ({ reason, series })),
+      changed,
       rollback: () => {
         for (const [state, { host, key, was }] of previous) {
           if (was) Object.assign(state, was);
@@ -298,7 +314,7 @@ export class NodeExporterMapping {
     let host = this.hosts.get(raw);
     if (!host) {
       const name = serverNameOf(raw, this.options.serverLabel);
-      host = typeof name === 'string' ? { name, series: new Map(), recorded: 0 } : name;
+      host = typeof name === 'string' ? { name, series: this.options.storedSeries?.(name) ?? new Map(), recorded: 0 } : name;
       if (this.hosts.size < MAX_CACHED_NAMES) this.hosts.set(raw, host);
     }
     return host;

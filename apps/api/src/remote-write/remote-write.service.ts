@@ -39,7 +39,11 @@ export class RemoteWriteService {
     private readonly windows: WindowService,
     private readonly metrics: ApiMetrics,
   ) {
-    this.mapping = new NodeExporterMapping({ serverLabel: config.remoteWriteServerLabel, mountpoint: config.remoteWriteMountpoint });
+    this.mapping = new NodeExporterMapping({
+      serverLabel: config.remoteWriteServerLabel,
+      mountpoint: config.remoteWriteMountpoint,
+      storedSeries: (server) => windows.takeStoredSeries(server),
+    });
     windows.onRetired((servers) => this.mapping.forget(servers));
   }
 
@@ -128,7 +132,7 @@ export class RemoteWriteService {
 
     let applied;
     try {
-      applied = await this.windows.apply(accepted);
+      applied = await this.windows.apply(accepted, mapped.changed);
     } catch (err) {
       mapped.rollback();
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);

@@ -3,7 +3,7 @@ import { profileFromServerName } from '@tft/contracts';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
 import { ServerWindow, type AddOutcome } from './server-window';
-import { WINDOW_STORE, type BucketWrite, type WindowStore } from './window.store';
+import { WINDOW_STORE, type BucketWrite, type SeriesWrite, type WindowStore } from './window.store';
 
 export interface ServerEntry {
   id: number;
@@ -36,11 +36,21 @@ export interface ApplyResult {
 
 export class StoreWriteError extends Error {}
 
+/** A remote-write series' newest sample, made durable with the request's buckets (see NodeExporterMapping). */
+export interface SeriesStateUpdate {
+  server: string;
+  series: string;
+  timeMs: number;
+  value: number;
+}
+
 /** Requests applied in memory whose writes share the next transaction. */
 interface CommitGroup {
   created: ServerEntry[];
   profileUpdates: Set<ServerEntry>;
   touched: Map<ServerEntry, Set<number>>;
+  /** By server and series: the newest state of each series the group's requests moved. */
+  seriesWrites: Map<string, SeriesWrite>;
   /** Whether any request of the group closed or changed a closed step. */
   closedChanges: boolean;
   waiters: { resolve: () => void; reject: (err: Error) => void }[];
@@ -61,6 +71,8 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   private pending: CommitGroup | null = null;
   private readonly stepsClosedListeners: (() => void)[] = [];
   private readonly retiredListeners: ((servers: readonly string[]) => void)[] = [];
+  /** Remote-write series states read at startup, by server, until the receiver asks for them. */
+  private readonly storedSeries = new Map<string, Map<string, { timeMs: number; value: number }>>();
   /** The newest sample accepted for any server (epoch s): the data clock. */
   private newestSample = Number.NEGATIVE_INFINITY;
   readonly retentionSteps: number;
@@ -120,6 +132,13 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       byId.get(id)?.window.restore(bucket);
       buckets++;
     });
+    this.store.forEachSeriesState((id, series, timeMs, value) => {
+      const name = byId.get(id)?.name;
+      if (name === undefined) return;
+      let states = this.storedSeries.get(name);
+      if (!states) this.storedSeries.set(name, (states = new Map()));
+      states.set(series, { timeMs, value });
+    });
     this.totalBuckets = this.countAll();
     for (const e of this.servers.values()) {
       e.lastSample = e.window.newestSampleTime();
@@ -164,14 +183,14 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
    * once and the disk syncs once, yet no request is answered before its samples are durable. A failed
    * write rejects every request of the group with StoreWriteError.
    */
-  apply(samples: readonly AcceptedSample[]): Promise<ApplyResult> {
+  apply(samples: readonly AcceptedSample[], seriesStates: readonly SeriesStateUpdate[] = []): Promise<ApplyResult> {
     const result: ApplyResult = {
       added: 0,
       serversWithClosedChanges: 0,
       duplicates: [],
       tooOld: [],
     };
-    if (samples.length === 0) return Promise.resolve(result);
+    if (samples.length === 0 && seriesStates.length === 0) return Promise.resolve(result);
     const group = (this.pending ??= this.openGroup());
     const before = new Map<ServerEntry, { buckets: number; version: number }>();
     for (const s of samples) {
@@ -211,6 +230,12 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       if (entry.window.version !== was.version) result.serversWithClosedChanges++;
     }
     if (result.serversWithClosedChanges) group.closedChanges = true;
+    for (const u of seriesStates) {
+      // a server with no sample yet (a counter's first baseline) has no row to attach state to
+      const entry = this.servers.get(u.server);
+      if (entry)
+        group.seriesWrites.set(`${u.server}\u0000${u.series}`, { server: entry, series: u.series, timeMs: u.timeMs, value: u.value });
+    }
     return new Promise((resolve, reject) => group.waiters.push({ resolve: () => resolve(result), reject }));
   }
 
@@ -221,6 +246,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       created: [],
       profileUpdates: new Set(),
       touched: new Map(),
+      seriesWrites: new Map(),
       closedChanges: false,
       waiters: [],
     };
@@ -241,7 +267,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     // servers created in this group are inserted with their latest profile
     const profileUpdates = [...group.profileUpdates].filter((e) => e.id >= 0);
     try {
-      this.store.commit(group.created, profileUpdates, writes);
+      this.store.commit(group.created, profileUpdates, writes, [...group.seriesWrites.values()]);
     } catch (err) {
       this.rollback([...new Set([...group.touched.keys(), ...group.created])]);
       const failure = new StoreWriteError(`could not store the samples: ${(err as Error).message}`);
@@ -255,6 +281,13 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   /** Calls `listener` after each commit that closed a step or changed a closed one (forecasts are due). */
   onStepsClosed(listener: () => void): void {
     this.stepsClosedListeners.push(listener);
+  }
+
+  /** The remote-write series states stored for a server at startup (once: the receiver keeps them from then on). */
+  takeStoredSeries(server: string): Map<string, { timeMs: number; value: number }> | undefined {
+    const states = this.storedSeries.get(server);
+    this.storedSeries.delete(server);
+    return states;
   }
 
   /** Calls `listener` with the names of the servers each retireIdle() removed. */

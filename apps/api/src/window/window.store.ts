@@ -16,6 +16,14 @@ export interface BucketWrite {
   bucket: BucketState;
 }
 
+/** A remote-write series' newest sample (its duplicate horizon and a counter's last value), stored with the buckets. */
+export interface SeriesWrite {
+  server: { id: number };
+  series: string;
+  timeMs: number;
+  value: number;
+}
+
 /** Per-metric counts as stored: NULL when every metric was counted once per sample (JSON records), the usual case. */
 function metricCountsColumn(b: BucketState): Buffer | null {
   if (b.metricCounts.every((c) => c === b.count)) return null;
@@ -28,11 +36,13 @@ export interface WindowStore {
   servers(): ServerRow[];
   /** Every persisted bucket, ascending by start within each server. */
   forEachBucket(visit: (serverId: number, bucket: BucketState) => void): void;
-  /** Registers new servers (setting their ids), updates profiles and writes buckets in one transaction. */
-  commit(newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]): void;
+  /** Every stored remote-write series state. */
+  forEachSeriesState(visit: (serverId: number, series: string, timeMs: number, value: number) => void): void;
+  /** Registers new servers (setting their ids), updates profiles, writes buckets and series states in one transaction. */
+  commit(newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[], seriesWrites?: SeriesWrite[]): void;
   /** Deletes buckets older than `before` (epoch s) for one server. */
   prune(serverId: number, before: number): number;
-  /** Deletes a server and all its buckets. */
+  /** Deletes a server with all its buckets and series states. */
   remove(serverId: number): void;
   close(): void;
 }
@@ -53,7 +63,13 @@ export class SqliteWindowStore implements WindowStore {
   private readonly upsertBucket: Database.Statement;
   private readonly deleteOld: Database.Statement;
   private readonly removeTx: (serverId: number) => void;
-  private readonly commitTx: (newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]) => void;
+  private readonly upsertSeries: Database.Statement;
+  private readonly commitTx: (
+    newServers: ServerRow[],
+    profileUpdates: ServerRow[],
+    writes: BucketWrite[],
+    seriesWrites: SeriesWrite[],
+  ) => void;
 
   constructor(dataDir: string, stepSeconds: number, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
     mkdirSync(dataDir, { recursive: true });
@@ -71,6 +87,11 @@ export class SqliteWindowStore implements WindowStore {
         sum_cpu REAL NOT NULL, sum_memory REAL NOT NULL, sum_disk REAL NOT NULL, sum_load REAL NOT NULL,
         count INTEGER NOT NULL, seen BLOB NOT NULL, metric_counts BLOB,
         PRIMARY KEY (server_id, start)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS series_states (
+        server_id INTEGER NOT NULL REFERENCES servers(id), series TEXT NOT NULL,
+        time_ms INTEGER NOT NULL, value REAL NOT NULL,
+        PRIMARY KEY (server_id, series)
       ) WITHOUT ROWID;
     `);
     // stores written before per-metric counts: NULL there means every metric was counted `count` times
@@ -93,29 +114,37 @@ export class SqliteWindowStore implements WindowStore {
         sum_disk = excluded.sum_disk, sum_load = excluded.sum_load, count = excluded.count, seen = excluded.seen,
         metric_counts = excluded.metric_counts`);
     this.deleteOld = this.db.prepare('DELETE FROM buckets WHERE server_id = ? AND start < ?');
+    this.upsertSeries = this.db.prepare(`
+      INSERT INTO series_states (server_id, series, time_ms, value) VALUES (?, ?, ?, ?)
+      ON CONFLICT (server_id, series) DO UPDATE SET time_ms = excluded.time_ms, value = excluded.value`);
     const deleteBuckets = this.db.prepare('DELETE FROM buckets WHERE server_id = ?');
+    const deleteSeries = this.db.prepare('DELETE FROM series_states WHERE server_id = ?');
     const deleteServer = this.db.prepare('DELETE FROM servers WHERE id = ?');
     this.removeTx = this.db.transaction((serverId: number) => {
       deleteBuckets.run(serverId);
+      deleteSeries.run(serverId);
       deleteServer.run(serverId);
     });
-    this.commitTx = this.db.transaction((newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]) => {
-      for (const s of newServers) s.id = Number(this.insertServer.run(s.name, s.profile).lastInsertRowid);
-      for (const s of profileUpdates) this.updateProfile.run(s.profile, s.id);
-      for (const { server, bucket: b } of writes) {
-        this.upsertBucket.run(
-          server.id,
-          b.start,
-          b.sums[0],
-          b.sums[1],
-          b.sums[2],
-          b.sums[3],
-          b.count,
-          Buffer.from(b.seen),
-          metricCountsColumn(b),
-        );
-      }
-    });
+    this.commitTx = this.db.transaction(
+      (newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[], seriesWrites: SeriesWrite[]) => {
+        for (const s of newServers) s.id = Number(this.insertServer.run(s.name, s.profile).lastInsertRowid);
+        for (const s of profileUpdates) this.updateProfile.run(s.profile, s.id);
+        for (const { server, bucket: b } of writes) {
+          this.upsertBucket.run(
+            server.id,
+            b.start,
+            b.sums[0],
+            b.sums[1],
+            b.sums[2],
+            b.sums[3],
+            b.count,
+            Buffer.from(b.seen),
+            metricCountsColumn(b),
+          );
+        }
+        for (const w of seriesWrites) this.upsertSeries.run(w.server.id, w.series, w.timeMs, w.value);
+      },
+    );
   }
 
   servers(): ServerRow[] {
@@ -149,8 +178,18 @@ export class SqliteWindowStore implements WindowStore {
     }
   }
 
-  commit(newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[]): void {
-    this.commitTx(newServers, profileUpdates, writes);
+  commit(newServers: ServerRow[], profileUpdates: ServerRow[], writes: BucketWrite[], seriesWrites: SeriesWrite[] = []): void {
+    this.commitTx(newServers, profileUpdates, writes, seriesWrites);
+  }
+
+  forEachSeriesState(visit: (serverId: number, series: string, timeMs: number, value: number) => void): void {
+    const rows = this.db.prepare('SELECT server_id, series, time_ms, value FROM series_states').iterate() as IterableIterator<{
+      server_id: number;
+      series: string;
+      time_ms: number;
+      value: number;
+    }>;
+    for (const r of rows) visit(r.server_id, r.series, r.time_ms, r.value);
   }
 
   prune(serverId: number, before: number): number {
