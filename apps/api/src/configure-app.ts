@@ -158,7 +158,7 @@ export function humanBytes(bytes: number): string {
 }
 
 /** What body-parser attaches to the errors it raises (http-errors plus its own fields). */
-interface BodyParserError extends Error {
+export interface BodyParserError extends Error {
   status?: number;
   type?: string;
   limit?: number;
@@ -168,30 +168,37 @@ interface BodyParserError extends Error {
 }
 
 /**
- * Body-parser's errors as exceptions that say what to change: the limit and the size sent, the JSON
- * error, the unsupported encoding. Its own texts ("request entity too large") name neither.
+ * A request body that could not be read (raw-body's errors, which body-parser raises as well), as an
+ * exception that says what to change: the limit and the size sent. Their own texts ("request entity
+ * too large") name neither. `howToShrink` is the write route's advice for a body over the limit.
  */
+export function bodyReadError(err: BodyParserError, maxBodyBytes: number, howToShrink: string): HttpException | null {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new PayloadTooLargeException(
+        `request body is ${err.length === undefined ? 'over' : `${humanBytes(err.length)}, over`} the MAX_BODY_SIZE limit of ` +
+          `${humanBytes(maxBodyBytes)}: ${howToShrink}`,
+      );
+    case 'request.aborted':
+      return new BadRequestException('the client closed the connection before the body arrived');
+    case 'request.size.invalid':
+      return new BadRequestException('request body is shorter or longer than its Content-Length');
+  }
+  return null;
+}
+
+/** Body-parser's errors as exceptions that say what to change (bodyReadError, the JSON error, the encoding). */
 function explainBodyErrors(maxBodyBytes: number): ErrorRequestHandler {
   return (err: BodyParserError, req, _res, next) => {
-    const limit = `the MAX_BODY_SIZE limit of ${humanBytes(maxBodyBytes)}`;
+    const unreadable = bodyReadError(err, maxBodyBytes, 'split the records over several requests');
+    if (unreadable) return next(unreadable);
     switch (err.type) {
-      case 'entity.too.large':
-        return next(
-          new PayloadTooLargeException(
-            `request body is ${err.length === undefined ? 'over' : `${humanBytes(err.length)}, over`} ${limit}: ` +
-              'split the records over several requests',
-          ),
-        );
       case 'entity.parse.failed':
         return next(new BadRequestException(`request body is not valid JSON: ${err.message.slice(0, 200)}`));
       case 'encoding.unsupported':
         return next(new UnsupportedMediaTypeException(`${err.message}: send the body uncompressed or with gzip, deflate or br`));
       case 'charset.unsupported':
         return next(new UnsupportedMediaTypeException(`${err.message}: send JSON as utf-8`));
-      case 'request.aborted':
-        return next(new BadRequestException('the client closed the connection before the body arrived'));
-      case 'request.size.invalid':
-        return next(new BadRequestException('request body is shorter or longer than its Content-Length'));
     }
     if (err.status === 400 && req.headers['content-encoding']) {
       // zlib's errors, raised while inflating

@@ -174,13 +174,19 @@ describe('POST /api/v1/write (Prometheus remote write)', () => {
     const r = await remoteWrite(
       t,
       encodeWriteRequest({
-        timeseries: [series('node_load1', { instance: 'ok-1' }, [[T, 2]]), series('node_load1', { instance: 'ahead-1' }, [[future, 2]])],
+        timeseries: [
+          series('node_load1', { instance: 'ok-1' }, [[T, 2]]),
+          series('node_load1', { instance: 'ahead-1' }, [[future, 2]]),
+          series('node_load1', { instance: 'ahead-2' }, [[future + 61_000, 2]]),
+        ],
       }),
     );
     expect(r.status).toBe(200);
     const body = await r.json();
     expect(body).toMatchObject({ status: 'partial', samples_added: 1 });
-    expect(body.rejected[0].reason).toMatch(/s ahead of the api's clock/);
+    // one entry for the kind of problem, however many instants it refused
+    expect(body.rejected).toHaveLength(1);
+    expect(body.rejected[0]).toMatchObject({ reason: expect.stringMatching(/s ahead of the api's clock/), series: 2 });
     expect((await t.get<{ server_name: string }[]>('/servers')).map((s) => s.server_name)).toEqual(['ok-1']);
   });
 

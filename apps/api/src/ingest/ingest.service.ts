@@ -32,7 +32,8 @@ export interface IngestOutcome {
 }
 
 export class TooManyRecordsError extends Error {}
-export class InvalidClockOffsetError extends Error {}
+/** A bad CLOCK_OFFSET_HEADER: the whole request is refused (400), whichever write route it came to. */
+export class InvalidClockOffsetError extends BadRequestException {}
 
 /** The envelope rules FeedDataDto documents: an object with a non-empty `records` array and nothing else. */
 function feedRecords(body: unknown): unknown[] {
@@ -126,7 +127,6 @@ export class IngestService {
     try {
       outcome = await this.ingest(feedRecords(body), IngestService.clockOffset(clockOffsetHeader));
     } catch (err) {
-      if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
       if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
       throw err;

@@ -3,9 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { CLOCK, CLOCK_OFFSET_HEADER, type Clock } from '@tft/contracts';
 import { RetryLaterException } from '../common/retry-later.exception';
-import { humanBytes } from '../configure-app';
+import { bodyReadError, type BodyParserError } from '../configure-app';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { InvalidClockOffsetError, IngestService, sampleTimeProblem } from '../ingest/ingest.service';
+import { IngestService, sampleTimeProblem } from '../ingest/ingest.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import type { RemoteWriteResponseDto } from './dto/remote-write.dto';
@@ -18,7 +18,8 @@ import { decodeWriteRequest, UndecodableWriteError } from '@tft/remote-write';
  */
 export const MAX_CONCURRENT_WRITES = 32;
 
-const headerValue = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h);
+/** A refusal's reason without the instant and the seconds it names: refusals of one kind group and log as one. */
+const reasonKind = (reason: string): string => reason.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z|\d+ s/g, '…');
 
 /**
  * POST /api/v1/write: Prometheus remote write 1.0 into the same windows as POST /feed/data, with
@@ -63,7 +64,7 @@ export class RemoteWriteService {
     }
     this.inFlight++;
     try {
-      return await this.store(await this.readBody(req), headerValue(req.headers[CLOCK_OFFSET_HEADER]));
+      return await this.store(await this.readBody(req), req.headers[CLOCK_OFFSET_HEADER]);
     } finally {
       this.inFlight--;
     }
@@ -71,32 +72,16 @@ export class RemoteWriteService {
 
   /** The raw body: Express' parsers refuse Content-Encoding: snappy (415), which Prometheus never retries. */
   private async readBody(req: IncomingMessage): Promise<Buffer> {
-    const limit = this.config.maxBodyBytes;
     try {
-      return await getRawBody(req, { limit, length: req.headers['content-length'] });
+      return await getRawBody(req, { limit: this.config.maxBodyBytes, length: req.headers['content-length'] });
     } catch (err) {
-      const e = err as { type?: string; length?: number };
-      if (e.type === 'entity.too.large') {
-        throw new PayloadTooLargeException(
-          `request body is ${e.length === undefined ? 'over' : `${humanBytes(e.length)}, over`} the MAX_BODY_SIZE limit of ${humanBytes(limit)}: ` +
-            'lower queue_config.max_samples_per_send',
-        );
-      }
-      if (e.type === 'request.aborted') throw new BadRequestException('the client closed the connection before the body arrived');
-      if (e.type === 'request.size.invalid') throw new BadRequestException('request body is shorter or longer than its Content-Length');
-      throw err;
+      throw bodyReadError(err as BodyParserError, this.config.maxBodyBytes, 'lower queue_config.max_samples_per_send') ?? err;
     }
   }
 
-  private async store(body: Uint8Array, clockOffsetHeader: string | undefined): Promise<RemoteWriteResponseDto> {
+  private async store(body: Uint8Array, clockOffsetHeader: string | string[] | undefined): Promise<RemoteWriteResponseDto> {
     const route = '/api/v1/write';
-    let offset: number;
-    try {
-      offset = IngestService.clockOffset(clockOffsetHeader);
-    } catch (err) {
-      if (err instanceof InvalidClockOffsetError) throw new BadRequestException(err.message);
-      throw err;
-    }
+    const offset = IngestService.clockOffset(clockOffsetHeader);
     let request;
     try {
       request = decodeWriteRequest(body);
@@ -116,19 +101,23 @@ export class RemoteWriteService {
     let rejectedSamples = mapped.rejectedSamples;
     const latest = this.clock.now() / 1000 + offset + this.config.maxFutureSkewSeconds;
     const accepted: AcceptedSample[] = [];
-    const timeProblems = new Map<string, number>();
+    // one entry per kind of time problem (the first one's wording), not one per refused instant
+    const timeProblems = new Map<string, SeriesRejection>();
     mapped.samples.forEach((s, index) => {
       const time = s.timeMs / 1000;
       const problem = sampleTimeProblem(time, latest, this.config.maxFutureSkewSeconds);
       if (problem) {
         const reason = `sample time ${problem}`;
-        timeProblems.set(reason, (timeProblems.get(reason) ?? 0) + 1);
+        const kind = reasonKind(reason);
+        const seen = timeProblems.get(kind);
+        if (seen) seen.series++;
+        else timeProblems.set(kind, { reason, series: 1 });
         rejectedSamples += s.weights.reduce((a, b) => a + b, 0);
         return;
       }
       accepted.push({ index, server: s.server, profile: null, time, values: s.values, weights: s.weights });
     });
-    for (const [reason, series] of timeProblems) rejected.push({ reason, series });
+    rejected.push(...timeProblems.values());
 
     let applied;
     try {
@@ -174,8 +163,7 @@ export class RemoteWriteService {
 
   private logNewReasons(rejected: readonly SeriesRejection[]): void {
     for (const { reason } of rejected) {
-      // time problems carry the offending time: log each kind once, not each instant
-      const kind = reason.replace(/\d{4}-\d\d-\d\dT[\d:]+Z|\d+ s/g, '…');
+      const kind = reasonKind(reason);
       if (this.loggedReasons.has(kind) || this.loggedReasons.size > 100) continue;
       this.loggedReasons.add(kind);
       this.logger.warn(`refused remote-write series: ${reason} (further ones of this kind are counted in /metrics, not logged)`);
