@@ -1,23 +1,11 @@
-import type { MetricForecasts, StepSeries } from '@tft/forecasting';
+import type { MetricForecasts } from '@tft/forecasting';
 import { describe, expect, it } from 'vitest';
 import { breachOnsets, runAlertQuality } from './alert-quality';
 import type { ModelUnderTest } from './backtest';
+import { rampCpu as cpuAt, rampSeries as rampOf, STEP, T0 } from './ramp.fixture';
 
-const T0 = Date.UTC(2025, 0, 6) / 1000;
-const STEP = 300;
-
-/** cpu at 50 with one ramp of +2 per step from bucket 200 (80 = warning at 215, 98 at 224), back to 50 after; 400 buckets. */
-function rampSeries(): StepSeries {
-  const n = 400;
-  const values = new Float32Array(n * 4);
-  const mask = new Float32Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    values[i * 4] = cpuAt(i);
-    mask[i * 4] = 1;
-  }
-  return { t0: T0, stepSeconds: STEP, length: n, values, mask, samples: new Uint32Array(n).fill(1) };
-}
-const cpuAt = (i: number) => (i >= 200 && i <= 224 ? 50 + 2 * (i - 200) : 50);
+/** 400 buckets of the ramp: a quiet tail after it. */
+const rampSeries = () => rampOf(400);
 
 const options = {
   stepSeconds: STEP,

@@ -2,18 +2,15 @@ import { METRICS, type MetricName } from '@tft/contracts';
 import {
   AlertLifecycle,
   DEFAULT_THRESHOLD_CONFIG,
-  heuristicForecast,
   holtPoint,
   linearPoint,
   thresholdsFor,
-  type AlertThresholds,
   type LifecycleTiming,
   type MetricForecasts,
-  type ThresholdProfile,
 } from '@tft/forecasting';
-import { observedInWindow, seriesUpTo, type ModelUnderTest } from './backtest';
+import { observedInWindow } from './backtest';
 import type { NamedSeries } from './csv-reader';
-import { median, shippedAlerts } from './leadtime';
+import { median, modelAlerts, overWarning, replayOrigins, shippedAlerts, type ReplayOptions } from './leadtime';
 
 const N_METRICS = METRICS.length;
 
@@ -23,23 +20,12 @@ export const QUIET_BEFORE_SECONDS = 3600;
 export const BREACH_MIN_STEPS = 2;
 /** An episode is true when a breach begins within its predicted window widened by this much either side. */
 export const PRECISION_GRACE_SECONDS = 1800;
-/** `static_threshold` reads the last observed value no older than this. */
-const STATIC_MAX_AGE_SECONDS = 3600;
 
 export const ALERT_BASELINES = ['static_threshold', 'predict_linear', 'holt'] as const;
 
-export interface AlertQualityOptions {
-  stepSeconds: number;
-  horizon: number;
-  maxEncoder: number;
-  minEncoder: number;
-  /** Replay an origin every `stride` steps (1: every step, as the api forecasts). */
-  stride: number;
-  models: readonly ModelUnderTest[];
+export interface AlertQualityOptions extends ReplayOptions {
   /** The hysteresis every method runs through: the api's ALERT_FOR and ALERT_RESOLVE_AFTER. */
   timing: LifecycleTiming;
-  thresholdProfile?: (name: string, profile: string | null) => ThresholdProfile | undefined;
-  onProgress?: (message: string) => void;
 }
 
 export interface AlertQualityRow {
@@ -107,7 +93,7 @@ export function breachOnsets(s: NamedSeries['series'], m: number, warning: numbe
  */
 export async function runAlertQuality(series: readonly NamedSeries[], options: AlertQualityOptions): Promise<AlertQualityResult> {
   const started = Date.now();
-  const { stepSeconds: S, horizon: H, maxEncoder: L, minEncoder, stride } = options;
+  const { stepSeconds: S, horizon: H } = options;
   const methods = [...options.models.map((m) => m.name), ...ALERT_BASELINES];
   const tally = new Map(
     methods.map((m) => [m, { breaches: 0, warned30: 0, warned5: 0, leads: [] as number[], episodes: 0, trueEpisodes: 0 }]),
@@ -118,11 +104,7 @@ export async function runAlertQuality(series: readonly NamedSeries[], options: A
   for (const [index, { name, profile, series: s }] of series.entries()) {
     const t = Date.now();
     const thresholds = thresholdsFor(DEFAULT_THRESHOLD_CONFIG, options.thresholdProfile?.(name, profile));
-    const origins: { origin: number; metrics: MetricName[] }[] = [];
-    for (let o = 0; o < s.length; o += stride) {
-      const metrics = METRICS.filter((_, m) => observedInWindow(s, o, L, m) >= minEncoder);
-      if (metrics.length) origins.push({ origin: o, metrics });
-    }
+    const origins = replayOrigins(s, options);
     if (!origins.length) continue;
     replayed++;
     seriesSeconds += (origins[origins.length - 1].origin - origins[0].origin + 1) * S;
@@ -130,22 +112,10 @@ export async function runAlertQuality(series: readonly NamedSeries[], options: A
 
     // the raw conditions per method: per origin, the metrics alerting and how far ahead
     const conditions = new Map<string, Map<MetricName, number>[]>();
-    for (const model of options.models) {
-      const profileIndex = model.profileIndex(name, profile);
-      const perOrigin: Map<MetricName, number>[] = [];
-      for (let b = 0; b < origins.length; b += 1024) {
-        const chunk = origins.slice(b, b + 1024);
-        const forecasts = await model.forecaster.forecast(chunk.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex })));
-        chunk.forEach(({ origin, metrics }, k) => {
-          const trend = heuristicForecast(seriesUpTo(s, origin), H);
-          perOrigin.push(aheadByMetric(shippedAlerts(forecasts[k], metrics, thresholds, S, trend)));
-        });
-      }
-      conditions.set(model.name, perOrigin);
-    }
+    for (const model of options.models) conditions.set(model.name, await modelAlerts(model, series[index], origins, thresholds, options));
     conditions.set(
       'static_threshold',
-      origins.map(({ origin, metrics }) => staticCondition(s, origin, metrics, thresholds)),
+      origins.map(({ origin, metrics }) => new Map([...overWarning(s, origin, metrics, thresholds)].map((m) => [m, 0]))),
     );
     for (const [method, point] of [
       ['predict_linear', linearPoint],
@@ -202,21 +172,6 @@ export async function runAlertQuality(series: readonly NamedSeries[], options: A
 /** A method's alerts at one origin as metric -> seconds ahead. */
 function aheadByMetric(alerts: readonly { metric: MetricName; minutes_ahead: number }[]): Map<MetricName, number> {
   return new Map(alerts.map((a) => [a.metric, a.minutes_ahead * 60]));
-}
-
-/** The static threshold: the current value (last observation of the past hour) at or over warning. */
-function staticCondition(s: NamedSeries['series'], origin: number, metrics: readonly MetricName[], thresholds: AlertThresholds) {
-  const out = new Map<MetricName, number>();
-  const maxAge = Math.round(STATIC_MAX_AGE_SECONDS / s.stepSeconds);
-  for (const metric of metrics) {
-    const m = METRICS.indexOf(metric);
-    for (let i = origin; i > origin - maxAge && i >= 0; i--) {
-      if (s.mask[i * N_METRICS + m] !== 1) continue;
-      if (s.values[i * N_METRICS + m] >= thresholds[metric].warning) out.set(metric, 0);
-      break;
-    }
-  }
-  return out;
 }
 
 /** Each metric's firing timeline after the api's hysteresis, on data time (the origins' times). */

@@ -1,29 +1,10 @@
-import type { StepSeries } from '@tft/forecasting';
 import { describe, expect, it } from 'vitest';
 import type { ModelUnderTest } from './backtest';
 import { leadFor, runLeadtime } from './leadtime';
+import { rampSeries as ramp, STEP, T0 } from './ramp.fixture';
 
-const T0 = Date.UTC(2025, 0, 6) / 1000;
-const STEP = 300;
-
-/** cpu 50, a ramp of +2 per step from bucket 200 (80 at 215, 98 at 224), then 50 again; 300 buckets. */
-function rampSeries(): StepSeries {
-  const n = 300;
-  const values = new Float32Array(n * 4);
-  const mask = new Float32Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    values[i * 4] = i >= 200 && i <= 224 ? 50 + 2 * (i - 200) : 50;
-    mask[i * 4] = 1;
-  }
-  return {
-    t0: T0,
-    stepSeconds: STEP,
-    length: n,
-    values,
-    mask,
-    samples: new Uint32Array(n).fill(1),
-  };
-}
+/** 300 buckets of the ramp. */
+const rampSeries = () => ramp(300);
 
 const INCIDENT = new Date((T0 + 220 * STEP) * 1000).toISOString();
 const options = {

@@ -8,6 +8,7 @@ import {
   type AlertThresholds,
   type GuardedAlert,
   type MetricForecasts,
+  type StepSeries,
   type ThresholdProfile,
 } from '@tft/forecasting';
 import { observedInWindow, seriesUpTo, type ModelUnderTest } from './backtest';
@@ -25,7 +26,8 @@ const STATIC_MAX_AGE_SECONDS = 3600;
 
 export const RULE_METHODS = ['static_threshold', 'linear_1h'] as const;
 
-export interface LeadtimeOptions {
+/** What a replay of alert rules over a series needs (the lead-time and alert-quality replays). */
+export interface ReplayOptions {
   stepSeconds: number;
   horizon: number;
   maxEncoder: number;
@@ -36,6 +38,63 @@ export interface LeadtimeOptions {
   /** Profile of a series for its thresholds (default: from the model's profile index, else unknown). */
   thresholdProfile?: (name: string, profile: string | null) => ThresholdProfile | undefined;
   onProgress?: (message: string) => void;
+}
+
+export type LeadtimeOptions = ReplayOptions;
+
+/** A replayed origin and the metrics with enough history there to be judged. */
+export interface ReplayOrigin {
+  origin: number;
+  metrics: MetricName[];
+}
+
+/** Every `stride`-th origin where some metric has `minEncoder` observations in the model's context. */
+export function replayOrigins(s: StepSeries, { maxEncoder, minEncoder, stride }: ReplayOptions): ReplayOrigin[] {
+  const origins: ReplayOrigin[] = [];
+  for (let o = 0; o < s.length; o += stride) {
+    const metrics = METRICS.filter((_, m) => observedInWindow(s, o, maxEncoder, m) >= minEncoder);
+    if (metrics.length) origins.push({ origin: o, metrics });
+  }
+  return origins;
+}
+
+/**
+ * The api's rule at each origin for one model: its forecast plus the trend guard (the heuristic from
+ * the same origin), as metric -> seconds ahead of the predicted crossing.
+ */
+export async function modelAlerts(
+  model: ModelUnderTest,
+  { name, profile, series: s }: NamedSeries,
+  origins: readonly ReplayOrigin[],
+  thresholds: AlertThresholds,
+  { stepSeconds, horizon }: ReplayOptions,
+): Promise<Map<MetricName, number>[]> {
+  const profileIndex = model.profileIndex(name, profile);
+  const out: Map<MetricName, number>[] = [];
+  for (let b = 0; b < origins.length; b += 1024) {
+    const chunk = origins.slice(b, b + 1024);
+    const forecasts = await model.forecaster.forecast(chunk.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex })));
+    chunk.forEach(({ origin, metrics }, k) => {
+      const trend = heuristicForecast(seriesUpTo(s, origin), horizon);
+      out.push(new Map(shippedAlerts(forecasts[k], metrics, thresholds, stepSeconds, trend).map((a) => [a.metric, a.minutes_ahead * 60])));
+    });
+  }
+  return out;
+}
+
+/** The static threshold at an origin: the metrics whose current value (last observation of the past hour) is at or over warning. */
+export function overWarning(s: StepSeries, origin: number, metrics: readonly MetricName[], thresholds: AlertThresholds): Set<MetricName> {
+  const over = new Set<MetricName>();
+  const maxAge = Math.round(STATIC_MAX_AGE_SECONDS / s.stepSeconds);
+  for (const metric of metrics) {
+    const m = METRICS.indexOf(metric);
+    for (let i = origin; i > origin - maxAge && i >= 0; i--) {
+      if (s.mask[i * N_METRICS + m] !== 1) continue;
+      if (s.values[i * N_METRICS + m] >= thresholds[metric].warning) over.add(metric);
+      break;
+    }
+  }
+  return over;
 }
 
 export interface IncidentRow {
@@ -86,7 +145,7 @@ interface Timeline {
  */
 export async function runLeadtime(series: readonly NamedSeries[], incidents: Incidents, options: LeadtimeOptions): Promise<LeadtimeResult> {
   const started = Date.now();
-  const { stepSeconds, horizon: H, maxEncoder: L, minEncoder, stride } = options;
+  const { stepSeconds, horizon: H, stride } = options;
   const methods = [...options.models.map((m) => m.name), ...RULE_METHODS];
   const rows: IncidentRow[] = [];
   const onsets = new Map(methods.map((m) => [m, { onsets: 0, false: 0 }]));
@@ -98,48 +157,24 @@ export async function runLeadtime(series: readonly NamedSeries[], incidents: Inc
     const t = Date.now();
     const incidentTimes = labels.map((iso) => Date.parse(iso) / 1000);
     const thresholds = thresholdsFor(DEFAULT_THRESHOLD_CONFIG, options.thresholdProfile?.(name, profile));
-    const origins: { origin: number; metrics: MetricName[] }[] = [];
-    for (let o = 0; o < s.length; o += stride) {
-      const metrics = METRICS.filter((_, m) => observedInWindow(s, o, L, m) >= minEncoder);
-      if (metrics.length) origins.push({ origin: o, metrics });
-    }
+    const origins = replayOrigins(s, options);
     if (!origins.length) continue;
     replayedSeconds += origins.length * stride * stepSeconds;
     const times = origins.map(({ origin }) => s.t0 + (origin + 1) * stepSeconds);
 
     const timelines = new Map<string, Timeline>();
     for (const model of options.models) {
-      const profileIndex = model.profileIndex(name, profile);
-      const alert = new Uint8Array(origins.length);
-      const batch = 1024;
-      for (let b = 0; b < origins.length; b += batch) {
-        const chunk = origins.slice(b, b + batch);
-        const forecasts = await model.forecaster.forecast(
-          chunk.map(({ origin }) => ({
-            series: seriesUpTo(s, origin),
-            profileIndex,
-          })),
-        );
-        chunk.forEach(({ origin, metrics }, k) => {
-          // the api's rule: the model's alerts plus the trend guard on the heuristic from the same origin
-          const trend = heuristicForecast(seriesUpTo(s, origin), H);
-          alert[b + k] = forecastAlerts(forecasts[k], metrics, thresholds, stepSeconds, trend) ? 1 : 0;
-        });
-      }
-      timelines.set(model.name, { times, alert });
+      const alerts = await modelAlerts(model, series[index], origins, thresholds, options);
+      timelines.set(model.name, { times, alert: Uint8Array.from(alerts, (a) => (a.size ? 1 : 0)) });
     }
     const staticAlert = new Uint8Array(origins.length);
     const linearAlert = new Uint8Array(origins.length);
-    const maxAge = Math.round(STATIC_MAX_AGE_SECONDS / stepSeconds);
+    const hour = Math.round(3600 / stepSeconds);
     origins.forEach(({ origin, metrics }, k) => {
+      if (overWarning(s, origin, metrics, thresholds).size) staticAlert[k] = 1;
       for (const metric of metrics) {
         const m = METRICS.indexOf(metric);
-        for (let i = origin; i > origin - maxAge && i >= 0; i--) {
-          if (s.mask[i * N_METRICS + m] !== 1) continue;
-          if (s.values[i * N_METRICS + m] >= thresholds[metric].warning) staticAlert[k] = 1;
-          break;
-        }
-        if (observedInWindow(s, origin, maxAge, m) >= 2) {
+        if (observedInWindow(s, origin, hour, m) >= 2) {
           const p50 = Array.from(linearPoint(s, origin, m, H) ?? []);
           const single = { p10: p50, p50, p90: p50 };
           if (forecastAlerts({ [metric]: single } as Partial<MetricForecasts>, [metric], thresholds, stepSeconds)) linearAlert[k] = 1;
