@@ -82,9 +82,8 @@ export class ScrapeCollectors {
   }
 
   /**
-   * The per-server series in a registry of their own, rebuilt only when the forecasts changed: at
-   * 1,000 servers they are 48,000 and more label sets, about half a second of main thread to fill
-   * and format, which once per scrape would stall every read behind it.
+   * The per-server series in a registry of their own, rebuilt only when the forecasts changed: filling
+   * and formatting tens of thousands of label sets on every scrape would stall every read behind it.
    */
   private perServerSeries(inference: InferenceService, windows: WindowService): () => Promise<string> {
     const registry = new Registry();
