@@ -5,13 +5,18 @@
 // so the browser talks to one origin and the daemons need no CORS. Unknown paths without a file
 // extension get index.html (client-side routes such as /servers/ppdb0001). When a daemon is down the
 // proxy answers 502 with a JSON body naming it, which the console shows as "api unreachable".
+// Because it adds the key to what it passes, the proxy passes reads (GET, HEAD) and the console's own
+// writes (CONSOLE_WRITES) only; any other write gets 403 (another method 405) from this server and
+// never reaches a daemon. Event streams (text/event-stream) pass unbuffered and without the idle
+// timeout, and an upstream request ends when its browser goes.
 // No framework on purpose: it is the production server of the console, not a dev tool; its one
 // dependency is envalid, for the env schema every daemon validates its settings with.
 //
 // Env (WEB_ENV below, validated at startup): WEB_PORT (8501), WEB_HOST (127.0.0.1), WEB_ROOT
-// (dist/apps/web/browser), API_URL, GENERATOR_URL, API_KEY (sent upstream as X-API-Key when set, so the
-// console's scenario buttons pass the generator's key check; else the first of API_KEYS),
-// PROXY_TIMEOUT_MS (15000).
+// (dist/apps/web/browser), API_URL, GENERATOR_URL, API_KEY (else the first of API_KEYS; when set,
+// sent upstream as X-API-Key on proxied reads, which the api may require with READS_REQUIRE_KEY, and
+// on CONSOLE_WRITES, so the scenario buttons pass the generator's key check; on nothing else),
+// PROXY_TIMEOUT_MS (15000: how long an upstream may stay silent, except on an event stream).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -51,6 +56,13 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
 ]);
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+// The writes the console itself makes (apps/web/src/app/data/scenario.service.ts: the scenario
+// buttons); paths as the daemon sees them. Matched exactly: anything else is refused, not guessed at.
+const CONSOLE_WRITES = [{ service: 'generator', method: 'POST', path: '/scenario/set' }];
 
 /**
  * @param {{ root?: string, apiUrl?: string, generatorUrl?: string, apiKey?: string,
@@ -93,9 +105,44 @@ export function createWebServer(options = {}) {
   });
 }
 
+/**
+ * Why the console server will not proxy `method` to `path` of `service`, as [status, body, headers],
+ * or null when it will. The decision looks at method and path only, so headers a client adds (its
+ * own X-API-Key, Authorization) change nothing.
+ */
+function proxyRefusal(service, method, path, shownPath) {
+  if (READ_METHODS.has(method)) return null;
+  if (CONSOLE_WRITES.some((w) => w.service === service && w.method === method && w.path === path)) return null;
+  if (WRITE_METHODS.has(method)) {
+    return [
+      403,
+      {
+        error: 'write_not_proxied',
+        message: `The console proxies reads and its own scenario writes only; ${method} ${shownPath} must go to the ${service} directly (with its key).`,
+      },
+      {},
+    ];
+  }
+  const allow = ['GET', 'HEAD', ...CONSOLE_WRITES.filter((w) => w.service === service && w.path === path).map((w) => w.method)];
+  return [
+    405,
+    {
+      error: 'method_not_allowed',
+      message: `The console proxies ${allow.join(', ')} on ${shownPath}; ${method} is not proxied.`,
+    },
+    { allow: allow.join(', ') },
+  ];
+}
+
 function proxy(req, res, url, upstream, timeoutMs, log) {
   const { target, service } = upstream;
   const rest = url.pathname.slice(upstream.prefix.length) || '/';
+  const refusal = proxyRefusal(service, req.method ?? '', rest, url.pathname);
+  if (refusal) {
+    log(`refused ${req.method} ${url.pathname}: ${refusal[1].error}`);
+    sendJson(res, ...refusal);
+    return;
+  }
   const basePath = target.pathname.replace(/\/$/, '');
   const headers = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -124,15 +171,26 @@ function proxy(req, res, url, upstream, timeoutMs, log) {
         if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
       }
       res.writeHead(upstreamRes.statusCode ?? 502, out);
+      if (/^text\/event-stream\b/i.test(upstreamRes.headers['content-type'] ?? '')) {
+        // A stream is quiet between events by design; it ends when either side goes. The browser
+        // gets the headers now, not with the first event.
+        upstreamReq.setTimeout(0);
+        res.flushHeaders();
+      }
+      // An upstream that dies mid-answer (or goes silent past the timeout) must not leave the
+      // browser waiting on a response that looks unfinished but alive.
+      upstreamRes.on('error', () => res.destroy());
       upstreamRes.pipe(res);
     },
   );
   let timedOut = false;
+  let clientGone = false;
   upstreamReq.on('timeout', () => {
     timedOut = true;
     upstreamReq.destroy(new Error(`no answer within ${timeoutMs} ms`));
   });
   upstreamReq.on('error', (error) => {
+    if (clientGone) return;
     const reason = timedOut ? error.message : (error.code ?? error.message);
     log(`${service} unreachable at ${target.origin}: ${reason}`);
     if (res.headersSent) {
@@ -145,6 +203,13 @@ function proxy(req, res, url, upstream, timeoutMs, log) {
       target: target.origin,
       message: `The ${service} at ${target.origin} is unreachable (${reason}).`,
     });
+  });
+  // The browser went away before the answer was complete: let the daemon see it go, rather than
+  // keep computing (or streaming events) for nobody.
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    clientGone = true;
+    upstreamReq.destroy();
   });
   req.pipe(upstreamReq);
 }
@@ -257,8 +322,8 @@ const keyList = makeValidator((raw) =>
  */
 export const WEB_ENV = {
   WEB_PORT: integerIn(0, 65535)({ default: 8501 }),
-  // Loopback unless told otherwise, with or without a key: this server adds the key to what it
-  // proxies, so whoever can reach it can write.
+  // Loopback unless told otherwise, with or without a key: this server adds the key to the reads
+  // and scenario writes it proxies, so whoever can reach it can read and switch scenarios.
   WEB_HOST: trimmed({ default: '127.0.0.1' }),
   WEB_ROOT: str({ default: undefined }),
   API_URL: httpUrl({ default: 'http://127.0.0.1:8000' }),
@@ -317,7 +382,7 @@ function main() {
     console.log(
       host === '127.0.0.1'
         ? 'serve-web: listening on 127.0.0.1 only (set WEB_HOST=0.0.0.0 to listen on every interface)'
-        : `serve-web: listening on ${host}; anyone who can reach it can use the scenario buttons${options.apiKey ? ' with the configured key' : ''}`,
+        : `serve-web: listening on ${host}; anyone who can reach it can read and use the scenario buttons${options.apiKey ? ' with the configured key' : ''}`,
     );
   });
   const stop = () => {

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AlertDeliveryModule } from './alert-delivery/alert-delivery.module';
 import { AuthModule } from './auth/auth.module';
+import { EventsModule } from './events/events.module';
+import { FleetModule } from './fleet/fleet.module';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { HealthModule } from './health/health.module';
 import { CLOCK, systemClock, type Clock } from '@tft/contracts';
@@ -37,6 +39,8 @@ export class AppModule {
         RemoteWriteModule,
         InferenceModule,
         PredictionsModule,
+        FleetModule,
+        EventsModule,
         ServersModule,
         HealthModule,
         AlertDeliveryModule,

@@ -1,3 +1,4 @@
+import { ForecastStore } from './read-model/forecast-store';
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -61,6 +62,8 @@ function stopGracefullyOnSignals(app: NestExpressApplication): void {
   const stop = (signal: NodeJS.Signals): void => {
     Logger.log(`${signal}: finishing in-flight requests, then closing the store`, 'Api');
     const server = app.getHttpServer() as Server;
+    // event streams never go idle by themselves
+    app.get(ForecastStore).feed.close();
     const idle = setInterval(() => server.closeIdleConnections(), 100);
     const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     server.close(() => {

@@ -198,6 +198,30 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
         message: 'unknown server "nope": no data received for it',
       },
     });
+    await t.inference.pass();
+    const summary = await call('get', '/fleet/summary');
+    const listed = summary.body['servers'] as { name: string; model: string; current: { cpu_percent: number | null } }[];
+    expect(listed.map((e) => `${e.name} ${e.model}`).sort()).toEqual([
+      'ppcontract01 TFT',
+      'ppcontract02 heuristic',
+      'ppcontract03 heuristic',
+    ]);
+    expect(listed.find((e) => e.name === 'ppcontract03')?.current.cpu_percent).toBe(20);
+    const page = await call('get', '/fleet/summary', { url: '/fleet/summary?sort=name&limit=2' });
+    expect(page.body).toMatchObject({ matching: 3, next_cursor: expect.any(String) });
+    expect((await call('get', '/fleet/summary', { url: '/fleet/summary?sort=bogus' })).status).toBe(400);
+    const narrowed = await call('get', '/predictions/current', { url: '/predictions/current?metrics=cpu_percent&limit=1' });
+    expect(Object.keys(narrowed.body['predictions'] as object)).toEqual(['ppcontract01']);
+    expect(narrowed.body['next_cursor']).toEqual(expect.any(String));
+    expect((await call('get', '/predictions/current', { url: '/predictions/current?metrics=gpu' })).status).toBe(400);
+    const one = await call('get', '/servers/{server_name}/forecast', { url: '/servers/ppcontract01/forecast' });
+    expect(one.body).toEqual(predictions['ppcontract01']);
+    expect((await call('get', '/servers/{server_name}/forecast', { url: '/servers/nope/forecast' })).status).toBe(404);
+    const events = await fetch(`${t.base}/events`);
+    expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(contract.document.paths['/events']?.get?.responses['200']).toBeDefined();
+    await events.body?.cancel();
+    seen.add('get /events 200');
     await call('get', '/health');
     await call('get', '/status');
     const metrics = await call('get', '/metrics');
@@ -284,6 +308,9 @@ describe('closed reads and the rate limit answer as documented', () => {
       ['/alerts/thresholds', '/alerts/thresholds'],
       ['/servers', '/servers'],
       ['/servers/{server_name}', '/servers/ppweb0001'],
+      ['/servers/{server_name}/forecast', '/servers/ppweb0001/forecast'],
+      ['/fleet/summary', '/fleet/summary'],
+      ['/events', '/events'],
       ['/metrics', '/metrics'],
     ]) {
       const res = await fetch(`${t.base}${url}`);
@@ -292,7 +319,9 @@ describe('closed reads and the rate limit answer as documented', () => {
       const validate = contract.validator('get', path, 401);
       expect(validate(body) ? [] : validate.errors).toEqual([]);
       expect(body.message).toBe('this endpoint needs an API key: send X-API-Key: <key> or Authorization: Bearer <key>');
-      expect((await fetch(`${t.base}${url}`, { headers: { 'x-api-key': KEY } })).status, url).not.toBe(401);
+      const keyed = await fetch(`${t.base}${url}`, { headers: { 'x-api-key': KEY } });
+      expect(keyed.status, url).not.toBe(401);
+      await keyed.body?.cancel();
     }
     const post = () =>
       fetch(`${t.base}/feed/data`, {

@@ -31,35 +31,49 @@ test.afterEach(() => {
   expect(pageErrors).toEqual([]);
 });
 
-test('the overview lists the 20 servers with fleet health and risk', async ({ page }) => {
+test('the overview shows the 20 servers with fleet health, expected critical servers and risk', async ({ page }) => {
   await page.goto(base() + '/');
-  const rows = page.getByTestId('server-table').locator('tbody tr');
-  await expect(rows).toHaveCount(20);
+  const rows = page.getByTestId('server-row');
+  await expect(page.getByTestId('server-table-count')).toHaveText('20 of 20 servers');
+  await expect(rows).toHaveCount(20); // a short list fits in the virtual scroll's buffer
   await expect(page.getByTestId('server-count')).toHaveText('20');
   await expect(page.getByTestId('fleet-health')).toHaveText(/healthy|degraded|critical/);
+  await expect(page.getByTestId('expected-8h')).toHaveText(/^\d+\.\d servers \(\d+–\d+\)$/);
   await expect(page.getByTestId('incident-8h')).toHaveText(/%$/);
   await expect(page.getByTestId('warmup-percent')).toHaveText('100 %');
+  await expect(page.getByTestId('feed-state')).toHaveText('live');
+  await expect(page.getByTestId('heatmap-note')).toHaveText('riskiest 20 of 20');
   await expect(page.getByTestId('risk-heatmap').locator('canvas').first()).toBeVisible();
   await expect(page.getByTestId('api-error')).toHaveCount(0);
-  const names = await rows.locator('td:first-child a').allTextContents();
+  const names = await rows.locator('[role="cell"]:first-child a').allTextContents();
   expect(names.filter((n) => /^pp(ml|db|web|con|etl|risk|gen)\d{4}$/.test(n.trim()))).toHaveLength(20);
   await page.waitForTimeout(1000); // let the charts finish drawing for the screenshot
   await shot(page, 'overview');
 
-  // Clicking a heatmap cell opens that server: row 0 is the first server by name. The grid insets
-  // mirror risk-heatmap-options.ts (left 90, right 12, top 28, bottom 56; 4 metric columns).
-  const box = await page.getByTestId('risk-heatmap').locator('canvas').first().boundingBox();
+  // Search narrows the table; clearing it brings every server back.
+  const first = names[0].trim();
+  await page.getByTestId('server-search').fill(first.toUpperCase());
+  await expect(page.getByTestId('server-table-count')).toHaveText('1 of 20 servers');
+  await expect(rows.first()).toHaveAttribute('data-server', first);
+  await page.getByTestId('server-search').fill('');
+  await expect(rows).toHaveCount(20);
+
+  // Clicking a heatmap cell opens that server: row 0 is the riskiest. The grid insets mirror
+  // risk-heatmap-options.ts (left 90, right 12, top 28, bottom 56; 4 metric columns).
+  const heatmap = page.getByTestId('risk-heatmap');
+  const box = await heatmap.locator('canvas').first().boundingBox();
   expect(box).not.toBeNull();
-  const first = [...names].map((n) => n.trim()).sort()[0];
+  const heatmapRows = ((await heatmap.getAttribute('data-servers')) ?? '').split(',');
+  expect(heatmapRows).toHaveLength(20);
   const cellWidth = (box!.width - 90 - 12) / 4;
-  const cellHeight = (box!.height - 28 - 56) / 20;
+  const cellHeight = (box!.height - 28 - 56) / heatmapRows.length;
   await page.mouse.click(box!.x + 90 + cellWidth / 2, box!.y + 28 + cellHeight / 2);
-  await expect(page).toHaveURL(new RegExp(`/servers/${first}$`));
+  await expect(page).toHaveURL(new RegExp(`/servers/${heatmapRows[0]}$`));
 });
 
 test('a server page draws history and forecast on a non-blank chart', async ({ page }) => {
   await page.goto(base() + '/');
-  const link = page.getByTestId('server-table').locator('tbody tr a').first();
+  const link = page.getByTestId('server-row').first().getByRole('link');
   const name = (await link.textContent())?.trim() ?? '';
   await link.click();
   await expect(page).toHaveURL(new RegExp(`/servers/${name}$`));
@@ -117,8 +131,12 @@ async function apiJson<T>(request: APIRequestContext, path: string): Promise<T> 
 
 test('each scenario moves its own servers, and healthy brings them back to quiet', async ({ page, request }) => {
   await page.goto(base() + '/');
-  await expect(page.getByTestId('server-table').locator('tbody tr')).toHaveCount(20);
+  await expect(page.getByTestId('server-row')).toHaveCount(20);
   await expect(page.getByTestId('active-scenario')).toHaveText('healthy');
+  // The alerts box keeps its height whether alerts fire or not, so the page below does not jump.
+  const alertsBoxHeight = async () => (await page.getByTestId('alerts-box').boundingBox())?.height;
+  const quietHeight = await alertsBoxHeight();
+  expect(quietHeight).toBeGreaterThan(100);
 
   // The generator's stable affected set: the test watches these servers, not the fleet.
   const fleet = (await (await request.get(base() + '/generator/fleet')).json()) as generator.FleetServerDto[];
@@ -153,13 +171,20 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
   const during = (await predictions()).predictions;
   for (const name of affected) {
     // the values and the forecast of every affected server moved up
-    expect(during[name].cpu_percent.current, `${name} cpu now`).toBeGreaterThan(before[name].cpu_percent.current + 10);
+    const [now, then] = [during[name].cpu_percent!, before[name].cpu_percent!];
+    expect(now.current, `${name} cpu now`).toBeGreaterThan((then.current ?? 0) + 10);
     // the forecast follows: up, and at least at the warning threshold in its first step
-    expect(during[name].cpu_percent.p50[0], `${name} cpu p50, first step`).toBeGreaterThan(before[name].cpu_percent.p50[0]);
-    expect(during[name].cpu_percent.p50[0], `${name} cpu p50, first step`).toBeGreaterThanOrEqual(80);
+    expect(now.p50[0], `${name} cpu p50, first step`).toBeGreaterThan(then.p50[0]);
+    expect(now.p50[0], `${name} cpu p50, first step`).toBeGreaterThanOrEqual(80);
   }
+  // the console follows through the change feed: an alert event refetches the alerts
   await expect.poll(tableAffected, { timeout: 15_000 }).toEqual(affected);
   await expect(page.getByTestId('alert-count')).not.toHaveText('0 / 0');
+  expect(await alertsBoxHeight()).toBe(quietHeight);
+  // the worst alert shows in the server table too
+  await page.getByTestId('filter-severity').selectOption('critical');
+  await expect(page.getByTestId('server-table-count')).not.toHaveText(/^0 of/);
+  await page.getByTestId('filter-severity').selectOption('');
   await shot(page, 'critical-scenario');
   console.log(`critical: alerts on all ${affected.length} affected servers after ${Math.round(firedAfterMs / 1000)} s`);
 
@@ -182,7 +207,7 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
   await page.waitForTimeout(300);
   const scrollY = await page.evaluate(() => window.scrollY);
   expect(scrollY).toBeGreaterThan(0);
-  await page.waitForTimeout(6_000); // more than one 5 s refresh
+  await page.waitForTimeout(6_000); // more than one pass and refresh
   expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(scrollY / 2);
   await expect(serverTable).toBeInViewport();
   await expect(page.getByTestId('alerts-table').locator('th[aria-sort="ascending"]')).toContainText('In');
@@ -194,7 +219,7 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
   await expect.poll(alertedAffected, { timeout: 90_000, intervals: [2_000] }).toEqual([]);
   const after = (await predictions()).predictions;
   for (const name of affected) {
-    expect(after[name].cpu_percent.current, `${name} cpu after healthy`).toBeLessThan(80);
+    expect(after[name].cpu_percent!.current, `${name} cpu after healthy`).toBeLessThan(80);
   }
   await expect.poll(tableAffected, { timeout: 15_000 }).toEqual([]);
   await shot(page, 'healthy-again');
@@ -202,7 +227,8 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
 
 test('with the api stopped the console says so instead of showing an empty fleet', async ({ page, request }) => {
   await page.goto(base() + '/');
-  await expect(page.getByTestId('server-table').locator('tbody tr')).toHaveCount(20);
+  await expect(page.getByTestId('server-row')).toHaveCount(20);
+  await expect(page.getByTestId('feed-state')).toHaveText('live');
 
   process.kill(Number(process.env['E2E_API_PID']), 'SIGTERM');
 

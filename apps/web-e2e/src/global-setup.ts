@@ -1,4 +1,4 @@
-import type { PredictionsDto, StatusDto } from '@tft/api-client';
+import type { FleetSummaryDto, StatusDto } from '@tft/api-client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, getJson, modelDir, requireBuilt, root, startService, stopService, tempDataDir, waitFor } from './services';
@@ -46,8 +46,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await waitFor(
       '20 forecast servers',
       async () => {
-        const predictions = await getJson<PredictionsDto>(`${apiUrl}/predictions/current`);
-        return Object.keys(predictions.predictions).length === 20;
+        const summary = await getJson<FleetSummaryDto>(`${apiUrl}/fleet/summary?limit=1`);
+        return summary.fleet.total_servers === 20;
       },
       90_000,
     );

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import type { generator, PredictionsDto, StatusDto } from '@tft/api-client';
+import type { FleetSummaryDto, generator, StatusDto } from '@tft/api-client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, getJson, modelDir, root, startService, stopService, tempDataDir, waitFor } from './services';
@@ -42,8 +42,8 @@ test("a second start continues after the first run's data and shows a live fleet
     await waitFor(
       'the first run to forecast its servers',
       async () => {
-        const body = await getJson<PredictionsDto>(`${apiUrl}/predictions/current`);
-        return Object.keys(body.predictions).length === SERVERS;
+        const body = await getJson<FleetSummaryDto>(`${apiUrl}/fleet/summary?limit=1`);
+        return body.fleet.total_servers === SERVERS;
       },
       90_000,
     );
@@ -73,7 +73,7 @@ test("a second start continues after the first run's data and shows a live fleet
 
     // The console shows the live data time, later than anything of the first run.
     await page.goto(`http://127.0.0.1:${webPort}/`);
-    await expect(page.getByTestId('server-table').locator('tbody tr')).toHaveCount(SERVERS);
+    await expect(page.getByTestId('server-row')).toHaveCount(SERVERS);
     await expect
       .poll(async () => Date.parse((await page.getByTestId('data-time').getAttribute('datetime')) ?? '') - firstEnd, {
         timeout: 20_000,

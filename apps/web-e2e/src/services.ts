@@ -1,5 +1,6 @@
 // Starts and stops the real daemons for the browser tests: the built api, the generator and the
-// console server, each on a free port, with logs under dist/e2e-results/logs.
+// console server, each on a free port, with logs under dist/e2e-results/logs; feeds the api records.
+import type { FeedDataResponseDto, FeedRecordDto } from '@tft/api-client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -83,6 +84,24 @@ export function requireBuilt(): void {
   ]) {
     if (!existsSync(file)) {
       throw new Error(`${file} is missing: run \`npx nx e2e web-e2e\` (it builds api, generator and web first)`);
+    }
+  }
+}
+
+/** The api's default MAX_RECORDS_PER_REQUEST: the most records one POST /feed/data takes. */
+export const MAX_RECORDS_PER_REQUEST = 20_000;
+
+/** POSTs records to the api's /feed/data in as few requests as it takes; throws on any refusal. */
+export async function feedRecords(apiUrl: string, records: readonly FeedRecordDto[]): Promise<void> {
+  for (let i = 0; i < records.length; i += MAX_RECORDS_PER_REQUEST) {
+    const res = await fetch(`${apiUrl}/feed/data`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: records.slice(i, i + MAX_RECORDS_PER_REQUEST) }),
+    });
+    const body = (await res.json()) as FeedDataResponseDto;
+    if (!res.ok || body.rejected.length > 0) {
+      throw new Error(`POST /feed/data: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
     }
   }
 }

@@ -1,30 +1,25 @@
 import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 
+/** Bodies smaller than this are sent as they are: gzip would save less than its headers and time cost. */
+const GZIP_FROM_BYTES = 16 * 1024;
+
 /**
- * A response body built once per forecast pass and sent as-is to every reader: no per-request
- * serialisation, no per-request ETag hashing (the version is the ETag), and a gzip copy for clients
- * that accept it. The copy is made on zlib's thread pool when the first such client asks (it gets
- * the plain body meanwhile), one body at a time: during a fill, passes replace a large fleet's body
- * faster than it compresses, and compressing each eagerly would queue bodies nobody reads. A reader
- * whose ETag is current gets 304.
+ * A response body built once and sent as-is to every reader: no per-request serialisation, no
+ * per-request ETag hashing (the version is the ETag), and a gzip copy for clients that accept it. The
+ * copy is made on zlib's thread pool when the first such client asks; it and the readers arriving
+ * meanwhile wait for it, so the event loop never blocks on compression and a console that is always
+ * the first to ask after a pass still gets the small body. A reader whose ETag is current gets 304.
  */
 export class CachedBody {
   private static versions = 0;
-  /** A gzip job is running (for this body or an older one). */
-  private static compressing = false;
   readonly body: Buffer;
   readonly etag: string;
-  private gzipped: Buffer | null = null;
-  private gzipStarted = false;
+  private gzipped: Promise<Buffer | null> | null = null;
 
   constructor(json: string | Buffer) {
     this.body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
     this.etag = `"${(++CachedBody.versions).toString(36)}-${this.body.length.toString(36)}"`;
-  }
-
-  get gzipReady(): boolean {
-    return this.gzipped !== null;
   }
 
   send(req: Request, res: Response): void {
@@ -37,22 +32,24 @@ export class CachedBody {
       return;
     }
     const acceptsGzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    if (acceptsGzip && !this.gzipped) this.compress();
-    const useGzip = acceptsGzip && this.gzipped !== null;
-    const body = useGzip ? (this.gzipped as Buffer) : this.body;
-    if (useGzip) res.setHeader('Content-Encoding', 'gzip');
-    res.setHeader('Content-Length', body.length);
-    res.status(200).end(body);
+    if (!acceptsGzip || this.body.length < GZIP_FROM_BYTES) {
+      this.write(res, this.body, false);
+      return;
+    }
+    void this.compressed().then((gz) => this.write(res, gz ?? this.body, gz !== null));
   }
 
-  private compress(): void {
-    // small bodies are not worth it; level 1 already gets most of what JSON gives
-    if (this.gzipStarted || CachedBody.compressing || this.body.length < 16 * 1024) return;
-    this.gzipStarted = true;
-    CachedBody.compressing = true;
-    gzip(this.body, { level: 1 }, (err, out) => {
-      CachedBody.compressing = false;
-      this.gzipped = err ? null : out;
-    });
+  /** The gzip copy, made once (null if compression failed: readers then get the plain body). */
+  compressed(): Promise<Buffer | null> {
+    // level 1 already gets most of what JSON gives
+    this.gzipped ??= new Promise((resolve) => gzip(this.body, { level: 1 }, (err, out) => resolve(err ? null : out)));
+    return this.gzipped;
+  }
+
+  private write(res: Response, body: Buffer, gzipped: boolean): void {
+    if (res.destroyed) return;
+    if (gzipped) res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Content-Length', body.length);
+    res.status(200).end(body);
   }
 }

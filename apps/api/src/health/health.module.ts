@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { InferenceModule } from '../inference/inference.module';
+import { ReadModelModule } from '../read-model/read-model.module';
 import { WarmupModule } from '../warmup/warmup.module';
 import { WindowModule } from '../window/window.module';
 import { HealthController } from './health.controller';
@@ -8,7 +9,7 @@ import { nodeProcessProbe, PROCESS_PROBE } from './process-probe';
 import { StatusService } from './status.service';
 
 @Module({
-  imports: [InferenceModule, WindowModule, WarmupModule, AlertsModule],
+  imports: [InferenceModule, ReadModelModule, WindowModule, WarmupModule, AlertsModule],
   controllers: [HealthController],
   providers: [StatusService, { provide: PROCESS_PROBE, useValue: nodeProcessProbe }],
 })

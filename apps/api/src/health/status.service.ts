@@ -4,6 +4,7 @@ import { isoSeconds } from '@tft/forecasting';
 import { AlertsService } from '../alerts/alerts.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
+import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
 import type { HealthDto, MemoryStatusDto, StatusDto } from './dto/status.dto';
@@ -20,6 +21,7 @@ export class StatusService {
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly alerts: AlertsService,
+    private readonly store: ForecastStore,
   ) {}
 
   health(): HealthDto {
@@ -47,7 +49,7 @@ export class StatusService {
         warmup_steps: w.steps,
         is_warmed_up: w.is_warmed_up,
         progress_percent: w.progress_percent,
-        model: this.inference.modelOf(e.name),
+        model: this.store.modelOf(e.name),
         stale: this.windows.isStale(e),
         last_sample_at: Number.isFinite(e.lastSample) ? isoSeconds(e.lastSample) : null,
       };
@@ -95,7 +97,7 @@ export class StatusService {
       },
       memory: {
         ...memoryStatus(this.process.memoryUsage()),
-        last_collection_ms: roundMs(this.inference.droppedBodies.lastMs),
+        last_collection_ms: roundMs(this.inference.droppedGarbage.lastMs),
       },
       servers,
     };

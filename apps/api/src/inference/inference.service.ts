@@ -1,49 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { METRICS, type MetricName } from '@tft/contracts';
-import {
-  fleetIncidentRisk,
-  heuristicForecast,
-  isoSeconds,
-  serverIncidentRisk,
-  type Drivers,
-  type ServerIncidentRisk,
-  type StepSeries,
-  round2,
-  round3,
-} from '@tft/forecasting';
+import { CLOCK, METRICS, type Clock } from '@tft/contracts';
+import { heuristicForecast, serverIncidentRisk, type StepSeries } from '@tft/forecasting';
 import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { forecastHighlights } from '../read-model/forecast-highlights';
+import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
-import { CLOCK, type Clock } from '@tft/contracts';
-import { CachedBody } from '../common/cached-body';
-import { ApiMetrics } from '../metrics/api-metrics';
-import { forecastHighlights, type ForecastHighlights } from './forecast-highlights';
-import { ForecastJson, LIVE_NUMBERS } from './forecast-json';
 import { DeferredCollection, GARBAGE_COLLECTOR, type GarbageCollector } from './garbage-collector';
 import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
-
-export interface MetricPrediction {
-  p10: number[];
-  p50: number[];
-  p90: number[];
-  /** Latest observed value (mean of the newest step so far). */
-  current: number;
-  /** Median change per hour over the horizon: (p50 at the horizon - current) / horizon hours. */
-  trend: number;
-}
-
-export interface ServerPrediction extends Record<MetricName, MetricPrediction> {
-  model: ModelKind;
-  profile: string | null;
-  /** Start of the last step the forecast is based on; step h covers origin + (h+1) x step. */
-  forecast_origin: string;
-  drivers: Drivers | null;
-  risk: {
-    probability_30m: number;
-    probability_8h: number;
-    driver: MetricName | null;
-  };
-}
 
 /**
  * The window state a forecast was made from: the closed-steps version for the TFT (it sees closed
@@ -56,32 +21,11 @@ interface ForecastStamp {
 
 const sameStamp = (a: ForecastStamp, b: ForecastStamp): boolean => a.model === b.model && a.version === b.version;
 
-/**
- * One server's forecast, kept only in serialised form (inside the predictions body, off the heap):
- * quantile arrays and prediction objects per server would be several copies of every number.
- */
-interface CachedForecast {
-  model: ModelKind;
-  risk: ServerIncidentRisk;
+/** What a pass remembers of each server's newest forecast, to tell whether the next pass must redo it. */
+interface PassRecord {
   stamp: ForecastStamp;
   /** Window changes `current` was read at: the open step moves it between TFT re-forecasts. */
   changes: number;
-  /** `"name":` as JSON, the key of this server's entry in the predictions body. */
-  key: Buffer;
-  /** The ServerPrediction as JSON; a pass re-serialises only the servers that changed. */
-  forecast: ForecastJson;
-  /** p50 at the horizon per metric (rounded as sent): `trend` runs from `current` to it. */
-  p50Last: Float64Array;
-  /** The figures GET /metrics exposes. */
-  highlights: ForecastHighlights;
-}
-
-/** One server's forecast as GET /metrics reads it. */
-export interface ForecastScrape {
-  server: string;
-  model: ModelKind;
-  risk: ServerIncidentRisk;
-  highlights: ForecastHighlights;
 }
 
 /**
@@ -92,39 +36,29 @@ export interface ForecastScrape {
 const SERVERS_PER_SLICE = 100;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A replaced predictions body at least this large (a fleet of a few thousand servers) is collected promptly. */
-const COLLECT_DROPPED_BYTES = 16 * 1024 ** 2;
-
 const NOTHING_RECEIVED = new Float64Array(METRICS.length).fill(Number.NaN);
 
-/** Display precision; the fleet aggregate is computed from the unrounded values. */
-const roundRisk = (r: ServerIncidentRisk): ServerIncidentRisk => ({
-  ...r,
-  probability_30m: Math.round(r.probability_30m * 1e4) / 1e4,
-  probability_8h: Math.round(r.probability_8h * 1e4) / 1e4,
-});
+/** A pass that re-forecast this many servers has its garbage collected promptly (see v8GarbageCollector). */
+const COLLECT_AFTER_SERVERS = 2000;
 
 /**
- * The forecast passes and their cache. Each pass re-forecasts only servers whose window changed: warm
- * ones through the TFT in batched calls, the others through the heuristic. Readers get the cached,
- * pre-serialised responses and never trigger inference.
+ * The forecast passes. Each pass re-forecasts only servers whose window changed: warm ones through
+ * the TFT in batched calls, the others through the heuristic, and publishes the results to the
+ * ForecastStore, which is all readers see; no read triggers inference.
  */
 @Injectable()
 export class InferenceService implements OnApplicationShutdown {
   private readonly logger = new Logger('Inference');
-  private readonly cache = new Map<string, CachedForecast>();
-  private predictions!: CachedBody;
+  private readonly made = new Map<string, PassRecord>();
+  readonly droppedGarbage: DeferredCollection;
   private inFlight: Promise<number> | null = null;
   private followUp: Promise<number> | null = null;
-  readonly droppedBodies: DeferredCollection;
   private passRequested = false;
   private closed = false;
   passCount = 0;
   lastPassMs = 0;
   /** Wall-clock time (ms) the newest forecast was made; null before the first. */
   newestForecastAt: number | null = null;
-  /** Bumped whenever the set of forecasts changes (re-forecast, gone stale, retired): what scrapes() shows. */
-  forecastGeneration = 0;
 
   constructor(
     @Inject(MODEL_RUNTIME) readonly runtime: ModelRuntime,
@@ -134,29 +68,11 @@ export class InferenceService implements OnApplicationShutdown {
     private readonly warmup: WarmupService,
     private readonly alerts: AlertsService,
     private readonly metrics: ApiMetrics,
+    private readonly store: ForecastStore,
   ) {
-    this.droppedBodies = new DeferredCollection(collector, 1000);
+    this.droppedGarbage = new DeferredCollection(collector, 1000);
     // a closed step is forecast at once, without waiting for the interval
     windows.onStepsClosed(() => this.requestPass());
-    this.serialise();
-  }
-
-  get predictionsBody(): CachedBody {
-    return this.predictions;
-  }
-
-  forecastOf(server: string): ServerPrediction | null {
-    const cached = this.cache.get(server);
-    return cached ? (JSON.parse(cached.forecast.json.toString('utf8')) as ServerPrediction) : null;
-  }
-
-  /** Every current forecast's scrape figures. */
-  *scrapes(): IterableIterator<ForecastScrape> {
-    for (const [server, c] of this.cache) yield { server, model: c.model, risk: c.risk, highlights: c.highlights };
-  }
-
-  modelOf(server: string): ModelKind | null {
-    return this.cache.get(server)?.model ?? null;
   }
 
   get busy(): boolean {
@@ -179,7 +95,7 @@ export class InferenceService implements OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    this.droppedBodies.cancel();
+    this.droppedGarbage.cancel();
     while (this.inFlight) await this.inFlight;
     await this.runtime.tft?.close?.();
   }
@@ -215,7 +131,6 @@ export class InferenceService implements OnApplicationShutdown {
   private async computePass(): Promise<number> {
     const started = performance.now();
     try {
-      let refreshed = 0;
       const jobs: Record<
         ModelKind,
         {
@@ -229,15 +144,16 @@ export class InferenceService implements OnApplicationShutdown {
         heuristic: [],
       };
       let work = 0;
-      let wentStale = 0;
+      let stale = 0;
       const dataNow = this.dataNow();
       for (const entry of this.windows.all()) {
         if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
         if (this.windows.isStale(entry)) {
-          // a server that stopped reporting leaves the body, the fleet figures and the alerts
-          if (this.cache.delete(entry.name)) {
+          // a server that stopped reporting leaves the forecasts, the fleet figures and the alerts
+          stale++;
+          if (this.made.delete(entry.name)) {
+            this.store.remove(entry.name);
             this.alerts.resolveServer(entry.name, dataNow);
-            wentStale++;
           }
           continue;
         }
@@ -245,9 +161,9 @@ export class InferenceService implements OnApplicationShutdown {
         const stamp: ForecastStamp = warm
           ? { model: 'TFT', version: entry.window.version }
           : { model: 'heuristic', version: entry.window.changes };
-        const cached = this.cache.get(entry.name);
-        if (cached && sameStamp(cached.stamp, stamp)) {
-          if (cached.changes !== entry.window.changes && this.refreshCurrent(cached, entry)) refreshed++;
+        const made = this.made.get(entry.name);
+        if (made && sameStamp(made.stamp, stamp)) {
+          if (made.changes !== entry.window.changes) this.refreshCurrent(made, entry);
           continue;
         }
         const open = entry.window.series(true);
@@ -284,26 +200,30 @@ export class InferenceService implements OnApplicationShutdown {
             trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
           };
           const thresholds = this.alerts.thresholds(entry.profile);
-          const risk = serverIncidentRisk(input.quantiles, thresholds, this.runtime.grid.stepSeconds);
-          const { forecast, p50Last } = this.forecastJson(input, results[i].drivers, entry.window.latestMeans() ?? NOTHING_RECEIVED, risk);
-          this.cache.set(request.server, {
+          const { horizon, stepSeconds } = this.runtime.grid;
+          const { is_warmed_up, progress_percent } = this.warmup.of(entry.window);
+          this.store.put({
+            server: request.server,
+            profile: entry.profile,
             model: kind,
-            stamp,
-            risk,
-            changes: entry.window.changes,
-            key: this.cache.get(request.server)?.key ?? Buffer.from(`${JSON.stringify(request.server)}:`),
-            forecast,
-            p50Last,
-            highlights: forecastHighlights(input.quantiles, thresholds, origin, this.runtime.grid.stepSeconds),
+            origin,
+            quantiles: input.quantiles,
+            drivers: results[i].drivers,
+            risk: serverIncidentRisk(input.quantiles, thresholds, stepSeconds),
+            highlights: forecastHighlights(input.quantiles, thresholds, origin, stepSeconds),
+            warmup: { is_warmed_up, progress_percent },
+            latest: entry.window.latestMeans() ?? NOTHING_RECEIVED,
+            horizonHours: (horizon * stepSeconds) / 3600,
           });
+          this.made.set(request.server, { stamp, changes: entry.window.changes });
           updated.push(input);
         }
       }
       if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds);
-      if (updated.length || refreshed || wentStale || this.passCount === 0) this.serialise();
+      this.store.publish(dataNow, stale);
+      if (updated.length >= COLLECT_AFTER_SERVERS) this.droppedGarbage.request();
       this.passCount++;
       this.lastPassMs = performance.now() - started;
-      if (updated.length || wentStale) this.forecastGeneration++;
       if (updated.length) {
         this.newestForecastAt = this.clock.now();
         this.metrics.passDuration.observe(this.lastPassMs / 1000);
@@ -320,123 +240,26 @@ export class InferenceService implements OnApplicationShutdown {
     return this.windows.dataTime() ?? Math.floor(this.clock.now() / 1000);
   }
 
-  /** Drops retired servers' forecasts and alerts; the next pass rebuilds the bodies. */
+  /** Drops retired servers' forecasts and alerts. */
   forgetServers(names: readonly string[]): void {
     for (const name of names) {
-      this.cache.delete(name);
+      this.made.delete(name);
+      this.store.remove(name);
       this.alerts.forget(name);
     }
-    if (names.length) {
-      this.forecastGeneration++;
-      this.serialise();
-    }
+    if (names.length) this.store.publish(this.dataNow(), this.staleCount());
   }
 
-  /** Updates `current` and `trend` from the open step without re-running the model. */
-  private refreshCurrent(cached: CachedForecast, entry: ServerEntry): boolean {
-    cached.changes = entry.window.changes;
+  private staleCount(): number {
+    let stale = 0;
+    for (const entry of this.windows.all()) if (this.windows.isStale(entry)) stale++;
+    return stale;
+  }
+
+  /** Hands the store the open step's newest means without re-running the model. */
+  private refreshCurrent(made: PassRecord, entry: ServerEntry): void {
+    made.changes = entry.window.changes;
     const newest = entry.window.latestMeans();
-    if (!newest) return false;
-    cached.forecast.setLive(this.liveNumbers(cached.p50Last, newest));
-    return true;
-  }
-
-  /**
-   * The live numbers of ForecastJson, per metric: `current` = the latest step's mean that has the
-   * metric (NaN, sent as null, for one never received) and `trend` = (p50 at the horizon - current) per hour.
-   */
-  private liveNumbers(p50Last: Float64Array, newest: ArrayLike<number>): Float64Array {
-    const { horizon, stepSeconds } = this.runtime.grid;
-    const hours = (horizon * stepSeconds) / 3600;
-    const live = new Float64Array(LIVE_NUMBERS);
-    for (let m = 0; m < METRICS.length; m++) {
-      live[2 * m] = round3(newest[m]);
-      live[2 * m + 1] = round3((p50Last[m] - live[2 * m]) / hours);
-    }
-    return live;
-  }
-
-  private forecastJson(
-    input: ServerForecastInput,
-    drivers: Drivers | null,
-    latest: ArrayLike<number>,
-    risk: ServerIncidentRisk,
-  ): { forecast: ForecastJson; p50Last: Float64Array } {
-    const p50Last = new Float64Array(METRICS.length);
-    const metrics = METRICS.map((metric, m) => {
-      const q = input.quantiles[metric];
-      const p50 = q.p50.map(round2);
-      p50Last[m] = p50[p50.length - 1];
-      return {
-        p10: q.p10.map(round2),
-        p50,
-        p90: q.p90.map(round2),
-        current: 0,
-        trend: 0,
-      };
-    });
-    const live = this.liveNumbers(p50Last, latest);
-    metrics.forEach((metric, m) => {
-      metric.current = live[2 * m];
-      metric.trend = live[2 * m + 1];
-    });
-    const rest: Omit<ServerPrediction, MetricName> = {
-      model: input.model as ModelKind,
-      profile: input.profile,
-      forecast_origin: isoSeconds(input.origin),
-      drivers,
-      risk: roundRisk(risk),
-    };
-    return { forecast: ForecastJson.build(metrics, rest), p50Last };
-  }
-
-  /** Builds the predictions body (and has the alerts body rebuilt) once per pass. */
-  private serialise(): void {
-    const rt = this.runtime;
-    const now = isoSeconds(this.dataNow());
-    const { alerts, json: alertsJson } = this.alerts.publish(now);
-    const fleet = fleetIncidentRisk([...this.cache.values()].map((c) => c.risk));
-    const critical = alerts.some((a) => a.severity === 'critical');
-    const environment = {
-      ...fleet,
-      total_servers: this.cache.size,
-      fleet_health: critical ? 'critical' : alerts.length || fleet.high_risk_servers ? 'degraded' : 'healthy',
-    };
-    const counts = { TFT: 0, heuristic: 0 };
-    for (const c of this.cache.values()) counts[c.model]++;
-    const metadata = {
-      model_type: rt.tft ? 'TFT' : 'heuristic',
-      model_dir: rt.modelDir,
-      model_version: rt.modelVersion,
-      prediction_time: now,
-      horizon_steps: rt.grid.horizon,
-      step_seconds: rt.grid.stepSeconds,
-      device: rt.device.device,
-      inference_profile: rt.device.profile,
-      servers_tft: counts.TFT,
-      servers_heuristic: counts.heuristic,
-    };
-    // joined from the per-server fragments: the same JSON as stringifying the whole object, without
-    // re-serialising thousands of unchanged forecasts or building one huge string; each forecast is
-    // then a view into the body (no second copy), and the previous body is referenced no more
-    const head = Buffer.from('{"predictions":{');
-    const tail = Buffer.from(
-      `},"alerts":${alertsJson},"environment":${JSON.stringify(environment)},"metadata":${JSON.stringify(metadata)}}`,
-    );
-    let length = head.length + tail.length + Math.max(0, this.cache.size - 1);
-    for (const c of this.cache.values()) length += c.key.length + c.forecast.nextLength;
-    const body = Buffer.allocUnsafe(length);
-    let offset = head.copy(body, 0);
-    let first = true;
-    for (const c of this.cache.values()) {
-      if (!first) body[offset++] = 0x2c; // ','
-      first = false;
-      offset += c.key.copy(body, offset);
-      offset = c.forecast.writeTo(body, offset);
-    }
-    tail.copy(body, offset);
-    const dropped = this.predictions?.body.length ?? 0;
-    this.predictions = new CachedBody(body);
-    if (dropped >= COLLECT_DROPPED_BYTES) this.droppedBodies.request();
+    if (newest) this.store.setLatest(entry.name, newest);
   }
 }

@@ -3,8 +3,9 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CLOCK, METRICS, type Clock } from '@tft/contracts';
 import { AlertsService } from '../alerts/alerts.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { BREACH_SEVERITIES, HIGHLIGHT_HORIZONS, HIGHLIGHT_QUANTILES, highlightIndex } from '../inference/forecast-highlights';
+import { BREACH_SEVERITIES, HIGHLIGHT_HORIZONS, HIGHLIGHT_QUANTILES, highlightIndex } from '../read-model/forecast-highlights';
 import { InferenceService } from '../inference/inference.service';
+import { ForecastStore } from '../read-model/forecast-store';
 import { WindowService } from '../window/window.service';
 import { METRICS_REGISTRY } from './metrics-registry';
 
@@ -22,6 +23,7 @@ export class ScrapeCollectors {
     @Inject(API_CONFIG) config: ApiConfig,
     @Inject(CLOCK) clock: Clock,
     inference: InferenceService,
+    store: ForecastStore,
     windows: WindowService,
     alerts: AlertsService,
   ) {
@@ -35,7 +37,7 @@ export class ScrapeCollectors {
       registers,
       collect() {
         const counts = { TFT: 0, heuristic: 0 };
-        for (const f of inference.scrapes()) counts[f.model]++;
+        for (const f of store.scrapes()) counts[f.model]++;
         for (const [model, n] of Object.entries(counts)) this.set({ model }, n);
       },
     });
@@ -69,7 +71,7 @@ export class ScrapeCollectors {
         for (const [severity, n] of Object.entries(counts)) this.set({ severity }, n);
       },
     });
-    if (config.metricsPerServer) this.perServer = this.perServerSeries(inference, windows);
+    if (config.metricsPerServer) this.perServer = this.perServerSeries(store, windows);
   }
 
   /** The per-server forecast series, or null with METRICS_PER_SERVER=false. */
@@ -85,7 +87,7 @@ export class ScrapeCollectors {
    * The per-server series in a registry of their own, rebuilt only when the forecasts changed: filling
    * and formatting tens of thousands of label sets on every scrape would stall every read behind it.
    */
-  private perServerSeries(inference: InferenceService, windows: WindowService): () => Promise<string> {
+  private perServerSeries(store: ForecastStore, windows: WindowService): () => Promise<string> {
     const registry = new Registry();
     const registers = [registry];
     const utilisation = new Gauge({
@@ -115,7 +117,7 @@ export class ScrapeCollectors {
     let built: { generation: number; text: Promise<string> } | null = null;
     const fill = (): void => {
       for (const g of [utilisation, load, breach, probability]) g.reset();
-      for (const { server, risk, highlights } of inference.scrapes()) {
+      for (const { server, risk, highlights } of store.scrapes()) {
         probability.set({ server, window: '30m' }, risk.probability_30m);
         probability.set({ server, window: '8h' }, risk.probability_8h);
         const dataTime = windows.get(server)?.lastSample ?? Number.NaN;
@@ -137,9 +139,9 @@ export class ScrapeCollectors {
       }
     };
     return () => {
-      if (built?.generation !== inference.forecastGeneration) {
+      if (built?.generation !== store.forecastGeneration) {
         fill();
-        built = { generation: inference.forecastGeneration, text: registry.metrics() };
+        built = { generation: store.forecastGeneration, text: registry.metrics() };
       }
       return built.text;
     };

@@ -1,26 +1,29 @@
-import { Controller, Req, Res } from '@nestjs/common';
+import { Controller, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
-import { InferenceService } from '../inference/inference.service';
+import { ForecastStore } from '../read-model/forecast-store';
+import { predictionsQuery } from '../read-model/read-queries';
 import { PredictionsDto, ServerPredictionDto } from './dto/predictions.dto';
+import { PredictionsQueryDto } from './dto/predictions-query.dto';
 
-/** Served from the body the forecast pass pre-serialised: no inference per request. */
 @ApiTags('predictions')
 @ApiExtraModels(ServerPredictionDto)
 @Controller()
 export class PredictionsController {
-  constructor(private readonly inference: InferenceService) {}
+  constructor(private readonly store: ForecastStore) {}
 
   @ReadRoute('predictions/current', {
     summary: 'Latest 8-hour forecasts for every server, with alerts, fleet risk and model info (cached)',
     description:
-      'Served from the body the last forecast pass built. Send Accept-Encoding: gzip for a body 2-3x smaller, ' +
-      'and If-None-Match with the last ETag to get 304 until the next pass changes it.',
+      'Built from the last forecast pass. Send Accept-Encoding: gzip for a body 2-3x smaller, and If-None-Match with the ' +
+      'last ETag to get 304 until the next pass changes it. On a large fleet narrow it (servers, metrics) or page through ' +
+      'it (limit, cursor); GET /fleet/summary is the compact listing and GET /servers/{name}/forecast one server.',
     type: PredictionsDto,
     cached: true,
+    badRequest: 'An unknown query parameter or metric, a limit outside 1..10000, or a cursor this api did not return',
   })
-  current(@Req() req: Request, @Res() res: Response): void {
-    this.inference.predictionsBody.send(req, res);
+  current(@Query() params: PredictionsQueryDto, @Req() req: Request, @Res() res: Response): void {
+    this.store.predictions(predictionsQuery(params)).send(req, res);
   }
 }

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AlertsModule } from '../alerts/alerts.module';
-import { InferenceModule } from '../inference/inference.module';
+import { ReadModelModule } from '../read-model/read-model.module';
 import { PredictionsController } from './predictions.controller';
 
 @Module({
-  imports: [InferenceModule, AlertsModule],
+  imports: [ReadModelModule],
   controllers: [PredictionsController],
 })
 export class PredictionsModule {}

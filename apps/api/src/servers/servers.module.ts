@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AlertsModule } from '../alerts/alerts.module';
-import { InferenceModule } from '../inference/inference.module';
+import { ReadModelModule } from '../read-model/read-model.module';
 import { WarmupModule } from '../warmup/warmup.module';
 import { WindowModule } from '../window/window.module';
 import { ServersController } from './servers.controller';
 import { ServersService } from './servers.service';
 
 @Module({
-  imports: [WindowModule, WarmupModule, InferenceModule, AlertsModule],
+  imports: [WindowModule, WarmupModule, ReadModelModule],
   controllers: [ServersController],
   providers: [ServersService],
 })

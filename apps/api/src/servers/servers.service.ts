@@ -1,8 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { METRICS } from '@tft/contracts';
 import { isoSeconds, type StepSeries, round3 } from '@tft/forecasting';
-import { AlertsService } from '../alerts/alerts.service';
-import { InferenceService } from '../inference/inference.service';
+import { CachedBody } from '../common/cached-body';
+import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
 import type { HistoryPointDto, ServerDetailDto, ServerSummaryDto } from './dto/server-detail.dto';
@@ -26,8 +26,7 @@ export class ServersService {
   constructor(
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
-    private readonly inference: InferenceService,
-    private readonly alerts: AlertsService,
+    private readonly store: ForecastStore,
   ) {}
 
   list(): ServerSummaryDto[] {
@@ -36,10 +35,13 @@ export class ServersService {
       .sort((a, b) => a.server_name.localeCompare(b.server_name));
   }
 
-  /** 404 for a server no data was ever received for. */
-  detail(name: string): ServerDetailDto {
+  /**
+   * The ServerDetailDto as JSON, with the forecast spliced in from its stored bytes rather than parsed
+   * and serialised again. 404 for a server no data was ever received for.
+   */
+  detail(name: string): Buffer {
     const entry = this.windows.get(name);
-    if (!entry) throw new NotFoundException(`unknown server "${name.slice(0, 128)}": no data received for it`);
+    if (!entry) throw unknownServer(name);
     const all = entry.window.series(true);
     const history: HistoryPointDto[] = [];
     let open: HistoryPointDto | null = null;
@@ -52,15 +54,27 @@ export class ServersService {
       }
     }
     const { is_warmed_up, steps, threshold, progress_percent } = this.warmup.of(entry.window);
-    return {
+    const rest: Omit<ServerDetailDto, 'forecast'> = {
       server_name: entry.name,
       profile: entry.profile,
       step_seconds: this.windows.stepSeconds,
       warmup: { is_warmed_up, steps, threshold, progress_percent },
       history,
       open_step: open,
-      forecast: this.inference.forecastOf(entry.name),
-      alerts: this.alerts.forServer(entry.name),
+      alerts: this.store.alertsOf(entry.name),
     };
+    const head = JSON.stringify(rest);
+    const forecast = this.store.forecastJson(entry.name) ?? Buffer.from('null');
+    return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"forecast":`), forecast, Buffer.from('}')]);
+  }
+
+  /** One server's forecast body; 404 for an unknown server or one not forecast yet. */
+  forecast(name: string): CachedBody {
+    const body = this.store.serverBody(name);
+    if (body) return body;
+    if (!this.windows.get(name)) throw unknownServer(name);
+    throw new NotFoundException(`server "${name.slice(0, 128)}" has no forecast yet: it is stale or the first pass has not run`);
   }
 }
+
+const unknownServer = (name: string) => new NotFoundException(`unknown server "${name.slice(0, 128)}": no data received for it`);

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
-export const PARTS = ['inference', 'ingest', 'remote-write', 'predictions', 'memory', 'tick'] as const;
+export const PARTS = ['inference', 'ingest', 'remote-write', 'predictions', 'memory', 'tick', 'fleet-reads'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchArgs {
@@ -18,7 +18,8 @@ export const USAGE = `usage: npm run bench -- [--json <file>] [--only ${PARTS.jo
 
   --json <file>   also write the figures as JSON
   --only <parts>  run only these parts (comma list): ${PARTS.join(', ')}
-                  (predictions, memory and tick share one api process and its 1,000-server fill)
+                  (predictions, memory, tick and fleet-reads share one api process and its 1,000-server
+                  fill; fleet-reads runs on memory's 10,000 servers, so it fills them too)
   --quick         fewer repetitions and shorter runs: a sanity check, not figures to quote
   --help          this text
 

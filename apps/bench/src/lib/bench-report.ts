@@ -29,7 +29,9 @@ export interface BenchReport {
   predictions_current: ServingResult['predictions_current'];
   memory: ServingResult['memory'];
   tick: ServingResult['tick'];
-  serving: Omit<ServingResult, 'predictions_current' | 'memory' | 'tick'> | null;
+  /** Absent in reports written before the fleet read path. */
+  fleet_reads?: ServingResult['fleet_reads'];
+  serving: Omit<ServingResult, 'predictions_current' | 'memory' | 'tick' | 'fleet_reads'> | null;
 }
 
 /** The headline figures of the parts that ran: [figure, value, target, verdict] rows. */
@@ -113,6 +115,39 @@ export function summaryRows(r: BenchReport): string[][] {
       verdict(st.rss_mb_max, (v) => v < 500),
     ]);
     rows.push(['tick while 10,000 servers stream (refreshing `current`), max', num(st.tick_ms_max, 0, ' ms'), '', '']);
+  }
+  const fr = r.fleet_reads;
+  if (fr) {
+    const run = (read: string, connections: number) => fr.runs.find((x) => x.read === read && x.connections === connections);
+    const p99 = (read: string, connections: number, target: number) => {
+      const x = run(read, connections);
+      rows.push([
+        `${read} p99, ${num(fr.servers)} servers, ${connections} reader(s), ${x?.encoding ?? ''}`,
+        num(x?.p99_ms ?? null, 1, ' ms'),
+        Number.isFinite(target) ? `< ${target} ms` : '',
+        Number.isFinite(target) ? verdict(x?.p99_ms ?? null, (v) => v < target) : '',
+      ]);
+    };
+    p99('/predictions/current (whole fleet)', 1, Number.NaN);
+    p99('/predictions/current (whole fleet)', 10, Number.NaN);
+    p99('/fleet/summary', 1, 10);
+    p99('/fleet/summary', 10, 50);
+    p99('/servers/{name}/forecast', 1, Number.NaN);
+    p99('/servers/{name}/forecast', 10, 2);
+    p99('/health (the framework alone)', 10, Number.NaN);
+    rows.push([
+      '/fleet/summary size gzip (whole-fleet /predictions/current gzip)',
+      `${num((fr.summary_bytes_gzip ?? fr.summary_bytes) / 1024 ** 2, 2, ' MB')} (${num((fr.predictions_bytes_gzip ?? fr.predictions_bytes) / 1024 ** 2, 1, ' MB')})`,
+      '<= 1.5 MB',
+      verdict(fr.summary_bytes_gzip ?? fr.summary_bytes, (v) => v <= 1.5 * 1024 ** 2),
+    ]);
+    const cf = fr.change_feed;
+    rows.push([
+      `/events: publish -> arrival at ${cf.clients} clients, p99 (max)`,
+      `${num(cf.p99_ms, 0, ' ms')} (${num(cf.max_ms, 0)})`,
+      '< 100 ms',
+      verdict(cf.max_ms, (v) => v < 100),
+    ]);
   }
   if (r.tick)
     rows.push([

@@ -71,14 +71,15 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
   const serving =
-    has('predictions') || has('memory') || has('tick')
+    has('predictions') || has('memory') || has('tick') || has('fleet-reads')
       ? await benchServing({
           root,
           modelDir,
           quick: args.quick,
           predictions: has('predictions'),
           tick: has('tick'),
-          memory: has('memory'),
+          memory: has('memory') || has('fleet-reads'),
+          fleetReads: has('fleet-reads'),
           log,
         })
       : null;
@@ -97,6 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     predictions_current: serving?.predictions_current ?? null,
     memory: serving?.memory ?? null,
     tick: serving?.tick ?? null,
+    fleet_reads: serving?.fleet_reads ?? null,
     serving: serving
       ? {
           api_startup_ms: serving.api_startup_ms,

@@ -23,7 +23,8 @@ export interface ReadLoadResult {
  * the bottleneck, and for gzip adds a UTF-8 decode of binary data.
  */
 export async function readLoad(o: {
-  url: string;
+  /** One URL, or several that each connection takes in turn. */
+  url: string | readonly string[];
   connections: number;
   durationS: number;
   headers?: Record<string, string>;
@@ -35,10 +36,12 @@ export async function readLoad(o: {
   let errors = 0;
   const started = performance.now();
   const deadline = started + o.durationS * 1000;
+  const urls = typeof o.url === 'string' ? [o.url] : o.url;
+  let turn = 0;
   const once = () =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
-      const req = request(o.url, { agent, headers: o.headers }, (res) => {
+      const req = request(urls[turn++ % urls.length], { agent, headers: o.headers }, (res) => {
         if (res.statusCode !== 200) non2xx++;
         res.on('data', (chunk: Buffer) => (bytes += chunk.length));
         res.on('end', () => {

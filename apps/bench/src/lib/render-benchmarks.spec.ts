@@ -65,7 +65,7 @@ describe('renderBenchmarks', () => {
         JSON.stringify({
           ...JSON.parse(fixture),
           quick: true,
-          parts: ['inference', 'ingest', 'remote-write', 'predictions', 'memory', 'tick'],
+          parts: ['inference', 'ingest', 'remote-write', 'predictions', 'memory', 'tick', 'fleet-reads'],
         }),
         'quick',
       ),

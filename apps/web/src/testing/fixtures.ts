@@ -1,13 +1,16 @@
-// Canned api answers shaped like the real ones (values taken from a 20-server demo run, trimmed to
-// three servers) for component specs.
+// Canned api answers typed by the generated client (values taken from a 20-server demo run, trimmed
+// to three servers) for component specs.
 import type {
   ActiveAlertsDto,
   AlertDto,
+  FleetServerDto,
+  FleetSummaryDto,
+  HealthDto,
   MetricPredictionDto,
+  PassEventDto,
   PredictionsDto,
   ServerDetailDto,
   ServerPredictionDto,
-  StatusDto,
   ThresholdsDto,
 } from '@tft/api-client';
 import { PROFILES } from '@tft/contracts';
@@ -142,6 +145,8 @@ export function predictions(): PredictionsDto {
       incident_probability_30m: 0.1287,
       incident_probability_8h: 0.4412,
       high_risk_servers: 0,
+      expected_critical_servers_30m: { expected: 0.2, low: 0, high: 1 },
+      expected_critical_servers_8h: { expected: 0.6, low: 0, high: 2 },
       total_servers: 3,
       fleet_health: 'critical',
     },
@@ -160,59 +165,111 @@ export function predictions(): PredictionsDto {
   };
 }
 
-export function status(overrides: Partial<StatusDto> = {}): StatusDto {
-  const names = ['ppdb0001', 'ppetl0001', 'ppweb0004'];
+/** The summary entry of `name` in predictions(), with its worst alert from ALERTS. */
+export function fleetServer(name: string, overrides: Partial<FleetServerDto> = {}): FleetServerDto {
+  const f = predictions().predictions[name];
+  const worst = ALERTS.filter((a) => a.server === name).sort((a, b) =>
+    a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1,
+  )[0];
   return {
-    running: true,
-    tick_count: 42,
-    window_size: 864,
-    clock: { data_time: '2026-11-28T11:09:55Z', wall_time: '2026-11-28T11:09:57Z', lag_seconds: 2 },
-    warmup: {
-      is_warmed_up: true,
-      progress_percent: 100,
-      threshold: 12,
-      message: 'Model ready - using TFT predictions',
+    name,
+    profile: f.profile,
+    model: f.model,
+    warmup: { is_warmed_up: true, progress_percent: 100 },
+    current: {
+      cpu_percent: f.cpu_percent?.current ?? null,
+      memory_percent: f.memory_percent?.current ?? null,
+      disk_percent: f.disk_percent?.current ?? null,
+      load_average: f.load_average?.current ?? null,
     },
-    fleet: {
-      total_servers: 3,
-      healthy_servers: 0,
-      stale_servers: 0,
-      fleet_status: '3/3 servers ready',
-    },
-    inference: {
-      model_type: 'TFT',
-      model_dir: 'models/tft/1.0.0',
-      model_version: '1.0.0',
-      model_error: null,
-      device: 'cpu',
-      profile: 'cpu-2t',
-      batch_size: 1024,
-      threads: 2,
-      gpu: null,
-      fallback_reason: null,
-      step_seconds: STEP_SECONDS,
-      forecast_interval_seconds: 5,
-      last_tick_ms: 12.5,
-    },
-    memory: {
-      rss_mb: 412.3,
-      heap_used_mb: 96.1,
-      heap_total_mb: 131.5,
-      array_buffers_mb: 240.7,
-      external_mb: 245.2,
-      last_collection_ms: null,
-    },
-    servers: names.map((server_name) => ({
-      server_name,
-      buckets: 288,
-      warmup_steps: 144,
-      is_warmed_up: true,
-      progress_percent: 100,
-      model: server_name === 'ppdb0001' ? 'heuristic' : 'TFT',
-      stale: false,
-      last_sample_at: '2026-11-28T11:09:55Z',
-    })),
+    risk: f.risk,
+    alert: worst ? { severity: worst.severity, metric: worst.metric, minutes_ahead: worst.minutes_ahead } : null,
+    forecast_origin: f.forecast_origin,
     ...overrides,
+  };
+}
+
+/** GET /fleet/summary for the three servers of predictions(), riskiest first. */
+export function fleetSummary(servers = ['ppetl0001', 'ppweb0004', 'ppdb0001'].map((n) => fleetServer(n))): FleetSummaryDto {
+  const profiles: Record<string, number> = {
+    ml_compute: 0,
+    database: 0,
+    web_api: 0,
+    conductor_mgmt: 0,
+    data_ingest: 0,
+    risk_analytics: 0,
+    generic: 0,
+    unknown: 0,
+  };
+  for (const s of servers) profiles[s.profile ?? 'unknown']++;
+  return {
+    prediction_time: '2026-11-28T11:09:57Z',
+    fleet: {
+      total_servers: servers.length,
+      servers_tft: servers.filter((s) => s.model === 'TFT').length,
+      servers_heuristic: servers.filter((s) => s.model === 'heuristic').length,
+      warming_up: servers.filter((s) => !s.warmup.is_warmed_up).length,
+      stale_servers: 0,
+      alerts_critical: 1,
+      alerts_warning: 2,
+      profiles,
+    },
+    environment: {
+      incident_probability_30m: 0.1287,
+      incident_probability_8h: 0.4412,
+      high_risk_servers: 0,
+      expected_critical_servers_30m: { expected: 0.2, low: 0, high: 1 },
+      expected_critical_servers_8h: { expected: 0.6, low: 0, high: 2 },
+      total_servers: servers.length,
+      fleet_health: 'critical',
+    },
+    matching: servers.length,
+    next_cursor: null,
+    servers,
+  };
+}
+
+/** A summary of `n` generated servers (lf00000…), riskiest first, as a large fleet's would be. */
+export function largeFleetSummary(n: number): FleetSummaryDto {
+  const servers: FleetServerDto[] = Array.from({ length: n }, (_, i) => ({
+    name: `lf${String(i).padStart(5, '0')}`,
+    profile: 'generic',
+    model: 'heuristic',
+    warmup: { is_warmed_up: false, progress_percent: 25 },
+    current: { cpu_percent: 40, memory_percent: 50, disk_percent: 60, load_average: 1.5 },
+    // falling with the index, so the list is in risk order as the api sends it
+    risk: { probability_30m: 0, probability_8h: Math.round((1 - i / n) * 1e4) / 1e4, driver: 'memory_percent' },
+    alert: null,
+    forecast_origin: ORIGIN,
+  }));
+  const summary = fleetSummary(servers);
+  summary.fleet.alerts_critical = 0;
+  summary.fleet.alerts_warning = 0;
+  return summary;
+}
+
+/** A pass event of the change feed. */
+export function passEvent(overrides: Partial<PassEventDto> = {}): PassEventDto {
+  return {
+    pass: 42,
+    prediction_time: '2026-11-28T11:10:02Z',
+    published_at: '2026-11-28T11:10:03.000Z',
+    changed: [],
+    changed_count: 0,
+    removed: [],
+    live_updates: 3,
+    total_servers: 3,
+    ...overrides,
+  };
+}
+
+export function health(overrides: Partial<HealthDto['details']> = {}): HealthDto {
+  const details = { model: 'TFT' as const, model_error: null, device: 'cpu', ...overrides };
+  return {
+    status: details.model === 'TFT' ? 'healthy' : 'degraded',
+    service: 'tft_inference_daemon',
+    running: true,
+    details,
   };
 }
 

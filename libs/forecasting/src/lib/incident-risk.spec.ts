@@ -125,7 +125,7 @@ describe('fleetIncidentRisk', () => {
         { probability_30m: 0.5, probability_8h: 0.5 },
         { probability_30m: 0.5, probability_8h: 0.5 },
       ]),
-    ).toEqual({
+    ).toMatchObject({
       incident_probability_30m: 0.75,
       incident_probability_8h: 0.75,
       high_risk_servers: 2,
@@ -137,11 +137,27 @@ describe('fleetIncidentRisk', () => {
         { probability_30m: 0.2, probability_8h: 0.6 },
         { probability_30m: 0.01, probability_8h: 0.49 },
       ]),
-    ).toEqual({
+    ).toMatchObject({
       incident_probability_30m: 0.2872,
       incident_probability_8h: 0.8572,
       high_risk_servers: 1,
     });
+  });
+
+  it('says how many servers are expected to go critical where the fleet probability saturates', () => {
+    // Binomial(10000, 0.01): mean 100, sd 9.95; its exact 5th / 95th percentiles are 84 and 117
+    const fleet = fleetIncidentRisk(Array.from({ length: 10_000 }, () => ({ probability_30m: 0.01, probability_8h: 0.3 })));
+    expect(fleet.incident_probability_30m).toBe(1);
+    expect(fleet.expected_critical_servers_30m).toEqual({ expected: 100, low: 83, high: 117 });
+    // mean 3000, sd 45.8
+    expect(fleet.expected_critical_servers_8h).toEqual({ expected: 3000, low: 2924, high: 3076 });
+    // one server at 0.5: the band is the whole range of what can happen
+    expect(fleetIncidentRisk([{ probability_30m: 0.5, probability_8h: 0 }]).expected_critical_servers_30m).toEqual({
+      expected: 0.5,
+      low: 0,
+      high: 1,
+    });
+    expect(fleetIncidentRisk([]).expected_critical_servers_8h).toEqual({ expected: 0, low: 0, high: 0 });
   });
 
   it('keeps many small risks, saturates with certainty, and is 0 for no servers', () => {
@@ -152,7 +168,7 @@ describe('fleetIncidentRisk', () => {
     }));
     expect(fleetIncidentRisk(many).incident_probability_8h).toBe(0.0296);
     expect(fleetIncidentRisk([{ probability_30m: 1, probability_8h: 1 }, ...many]).incident_probability_8h).toBe(1);
-    expect(fleetIncidentRisk([])).toEqual({
+    expect(fleetIncidentRisk([])).toMatchObject({
       incident_probability_30m: 0,
       incident_probability_8h: 0,
       high_risk_servers: 0,

@@ -93,6 +93,31 @@ export interface FleetIncidentRisk {
   incident_probability_8h: number;
   /** Servers whose whole-horizon probability is at least 0.5. */
   high_risk_servers: number;
+  /** How many servers reach a critical threshold within 30 minutes: the figure that still means something on a large fleet. */
+  expected_critical_servers_30m: ExpectedCount;
+  /** The same within the whole horizon. */
+  expected_critical_servers_8h: ExpectedCount;
+}
+
+/** A count of independent chance events: its mean and a 90 % band. */
+export interface ExpectedCount {
+  /** Sum of the servers' probabilities, one decimal. */
+  expected: number;
+  /** 5th and 95th percentile (normal approximation of the Poisson-binomial count, widened to whole servers). */
+  low: number;
+  high: number;
+}
+
+const Z_BAND = 1.6449;
+
+/** Mean and 90 % band of the number of successes of independent events with these probabilities. */
+export function expectedCount(mean: number, variance: number, n: number): ExpectedCount {
+  const sd = Math.sqrt(variance);
+  return {
+    expected: Math.round(mean * 10) / 10,
+    low: Math.max(0, Math.floor(mean - Z_BAND * sd + 1e-9)),
+    high: Math.min(n, Math.max(0, Math.ceil(mean + Z_BAND * sd - 1e-9))),
+  };
 }
 
 export const HIGH_RISK_PROBABILITY = 0.5;
@@ -101,21 +126,28 @@ export const HIGH_RISK_PROBABILITY = 0.5;
  * The chance that at least one server has an incident, servers independent: 1 - prod(1 - p_i)
  * (summed as log1p so thousands of tiny risks do not vanish in rounding). It saturates towards 1 for
  * a large fleet with many unhealthy servers; that is the honest answer to "will anything break",
- * and why `high_risk_servers` is reported beside it. Probabilities rounded to 4 decimals.
+ * and why `high_risk_servers` and the expected number of critical servers are reported beside it. Probabilities rounded to 4 decimals.
  */
 export function fleetIncidentRisk(perServer: readonly Pick<ServerIncidentRisk, 'probability_30m' | 'probability_8h'>[]): FleetIncidentRisk {
   let logSurvive30 = 0;
   let logSurvive8h = 0;
   let highRisk = 0;
+  const sums = { mean30: 0, var30: 0, mean8h: 0, var8h: 0 };
   for (const { probability_30m, probability_8h } of perServer) {
     logSurvive30 += Math.log1p(-probability_30m);
     logSurvive8h += Math.log1p(-probability_8h);
+    sums.mean30 += probability_30m;
+    sums.var30 += probability_30m * (1 - probability_30m);
+    sums.mean8h += probability_8h;
+    sums.var8h += probability_8h * (1 - probability_8h);
     if (probability_8h >= HIGH_RISK_PROBABILITY) highRisk++;
   }
   return {
     incident_probability_30m: round4(-Math.expm1(logSurvive30)),
     incident_probability_8h: round4(-Math.expm1(logSurvive8h)),
     high_risk_servers: highRisk,
+    expected_critical_servers_30m: expectedCount(sums.mean30, sums.var30, perServer.length),
+    expected_critical_servers_8h: expectedCount(sums.mean8h, sums.var8h, perServer.length),
   };
 }
 

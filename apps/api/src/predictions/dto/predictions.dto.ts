@@ -1,4 +1,4 @@
-import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { METRICS, PROFILES } from '@tft/contracts';
 import { AlertDto } from '../../alerts/dto/alert.dto';
 
@@ -75,14 +75,14 @@ export class ServerRiskDto {
 }
 
 export class ServerPredictionDto {
-  @ApiProperty({ type: MetricPredictionDto })
-  cpu_percent!: MetricPredictionDto;
-  @ApiProperty({ type: MetricPredictionDto })
-  memory_percent!: MetricPredictionDto;
-  @ApiProperty({ type: MetricPredictionDto })
-  disk_percent!: MetricPredictionDto;
-  @ApiProperty({ type: MetricPredictionDto })
-  load_average!: MetricPredictionDto;
+  @ApiProperty({ type: MetricPredictionDto, required: false, description: 'Always present unless `metrics` leaves it out' })
+  cpu_percent?: MetricPredictionDto;
+  @ApiProperty({ type: MetricPredictionDto, required: false, description: 'Always present unless `metrics` leaves it out' })
+  memory_percent?: MetricPredictionDto;
+  @ApiProperty({ type: MetricPredictionDto, required: false, description: 'Always present unless `metrics` leaves it out' })
+  disk_percent?: MetricPredictionDto;
+  @ApiProperty({ type: MetricPredictionDto, required: false, description: 'Always present unless `metrics` leaves it out' })
+  load_average?: MetricPredictionDto;
   @ApiProperty({
     enum: ['TFT', 'heuristic'],
     description: 'TFT once warm; heuristic while warming up or without a model',
@@ -106,6 +106,15 @@ export class ServerPredictionDto {
   risk!: ServerRiskDto;
 }
 
+export class ExpectedCountDto {
+  @ApiProperty({ example: 2.4, description: "Sum of the servers' probabilities (one decimal)" })
+  expected!: number;
+  @ApiProperty({ example: 0, description: '5th percentile of the count (normal approximation, whole servers)' })
+  low!: number;
+  @ApiProperty({ example: 5, description: '95th percentile of the count' })
+  high!: number;
+}
+
 export class EnvironmentDto {
   @ApiProperty({
     example: 0.15,
@@ -119,6 +128,15 @@ export class EnvironmentDto {
     description: 'Servers whose 8-hour incident probability is at least 0.5',
   })
   high_risk_servers!: number;
+  @ApiProperty({
+    type: ExpectedCountDto,
+    description:
+      'How many servers are expected to reach a critical threshold within 30 min, with a 90 % band: unlike ' +
+      'incident_probability_30m it does not saturate on a large fleet',
+  })
+  expected_critical_servers_30m!: ExpectedCountDto;
+  @ApiProperty({ type: ExpectedCountDto, description: 'Same within 8 hours' })
+  expected_critical_servers_8h!: ExpectedCountDto;
   @ApiProperty({ example: 20 })
   total_servers!: number;
   @ApiProperty({ enum: ['healthy', 'degraded', 'critical'] })
@@ -174,4 +192,10 @@ export class PredictionsDto {
   environment!: EnvironmentDto;
   @ApiProperty({ type: PredictionMetadataDto })
   metadata!: PredictionMetadataDto;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Only with `limit` or `cursor`: pass as `cursor` for the next page; null on the last',
+  })
+  next_cursor?: string | null;
 }

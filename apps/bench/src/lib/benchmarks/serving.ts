@@ -7,6 +7,7 @@ import type { Log } from '../log';
 import { sleep } from '../proc';
 import { num } from '../report';
 import { SEED } from '../rng';
+import { benchFleetReads, type FleetReadsResult } from './fleet-reads';
 import { benchMemory, type MemoryResult } from './memory';
 import { benchPredictions, type PredictionsResult } from './predictions';
 import { benchTick, type TickResult } from './tick';
@@ -18,11 +19,13 @@ export interface ServingResult {
   predictions_current: PredictionsResult | null;
   memory: MemoryResult | null;
   tick: TickResult | null;
+  fleet_reads: FleetReadsResult | null;
 }
 
 /**
  * One api for the predictions, tick and memory benchmarks: 1,000 servers with full windows, then
- * GET /predictions/current under load, the tick latency, and memory at 1,000 and at 10,000 servers.
+ * GET /predictions/current under load, the tick latency, memory at 1,000 and at 10,000 servers, and
+ * the fleet-scale reads at 10,000.
  */
 export async function benchServing(o: {
   root: string;
@@ -31,6 +34,8 @@ export async function benchServing(o: {
   predictions: boolean;
   tick: boolean;
   memory: boolean;
+  /** After memory's 10,000-server fill: the fleet-scale reads beside the whole-fleet body. */
+  fleetReads?: boolean;
   log: Log;
   /** Seconds the 10,000-server fill may take before steps per server are cut (to the model's context + 1). */
   fill10kBudgetS?: number;
@@ -86,6 +91,7 @@ export async function benchServing(o: {
           },
         )
       : null;
+    const fleetReads = o.fleetReads && memory ? await benchFleetReads(api, fleet, o.quick, log) : null;
     return {
       api_startup_ms: api.startupMs,
       fill_1000: fill1000,
@@ -93,6 +99,7 @@ export async function benchServing(o: {
       predictions_current: predictions,
       memory: memory?.memory ?? null,
       tick,
+      fleet_reads: fleetReads,
     };
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;

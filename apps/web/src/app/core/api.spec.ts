@@ -25,7 +25,7 @@ describe('createServiceClient', () => {
       throwOnError: true,
     });
     expect(data).toEqual({ running: true });
-    expect(server.requests).toEqual([{ method: 'GET', path: '/api/status', body: '' }]);
+    expect(server.requests).toEqual([{ method: 'GET', path: '/api/status', search: '', body: '' }]);
   });
 
   it('reports the proxy 502 as the api being unreachable, with its message', async () => {

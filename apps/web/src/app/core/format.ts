@@ -1,3 +1,4 @@
+import type { ExpectedCountDto } from '@tft/api-client';
 import type { MetricName } from './thresholds';
 
 export interface MetricInfo {
@@ -49,4 +50,14 @@ export function formatTimestamp(iso: string | null | undefined): string {
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
   return `${month} ${d.getUTCDate()}, ${hh}:${mm} UTC`;
+}
+
+/** "10,000": counts of servers, whatever the viewer's locale, as the api's docs write them. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** An expected number of servers with its 90 % band: "2.4 servers (0–5)". */
+export function formatExpected(count: ExpectedCountDto): string {
+  return `${count.expected.toFixed(1)} servers (${formatCount(count.low)}–${formatCount(count.high)})`;
 }

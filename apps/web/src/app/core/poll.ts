@@ -1,7 +1,10 @@
 import { DestroyRef, effect, inject, InjectionToken, PendingTasks, signal, untracked, type Signal } from '@angular/core';
 import { asServiceError, type Service, type ServiceError } from './api';
 
-/** Refresh period of the live views. */
+/**
+ * Period of the polled views (the generator's scenario status), and how soon a failed api call is
+ * retried and a change feed the browser gave up on is reopened.
+ */
 export const POLL_INTERVAL_MS = new InjectionToken<number>('POLL_INTERVAL_MS', {
   providedIn: 'root',
   factory: () => 5000,

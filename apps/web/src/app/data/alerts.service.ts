@@ -1,17 +1,14 @@
 import { inject, Injectable } from '@angular/core';
-import { alertsControllerActive, alertsControllerResolved, type ActiveAlertsDto, type AlertDto } from '@tft/api-client';
-import { API_CLIENT, callOptions } from '../core/api';
+import { alertsControllerActive, type ActiveAlertsDto } from '@tft/api-client';
+import { API_BASE_URL, API_CLIENT, callOptions } from '../core/api';
 
-/** GET /alerts/active and /alerts/resolved. */
+/** GET /alerts/active: the firing alerts (ETag, so an unchanged refetch is a 304). */
 @Injectable({ providedIn: 'root' })
 export class AlertsService {
   private readonly client = inject(API_CLIENT);
+  readonly activeUrl = `${inject(API_BASE_URL)}/alerts/active`;
 
   async active(signal?: AbortSignal): Promise<ActiveAlertsDto> {
     return (await alertsControllerActive(callOptions(this.client, signal))).data;
-  }
-
-  async resolved(signal?: AbortSignal): Promise<AlertDto[]> {
-    return (await alertsControllerResolved(callOptions(this.client, signal))).data;
   }
 }

@@ -1,15 +1,11 @@
 import { inject, Injectable } from '@angular/core';
-import { serversControllerDetail, serversControllerList, type ServerDetailDto, type ServerSummaryDto } from '@tft/api-client';
+import { serversControllerDetail, type ServerDetailDto } from '@tft/api-client';
 import { API_CLIENT, callOptions } from '../core/api';
 
-/** GET /servers and /servers/{server_name}. */
+/** GET /servers/{server_name}: one server's history, forecast and alerts. */
 @Injectable({ providedIn: 'root' })
 export class ServersService {
   private readonly client = inject(API_CLIENT);
-
-  async list(signal?: AbortSignal): Promise<ServerSummaryDto[]> {
-    return (await serversControllerList(callOptions(this.client, signal))).data;
-  }
 
   async detail(name: string, signal?: AbortSignal): Promise<ServerDetailDto> {
     return (

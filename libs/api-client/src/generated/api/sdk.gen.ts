@@ -13,6 +13,13 @@ import type {
   AlertsControllerThresholdsData,
   AlertsControllerThresholdsErrors,
   AlertsControllerThresholdsResponses,
+  EventsControllerEventsData,
+  EventsControllerEventsErrors,
+  EventsControllerEventsResponse,
+  EventsControllerEventsResponses,
+  FleetControllerSummaryData,
+  FleetControllerSummaryErrors,
+  FleetControllerSummaryResponses,
   HealthControllerHealthData,
   HealthControllerHealthErrors,
   HealthControllerHealthResponses,
@@ -34,6 +41,9 @@ import type {
   ServersControllerDetailData,
   ServersControllerDetailErrors,
   ServersControllerDetailResponses,
+  ServersControllerForecastData,
+  ServersControllerForecastErrors,
+  ServersControllerForecastResponses,
   ServersControllerListData,
   ServersControllerListErrors,
   ServersControllerListResponses,
@@ -118,7 +128,7 @@ export const remoteWriteControllerWrite = <ThrowOnError extends boolean = false>
 /**
  * Latest 8-hour forecasts for every server, with alerts, fleet risk and model info (cached)
  *
- * Served from the body the last forecast pass built. Send Accept-Encoding: gzip for a body 2-3x smaller, and If-None-Match with the last ETag to get 304 until the next pass changes it.
+ * Built from the last forecast pass. Send Accept-Encoding: gzip for a body 2-3x smaller, and If-None-Match with the last ETag to get 304 until the next pass changes it. On a large fleet narrow it (servers, metrics) or page through it (limit, cursor); GET /fleet/summary is the compact listing and GET /servers/{name}/forecast one server.
  */
 export const predictionsControllerCurrent = <ThrowOnError extends boolean = false>(
   options?: Options<PredictionsControllerCurrentData, ThrowOnError>,
@@ -129,6 +139,38 @@ export const predictionsControllerCurrent = <ThrowOnError extends boolean = fals
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/predictions/current',
+    ...options,
+  });
+
+/**
+ * Every server in one compact entry, sortable, filterable and paged, with the fleet counts and risk (cached)
+ *
+ * What a fleet view needs without the forecast curves: about 300 bytes a server. ETag / 304 and gzip as for GET /predictions/current; GET /events says when it changed.
+ */
+export const fleetControllerSummary = <ThrowOnError extends boolean = false>(options?: Options<FleetControllerSummaryData, ThrowOnError>) =>
+  (options?.client ?? client).get<FleetControllerSummaryResponses, FleetControllerSummaryErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/fleet/summary',
+    ...options,
+  });
+
+/**
+ * Server-sent events: each forecast pass that changed something, and each alert that fired or resolved
+ *
+ * text/event-stream. `event: pass` carries a PassEvent (the servers to refetch), `event: alert` an AlertEvent, `event: reset` means the events since Last-Event-ID are no longer kept: refetch everything. A comment line every 15 s keeps proxies from closing an idle stream. A client that falls more than 4 MiB behind is disconnected and replays from its Last-Event-ID when it reconnects (EventSource does so by itself).
+ */
+export const eventsControllerEvents = <ThrowOnError extends boolean = false>(
+  options?: Options<EventsControllerEventsData, ThrowOnError, EventsControllerEventsResponse>,
+) =>
+  (options?.client ?? client).sse.get<EventsControllerEventsResponses, EventsControllerEventsErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/events',
     ...options,
   });
 
@@ -157,6 +199,23 @@ export const serversControllerDetail = <ThrowOnError extends boolean = false>(
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/servers/{server_name}',
+    ...options,
+  });
+
+/**
+ * One server's latest forecast, from its own stored bytes (cached)
+ *
+ * The ServerPrediction of GET /predictions/current for this server alone; ETag / 304 until it changes.
+ */
+export const serversControllerForecast = <ThrowOnError extends boolean = false>(
+  options: Options<ServersControllerForecastData, ThrowOnError>,
+) =>
+  (options.client ?? client).get<ServersControllerForecastResponses, ServersControllerForecastErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/servers/{server_name}/forecast',
     ...options,
   });
 

@@ -223,10 +223,22 @@ export type ServerRiskDto = {
 };
 
 export type ServerPredictionDto = {
-  cpu_percent: MetricPredictionDto;
-  memory_percent: MetricPredictionDto;
-  disk_percent: MetricPredictionDto;
-  load_average: MetricPredictionDto;
+  /**
+   * Always present unless `metrics` leaves it out
+   */
+  cpu_percent?: MetricPredictionDto;
+  /**
+   * Always present unless `metrics` leaves it out
+   */
+  memory_percent?: MetricPredictionDto;
+  /**
+   * Always present unless `metrics` leaves it out
+   */
+  disk_percent?: MetricPredictionDto;
+  /**
+   * Always present unless `metrics` leaves it out
+   */
+  load_average?: MetricPredictionDto;
   /**
    * TFT once warm; heuristic while warming up or without a model
    */
@@ -284,6 +296,21 @@ export type AlertDto = {
   resolved_at: string | null;
 };
 
+export type ExpectedCountDto = {
+  /**
+   * Sum of the servers' probabilities (one decimal)
+   */
+  expected: number;
+  /**
+   * 5th percentile of the count (normal approximation, whole servers)
+   */
+  low: number;
+  /**
+   * 95th percentile of the count
+   */
+  high: number;
+};
+
 export type EnvironmentDto = {
   /**
    * Probability that at least one server reaches a critical threshold within 30 min (servers independent)
@@ -297,6 +324,14 @@ export type EnvironmentDto = {
    * Servers whose 8-hour incident probability is at least 0.5
    */
   high_risk_servers: number;
+  /**
+   * How many servers are expected to reach a critical threshold within 30 min, with a 90 % band: unlike incident_probability_30m it does not saturate on a large fleet
+   */
+  expected_critical_servers_30m: ExpectedCountDto;
+  /**
+   * Same within 8 hours
+   */
+  expected_critical_servers_8h: ExpectedCountDto;
   total_servers: number;
   fleet_health: 'healthy' | 'degraded' | 'critical';
 };
@@ -339,6 +374,141 @@ export type PredictionsDto = {
   alerts: Array<AlertDto>;
   environment: EnvironmentDto;
   metadata: PredictionMetadataDto;
+  /**
+   * Only with `limit` or `cursor`: pass as `cursor` for the next page; null on the last
+   */
+  next_cursor?: string | null;
+};
+
+export type FleetCountsDto = {
+  /**
+   * Servers with a forecast (reporting ones)
+   */
+  total_servers: number;
+  servers_tft: number;
+  servers_heuristic: number;
+  /**
+   * Servers whose window is not yet long enough for the TFT
+   */
+  warming_up: number;
+  /**
+   * Servers that stopped reporting (no forecast)
+   */
+  stale_servers: number;
+  alerts_critical: number;
+  alerts_warning: number;
+  /**
+   * Servers per profile
+   */
+  profiles: {
+    [key: string]: number;
+  };
+};
+
+export type SummaryWarmupDto = {
+  is_warmed_up: boolean;
+  progress_percent: number;
+};
+
+export type CurrentValuesDto = {
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  disk_percent: number | null;
+  load_average: number | null;
+};
+
+export type WorstAlertDto = {
+  severity: 'warning' | 'critical';
+  metric: 'cpu_percent' | 'memory_percent' | 'disk_percent' | 'load_average';
+  minutes_ahead: number;
+};
+
+export type FleetServerDto = {
+  name: string;
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | null;
+  model: 'TFT' | 'heuristic';
+  warmup: SummaryWarmupDto;
+  /**
+   * Mean of the newest step that has each metric
+   */
+  current: CurrentValuesDto;
+  risk: ServerRiskDto;
+  /**
+   * The worst firing alert: critical first, then the soonest
+   */
+  alert: WorstAlertDto | null;
+  forecast_origin: string;
+};
+
+export type FleetSummaryDto = {
+  /**
+   * Data time of the forecast pass
+   */
+  prediction_time: string;
+  /**
+   * The whole fleet, whatever the filters
+   */
+  fleet: FleetCountsDto;
+  /**
+   * The whole fleet, as in GET /predictions/current
+   */
+  environment: EnvironmentDto;
+  /**
+   * Servers matching the filters (over all pages)
+   */
+  matching: number;
+  /**
+   * Pass as `cursor` for the next page; null on the last
+   */
+  next_cursor: string | null;
+  /**
+   * One page of matching servers in `sort` order
+   */
+  servers: Array<FleetServerDto>;
+};
+
+export type PassEventDto = {
+  /**
+   * Publish count since the api started
+   */
+  pass: number;
+  /**
+   * Data time of the pass
+   */
+  prediction_time: string;
+  /**
+   * Wall-clock time it was published
+   */
+  published_at: string;
+  /**
+   * Servers whose forecast, alerts or listing changed: refetch GET /servers/{name} for these. At most 500: when `changed_count` is larger, refetch whatever you show
+   */
+  changed: Array<string>;
+  /**
+   * How many servers changed (more than `changed` lists when over 500)
+   */
+  changed_count: number;
+  /**
+   * Servers that left (stale or retired)
+   */
+  removed: Array<string>;
+  /**
+   * Servers whose `current` / `trend` alone moved (not listed)
+   */
+  live_updates: number;
+  total_servers: number;
+};
+
+export type AlertEventDto = {
+  state: 'firing' | 'resolved';
+  /**
+   * The id of GET /alerts/active
+   */
+  id: string;
+  server: string;
+  metric: 'cpu_percent' | 'memory_percent' | 'disk_percent' | 'load_average';
+  severity: 'warning' | 'critical';
+  minutes_ahead: number;
 };
 
 export type ServerSummaryDto = {
@@ -510,7 +680,7 @@ export type MemoryStatusDto = {
    */
   external_mb: number;
   /**
-   * The last full garbage collection run after a large predictions body (2,000 or more servers) was replaced, ms; null when none ran. It frees the old body at once instead of whenever V8 next collects
+   * The last full garbage collection run after a forecast pass re-forecast 2,000 or more servers, ms; null when none ran. It frees what the pass dropped at once instead of whenever V8 next collects
    */
   last_collection_ms: number | null;
 };
@@ -716,11 +886,32 @@ export type RemoteWriteControllerWriteResponse = RemoteWriteControllerWriteRespo
 export type PredictionsControllerCurrentData = {
   body?: never;
   path?: never;
-  query?: never;
+  query?: {
+    /**
+     * Only these servers (comma list)
+     */
+    servers?: string;
+    /**
+     * Only these metrics (comma list of cpu_percent, memory_percent, disk_percent, load_average); alerts too
+     */
+    metrics?: string;
+    /**
+     * Page size (1..10000) in server-name order; the body then has `next_cursor`, null on the last page
+     */
+    limit?: string;
+    /**
+     * `next_cursor` of the previous page
+     */
+    cursor?: string;
+  };
   url: '/predictions/current';
 };
 
 export type PredictionsControllerCurrentErrors = {
+  /**
+   * An unknown query parameter or metric, a limit outside 1..10000, or a cursor this api did not return
+   */
+  400: ErrorDto;
   /**
    * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
    */
@@ -734,6 +925,96 @@ export type PredictionsControllerCurrentResponses = {
 };
 
 export type PredictionsControllerCurrentResponse = PredictionsControllerCurrentResponses[keyof PredictionsControllerCurrentResponses];
+
+export type FleetControllerSummaryData = {
+  body?: never;
+  path?: never;
+  query?: {
+    /**
+     * risk: 8-hour then 30-minute incident probability, highest first; alert: critical, then warning, soonest first; name; a metric: its current value, highest first. Ties by name.
+     */
+    sort?: 'risk' | 'alert' | 'name' | 'cpu_percent' | 'memory_percent' | 'disk_percent' | 'load_average';
+    /**
+     * Servers whose name contains this (case-insensitive)
+     */
+    q?: string;
+    /**
+     * Comma list of ml_compute, database, web_api, conductor_mgmt, data_ingest, risk_analytics, generic, unknown
+     */
+    profile?: string;
+    /**
+     * Worst active alert: comma list of critical, warning, none
+     */
+    severity?: string;
+    /**
+     * Comma list of TFT, heuristic
+     */
+    model?: string;
+    /**
+     * Page size (1..10000); default every matching server
+     */
+    limit?: string;
+    /**
+     * `next_cursor` of the previous page (same sort and filters)
+     */
+    cursor?: string;
+  };
+  url: '/fleet/summary';
+};
+
+export type FleetControllerSummaryErrors = {
+  /**
+   * An unknown query parameter, sort, profile, severity or model, a limit outside 1..10000, or a cursor of another sort
+   */
+  400: ErrorDto;
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+};
+
+export type FleetControllerSummaryError = FleetControllerSummaryErrors[keyof FleetControllerSummaryErrors];
+
+export type FleetControllerSummaryResponses = {
+  200: FleetSummaryDto;
+};
+
+export type FleetControllerSummaryResponse = FleetControllerSummaryResponses[keyof FleetControllerSummaryResponses];
+
+export type EventsControllerEventsData = {
+  body?: never;
+  headers?: {
+    /**
+     * The id of the last event received: replays what came after
+     */
+    'Last-Event-ID'?: string;
+  };
+  path?: never;
+  query?: never;
+  url: '/events';
+};
+
+export type EventsControllerEventsErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * As many clients as the feed takes are connected; retry later
+   */
+  503: ErrorDto;
+};
+
+export type EventsControllerEventsError = EventsControllerEventsErrors[keyof EventsControllerEventsErrors];
+
+export type EventsControllerEventsResponses = {
+  /**
+   * Event stream; data of `pass`: [PassEvent](#/components/schemas/PassEventDto), of `alert`: [AlertEvent](#/components/schemas/AlertEventDto)
+   */
+  200: string;
+};
+
+export type EventsControllerEventsResponse = EventsControllerEventsResponses[keyof EventsControllerEventsResponses];
 
 export type ServersControllerListData = {
   body?: never;
@@ -784,6 +1065,34 @@ export type ServersControllerDetailResponses = {
 };
 
 export type ServersControllerDetailResponse = ServersControllerDetailResponses[keyof ServersControllerDetailResponses];
+
+export type ServersControllerForecastData = {
+  body?: never;
+  path: {
+    server_name: string;
+  };
+  query?: never;
+  url: '/servers/{server_name}/forecast';
+};
+
+export type ServersControllerForecastErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * No data was ever received for this server, or it has no forecast (stale, or before the first pass)
+   */
+  404: ErrorDto;
+};
+
+export type ServersControllerForecastError = ServersControllerForecastErrors[keyof ServersControllerForecastErrors];
+
+export type ServersControllerForecastResponses = {
+  200: ServerPredictionDto;
+};
+
+export type ServersControllerForecastResponse = ServersControllerForecastResponses[keyof ServersControllerForecastResponses];
 
 export type HealthControllerHealthData = {
   body?: never;

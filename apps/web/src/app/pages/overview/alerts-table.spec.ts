@@ -2,7 +2,7 @@ import { ComponentRef } from '@angular/core';
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { ALERTS } from '../../../testing/fixtures';
-import { AlertsTable, sortAlerts } from './alerts-table';
+import { ALERT_ROWS_SHOWN, AlertsTable, sortAlerts } from './alerts-table';
 
 describe('sortAlerts', () => {
   const order = (key: Parameters<typeof sortAlerts>[1], dir: 'asc' | 'desc') =>
@@ -79,5 +79,17 @@ describe('AlertsTable', () => {
     ref.setInput('alerts', []);
     await fixture.whenStable();
     expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid="no-alerts"]')?.textContent).toContain('No alerts firing');
+  });
+
+  it('draws at most ALERT_ROWS_SHOWN rows and counts the rest', async () => {
+    const many = Array.from({ length: ALERT_ROWS_SHOWN + 50 }, (_, i) => ({
+      ...ALERTS[0],
+      id: `id${i}`,
+      server: `lf${String(i).padStart(5, '0')}`,
+    }));
+    ref.setInput('alerts', many);
+    await fixture.whenStable();
+    expect(rows()).toHaveLength(ALERT_ROWS_SHOWN);
+    expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid="alerts-more"]')?.textContent).toContain('and 50 more');
   });
 });

@@ -40,11 +40,35 @@ export function sortAlerts(alerts: readonly AlertDto[], key: AlertSortKey, direc
   );
 }
 
-/** The firing alerts, sortable by severity, server, metric and time to breach. */
+/** Rows the table draws; a large fleet's alerts beyond these are counted, not rendered. */
+export const ALERT_ROWS_SHOWN = 200;
+
+/**
+ * The firing alerts, sortable by severity, server, metric and time to breach, in a box of fixed
+ * height with its own scroll, so the page below does not move as alerts come and go.
+ */
 @Component({
   selector: 'app-alerts-table',
   imports: [RouterLink],
   templateUrl: './alerts-table.html',
+  styles: `
+    .box {
+      height: 300px;
+      overflow: auto;
+      border: 1px solid var(--border);
+      border-radius: 6px;
+    }
+    thead th {
+      position: sticky;
+      top: 0;
+      background: var(--card);
+      z-index: 1;
+    }
+    .more,
+    [data-testid='no-alerts'] {
+      margin: 8px;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class AlertsTable {
@@ -52,7 +76,9 @@ export class AlertsTable {
 
   protected readonly sortKey = signal<AlertSortKey>('severity');
   protected readonly direction = signal<SortDirection>('asc');
-  protected readonly rows = computed(() => sortAlerts(this.alerts(), this.sortKey(), this.direction()));
+  private readonly sorted = computed(() => sortAlerts(this.alerts(), this.sortKey(), this.direction()));
+  protected readonly rows = computed(() => this.sorted().slice(0, ALERT_ROWS_SHOWN));
+  protected readonly hidden = computed(() => this.sorted().length - this.rows().length);
   protected readonly info = METRIC_INFO;
   protected readonly formatValue = formatMetricValue;
   protected readonly formatAhead = formatMinutesAhead;

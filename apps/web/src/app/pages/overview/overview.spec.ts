@@ -1,7 +1,29 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
-import { activeAlerts, predictions, status } from '../../../testing/fixtures';
-import { fakeServer, json, settle, testProviders, unreachable, type FakeChart, type FakeServer } from '../../../testing/fake-server';
+import type { FleetSummaryDto } from '@tft/api-client';
+import {
+  activeAlerts,
+  ALERTS,
+  fleetServer,
+  fleetSummary,
+  health,
+  largeFleetSummary,
+  passEvent,
+  predictions,
+} from '../../../testing/fixtures';
+import {
+  fakeServer,
+  json,
+  NO_THROTTLE,
+  settle,
+  testProviders,
+  unreachable,
+  type FakeBrowser,
+  type FakeChart,
+  type FakeServer,
+  type Handler,
+} from '../../../testing/fake-server';
+import type { RefreshPolicy } from '../../core/refresh';
 import { Overview } from './overview';
 
 const scenarioStatus = {
@@ -14,22 +36,25 @@ const scenarioStatus = {
 describe('Overview', () => {
   let server: FakeServer;
   let charts: FakeChart[];
+  let browser: FakeBrowser;
   let fixture: ComponentFixture<Overview>;
 
-  function routes(overrides: Record<string, () => Response> = {}) {
+  function routes(overrides: Record<string, Handler> = {}): Record<string, Handler> {
     return {
-      'GET /api/status': () => json(status()),
+      'GET /api/fleet/summary': () => json(fleetSummary()),
       'GET /api/predictions/current': () => json(predictions()),
       'GET /api/alerts/active': () => json(activeAlerts()),
+      'GET /api/health': () => json(health()),
       'GET /generator/scenario/status': () => json(scenarioStatus),
       ...overrides,
     };
   }
 
-  async function render(overrides: Record<string, () => Response> = {}) {
+  async function render(overrides: Record<string, Handler> = {}, policy: RefreshPolicy = NO_THROTTLE) {
     server = fakeServer(routes(overrides));
-    const setup = testProviders(server);
+    const setup = testProviders(server, policy);
     charts = setup.charts;
+    browser = setup.browser;
     TestBed.configureTestingModule({
       providers: [provideRouter([{ path: 'servers/:name', children: [] }]), ...setup.providers],
     });
@@ -39,68 +64,220 @@ describe('Overview', () => {
 
   const el = () => fixture.nativeElement as HTMLElement;
   const text = (testId: string) => el().querySelector(`[data-testid="${testId}"]`)?.textContent?.replace(/\s+/g, ' ').trim();
+  const rows = () => [...el().querySelectorAll('[data-testid="server-row"]')];
+  const rowNames = () => rows().map((r) => r.getAttribute('data-server'));
+  const apiRequests = () => server.requests.filter((r) => r.path.startsWith('/api/')).map((r) => r.path + r.search);
+  const summaryWith = (patch: (s: FleetSummaryDto) => void) => {
+    const s = fleetSummary();
+    patch(s);
+    return s;
+  };
 
-  it('shows fleet health, incident probabilities, warmup and model', async () => {
+  async function type(testId: string, value: string) {
+    const input = el().querySelector<HTMLInputElement>(`[data-testid="${testId}"]`)!;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+    await settle(fixture);
+  }
+  async function choose(testId: string, value: string) {
+    const select = el().querySelector<HTMLSelectElement>(`[data-testid="${testId}"]`)!;
+    select.value = value;
+    select.dispatchEvent(new Event('change'));
+    await settle(fixture);
+  }
+
+  it('shows the fleet counts, the expected critical servers with their band, alerts, warmup and model', async () => {
     await render();
     expect(text('fleet-health')).toBe('critical');
     expect(text('server-count')).toBe('3');
+    expect(text('server-breakdown')).toBe('2 TFT · 1 heuristic · 0 warming up · 0 stale');
+    expect(text('expected-30m')).toBe('0.2 servers (0–1)');
+    expect(text('expected-8h')).toBe('0.6 servers (0–2)');
+    // the saturating probabilities stay as secondary text
     expect(text('incident-30m')).toBe('12.9 %');
     expect(text('incident-8h')).toBe('44.1 %');
     expect(text('alert-count')).toBe('1 / 2');
     expect(text('warmup-percent')).toBe('100 %');
+    expect(text('model')).toBe('TFT');
     expect(el().querySelector('[data-testid="api-error"]')).toBeNull();
   });
 
-  it('lists every server with its model, risk and alerts, linking to its page', async () => {
+  it('reads the fleet from /fleet/summary: never /status nor the whole predictions body', async () => {
     await render();
-    const rows = [...el().querySelectorAll('[data-testid="server-table"] tbody tr')];
-    expect(rows.map((r) => r.getAttribute('data-server'))).toEqual(['ppdb0001', 'ppetl0001', 'ppweb0004']);
-    const web = rows[2].textContent!.replace(/\s+/g, ' ');
+    expect(apiRequests().sort()).toEqual([
+      '/api/alerts/active',
+      '/api/alerts/thresholds',
+      '/api/fleet/summary',
+      '/api/health',
+      '/api/predictions/current?servers=ppdb0001,ppetl0001,ppweb0004',
+    ]);
+  });
+
+  it('lists every server in risk order with model, current values, risk and worst alert, linking to its page', async () => {
+    await render();
+    expect(rowNames()).toEqual(['ppetl0001', 'ppweb0004', 'ppdb0001']);
+    expect(text('server-table-count')).toBe('3 of 3 servers');
+    const web = rows()[1].textContent!.replace(/\s+/g, ' ');
     expect(web).toContain('web_api');
     expect(web).toContain('97.2 %'); // current memory
     expect(web).toContain('24.0 %'); // 8-hour risk
-    expect(web).toContain('1 critical');
-    expect(rows[0].textContent).toContain('heuristic');
-    expect(rows[2].querySelector('a')?.getAttribute('href')).toBe('/servers/ppweb0004');
+    expect(web).toContain('critical Memory in 5 min');
+    expect(rows()[2].textContent).toContain('heuristic');
+    expect(rows()[1].querySelector('a')?.getAttribute('href')).toBe('/servers/ppweb0004');
   });
 
-  it('feeds the charts and opens a server when a cell or bar is clicked', async () => {
+  it('narrows the table by search, worst alert, profile and model', async () => {
+    await render();
+    await type('server-search', 'WEB');
+    expect(rowNames()).toEqual(['ppweb0004']);
+    expect(text('server-table-count')).toBe('1 of 3 servers');
+    await type('server-search', 'nothing-like-it');
+    expect(rowNames()).toEqual([]);
+    expect(text('no-matching-servers')).toContain('No server matches');
+    await type('server-search', '');
+    await choose('filter-severity', 'warning');
+    expect(rowNames()).toEqual(['ppetl0001', 'ppdb0001']);
+    await choose('filter-model', 'heuristic');
+    expect(rowNames()).toEqual(['ppdb0001']);
+    await choose('filter-severity', '');
+    await choose('filter-model', '');
+    await choose('filter-profile', 'data_ingest');
+    expect(rowNames()).toEqual(['ppetl0001']);
+    // the profile filter offers the profiles present, with their counts
+    const options = [...el().querySelectorAll('[data-testid="filter-profile"] option')].map((o) => o.textContent?.trim());
+    expect(options).toEqual(['All profiles', 'database (1)', 'web_api (1)', 'data_ingest (1)']);
+  });
+
+  it('sorts by a column header, reverses on a second click, and keeps the order across refreshes', async () => {
+    await render();
+    const header = (label: string) =>
+      [...el().querySelectorAll<HTMLButtonElement>('[data-testid="server-table"] [role="columnheader"] button')].find((b) =>
+        b.textContent?.trim().startsWith(label),
+      )!;
+    header('Server').click();
+    await settle(fixture);
+    expect(rowNames()).toEqual(['ppdb0001', 'ppetl0001', 'ppweb0004']);
+    header('Server').click();
+    await settle(fixture);
+    expect(rowNames()).toEqual(['ppweb0004', 'ppetl0001', 'ppdb0001']);
+    expect(header('Server').closest('[role="columnheader"]')?.getAttribute('aria-sort')).toBe('descending');
+    header('Memory').click();
+    await settle(fixture);
+    expect(rowNames()).toEqual(['ppweb0004', 'ppdb0001', 'ppetl0001']); // 97.2, 88, 86 %
+
+    browser.source.open();
+    server.routes.set('GET /api/fleet/summary', () =>
+      json(summaryWith((s) => (s.servers.find((x) => x.name === 'ppetl0001')!.current.memory_percent = 99))),
+    );
+    browser.source.emit('pass', passEvent());
+    await settle(fixture);
+    expect(rowNames()).toEqual(['ppetl0001', 'ppweb0004', 'ppdb0001']);
+  });
+
+  it('renders only the rows in view of a 10,000-server fleet, and search still finds any of them', async () => {
+    const big = largeFleetSummary(10_000);
+    await render({ 'GET /api/fleet/summary': () => json(big) });
+    expect(text('server-count')).toBe('10,000');
+    expect(text('server-table-count')).toBe('10,000 of 10,000 servers');
+    expect(rows().length).toBeGreaterThan(0);
+    expect(rows().length).toBeLessThan(60);
+    expect(rowNames()[0]).toBe('lf00000');
+    // the heatmap asks for the riskiest 25 alone
+    const narrowed = server.requests.find((r) => r.path === '/api/predictions/current')!;
+    expect(narrowed.search).toBe(`?servers=${Array.from({ length: 25 }, (_, i) => `lf000${String(i).padStart(2, '0')}`).join(',')}`);
+    expect(text('heatmap-note')).toBe('riskiest 25 of 10,000');
+    await type('server-search', 'lf09123');
+    expect(rowNames()).toEqual(['lf09123']);
+    expect(text('server-table-count')).toBe('1 of 10,000 servers');
+  });
+
+  it('draws the riskiest servers in the heatmap, riskiest on top, and opens a server when a cell is clicked', async () => {
     await render();
     expect(charts).toHaveLength(2);
+    expect(text('heatmap-note')).toBe('riskiest 3 of 3');
     const heatmap = charts.find((c) => JSON.stringify(c.lastOption).includes('"heatmap"'))!;
-    const series = (
-      heatmap.lastOption['series'] as {
-        data: { name: string; value: number[] }[];
-      }[]
-    )[0];
-    expect(series.data).toContainEqual({
-      name: 'ppweb0004',
-      value: [1, 2, 105.2],
-    });
+    expect((heatmap.lastOption['yAxis'] as { data: string[] }).data).toEqual(['ppetl0001', 'ppweb0004', 'ppdb0001']);
+    const series = (heatmap.lastOption['series'] as { data: { name: string; value: number[] }[] }[])[0];
+    expect(series.data).toContainEqual({ name: 'ppweb0004', value: [1, 1, 105.2] });
 
     const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
     heatmap.handlers.get('click')!({ name: 'ppweb0004' });
     expect(navigate).toHaveBeenCalledWith(['/servers', 'ppweb0004']);
   });
 
-  it('updates in place on the next refresh, merging new options into the same charts', async () => {
+  it('refetches the summary on a pass event and updates in place, merging new options into the same charts', async () => {
     await render();
+    browser.source.open();
     const before = charts[0].options.length;
-    const next = predictions();
-    next.environment.incident_probability_30m = 0.5;
-    server.routes.set('GET /api/predictions/current', () => json(next));
-    (fixture.componentInstance as unknown as { fleet: { refresh(): void } }).fleet.refresh();
+    server.routes.set('GET /api/fleet/summary', () =>
+      json(summaryWith((s) => (s.environment.expected_critical_servers_30m = { expected: 1.4, low: 0, high: 3 }))),
+    );
+    browser.source.emit('pass', passEvent({ changed: [] }));
     await settle(fixture);
-    expect(text('incident-30m')).toBe('50.0 %');
+    expect(server.count('GET /api/fleet/summary')).toBe(2);
+    expect(text('expected-30m')).toBe('1.4 servers (0–3)');
     expect(charts).toHaveLength(2); // same chart instances, no re-creation
     expect(charts[0].options.length).toBeGreaterThan(before);
   });
 
+  it('refetches the heatmap forecasts only when a pass changes one of the servers it shows', async () => {
+    await render();
+    browser.source.open();
+    browser.source.emit('pass', passEvent({ changed: ['ppother01'] }));
+    await settle(fixture);
+    expect(server.count('GET /api/predictions/current')).toBe(1);
+    browser.source.emit('pass', passEvent({ changed: ['ppweb0004'] }));
+    await settle(fixture);
+    expect(server.count('GET /api/predictions/current')).toBe(2);
+  });
+
+  it('refetches the alerts on an alert event, not on a pass', async () => {
+    await render();
+    browser.source.open();
+    browser.source.emit('pass', passEvent());
+    await settle(fixture);
+    expect(server.count('GET /api/alerts/active')).toBe(1);
+    server.routes.set('GET /api/alerts/active', () => json(activeAlerts([ALERTS[1]])));
+    browser.source.emit('alert', {
+      state: 'resolved',
+      id: ALERTS[0].id,
+      server: 'ppetl0001',
+      metric: 'memory_percent',
+      severity: 'warning',
+      minutes_ahead: 110,
+    });
+    await settle(fixture);
+    expect(server.count('GET /api/alerts/active')).toBe(2);
+    expect([...el().querySelectorAll('[data-testid="alerts-table"] tbody tr')]).toHaveLength(1);
+  });
+
+  it('refetches everything on a reset event', async () => {
+    await render();
+    browser.source.open();
+    browser.source.emit('reset', { reason: 'the events since x.1 are not kept; refetch' });
+    await settle(fixture);
+    for (const route of ['GET /api/fleet/summary', 'GET /api/alerts/active', 'GET /api/health', 'GET /api/predictions/current']) {
+      expect(server.count(route), route).toBe(2);
+    }
+  });
+
+  it('says when the change feed is down while the api answers', async () => {
+    await render({}, { ...NO_THROTTLE, minGapMs: 60_000 });
+    browser.source.open();
+    await settle(fixture);
+    expect(text('feed-state')).toBe('live');
+    browser.source.fail(false);
+    await settle(fixture);
+    expect(text('feed-down')).toContain('Live updates interrupted');
+    expect(text('feed-down')).toContain('refetches every 60 s');
+    expect(text('feed-state')).toBe('change feed down');
+  });
+
   it('says the api is unreachable instead of showing an empty fleet', async () => {
     await render({
-      'GET /api/status': () => unreachable('api'),
-      'GET /api/predictions/current': () => unreachable('api'),
+      'GET /api/fleet/summary': () => unreachable('api'),
       'GET /api/alerts/active': () => unreachable('api'),
+      'GET /api/health': () => unreachable('api'),
     });
     expect(text('api-error')).toContain('Inference api unreachable');
     expect(text('api-error')).toContain('ECONNREFUSED');
@@ -110,8 +287,9 @@ describe('Overview', () => {
 
   it('keeps the last data, dimmed, when the api goes away', async () => {
     await render();
-    server.routes.set('GET /api/status', () => unreachable('api'));
-    (fixture.componentInstance as unknown as { fleet: { refresh(): void } }).fleet.refresh();
+    browser.source.open();
+    server.routes.set('GET /api/fleet/summary', () => unreachable('api'));
+    browser.source.emit('pass', passEvent());
     await settle(fixture);
     expect(text('api-error')).toContain('Showing the last data received');
     expect(text('server-count')).toBe('3');
@@ -119,90 +297,105 @@ describe('Overview', () => {
   });
 
   it('explains an api without servers', async () => {
-    const empty = predictions();
-    empty.predictions = {};
-    empty.alerts = [];
     await render({
-      'GET /api/status': () =>
-        json(
-          status({
-            servers: [],
-            fleet: {
-              total_servers: 0,
-              healthy_servers: 0,
-              stale_servers: 0,
-              fleet_status: '0/0 servers ready',
-            },
-          }),
-        ),
-      'GET /api/predictions/current': () => json(empty),
+      'GET /api/fleet/summary': () => json(fleetSummary([])),
       'GET /api/alerts/active': () => json(activeAlerts([])),
     });
     expect(text('no-servers')).toContain('No servers have reported metrics yet');
     expect(el().querySelector('[data-testid="server-count"]')).toBeNull();
+    expect(server.count('GET /api/predictions/current')).toBe(0);
   });
 
   it('shows warmup progress while servers warm up', async () => {
-    await render({
-      'GET /api/status': () =>
-        json(
-          status({
-            warmup: {
-              is_warmed_up: false,
-              progress_percent: 42,
-              threshold: 12,
-              message: 'Warming up - 1/3 servers ready',
-            },
-          }),
-        ),
-    });
+    const servers = [
+      fleetServer('ppetl0001'),
+      fleetServer('ppweb0004'),
+      fleetServer('ppdb0001', { warmup: { is_warmed_up: false, progress_percent: 40 } }),
+    ];
+    await render({ 'GET /api/fleet/summary': () => json(fleetSummary(servers)) });
     expect(text('warming-up')).toBe(
-      'Warming up: 42 %. 3/3 servers ready; servers with fewer than 12 closed steps get heuristic forecasts until then.',
-    ); // the readiness count once, not twice
-  });
-
-  it('lists stale servers apart and leaves them out of the server count', async () => {
-    const base = status();
-    await render({
-      'GET /api/status': () =>
-        json({
-          ...base,
-          fleet: { ...base.fleet, total_servers: 2, stale_servers: 1 },
-          servers: base.servers.map((s, i) => ({ ...s, stale: i === 0 })),
-        }),
-    });
-    expect(text('stale-servers')).toContain(`1 stale: no data from ${base.servers[0].server_name} for a while`);
-    expect(text('server-count')).toBe('2');
-  });
-
-  it('labels the data clock', async () => {
-    await render();
-    const time = el().querySelector('[data-testid="data-time"]');
-    expect(time?.getAttribute('datetime')).toBe(predictions().metadata.prediction_time);
-    expect(time?.parentElement?.textContent).toContain('Data time');
+      'Warming up: 80 %. 1 of 3 servers have too few closed steps for the TFT and get heuristic forecasts until then.',
+    );
+    expect(text('warmup-percent')).toBe('80 %');
   });
 
   it('says when the api runs without a model rather than "warming up"', async () => {
-    const base = status();
+    const servers = [fleetServer('ppdb0001', { warmup: { is_warmed_up: false, progress_percent: 40 } })];
     await render({
-      'GET /api/status': () =>
-        json(
-          status({
-            warmup: {
-              ...base.warmup,
-              is_warmed_up: false,
-              message: 'No TFT model loaded - heuristic forecasts for all 3 servers',
-            },
-            inference: {
-              ...base.inference,
-              model_type: 'heuristic',
-              model_error: 'models/tft not found: run from the repository or set MODEL_DIR',
-            },
-          }),
-        ),
+      'GET /api/fleet/summary': () => json(fleetSummary(servers)),
+      'GET /api/health': () =>
+        json(health({ model: 'heuristic', model_error: 'models/tft not found: run from the repository or set MODEL_DIR' })),
     });
     expect(text('no-model')).toContain('No TFT model loaded: every forecast is heuristic.');
     expect(text('no-model')).toContain('models/tft not found: run from the repository or set MODEL_DIR');
     expect(el().querySelector('[data-testid="warming-up"]')).toBeNull();
+  });
+
+  it('counts stale servers apart', async () => {
+    await render({ 'GET /api/fleet/summary': () => json(summaryWith((s) => (s.fleet.stale_servers = 2))) });
+    expect(text('stale-servers')).toContain('2 stale:');
+    expect(text('server-count')).toBe('3');
+  });
+
+  it('labels the data clock and the state of the change feed', async () => {
+    await render();
+    const time = el().querySelector('[data-testid="data-time"]');
+    expect(time?.getAttribute('datetime')).toBe(fleetSummary().prediction_time);
+    expect(time?.parentElement?.textContent).toContain('Data time');
+    expect(text('feed-state')).toBe('connecting to the change feed…');
+    browser.source.open();
+    await settle(fixture);
+    expect(text('feed-state')).toBe('live');
+    expect(browser.source.url).toBe('http://console.test/api/events');
+  });
+});
+
+describe('Overview refresh policy at 10,000 servers', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('turns a pass event every 5 s into one summary refetch per 30 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const big = largeFleetSummary(10_000);
+    const server = fakeServer({
+      'GET /api/fleet/summary': () => json(big),
+      'GET /api/predictions/current': () => json(predictions()),
+      'GET /api/alerts/active': () => json(activeAlerts([])),
+      'GET /api/health': () => json(health()),
+      'GET /generator/scenario/status': () => json(scenarioStatus),
+    });
+    const setup = testProviders(server, {
+      minGapMs: 5_000,
+      gapPer10kServersMs: 30_000,
+      summaryBytesPerMinute: 3 * 2 ** 20,
+      sideBytesPerMinute: 2 ** 19,
+    });
+    TestBed.configureTestingModule({ providers: [provideRouter([]), ...setup.providers] });
+    const fixture = TestBed.createComponent(Overview);
+    const flush = async () => {
+      for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
+      fixture.detectChanges();
+    };
+    await flush();
+    expect(server.count('GET /api/fleet/summary')).toBe(1);
+    setup.browser.source.open();
+    for (let t = 5_000; t <= 60_000; t += 5_000) {
+      await vi.advanceTimersByTimeAsync(5_000);
+      setup.browser.source.emit('pass', passEvent({ total_servers: 10_000, live_updates: 10_000 }));
+      await flush();
+    }
+    // passes at 5..60 s: refetches at 30 and 60 s, not one per pass
+    expect(server.count('GET /api/fleet/summary')).toBe(3);
+
+    // a summary that cost a minute's byte budget (sent uncompressed) pushes the next one out to a minute
+    setup.browser.transfers.set('/api/fleet/summary', 3 * 2 ** 20);
+    for (let t = 0; t < 55_000; t += 5_000) {
+      await vi.advanceTimersByTimeAsync(5_000);
+      setup.browser.source.emit('pass', passEvent({ total_servers: 10_000 }));
+      await flush();
+    }
+    expect(server.count('GET /api/fleet/summary')).toBe(3);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await flush();
+    expect(server.count('GET /api/fleet/summary')).toBe(4);
   });
 });

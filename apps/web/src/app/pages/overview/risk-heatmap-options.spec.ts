@@ -1,8 +1,10 @@
 import { predictions, THRESHOLDS } from '../../../testing/fixtures';
 import { buildRiskHeatmapOption, heatmapHeight, riskCells } from './risk-heatmap-options';
 
+const NAMES = ['ppdb0001', 'ppetl0001', 'ppweb0004'];
+
 describe('riskCells', () => {
-  const cells = riskCells(predictions().predictions, THRESHOLDS);
+  const cells = riskCells(NAMES, predictions().predictions, THRESHOLDS);
   const cell = (server: string, metric: string) => cells.find((c) => c.server === server && c.metric === metric)!;
 
   it('scores max p90 over the horizon against the critical threshold', () => {
@@ -27,15 +29,22 @@ describe('riskCells', () => {
     expect(cell('ppweb0004', 'disk_percent').score).toBe(53.7);
   });
 
-  it('lists servers by name, four metrics each', () => {
+  it('lists the servers in the order given, four metrics each, leaving out those without a forecast', () => {
     expect(cells).toHaveLength(12);
-    expect([...new Set(cells.map((c) => c.server))]).toEqual(['ppdb0001', 'ppetl0001', 'ppweb0004']);
+    const riskiestFirst = riskCells(['ppweb0004', 'gone0001', 'ppdb0001'], predictions().predictions, THRESHOLDS);
+    expect([...new Set(riskiestFirst.map((c) => c.server))]).toEqual(['ppweb0004', 'ppdb0001']);
+  });
+
+  it('skips a metric the body left out', () => {
+    const body = predictions().predictions;
+    delete body['ppweb0004'].disk_percent;
+    expect(riskCells(['ppweb0004'], body, THRESHOLDS).map((c) => c.metric)).toEqual(['cpu_percent', 'memory_percent', 'load_average']);
   });
 });
 
 describe('buildRiskHeatmapOption', () => {
   it('puts each score at [metric column, server row] and names the cell by server', () => {
-    const option = buildRiskHeatmapOption(predictions().predictions, THRESHOLDS);
+    const option = buildRiskHeatmapOption(NAMES, predictions().predictions, THRESHOLDS);
     const series = (option.series as { data: { name: string; value: number[] }[] }[])[0];
     expect(series.data).toContainEqual({
       name: 'ppweb0004',
@@ -49,7 +58,7 @@ describe('buildRiskHeatmapOption', () => {
   });
 
   it('is empty, not broken, without forecasts', () => {
-    const option = buildRiskHeatmapOption({}, THRESHOLDS);
+    const option = buildRiskHeatmapOption([], {}, THRESHOLDS);
     expect((option.series as { data: unknown[] }[])[0].data).toEqual([]);
     expect(heatmapHeight(0)).toBe(160);
     expect(heatmapHeight(20)).toBe(530);

@@ -21,17 +21,27 @@ export const RISK_BANDS = [
   { gte: 100, color: CHART_COLORS.critical, label: '≥ critical' },
 ] as const;
 
+/** Servers the heatmap shows: the riskiest few, never the fleet. */
+export const HEATMAP_SERVERS = 25;
+
 /**
- * One cell per server and metric: how close the forecast's upper band (max p90 over the 8 hours)
- * comes to that server's critical threshold (profile overrides included). 100 = reaches critical.
+ * One cell per server and metric, servers in the order of `servers` (those without a forecast in
+ * `predictions` left out): how close the forecast's upper band (max p90 over the 8 hours) comes to
+ * that server's critical threshold (profile overrides included). 100 = reaches critical.
  */
-export function riskCells(predictions: Readonly<Record<string, ServerPredictionDto>>, table: ThresholdsDto): RiskCell[] {
+export function riskCells(
+  servers: readonly string[],
+  predictions: Readonly<Record<string, ServerPredictionDto>>,
+  table: ThresholdsDto,
+): RiskCell[] {
   const cells: RiskCell[] = [];
-  for (const server of Object.keys(predictions).sort()) {
-    const forecast = predictions[server];
+  for (const server of servers) {
+    const forecast = predictions[server] as ServerPredictionDto | undefined;
+    if (!forecast) continue;
     const thresholds = thresholdsOf(table, forecast.profile);
     for (const metric of METRICS) {
-      const p90 = forecast[metric].p90;
+      const p90 = forecast[metric]?.p90;
+      if (!p90) continue;
       const peakP90 = p90.length > 0 ? Math.max(...p90) : 0;
       const critical = thresholds[metric].critical;
       cells.push({
@@ -51,13 +61,15 @@ export function heatmapHeight(servers: number): number {
   return Math.max(160, servers * 22 + 90);
 }
 
+/** The heatmap of `servers` (riskiest first, on top). */
 export function buildRiskHeatmapOption(
+  servers: readonly string[],
   predictions: Readonly<Record<string, ServerPredictionDto>>,
   table: ThresholdsDto,
 ): ConsoleChartOption {
-  const cells = riskCells(predictions, table);
-  const servers = [...new Set(cells.map((c) => c.server))];
-  const row = new Map(servers.map((s, i) => [s, i]));
+  const cells = riskCells(servers, predictions, table);
+  const rows = [...new Set(cells.map((c) => c.server))];
+  const row = new Map(rows.map((s, i) => [s, i]));
   return {
     animation: false,
     grid: { left: 90, right: 12, top: 28, bottom: 56 },
@@ -81,7 +93,7 @@ export function buildRiskHeatmapOption(
     },
     yAxis: {
       type: 'category',
-      data: servers,
+      data: rows,
       inverse: true,
       splitArea: { show: true },
       axisLabel: { color: CHART_COLORS.axis, fontSize: 11 },

@@ -1,4 +1,4 @@
-import type { ServerPredictionDto } from '@tft/api-client';
+import type { FleetServerDto } from '@tft/api-client';
 import { formatProbability } from '../../core/format';
 import { CHART_COLORS, type ConsoleChartOption } from '../../shared/chart-types';
 
@@ -9,17 +9,34 @@ export interface RiskRow {
   driver: string | null;
 }
 
-/** The `limit` riskiest servers: 8-hour probability, then 30-minute, then name. */
-export function topRiskServers(predictions: Readonly<Record<string, ServerPredictionDto>>, limit = 10): RiskRow[] {
-  return Object.entries(predictions)
-    .map(([server, f]) => ({
-      server,
-      probability30m: f.risk.probability_30m,
-      probability8h: f.risk.probability_8h,
-      driver: f.risk.driver ?? null,
-    }))
-    .sort((a, b) => b.probability8h - a.probability8h || b.probability30m - a.probability30m || a.server.localeCompare(b.server))
-    .slice(0, limit);
+/**
+ * The `limit` riskiest servers: 8-hour probability, then 30-minute, then name (the summary's own
+ * order, which makes this one pass over an already sorted list).
+ */
+export function topRiskServers(servers: readonly FleetServerDto[], limit = 10): RiskRow[] {
+  const top: FleetServerDto[] = [];
+  if (limit <= 0) return [];
+  const before = (a: FleetServerDto, b: FleetServerDto) =>
+    a.risk.probability_8h !== b.risk.probability_8h
+      ? a.risk.probability_8h > b.risk.probability_8h
+      : a.risk.probability_30m !== b.risk.probability_30m
+        ? a.risk.probability_30m > b.risk.probability_30m
+        : a.name < b.name;
+  for (const s of servers) {
+    if (top.length === limit && !before(s, top[limit - 1])) continue;
+    let i = Math.min(top.length, limit - 1);
+    top[i] = s;
+    while (i > 0 && before(top[i], top[i - 1])) {
+      [top[i], top[i - 1]] = [top[i - 1], top[i]];
+      i--;
+    }
+  }
+  return top.map((s) => ({
+    server: s.name,
+    probability30m: s.risk.probability_30m,
+    probability8h: s.risk.probability_8h,
+    driver: s.risk.driver,
+  }));
 }
 
 /** Horizontal bars, riskiest on top: probability (%) of reaching a critical threshold. */

@@ -1,18 +1,29 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { ORIGIN, serverDetail, THRESHOLDS } from '../../../testing/fixtures';
-import { fakeServer, json, settle, testProviders, unreachable, type FakeChart, type FakeServer } from '../../../testing/fake-server';
+import { ORIGIN, passEvent, serverDetail, THRESHOLDS } from '../../../testing/fixtures';
+import {
+  fakeServer,
+  json,
+  settle,
+  testProviders,
+  unreachable,
+  type FakeBrowser,
+  type FakeChart,
+  type FakeServer,
+} from '../../../testing/fake-server';
 import { ServerDetail } from './server-detail';
 
 describe('ServerDetail', () => {
   let server: FakeServer;
   let charts: FakeChart[];
+  let browser: FakeBrowser;
   let fixture: ComponentFixture<ServerDetail>;
 
   async function render(name: string, routes: Record<string, () => Response>) {
     server = fakeServer(routes);
     const setup = testProviders(server);
     charts = setup.charts;
+    browser = setup.browser;
     TestBed.configureTestingModule({
       providers: [provideRouter([]), ...setup.providers],
     });
@@ -24,11 +35,11 @@ describe('ServerDetail', () => {
   const el = () => fixture.nativeElement as HTMLElement;
   const text = (testId: string) => el().querySelector(`[data-testid="${testId}"]`)?.textContent?.replace(/\s+/g, ' ').trim();
 
-  it('shows the model, warmup, risk and one forecast chart per metric', async () => {
+  it('shows the model, warmup, risk and one forecast chart per metric, fetching that server alone', async () => {
     await render('ppweb0004', {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
     });
-    expect(server.requests[0].path).toBe('/api/servers/ppweb0004');
+    expect(server.requests.map((r) => r.path).sort()).toEqual(['/api/alerts/thresholds', '/api/servers/ppweb0004']);
     expect(text('forecast-model')).toBe('TFT');
     expect(text('warmup')).toBe('ready · 144/12 steps');
     expect(text('risk')).toBe('10.8 % / 24.0 %');
@@ -147,5 +158,36 @@ describe('ServerDetail', () => {
     expect(el().querySelector('[data-testid="server-header"] h2')?.textContent).toBe('ppdb0001');
     // database memory thresholds on the memory chart
     expect(JSON.stringify(charts.map((c) => c.lastOption))).toContain('"critical 97"');
+  });
+
+  it('refetches when a pass event names the server, and not for other servers', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+    });
+    browser.source.open();
+    browser.source.emit('pass', passEvent({ changed: ['ppdb0001', 'ppetl0001'] }));
+    await settle(fixture);
+    expect(server.count('GET /api/servers/ppweb0004')).toBe(1);
+
+    const next = serverDetail();
+    next.forecast = { ...next.forecast!, risk: { probability_30m: 0.5, probability_8h: 0.75, driver: 'memory_percent' } };
+    server.routes.set('GET /api/servers/ppweb0004', () => json(next));
+    browser.source.emit('pass', passEvent({ changed: ['ppdb0001', 'ppweb0004'] }));
+    await settle(fixture);
+    expect(server.count('GET /api/servers/ppweb0004')).toBe(2);
+    expect(text('risk')).toBe('50.0 % / 75.0 %');
+    expect(charts).toHaveLength(4); // updated in place
+    expect(text('feed-state')).toBe('live');
+  });
+
+  it('refetches on a reset event', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+    });
+    browser.source.open();
+    browser.source.emit('reset', { reason: 'refetch' });
+    await settle(fixture);
+    expect(server.count('GET /api/servers/ppweb0004')).toBe(2);
+    expect(server.requests.some((r) => r.path.startsWith('/api/fleet') || r.path.startsWith('/api/predictions'))).toBe(false);
   });
 });

@@ -2,7 +2,8 @@ import { ChangeDetectionStrategy, Component, computed, inject, input } from '@an
 import { DatePipe } from '@angular/common';
 import { RouterLink } from '@angular/router';
 import { formatMetricValue, formatMinutesAhead, formatProbability, formatTimestamp, METRIC_INFO } from '../../core/format';
-import { poll } from '../../core/poll';
+import { changeFeed, passTouches } from '../../core/change-feed';
+import { REFRESH_POLICY, refresher } from '../../core/refresh';
 import { METRICS, thresholdsOf } from '../../core/thresholds';
 import { ServersService } from '../../data/servers.service';
 import { ThresholdsService } from '../../data/thresholds.service';
@@ -10,7 +11,11 @@ import { Chart } from '../../shared/chart';
 import { Drivers } from './drivers';
 import { buildForecastChartOption } from './forecast-chart-options';
 
-/** One server: history + 8-hour forecast per metric, model and warmup, drivers, its alerts. */
+/**
+ * One server: history + 8-hour forecast per metric, model and warmup, drivers, its alerts. Fetches
+ * GET /servers/{name} alone, again when a pass event names the server (or after a resync), never
+ * anything fleet-wide.
+ */
 @Component({
   selector: 'app-server-detail',
   imports: [Chart, DatePipe, Drivers, RouterLink],
@@ -24,12 +29,24 @@ export class ServerDetail {
 
   private readonly servers = inject(ServersService);
   private readonly thresholdsService = inject(ThresholdsService);
-  protected readonly detail = poll(
+  private readonly policy = inject(REFRESH_POLICY);
+  protected readonly feed = changeFeed({
+    pass: (event) => {
+      if (passTouches(event, new Set([this.name()]))) this.detail.request();
+    },
+    resync: () => this.detail.request(),
+  });
+  protected readonly detail = refresher(
     async (signal) => {
       const [server, thresholds] = await Promise.all([this.servers.detail(this.name(), signal), this.thresholdsService.inEffect(signal)]);
       return { server, thresholds };
     },
-    { service: 'api', key: () => this.name() },
+    {
+      service: 'api',
+      key: () => this.name(),
+      minGapMs: () => this.policy.minGapMs,
+      pollWhile: () => this.feed.state() === 'down',
+    },
   );
 
   protected readonly server = computed(() => this.detail.value()?.server ?? null);
@@ -47,8 +64,8 @@ export class ServerDetail {
       metric,
       label: METRIC_INFO[metric].label,
       thresholds: thresholds[metric],
-      current: s.forecast?.[metric].current ?? null,
-      trend: s.forecast?.[metric].trend ?? null,
+      current: s.forecast?.[metric]?.current ?? null,
+      trend: s.forecast?.[metric]?.trend ?? null,
       option: buildForecastChartOption({
         metric,
         history: s.history,

@@ -1,0 +1,26 @@
+import { Controller, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApiTags } from '@nestjs/swagger';
+import { ReadRoute } from '../common/read-route.decorator';
+import { ForecastStore } from '../read-model/forecast-store';
+import { summaryQuery } from '../read-model/read-queries';
+import { FleetSummaryDto, FleetSummaryQueryDto } from './dto/fleet-summary.dto';
+
+@ApiTags('fleet')
+@Controller('fleet')
+export class FleetController {
+  constructor(private readonly store: ForecastStore) {}
+
+  @ReadRoute('summary', {
+    summary: 'Every server in one compact entry, sortable, filterable and paged, with the fleet counts and risk (cached)',
+    description:
+      'What a fleet view needs without the forecast curves: about 300 bytes a server. ETag / 304 and gzip as for ' +
+      'GET /predictions/current; GET /events says when it changed.',
+    type: FleetSummaryDto,
+    cached: true,
+    badRequest: 'An unknown query parameter, sort, profile, severity or model, a limit outside 1..10000, or a cursor of another sort',
+  })
+  summary(@Query() params: FleetSummaryQueryDto, @Req() req: Request, @Res() res: Response): void {
+    this.store.summary(summaryQuery(params)).send(req, res);
+  }
+}

@@ -1,0 +1,393 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { METRICS, PROFILES } from '@tft/contracts';
+import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
+import { AlertsService, type Alert } from '../alerts/alerts.service';
+import { CachedBody } from '../common/cached-body';
+import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
+import { CHANGED_LISTED, ChangeFeed, type AlertEvent } from './change-feed';
+import { pageOf, sortEntries, type SummaryEntry, type SummaryFilter, type SummarySort, type WorstAlert } from './fleet-summary';
+import { ServerForecast, type NewForecast } from './server-forecast';
+
+/** GET /predictions/current narrowed: by server names, metrics (METRICS indexes), and a page in name order. */
+export interface PredictionsQuery {
+  servers?: readonly string[];
+  metrics?: readonly number[];
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SummaryQuery extends SummaryFilter {
+  sort: SummarySort;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The whole-fleet figures every summary carries, whatever it lists. */
+export interface FleetCounts {
+  total_servers: number;
+  servers_tft: number;
+  servers_heuristic: number;
+  warming_up: number;
+  stale_servers: number;
+  alerts_critical: number;
+  alerts_warning: number;
+  profiles: Record<string, number>;
+}
+
+/** One server's forecast as GET /metrics reads it. */
+export interface ForecastScrape {
+  server: string;
+  model: ServerForecast['model'];
+  risk: ServerForecast['risk'];
+  highlights: ServerForecast['highlights'];
+}
+
+/** Bodies of narrowed queries kept per published state; a console polling one page hits this. */
+const QUERY_BODIES_KEPT = 64;
+
+const worstOf = (a: WorstAlert, b: Alert): boolean =>
+  a.severity !== b.severity ? b.severity === 'critical' : b.minutes_ahead < a.minutes_ahead;
+
+/**
+ * What readers see: every server's newest forecast, the fleet summary, the alerts and the change
+ * feed, all as of the last forecast pass. A pass stages its results and publishes them at its end,
+ * so readers never see half a pass; bodies are built when first asked for after a publish and then
+ * served as-is (ETag, gzip) until the next.
+ */
+@Injectable()
+export class ForecastStore implements OnApplicationShutdown {
+  readonly feed = new ChangeFeed();
+  private readonly forecasts = new Map<string, ServerForecast>();
+  private readonly entries = new Map<string, SummaryEntry>();
+  private readonly staged = new Map<string, ServerForecast | null>();
+  private readonly stagedLatest = new Map<string, ArrayLike<number>>();
+  private alertsByServer = new Map<string, Alert[]>();
+  private alertsJson = '[]';
+  private firingSeverity = new Map<string, Alert>();
+  private environment: FleetIncidentRisk & { total_servers: number; fleet_health: string } = {
+    ...fleetIncidentRisk([]),
+    total_servers: 0,
+    fleet_health: 'healthy',
+  };
+  private counts: FleetCounts = emptyCounts();
+  private predictionTime = isoSeconds(Math.floor(Date.now() / 1000));
+  private passes = 0;
+  /** Bumped when the set of forecasts changes (re-forecast, gone, retired): what /metrics rebuilds on. */
+  forecastGeneration = 0;
+  private fullBody: CachedBody | null = null;
+  private readonly queryBodies = new Map<string, CachedBody>();
+  private readonly sorted = new Map<SummarySort, SummaryEntry[]>();
+  private readonly serverBodies = new Map<string, CachedBody>();
+
+  constructor(
+    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  onApplicationShutdown(): void {
+    this.feed.close();
+  }
+
+  // ---- written by the forecast pass ----
+
+  /** A server's new forecast; readers see it from the next publish. */
+  put(forecast: NewForecast): void {
+    this.staged.set(forecast.server, new ServerForecast(forecast));
+    this.stagedLatest.delete(forecast.server);
+  }
+
+  /** A server's newest step means moved without a re-forecast. */
+  setLatest(server: string, latest: ArrayLike<number>): void {
+    this.stagedLatest.set(server, latest);
+  }
+
+  /** A server left (stale or retired); returns whether it had a forecast. */
+  remove(server: string): boolean {
+    const had = this.staged.get(server) ?? this.forecasts.get(server);
+    this.staged.set(server, null);
+    this.stagedLatest.delete(server);
+    return had !== undefined && had !== null;
+  }
+
+  /** Makes everything staged since the last publish visible at data time `dataNow`, and announces it. */
+  publish(dataNow: number, staleServers: number): void {
+    const changed = new Set<string>();
+    const removed: string[] = [];
+    let forecastsChanged = false;
+    for (const [server, f] of this.staged) {
+      if (f) {
+        this.forecasts.set(server, f);
+        changed.add(server);
+      } else if (this.forecasts.delete(server)) {
+        this.entries.delete(server);
+        removed.push(server);
+      } else continue;
+      forecastsChanged = true;
+      this.serverBodies.delete(server);
+    }
+    this.staged.clear();
+    let liveUpdates = 0;
+    for (const [server, latest] of this.stagedLatest) {
+      const f = this.forecasts.get(server);
+      if (f?.setLatest(latest) && !changed.has(server)) {
+        liveUpdates++;
+        this.serverBodies.delete(server);
+        this.entries.delete(server);
+      }
+    }
+    this.stagedLatest.clear();
+    const alertEvents = this.publishAlerts(dataNow, changed);
+    for (const server of changed) {
+      this.entries.delete(server);
+      this.serverBodies.delete(server);
+    }
+    const first = this.passes++ === 0;
+    if (!first && !changed.size && !removed.length && !liveUpdates && staleServers === this.counts.stale_servers) return;
+    for (const [server, f] of this.forecasts) if (!this.entries.has(server)) this.entries.set(server, this.entryOf(f));
+    this.predictionTime = isoSeconds(dataNow);
+    this.recount(staleServers);
+    if (forecastsChanged) this.forecastGeneration++;
+    this.fullBody = null;
+    this.queryBodies.clear();
+    this.sorted.clear();
+    this.feed.announce('pass', {
+      pass: this.passes,
+      prediction_time: this.predictionTime,
+      published_at: new Date().toISOString(),
+      changed: [...changed].slice(0, CHANGED_LISTED),
+      changed_count: changed.size,
+      removed,
+      live_updates: liveUpdates,
+      total_servers: this.forecasts.size,
+    });
+    for (const event of alertEvents) this.feed.announce('alert', event);
+  }
+
+  /** Takes the alerts as of this publish; marks servers whose alerts changed and returns the fire/resolve events. */
+  private publishAlerts(dataNow: number, changed: Set<string>): AlertEvent[] {
+    const { alerts, json } = this.alerts.publish(isoSeconds(dataNow));
+    this.alertsJson = json;
+    const byServer = new Map<string, Alert[]>();
+    const firing = new Map<string, Alert>();
+    const events: AlertEvent[] = [];
+    const event = (state: AlertEvent['state'], a: Alert): AlertEvent => ({
+      state,
+      id: a.id,
+      server: a.server,
+      metric: a.metric,
+      severity: a.severity,
+      minutes_ahead: a.minutes_ahead,
+    });
+    for (const a of alerts) {
+      byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);
+      firing.set(a.id, a);
+      const before = this.firingSeverity.get(a.id);
+      if (!before || before.severity !== a.severity) events.push(event('firing', a));
+      if (!before || before.severity !== a.severity || before.minutes_ahead !== a.minutes_ahead) changed.add(a.server);
+    }
+    for (const [id, a] of this.firingSeverity) {
+      if (firing.has(id)) continue;
+      events.push(event('resolved', a));
+      if (this.forecasts.has(a.server)) changed.add(a.server);
+    }
+    this.firingSeverity = firing;
+    this.alertsByServer = byServer;
+    return events;
+  }
+
+  private entryOf(f: ServerForecast): SummaryEntry {
+    let alert: WorstAlert | null = null;
+    for (const a of this.alertsByServer.get(f.server) ?? []) {
+      if (!alert || worstOf(alert, a)) alert = { severity: a.severity, metric: a.metric, minutes_ahead: a.minutes_ahead };
+    }
+    const current = Object.fromEntries(METRICS.map((m, i) => [m, Number.isFinite(f.current[i]) ? f.current[i] : null]));
+    return {
+      name: f.server,
+      profile: f.profile,
+      model: f.model,
+      probability_30m: f.risk.probability_30m,
+      probability_8h: f.risk.probability_8h,
+      current: f.current,
+      alert,
+      json: JSON.stringify({
+        name: f.server,
+        profile: f.profile,
+        model: f.model,
+        warmup: f.warmup,
+        current,
+        risk: {
+          probability_30m: Math.round(f.risk.probability_30m * 1e4) / 1e4,
+          probability_8h: Math.round(f.risk.probability_8h * 1e4) / 1e4,
+          driver: f.risk.driver,
+        },
+        alert,
+        forecast_origin: isoSeconds(f.origin),
+      }),
+    };
+  }
+
+  private recount(staleServers: number): void {
+    const counts = emptyCounts();
+    counts.total_servers = this.forecasts.size;
+    counts.stale_servers = staleServers;
+    const risks = [];
+    for (const f of this.forecasts.values()) {
+      counts[f.model === 'TFT' ? 'servers_tft' : 'servers_heuristic']++;
+      if (!f.warmup.is_warmed_up) counts.warming_up++;
+      const profile = f.profile ?? 'unknown';
+      counts.profiles[profile] = (counts.profiles[profile] ?? 0) + 1;
+      risks.push(f.risk);
+    }
+    for (const a of this.firingSeverity.values()) counts[a.severity === 'critical' ? 'alerts_critical' : 'alerts_warning']++;
+    const fleet = fleetIncidentRisk(risks);
+    const degraded = this.firingSeverity.size > 0 || fleet.high_risk_servers > 0;
+    this.counts = counts;
+    this.environment = {
+      ...fleet,
+      total_servers: counts.total_servers,
+      fleet_health: counts.alerts_critical ? 'critical' : degraded ? 'degraded' : 'healthy',
+    };
+  }
+
+  // ---- read by the controllers ----
+
+  get size(): number {
+    return this.forecasts.size;
+  }
+
+  modelOf(server: string): ServerForecast['model'] | null {
+    return this.forecasts.get(server)?.model ?? null;
+  }
+
+  /** Every current forecast's scrape figures. */
+  *scrapes(): IterableIterator<ForecastScrape> {
+    for (const [server, f] of this.forecasts) yield { server, model: f.model, risk: f.risk, highlights: f.highlights };
+  }
+
+  /** One server's forecast (the ServerPrediction JSON) from its own bytes; null before its first forecast. */
+  forecastJson(server: string): Buffer | null {
+    return this.forecasts.get(server)?.json() ?? null;
+  }
+
+  /** GET /servers/{name}/forecast: one server's forecast with its own ETag. */
+  serverBody(server: string): CachedBody | null {
+    const f = this.forecasts.get(server);
+    if (!f) return null;
+    let body = this.serverBodies.get(server);
+    if (!body) {
+      body = new CachedBody(f.json());
+      this.serverBodies.set(server, body);
+    }
+    return body;
+  }
+
+  /** Alerts firing for one server as of the last publish, critical first. */
+  alertsOf(server: string): Alert[] {
+    return this.alertsByServer.get(server) ?? [];
+  }
+
+  /** GET /predictions/current, whole or narrowed. */
+  predictions(query: PredictionsQuery = {}): CachedBody {
+    const whole = !query.servers && !query.metrics && query.limit === undefined && query.cursor === undefined;
+    if (whole) return (this.fullBody ??= this.buildPredictions(query));
+    return this.cachedQuery(`p${JSON.stringify(query)}`, () => this.buildPredictions(query));
+  }
+
+  /** GET /fleet/summary. */
+  summary(query: SummaryQuery): CachedBody {
+    return this.cachedQuery(`s${JSON.stringify(query, (_, v: unknown) => (v instanceof Set ? [...v].sort() : v))}`, () =>
+      this.buildSummary(query),
+    );
+  }
+
+  private cachedQuery(key: string, build: () => CachedBody): CachedBody {
+    let body = this.queryBodies.get(key);
+    if (!body) {
+      if (this.queryBodies.size >= QUERY_BODIES_KEPT) this.queryBodies.delete(this.queryBodies.keys().next().value as string);
+      body = build();
+      this.queryBodies.set(key, body);
+    }
+    return body;
+  }
+
+  private sortedBy(sort: SummarySort): SummaryEntry[] {
+    let list = this.sorted.get(sort);
+    if (!list) {
+      list = sortEntries(this.entries.values(), sort);
+      this.sorted.set(sort, list);
+    }
+    return list;
+  }
+
+  private buildSummary(q: SummaryQuery): CachedBody {
+    const { items, matching, next } = pageOf(this.sortedBy(q.sort), q.sort, q, q.limit ?? Number.MAX_SAFE_INTEGER, q.cursor);
+    const head = JSON.stringify({
+      prediction_time: this.predictionTime,
+      fleet: this.counts,
+      environment: this.environment,
+      matching,
+      next_cursor: next,
+    });
+    return new CachedBody(`${head.slice(0, -1)},"servers":[${items.map((e) => e.json).join(',')}]}`);
+  }
+
+  private buildPredictions(q: PredictionsQuery): CachedBody {
+    const names = q.servers ? new Set(q.servers) : undefined;
+    const metricNames = q.metrics ? new Set(q.metrics.map((m) => METRICS[m])) : undefined;
+    let selected: string[];
+    let next: string | null = null;
+    if (q.limit !== undefined || q.cursor !== undefined) {
+      const page = pageOf(this.sortedBy('name'), 'name', { names }, q.limit ?? Number.MAX_SAFE_INTEGER, q.cursor);
+      selected = page.items.map((e) => e.name);
+      next = page.next;
+    } else {
+      selected = names ? [...this.forecasts.keys()].filter((n) => names.has(n)) : [...this.forecasts.keys()];
+    }
+    const parts: Buffer[] = [Buffer.from('{"predictions":{')];
+    selected.forEach((name, i) => {
+      parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(name)}:`), (this.forecasts.get(name) as ServerForecast).json(q.metrics));
+    });
+    const narrowedAlerts =
+      names || metricNames
+        ? JSON.stringify(
+            [...this.firingSeverity.values()].filter((a) => (!names || names.has(a.server)) && (!metricNames || metricNames.has(a.metric))),
+          )
+        : this.alertsJson;
+    const paging = q.limit !== undefined || q.cursor !== undefined ? `,"next_cursor":${JSON.stringify(next)}` : '';
+    parts.push(
+      Buffer.from(
+        `},"alerts":${narrowedAlerts},"environment":${JSON.stringify(this.environment)},"metadata":${JSON.stringify(this.metadata())}${paging}}`,
+      ),
+    );
+    return new CachedBody(Buffer.concat(parts));
+  }
+
+  private metadata() {
+    const rt = this.runtime;
+    return {
+      model_type: rt.tft ? 'TFT' : 'heuristic',
+      model_dir: rt.modelDir,
+      model_version: rt.modelVersion,
+      prediction_time: this.predictionTime,
+      horizon_steps: rt.grid.horizon,
+      step_seconds: rt.grid.stepSeconds,
+      device: rt.device.device,
+      inference_profile: rt.device.profile,
+      servers_tft: this.counts.servers_tft,
+      servers_heuristic: this.counts.servers_heuristic,
+    };
+  }
+}
+
+function emptyCounts(): FleetCounts {
+  return {
+    total_servers: 0,
+    servers_tft: 0,
+    servers_heuristic: 0,
+    warming_up: 0,
+    stale_servers: 0,
+    alerts_critical: 0,
+    alerts_warning: 0,
+    profiles: Object.fromEntries([...PROFILES, 'unknown'].map((p) => [p, 0])),
+  };
+}
