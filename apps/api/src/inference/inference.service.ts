@@ -38,7 +38,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 const NOTHING_RECEIVED = new Float64Array(METRICS.length).fill(Number.NaN);
 
-/** A pass that re-forecast this many servers has its garbage collected promptly (see v8GarbageCollector). */
+/** Once passes have re-forecast this many servers since the last collection, their garbage is collected (see v8GarbageCollector). */
 const COLLECT_AFTER_SERVERS = 2000;
 
 /**
@@ -51,6 +51,7 @@ export class InferenceService implements OnApplicationShutdown {
   private readonly logger = new Logger('Inference');
   private readonly made = new Map<string, PassRecord>();
   readonly droppedGarbage: DeferredCollection;
+  private reforecastSinceCollection = 0;
   private inFlight: Promise<number> | null = null;
   private followUp: Promise<number> | null = null;
   private passRequested = false;
@@ -221,7 +222,11 @@ export class InferenceService implements OnApplicationShutdown {
       }
       if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds);
       this.store.publish(dataNow, stale);
-      if (updated.length >= COLLECT_AFTER_SERVERS) this.droppedGarbage.request();
+      this.reforecastSinceCollection += updated.length;
+      if (this.reforecastSinceCollection >= COLLECT_AFTER_SERVERS) {
+        this.reforecastSinceCollection = 0;
+        this.droppedGarbage.request();
+      }
       this.passCount++;
       this.lastPassMs = performance.now() - started;
       if (updated.length) {

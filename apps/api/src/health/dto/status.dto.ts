@@ -205,7 +205,7 @@ export class MemoryStatusDto {
     nullable: true,
     type: Number,
     description:
-      'The last full garbage collection run after a forecast pass re-forecast 2,000 or more servers, ms; null when none ran. It frees what the pass dropped at once instead of whenever V8 next collects',
+      'The last full garbage collection run once forecast passes had re-forecast 2,000 servers since the previous one, ms; null when none ran. It frees what the pass dropped at once instead of whenever V8 next collects',
   })
   last_collection_ms!: number | null;
 }

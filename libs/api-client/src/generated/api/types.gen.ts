@@ -680,7 +680,7 @@ export type MemoryStatusDto = {
    */
   external_mb: number;
   /**
-   * The last full garbage collection run after a forecast pass re-forecast 2,000 or more servers, ms; null when none ran. It frees what the pass dropped at once instead of whenever V8 next collects
+   * The last full garbage collection run once forecast passes had re-forecast 2,000 servers since the previous one, ms; null when none ran. It frees what the pass dropped at once instead of whenever V8 next collects
    */
   last_collection_ms: number | null;
 };
