@@ -22,6 +22,7 @@ const APT_PACKAGES = [
   'prometheus',
   'prometheus-node-exporter',
   'prometheus-alertmanager',
+  'nats-server',
 ];
 
 function missingAptPackages() {
