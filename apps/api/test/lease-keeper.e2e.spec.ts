@@ -1,5 +1,5 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { systemClock } from '@tft/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseKeeper } from '../src/cluster/lease-keeper';

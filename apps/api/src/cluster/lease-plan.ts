@@ -32,7 +32,7 @@ export function fairShare(replicas: readonly string[], partitions: number): Map<
   return new Map(ids.map((id, i) => [id, base + (i < partitions % ids.length ? 1 : 0)]));
 }
 
-const live = (lease: Lease | null, now: number): lease is Lease => lease !== null && lease.expiresAt > now;
+const live = (lease: Lease | null, now: number): boolean => lease !== null && lease.expiresAt > now;
 
 /**
  * One round of lease upkeep for `self`. It renews what it holds; claims free or expired partitions
@@ -47,7 +47,7 @@ export function planLeases(view: LeaseView): LeaseAction[] {
   const held = new Map<string, number[]>();
   for (let p = 0; p < partitions; p++) {
     const lease = leases[p] ?? null;
-    if (live(lease, now)) held.set(lease.owner, [...(held.get(lease.owner) ?? []), p]);
+    if (lease && live(lease, now)) held.set(lease.owner, [...(held.get(lease.owner) ?? []), p]);
   }
   const mine = held.get(self) ?? [];
   const target = targets.get(self) ?? 0;

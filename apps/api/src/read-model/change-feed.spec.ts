@@ -28,7 +28,9 @@ class FakeResponse extends EventEmitter {
 const pass = (n: number): PassEvent => ({
   pass: n,
   prediction_time: '2026-01-05T12:00:00Z',
+  published_at: '2026-01-05T12:00:01.000Z',
   changed: [`pp${n}`],
+  changed_count: 1,
   removed: [],
   live_updates: 0,
   total_servers: 1,
