@@ -40,7 +40,7 @@ export class CachedBody {
   }
 
   /** The gzip copy, made once (null if compression failed: readers then get the plain body). */
-  compressed(): Promise<Buffer | null> {
+  private compressed(): Promise<Buffer | null> {
     // level 1 already gets most of what JSON gives
     this.gzipped ??= new Promise((resolve) => gzip(this.body, { level: 1 }, (err, out) => resolve(err ? null : out)));
     return this.gzipped;

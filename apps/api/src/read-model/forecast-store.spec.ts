@@ -70,6 +70,22 @@ function statusFor(body: CachedBody, etag?: string): number {
   return status;
 }
 
+/** Subscribes a response to the store's change feed that records every frame written to it. */
+function subscribeFrames(store: ForecastStore): string[] {
+  const frames: string[] = [];
+  const res = {
+    status: () => res,
+    setHeader: () => res,
+    flushHeaders: () => undefined,
+    on: () => res,
+    writableLength: 0,
+    write: (f: string) => frames.push(f),
+    end: () => res,
+  } as unknown as Response;
+  store.feed.subscribe(res, undefined);
+  return frames;
+}
+
 describe('ForecastStore', () => {
   it('pages the summary in a stable order: every server once, whatever the page size', () => {
     const names = Array.from({ length: 57 }, (_, i) => `ppweb${String(i).padStart(4, '0')}`);
@@ -202,17 +218,7 @@ describe('ForecastStore', () => {
 
   it('lists at most 500 changed servers in a pass event and counts them all', () => {
     const store = new ForecastStore(runtime, new AlertsService(loadApiConfig({})));
-    const frames: string[] = [];
-    const res = {
-      status: () => res,
-      setHeader: () => res,
-      flushHeaders: () => undefined,
-      on: () => res,
-      writableLength: 0,
-      write: (f: string) => frames.push(f),
-      end: () => res,
-    } as unknown as Response;
-    store.feed.subscribe(res, undefined);
+    const frames = subscribeFrames(store);
     for (let i = 0; i < 600; i++) store.put(forecast(`pp${String(i).padStart(4, '0')}`));
     store.publish(T0, 0);
     const data = JSON.parse(/data: (.*)/.exec(frames.find((f) => f.includes('event: pass')) ?? '')?.[1] ?? 'null');
@@ -225,17 +231,7 @@ describe('ForecastStore', () => {
   it('announces each pass that changed something with the servers to refetch, and alert transitions', () => {
     const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0', ALERT_RESOLVE_AFTER: '0s' }));
     const store = new ForecastStore(runtime, alerts);
-    const frames: string[] = [];
-    const res = {
-      status: () => res,
-      setHeader: () => res,
-      flushHeaders: () => undefined,
-      on: () => res,
-      writableLength: 0,
-      write: (f: string) => frames.push(f),
-      end: () => res,
-    } as unknown as Response;
-    store.feed.subscribe(res, undefined);
+    const frames = subscribeFrames(store);
     store.put(forecast('ppa'));
     store.put(forecast('ppb'));
     store.publish(T0, 0);

@@ -113,31 +113,23 @@ export class ForecastStore implements OnApplicationShutdown {
   publish(dataNow: number, staleServers: number): void {
     const changed = new Set<string>();
     const removed: string[] = [];
-    let forecastsChanged = false;
     for (const [server, f] of this.staged) {
       if (f) {
         this.forecasts.set(server, f);
         changed.add(server);
-      } else if (this.forecasts.delete(server)) {
-        this.entries.delete(server);
-        removed.push(server);
-      } else continue;
-      forecastsChanged = true;
-      this.serverBodies.delete(server);
+      } else if (this.forecasts.delete(server)) removed.push(server);
     }
+    const forecastsChanged = changed.size > 0 || removed.length > 0;
     this.staged.clear();
-    let liveUpdates = 0;
+    const moved: string[] = [];
     for (const [server, latest] of this.stagedLatest) {
-      const f = this.forecasts.get(server);
-      if (f?.setLatest(latest) && !changed.has(server)) {
-        liveUpdates++;
-        this.serverBodies.delete(server);
-        this.entries.delete(server);
-      }
+      if (this.forecasts.get(server)?.setLatest(latest) && !changed.has(server)) moved.push(server);
     }
     this.stagedLatest.clear();
+    const liveUpdates = moved.length;
     const alertEvents = this.publishAlerts(dataNow, changed);
-    for (const server of changed) {
+    // what readers got of these servers is out of date: rebuilt on the next read
+    for (const server of [...changed, ...removed, ...moved]) {
       this.entries.delete(server);
       this.serverBodies.delete(server);
     }

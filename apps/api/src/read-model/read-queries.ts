@@ -66,8 +66,9 @@ export function predictionsQuery(p: PredictionsParams): PredictionsQuery {
 }
 
 export function summaryQuery(p: SummaryParams): SummaryQuery {
-  const [sort] = oneOf('sort', p.sort, SUMMARY_SORTS) ?? ['risk' as SummarySort];
-  if (p.sort !== undefined && list(p.sort).length > 1) throw new BadRequestException('sort: one of ' + SUMMARY_SORTS.join(', '));
+  const sorts = oneOf('sort', p.sort, SUMMARY_SORTS) ?? ['risk' as SummarySort];
+  if (sorts.length > 1) throw new BadRequestException(`sort: one of ${SUMMARY_SORTS.join(', ')}, not a list`);
+  const [sort] = sorts;
   const profiles = oneOf('profile', p.profile, [...PROFILES, 'unknown']);
   const severities = oneOf<Severity | 'none'>('severity', p.severity, ['critical', 'warning', 'none']);
   const models = oneOf<ModelKind>('model', p.model, ['TFT', 'heuristic']);

@@ -1,4 +1,4 @@
-import { METRICS, type MetricName } from '@tft/contracts';
+import { METRICS } from '@tft/contracts';
 import { isoSeconds, round2, round3, type Drivers, type MetricForecasts, type ServerIncidentRisk } from '@tft/forecasting';
 import type { ModelKind } from '../inference/providers/model-provider';
 import type { ForecastHighlights } from './forecast-highlights';
@@ -123,10 +123,5 @@ export class ServerForecast {
       this.composed = bytes;
     }
     return bytes;
-  }
-
-  /** Index of a metric name in METRICS; -1 when it is not one. */
-  static metricIndex(name: string): number {
-    return METRICS.indexOf(name as MetricName);
   }
 }

@@ -10,7 +10,8 @@ export const POLL_INTERVAL_MS = new InjectionToken<number>('POLL_INTERVAL_MS', {
   factory: () => 5000,
 });
 
-export interface Poll<T> {
+/** A value fetched from a data service, as the views read it. */
+export interface LiveValue<T> {
   /** Latest successful answer; kept while later calls fail, so the view never blanks. */
   readonly value: Signal<T | undefined>;
   /** Error of the latest call; null once a call succeeds again. */
@@ -19,6 +20,9 @@ export interface Poll<T> {
   readonly loading: Signal<boolean>;
   /** Wall time (ms) of the latest successful answer. */
   readonly updatedAt: Signal<number | null>;
+}
+
+export interface Poll<T> extends LiveValue<T> {
   /** Fetch now instead of waiting for the next period. */
   refresh(): void;
 }

@@ -1,7 +1,7 @@
-import { DestroyRef, effect, inject, InjectionToken, PendingTasks, signal, untracked, type Signal } from '@angular/core';
+import { DestroyRef, effect, inject, InjectionToken, PendingTasks, signal, untracked } from '@angular/core';
 import { asServiceError, type Service, type ServiceError } from './api';
 import { PAGE_VISIBLE, TRANSFER_SIZES } from './browser';
-import { POLL_INTERVAL_MS } from './poll';
+import { POLL_INTERVAL_MS, type LiveValue } from './poll';
 
 /**
  * How often the live views may refetch. The change feed says when something changed; these bounds
@@ -42,15 +42,7 @@ export function budgetGapMs(minGapMs: number, bytes: number | null, bytesPerMinu
   return Math.max(minGapMs, ((bytes ?? 0) / bytesPerMinute) * 60_000);
 }
 
-export interface Refresher<T> {
-  /** Latest successful answer; kept while later calls fail, so the view never blanks. */
-  readonly value: Signal<T | undefined>;
-  /** Error of the latest call; null once a call succeeds again. */
-  readonly error: Signal<ServiceError | null>;
-  /** True until the first answer (or error) for the current key. */
-  readonly loading: Signal<boolean>;
-  /** Wall time (ms) of the latest successful answer. */
-  readonly updatedAt: Signal<number | null>;
+export interface Refresher<T> extends LiveValue<T> {
   /** Asks for a fetch: at once if the throttle allows, else when it does; many asks make one fetch. */
   request(): void;
 }
