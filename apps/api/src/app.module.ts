@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AlertDeliveryModule } from './alert-delivery/alert-delivery.module';
+import { AlertsApiModule } from './alerts/alerts-api.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
@@ -16,7 +17,14 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RemoteWriteModule } from './remote-write/remote-write.module';
 import { PredictionsModule } from './predictions/predictions.module';
 import { ServersModule } from './servers/servers.module';
-import { SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
+import { ClusterModule } from './cluster/cluster.module';
+import { LogIngest } from './cluster/log-ingest';
+import { PartitionOwnership } from './cluster/partition-ownership';
+import { EVERY_SERVER, OWNERSHIP } from './inference/ownership';
+import { SAMPLE_SINK } from './window/sample-sink';
+import { WindowModule } from './window/window.module';
+import { WindowService } from './window/window.service';
+import { IN_MEMORY, SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
 
 /** Side effects tests may replace: the clock, the model runtime, the store. */
 export interface ApiDeps {
@@ -28,6 +36,8 @@ export interface ApiDeps {
 @Module({})
 export class AppModule {
   static forRoot(config: ApiConfig, deps: ApiDeps = {}): DynamicModule {
+    const cluster = config.natsUrl !== undefined;
+    const ownership = cluster ? new PartitionOwnership(config.partitions) : EVERY_SERVER;
     return {
       module: AppModule,
       global: true,
@@ -44,6 +54,9 @@ export class AppModule {
         ServersModule,
         HealthModule,
         AlertDeliveryModule,
+        AlertsApiModule,
+        WindowModule,
+        ...(cluster ? [ClusterModule.forRoot()] : []),
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -57,10 +70,15 @@ export class AppModule {
           provide: WINDOW_STORE,
           inject: [MODEL_RUNTIME],
           useFactory: (runtime: ModelRuntime) =>
-            deps.store?.(runtime) ?? new SqliteWindowStore(config.dataDir, runtime.grid.stepSeconds, config.sqliteSynchronous),
+            deps.store?.(runtime) ??
+            // in cluster mode the metrics log is the durable copy: a replica replays what it owns
+            new SqliteWindowStore(cluster ? IN_MEMORY : config.dataDir, runtime.grid.stepSeconds, config.sqliteSynchronous),
         },
+        { provide: OWNERSHIP, useValue: ownership },
+        { provide: PartitionOwnership, useValue: ownership },
+        { provide: SAMPLE_SINK, useExisting: cluster ? LogIngest : WindowService },
       ],
-      exports: [API_CONFIG, CLOCK, MODEL_RUNTIME, WINDOW_STORE, METRICS_REGISTRY],
+      exports: [API_CONFIG, CLOCK, MODEL_RUNTIME, WINDOW_STORE, METRICS_REGISTRY, OWNERSHIP, PartitionOwnership, SAMPLE_SINK],
     };
   }
 }

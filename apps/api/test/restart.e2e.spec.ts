@@ -1,82 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, MAIN, spawnApi, storedSamples, waitFor, type Started } from './api-process';
 import { END, history, type RecordShape } from './test-app';
-
-const MAIN = resolve(__dirname, '../../../dist/apps/api/main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error('timed out waiting for the api');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-interface Started {
-  base: string;
-  child: ChildProcess;
-  /** stdout and stderr so far */
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnApi(port: number, dataDir: string, extraEnv: Record<string, string> = {}): Omit<Started, 'base'> {
-  const env: NodeJS.ProcessEnv = { ...process.env, API_KEY: '', API_KEYS: '' }; // no key unless the test sets one
-  Object.assign(
-    env,
-    {
-      API_PORT: String(port),
-      DATA_DIR: dataDir,
-      FORECAST_INTERVAL_S: '1',
-      INFERENCE_DEVICE: 'cpu',
-      LOG_FORMAT: 'text',
-    },
-    extraEnv,
-  );
-  const child = spawn(process.execPath, [MAIN], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-  }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  return { child, output: () => out, exited };
-}
-
-/** Samples stored for a server: its closed steps plus the open one. */
-async function storedSamples(base: string, server: string): Promise<number> {
-  const res = await fetch(`${base}/servers/${server}`);
-  if (res.status === 404) return 0;
-  const d = (await res.json()) as {
-    history: { samples: number }[];
-    open_step: { samples: number } | null;
-  };
-  return d.history.reduce((a, h) => a + h.samples, 0) + (d.open_step?.samples ?? 0);
-}
 
 /** `n` one-second samples of a server starting `offset` seconds into its sequence. */
 function secondly(server: string, offset: number, n: number): RecordShape[] {

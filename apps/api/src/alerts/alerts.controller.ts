@@ -2,17 +2,21 @@ import { Controller, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ReadRoute } from '../common/read-route.decorator';
+import { ForecastStore } from '../read-model/forecast-store';
 import { AlertsService } from './alerts.service';
 import { ActiveAlertsDto, AlertDto, ThresholdsDto } from './dto/alert.dto';
 
 @ApiTags('alerts')
 @Controller('alerts')
 export class AlertsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly store: ForecastStore,
+  ) {}
 
   @ReadRoute('active', { summary: 'Firing alerts from the latest forecasts (cached)', type: ActiveAlertsDto, cached: true })
   active(@Req() req: Request, @Res() res: Response): void {
-    this.alerts.activeBody.send(req, res);
+    this.store.activeAlertsBody().send(req, res);
   }
 
   @ReadRoute('resolved', { summary: 'Recently resolved alerts, newest first (up to 200)', type: [AlertDto] })

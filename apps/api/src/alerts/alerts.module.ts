@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 
+/** The alert lifecycles; the ForecastStore publishes what they raise, and AlertsApiModule serves it. */
 @Module({
-  controllers: [AlertsController],
   providers: [AlertsService],
   exports: [AlertsService],
 })

@@ -11,7 +11,6 @@ import {
   type ThresholdConfig,
   type ThresholdProfile,
 } from '@tft/forecasting';
-import { CachedBody } from '../common/cached-body';
 import { loadThresholdConfig } from '../config/alert-thresholds';
 import type { ThresholdsDto } from './dto/alert.dto';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
@@ -53,6 +52,10 @@ export interface ServerForecastInput {
 
 const RESOLVED_KEPT = 200;
 
+/** Critical first, then soonest, then by server: the order every alert list is in. */
+export const byUrgency = (a: Alert, b: Alert): number =>
+  (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) || a.server.localeCompare(b.server);
+
 /** What changed in one publish: every alert firing now, and those resolved since the previous publish. */
 export interface AlertTransitions {
   firing: readonly Alert[];
@@ -78,7 +81,6 @@ export class AlertsService {
   private readonly lifecycle: AlertLifecycle;
   private readonly firing = new Map<string, Alert>();
   private readonly resolved: Alert[] = [];
-  private activeBodyCache = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
   private resolvedSincePublish: Alert[] = [];
   private readonly publishListeners: ((transitions: AlertTransitions) => void)[] = [];
 
@@ -105,23 +107,13 @@ export class AlertsService {
     };
   }
 
-  /** The GET /alerts/active body of the latest pass. */
-  get activeBody(): CachedBody {
-    return this.activeBodyCache;
-  }
-
-  /**
-   * Rebuilds the GET /alerts/active body after a pass at data time `timestamp`; returns the firing
-   * alerts and their JSON, which the predictions body embeds as is.
-   */
-  publish(timestamp: string): { alerts: Alert[]; json: string } {
+  /** The firing alerts after a pass (the ForecastStore publishes them); tells the delivery what fired and resolved. */
+  publish(): Alert[] {
     const alerts = this.active();
-    const json = JSON.stringify(alerts);
-    this.activeBodyCache = new CachedBody(`{"timestamp":${JSON.stringify(timestamp)},"count":${alerts.length},"alerts":${json}}`);
     const transitions = { firing: alerts, resolved: this.resolvedSincePublish };
     this.resolvedSincePublish = [];
     for (const listener of this.publishListeners) listener(transitions);
-    return { alerts, json };
+    return alerts;
   }
 
   /** Calls `listener` after every publish (once per forecast pass) with the firing and newly resolved alerts. */
@@ -190,11 +182,7 @@ export class AlertsService {
 
   /** Firing alerts, critical first, then soonest. */
   active(): Alert[] {
-    return [...this.firing.values()].sort(
-      (a, b) =>
-        (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) ||
-        a.server.localeCompare(b.server),
-    );
+    return [...this.firing.values()].sort(byUrgency);
   }
 
   recentlyResolved(): Alert[] {

@@ -25,6 +25,8 @@ const presenceKey = (id: string) => `r.${id}`;
  */
 export class LeaseKeeper {
   private owned = new Set<number>();
+  private table: readonly (Lease | null)[] = [];
+  private members = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly kv: KV,
@@ -37,19 +39,31 @@ export class LeaseKeeper {
     return this.owned;
   }
 
-  /** One round; returns the partitions held afterwards. */
-  async round(): Promise<ReadonlySet<number>> {
+  /** Per partition, its lease as the last round read it (before that round's own actions). */
+  get leases(): readonly (Lease | null)[] {
+    return this.table;
+  }
+
+  /** The live replicas of the last round and what each announced with its presence. */
+  get replicas(): ReadonlyMap<string, Record<string, unknown>> {
+    return this.members;
+  }
+
+  /** One round, announcing `info` with this replica's presence; returns the partitions held afterwards. */
+  async round(info: Record<string, unknown> = {}): Promise<ReadonlySet<number>> {
     const { self, partitions, ttlMs } = this.options;
     const now = this.clock.now();
-    await this.kv.put(presenceKey(self), JSON.stringify({ expiresAt: now + ttlMs }));
+    await this.kv.put(presenceKey(self), JSON.stringify({ ...info, expiresAt: now + ttlMs }));
     const leases = await Promise.all(Array.from({ length: partitions }, (_, p) => this.readLease(p)));
-    const replicas = await this.liveReplicas(now);
+    this.members = await this.liveReplicas(now);
     const owned = new Set<number>();
-    for (const action of planLeases({ self, now, partitions, leases, replicas })) {
-      if (await this.apply(action, now + ttlMs)) {
-        if (action.kind !== 'release') owned.add(action.partition);
-      }
-    }
+    // one key each, so they go together: a busy event loop makes every sequential round trip slower
+    const actions = planLeases({ self, now, partitions, leases, replicas: [...this.members.keys()] });
+    const applied = await Promise.all(actions.map((action) => this.apply(action, now + ttlMs)));
+    actions.forEach((action, i) => {
+      if (applied[i] && action.kind !== 'release') owned.add(action.partition);
+    });
+    this.table = leases;
     this.owned = owned;
     return owned;
   }
@@ -71,13 +85,15 @@ export class LeaseKeeper {
     return { owner: value.owner, expiresAt: value.expiresAt, revision: entry.revision };
   }
 
-  private async liveReplicas(now: number): Promise<string[]> {
-    const ids: string[] = [];
+  private async liveReplicas(now: number): Promise<Map<string, Record<string, unknown>>> {
+    const live = new Map<string, Record<string, unknown>>();
     for await (const key of await this.kv.keys('r.*')) {
       const entry = await this.kv.get(key);
-      if (entry?.operation === 'PUT' && entry.json<{ expiresAt: number }>().expiresAt > now) ids.push(key.slice(2));
+      if (entry?.operation !== 'PUT') continue;
+      const { expiresAt, ...info } = entry.json<{ expiresAt: number } & Record<string, unknown>>();
+      if (expiresAt > now) live.set(key.slice(2), info);
     }
-    return ids;
+    return live;
   }
 
   /** The compare-and-set of one action; false when the revision moved (another replica acted first). */

@@ -104,6 +104,19 @@ describe('planLeases on a fake clock', () => {
     for (const s of seen) expect(Object.values(s).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(16);
   });
 
+  it('renews a lease of its own that lapsed while nobody took it, once, instead of dropping it', () => {
+    const c = new Cluster(4);
+    c.alive.add('solo');
+    c.round();
+    const late = c.now + 2 * TTL; // the round came far too late: every lease of its own has expired
+    const actions = planLeases({ self: 'solo', now: late, partitions: 4, leases: c.leases, replicas: ['solo'] });
+    expect(actions).toEqual(c.leases.map((l, p) => ({ kind: 'renew', partition: p, revision: (l as Lease).revision })));
+    // one another replica took meanwhile is not its own any more, and that one is short of its share
+    const taken = c.leases.map((l, p) => (p === 0 ? { owner: 'other', expiresAt: late + TTL, revision: 99 } : l));
+    const after = planLeases({ self: 'solo', now: late, partitions: 4, leases: taken, replicas: ['solo', 'other'] });
+    expect(after.map((a) => `${a.kind} ${a.partition}`)).toEqual(['renew 1', 'renew 2', 'release 3']);
+  });
+
   it('keeps a lone replica on every partition and renews them on their revision', () => {
     const c = new Cluster(4);
     c.alive.add('solo');

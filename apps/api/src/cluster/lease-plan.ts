@@ -47,7 +47,9 @@ export function planLeases(view: LeaseView): LeaseAction[] {
   const held = new Map<string, number[]>();
   for (let p = 0; p < partitions; p++) {
     const lease = leases[p] ?? null;
-    if (lease && live(lease, now)) held.set(lease.owner, [...(held.get(lease.owner) ?? []), p]);
+    // a lease of our own that lapsed while nobody took it is still ours to renew (the compare-and-set
+    // on its revision fails if someone did): a late round must not drop and replay a partition
+    if (lease && (live(lease, now) || lease.owner === self)) held.set(lease.owner, [...(held.get(lease.owner) ?? []), p]);
   }
   const mine = held.get(self) ?? [];
   const target = targets.get(self) ?? 0;
@@ -61,7 +63,7 @@ export function planLeases(view: LeaseView): LeaseAction[] {
   let wanted = target - keep.length;
   for (let p = 0; p < partitions && wanted > 0; p++) {
     const lease = leases[p] ?? null;
-    if (live(lease, now)) continue;
+    if (live(lease, now) || lease?.owner === self) continue;
     actions.push({ kind: 'claim', partition: p, revision: lease?.revision ?? null });
     wanted--;
   }

@@ -1,4 +1,12 @@
-import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  StorageType,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 
 export const METRICS_STREAM = 'TFT_METRICS';
@@ -9,6 +17,14 @@ export interface MetricsLogOptions {
   maxAgeMs: number;
   /** Within this, a batch re-published with the same id is stored once. */
   duplicateWindowMs: number;
+}
+
+/** A partition being followed (MetricsLog.follow). */
+export interface Follower {
+  caughtUp: Promise<void>;
+  /** Drops the consumer and follows on from the last batch handed over (after a reconnect). */
+  resume(): void;
+  stop(): Promise<void>;
 }
 
 export const DEFAULT_METRICS_LOG: MetricsLogOptions = { maxAgeMs: 26 * 3600_000, duplicateWindowMs: 10 * 60_000 };
@@ -44,9 +60,57 @@ export class MetricsLog {
   }
 
   /** Stores one batch of a partition; `duplicate` when this id was already stored within the window. */
-  async append(partition: number, batchId: string, payload: Uint8Array): Promise<{ seq: number; duplicate: boolean }> {
-    const ack = await this.js.publish(metricsSubject(partition), payload, { msgID: batchId });
+  async append(partition: number, batchId: string, payload: Uint8Array, timeoutMs = 5000): Promise<{ seq: number; duplicate: boolean }> {
+    const ack = await this.js.publish(metricsSubject(partition), payload, { msgID: batchId, timeout: timeoutMs });
     return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  /**
+   * Hands every batch of a partition to `onBatch`, oldest first and one at a time, then the new ones
+   * as they are stored, until stopped. `caughtUp` resolves once the batches stored when it started are
+   * through. When the consumer fails or stalls (a NATS restart), following resumes after the last batch
+   * handed over, so none is skipped or handed over twice; `resume()` forces that after a reconnect.
+   */
+  follow(partition: number, onBatch: (payload: Uint8Array) => Promise<void>): Follower {
+    const subject = metricsSubject(partition);
+    let messages: ConsumerMessages | null = null;
+    let stopped = false;
+    let lastSeq = 0;
+    let markCaughtUp = (): void => undefined;
+    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          if (!lastSeq) {
+            const info = await this.jsm.streams.info(METRICS_STREAM, { subjects_filter: subject });
+            if (!info.state.subjects?.[subject]) markCaughtUp();
+          }
+          const from = lastSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 } : {};
+          const consumer = await this.js.consumers.get(METRICS_STREAM, { filter_subjects: subject, ...from });
+          if (stopped) return;
+          messages = await consumer.consume();
+          for await (const m of messages) {
+            if (m.seq <= lastSeq) continue;
+            await onBatch(m.data);
+            lastSeq = m.seq;
+            if (m.info.pending === 0) markCaughtUp();
+          }
+        } catch {
+          /* NATS went away or the consumer failed: start again after the last batch handed over */
+        }
+        if (!stopped) await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    const ended = run();
+    return {
+      caughtUp,
+      resume: () => void messages?.close(),
+      stop: async () => {
+        stopped = true;
+        await messages?.close();
+        await ended;
+      },
+    };
   }
 
   /** Every batch the stream holds for a partition, oldest first, up to what it held when called. */

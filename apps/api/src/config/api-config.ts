@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { cleanEnv, makeValidator, str } from 'envalid';
 import { listenHost, parseApiKeys } from '@tft/api-keys';
@@ -77,6 +78,14 @@ export interface ApiConfig {
   consoleUrl: string;
   /** GET /metrics carries per-server forecast series (off for very large fleets). */
   metricsPerServer: boolean;
+  /** Cluster mode (NATS JetStream) when set: the metrics log, partition leases and forecasts live there. */
+  natsUrl: string | undefined;
+  /** This replica's name in the cluster (leases, /status); unique per replica. */
+  replicaId: string;
+  /** Partitions servers are hashed onto; every replica of a cluster must agree. */
+  partitions: number;
+  /** A replica whose leases go unrenewed this long loses its partitions to the others. */
+  leaseTtlSeconds: number;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -131,7 +140,31 @@ export const API_ENV = {
   ALERT_RESEND_INTERVAL: duration({ min: 1, max: 3600 })({ default: parseDuration('1m') }),
   CONSOLE_URL: named((raw) => parseHttpUrls('CONSOLE_URL', raw, { single: true })[0])({ default: 'http://localhost:8501' }),
   METRICS_PER_SERVER: flag({ default: true }),
+  NATS_URL: named((raw) => parseNatsUrls(raw))({ default: undefined }),
+  REPLICA_ID: makeValidator(replicaId)({ default: undefined }),
+  PARTITIONS: int(1, 1024)({ default: 16 }),
+  LEASE_TTL: duration({ min: 2, max: 300 })({ default: parseDuration('10s') }),
 };
+
+/** A replica id: a NATS KV key part. */
+function replicaId(raw: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new Error(`must be 1-64 letters, digits, - or _ (got "${raw.slice(0, 80)}")`);
+  return raw;
+}
+
+/** Comma-separated nats:// URLs of the cluster's NATS servers. */
+function parseNatsUrls(raw: string): string {
+  const urls = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  for (const u of urls) {
+    if (!/^(nats|tls):\/\/[^/\s]+$/.test(u))
+      throw new Error(`NATS_URL entries must look like nats://127.0.0.1:4222 (got "${u.slice(0, 80)}")`);
+  }
+  if (!urls.length) throw new Error('NATS_URL is empty');
+  return urls.join(',');
+}
 
 /** A Prometheus label name (what `relabel_configs` can write). */
 function labelName(raw: string): string {
@@ -203,6 +236,14 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     alertResendIntervalSeconds: e.ALERT_RESEND_INTERVAL,
     consoleUrl: e.CONSOLE_URL,
     metricsPerServer: e.METRICS_PER_SERVER,
+    natsUrl: e.NATS_URL,
+    replicaId:
+      e.REPLICA_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '_')
+        .slice(0, 40)}-${e.API_PORT}`,
+    partitions: e.PARTITIONS,
+    leaseTtlSeconds: e.LEASE_TTL,
   };
 }
 

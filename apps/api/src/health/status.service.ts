@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
-import { AlertsService } from '../alerts/alerts.service';
+import { ClusterService } from '../cluster/cluster.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
-import type { HealthDto, MemoryStatusDto, StatusDto } from './dto/status.dto';
+import type { HealthDto, MemoryStatusDto, ServerStatusDto, StatusDto } from './dto/status.dto';
 import { PROCESS_PROBE, type ProcessProbe } from './process-probe';
 
 /** What GET /health and GET /status report: liveness, warmup, fleet readiness, clocks, inference, memory. */
@@ -20,8 +20,8 @@ export class StatusService {
     private readonly inference: InferenceService,
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
-    private readonly alerts: AlertsService,
     private readonly store: ForecastStore,
+    @Optional() private readonly cluster?: ClusterService,
   ) {}
 
   health(): HealthDto {
@@ -40,8 +40,9 @@ export class StatusService {
 
   status(): StatusDto {
     const rt = this.inference.runtime;
-    const alerting = new Set(this.alerts.active().map((a) => a.server));
-    const servers = [...this.windows.all()].map((e) => {
+    const alerting = new Set<string>();
+    for (const { name } of this.store.servers()) if (this.store.alertsOf(name).length) alerting.add(name);
+    const servers: ServerStatusDto[] = [...this.windows.all()].map((e) => {
       const w = this.warmup.of(e.window);
       return {
         server_name: e.name,
@@ -52,8 +53,13 @@ export class StatusService {
         model: this.store.modelOf(e.name),
         stale: this.windows.isStale(e),
         last_sample_at: Number.isFinite(e.lastSample) ? isoSeconds(e.lastSample) : null,
+        ...(this.cluster ? { owner: this.cluster.replicaId } : {}),
       };
     });
+    if (this.cluster) {
+      for (const { owner, ...row } of this.cluster.remoteServers()) servers.push({ ...row, stale: false, owner });
+      servers.sort((a, b) => a.server_name.localeCompare(b.server_name));
+    }
     const reporting = servers.filter((s) => !s.stale);
     const warm = reporting.filter((s) => s.is_warmed_up).length;
     const total = reporting.length;
@@ -100,6 +106,7 @@ export class StatusService {
         last_collection_ms: roundMs(this.inference.droppedGarbage.lastMs),
       },
       servers,
+      cluster: this.cluster?.status() ?? null,
     };
   }
 }

@@ -8,6 +8,7 @@ import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { DeferredCollection, GARBAGE_COLLECTOR, type GarbageCollector } from './garbage-collector';
+import { OWNERSHIP, type Ownership } from './ownership';
 import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
 
 /**
@@ -70,6 +71,7 @@ export class InferenceService implements OnApplicationShutdown {
     private readonly alerts: AlertsService,
     private readonly metrics: ApiMetrics,
     private readonly store: ForecastStore,
+    @Inject(OWNERSHIP) private readonly ownership: Ownership,
   ) {
     this.droppedGarbage = new DeferredCollection(collector, 1000);
     // a closed step is forecast at once, without waiting for the interval
@@ -149,6 +151,7 @@ export class InferenceService implements OnApplicationShutdown {
       const dataNow = this.dataNow();
       for (const entry of this.windows.all()) {
         if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
+        if (!this.ownership.forecasts(entry.name)) continue;
         if (this.windows.isStale(entry)) {
           // a server that stopped reporting leaves the forecasts, the fleet figures and the alerts
           stale++;
@@ -255,7 +258,18 @@ export class InferenceService implements OnApplicationShutdown {
     if (names.length) this.store.publish(this.dataNow(), this.staleCount());
   }
 
-  private staleCount(): number {
+  /**
+   * Stops forecasting servers another replica owns now (cluster mode). Their forecasts stay readable
+   * until the new owner's replace them; their alerts are the new owner's to raise.
+   */
+  release(names: readonly string[]): void {
+    for (const name of names) {
+      this.made.delete(name);
+      this.alerts.forget(name);
+    }
+  }
+
+  staleCount(): number {
     let stale = 0;
     for (const entry of this.windows.all()) if (this.windows.isStale(entry)) stale++;
     return stale;

@@ -28,6 +28,7 @@ function setup(env: Record<string, string> = {}) {
     config,
     { now: () => now * 1000 },
     windows,
+    windows,
     {
       passCount: 0,
     } as InferenceService,

@@ -4,6 +4,7 @@ import { validateSync } from 'class-validator';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
 import { ApiMetrics } from '../metrics/api-metrics';
+import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import { CLOCK, CLOCK_OFFSET_HEADER, MAX_CLOCK_OFFSET_SECONDS, PROFILES, SERVER_NAME_PATTERN, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
@@ -114,6 +115,7 @@ export class IngestService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
+    @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
     private readonly inference: InferenceService,
     private readonly metrics: ApiMetrics,
   ) {}
@@ -170,7 +172,7 @@ export class IngestService {
       if (Array.isArray(checked)) rejected.push(...checked);
       else accepted.push(checked);
     });
-    const applied = await this.windows.apply(accepted);
+    const applied = await this.sink.apply(accepted);
     for (const index of applied.tooOld) {
       rejected.push({
         index,

@@ -2,12 +2,12 @@ import { METRICS } from '@tft/contracts';
 import type { MetricForecasts, ServerIncidentRisk } from '@tft/forecasting';
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import { AlertsService } from '../alerts/alerts.service';
+import { AlertsService, type Alert } from '../alerts/alerts.service';
 import { loadApiConfig } from '../config/api-config';
 import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
 import type { CachedBody } from '../common/cached-body';
 import { forecastHighlights } from './forecast-highlights';
-import { ForecastStore } from './forecast-store';
+import { ForecastStore, type LocalPublish } from './forecast-store';
 import type { NewForecast } from './server-forecast';
 
 const runtime = {
@@ -263,5 +263,63 @@ describe('ForecastStore', () => {
       'resolved ppb',
     ]);
     store.onApplicationShutdown();
+  });
+});
+
+describe('ForecastStore in cluster mode: other replicas’ forecasts beside its own', () => {
+  const remoteAlert = (server: string): Alert => ({
+    id: `id-${server}`,
+    server,
+    metric: 'memory_percent',
+    severity: 'warning',
+    predicted_value: 88,
+    threshold: 85,
+    minutes_ahead: 40,
+    trigger: 'p50',
+    expected_at: '2026-01-05T12:40:00Z',
+    model: 'TFT',
+    state: 'firing',
+    first_seen: '2026-01-05T12:00:00Z',
+    last_seen: '2026-01-05T12:00:00Z',
+    resolved_at: null,
+  });
+
+  it('serves remote forecasts and alerts with its own, reports only its own, and hands alerts over', () => {
+    const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0' }));
+    const store = new ForecastStore(runtime, alerts);
+    const shared: LocalPublish[] = [];
+    store.onLocalPublish((p) => shared.push(p));
+    const hot = forecast('pplocal0001', { cpu: 99 });
+    store.put(hot);
+    alerts.update([{ server: 'pplocal0001', profile: 'web_api', model: 'TFT', origin: T0, at: T0, quantiles: hot.quantiles }], 300);
+    store.putRemote(forecast('ppremote0001'), [remoteAlert('ppremote0001')]);
+    store.setRemoteStale(3);
+    store.publish(T0, 1);
+
+    const active = json(store.activeAlertsBody());
+    // critical (own) before warning (remote), one list for the whole fleet
+    expect(active.alerts.map((a: Alert) => `${a.server} ${a.severity}`)).toEqual(['pplocal0001 critical', 'ppremote0001 warning']);
+    expect(store.alertsOf('ppremote0001')).toHaveLength(1);
+    const summary = json(store.summary({ sort: 'name' }));
+    expect(summary.fleet).toMatchObject({ total_servers: 2, stale_servers: 4, alerts_critical: 1, alerts_warning: 1 });
+    // only what this replica forecast goes to the others, with its alerts
+    expect(shared).toHaveLength(1);
+    expect([...shared[0].forecasts.keys()]).toEqual(['pplocal0001']);
+    expect(shared[0].alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
+
+    // the local server moves to another replica: its forecast and alerts stay readable, its lifecycle goes
+    store.handOver('pplocal0001');
+    alerts.forget('pplocal0001');
+    store.publish(T0 + 60, 1);
+    expect(json(store.activeAlertsBody()).count).toBe(2);
+    expect(store.alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
+    // and the remote one becomes this replica's: its own (empty) lifecycle rules from now on
+    store.adopt('ppremote0001');
+    store.publish(T0 + 120, 1);
+    expect(store.alertsOf('ppremote0001')).toEqual([]);
+    store.removeRemote('pplocal0001');
+    store.publish(T0 + 180, 1);
+    expect(store.size).toBe(1);
+    expect(json(store.activeAlertsBody()).count).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { METRICS, PROFILES } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
-import { AlertsService, type Alert } from '../alerts/alerts.service';
+import { AlertsService, byUrgency, type Alert } from '../alerts/alerts.service';
 import { CachedBody } from '../common/cached-body';
 import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
 import { CHANGED_LISTED, ChangeFeed, type AlertEvent } from './change-feed';
@@ -42,6 +42,13 @@ export interface ForecastScrape {
   highlights: ServerForecast['highlights'];
 }
 
+/** What one publish made of this process's own forecasts: what cluster mode hands the other replicas. */
+export interface LocalPublish {
+  forecasts: ReadonlyMap<string, NewForecast>;
+  removed: readonly string[];
+  alertsOf(server: string): Alert[];
+}
+
 /** Bodies of narrowed queries kept per published state; a console polling one page hits this. */
 const QUERY_BODIES_KEPT = 64;
 
@@ -63,6 +70,14 @@ export class ForecastStore implements OnApplicationShutdown {
   private readonly stagedLatest = new Map<string, ArrayLike<number>>();
   private alertsByServer = new Map<string, Alert[]>();
   private alertsJson = '[]';
+  private activeAlerts = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
+  /** Cluster mode: the alerts other replicas raised, by server, as their owners published them. */
+  private readonly remoteAlerts = new Map<string, Alert[]>();
+  /** Cluster mode: stale servers other replicas hold. */
+  private remoteStale = 0;
+  private readonly localForecasts = new Map<string, NewForecast>();
+  private readonly localRemoved = new Set<string>();
+  private readonly localPublishListeners: ((p: LocalPublish) => void)[] = [];
   private firingSeverity = new Map<string, Alert>();
   private environment: FleetIncidentRisk & { total_servers: number; fleet_health: string } = {
     ...fleetIncidentRisk([]),
@@ -94,6 +109,46 @@ export class ForecastStore implements OnApplicationShutdown {
   put(forecast: NewForecast): void {
     this.staged.set(forecast.server, new ServerForecast(forecast));
     this.stagedLatest.delete(forecast.server);
+    if (this.localPublishListeners.length) {
+      this.localForecasts.set(forecast.server, forecast);
+      this.localRemoved.delete(forecast.server);
+    }
+  }
+
+  // ---- written by cluster mode: what the other replicas' passes made ----
+
+  /** Another replica's forecast of a server it owns, with that server's firing alerts; seen from the next publish. */
+  putRemote(forecast: NewForecast, alerts: Alert[]): void {
+    this.staged.set(forecast.server, new ServerForecast(forecast));
+    this.stagedLatest.delete(forecast.server);
+    this.remoteAlerts.set(forecast.server, alerts);
+  }
+
+  /** A server another replica owns left (stale or retired). */
+  removeRemote(server: string): void {
+    this.staged.set(server, null);
+    this.stagedLatest.delete(server);
+    this.remoteAlerts.delete(server);
+  }
+
+  /** Another replica owns the server now: its alerts as last published stay until that owner's replace them. */
+  handOver(server: string): void {
+    this.remoteAlerts.set(server, this.alertsByServer.get(server) ?? []);
+  }
+
+  /** This replica owns the server now: its own lifecycle raises its alerts from here on. */
+  adopt(server: string): void {
+    this.remoteAlerts.delete(server);
+  }
+
+  /** Stale servers the other replicas hold, counted in the fleet figures from the next publish. */
+  setRemoteStale(count: number): void {
+    this.remoteStale = count;
+  }
+
+  /** Calls `listener` after each publish with this process's own forecasts and removals since the previous one. */
+  onLocalPublish(listener: (p: LocalPublish) => void): void {
+    this.localPublishListeners.push(listener);
   }
 
   /** A server's newest step means moved without a re-forecast. */
@@ -106,11 +161,16 @@ export class ForecastStore implements OnApplicationShutdown {
     const had = this.staged.get(server) ?? this.forecasts.get(server);
     this.staged.set(server, null);
     this.stagedLatest.delete(server);
+    if (this.localPublishListeners.length) {
+      this.localForecasts.delete(server);
+      this.localRemoved.add(server);
+    }
     return had !== undefined && had !== null;
   }
 
   /** Makes everything staged since the last publish visible at data time `dataNow`, and announces it. */
-  publish(dataNow: number, staleServers: number): void {
+  publish(dataNow: number, localStale: number): void {
+    const staleServers = localStale + this.remoteStale;
     const changed = new Set<string>();
     const removed: string[] = [];
     for (const [server, f] of this.staged) {
@@ -128,6 +188,7 @@ export class ForecastStore implements OnApplicationShutdown {
     this.stagedLatest.clear();
     const liveUpdates = moved.length;
     const alertEvents = this.publishAlerts(dataNow, changed);
+    this.announceLocal();
     // what readers got of these servers is out of date: rebuilt on the next read
     for (const server of [...changed, ...removed, ...moved]) {
       this.entries.delete(server);
@@ -136,7 +197,8 @@ export class ForecastStore implements OnApplicationShutdown {
     const first = this.passes++ === 0;
     if (!first && !changed.size && !removed.length && !liveUpdates && staleServers === this.counts.stale_servers) return;
     for (const [server, f] of this.forecasts) if (!this.entries.has(server)) this.entries.set(server, this.entryOf(f));
-    this.predictionTime = isoSeconds(dataNow);
+    // replicas publish at their own data times: the fleet's never goes back
+    this.predictionTime = isoSeconds(Math.max(dataNow, Date.parse(this.predictionTime) / 1000 || 0));
     this.recount(staleServers);
     if (forecastsChanged) this.forecastGeneration++;
     this.fullBody = null;
@@ -155,10 +217,25 @@ export class ForecastStore implements OnApplicationShutdown {
     for (const event of alertEvents) this.feed.announce('alert', event);
   }
 
+  private announceLocal(): void {
+    if (!this.localPublishListeners.length || (!this.localForecasts.size && !this.localRemoved.size)) return;
+    const local: LocalPublish = {
+      forecasts: new Map(this.localForecasts),
+      removed: [...this.localRemoved],
+      alertsOf: (server) => this.alertsByServer.get(server) ?? [],
+    };
+    this.localForecasts.clear();
+    this.localRemoved.clear();
+    for (const listener of this.localPublishListeners) listener(local);
+  }
+
   /** Takes the alerts as of this publish; marks servers whose alerts changed and returns the fire/resolve events. */
   private publishAlerts(dataNow: number, changed: Set<string>): AlertEvent[] {
-    const { alerts, json } = this.alerts.publish(isoSeconds(dataNow));
+    const own = this.alerts.publish().filter((a) => !this.remoteAlerts.has(a.server));
+    const alerts = this.remoteAlerts.size ? [...own, ...[...this.remoteAlerts.values()].flat()].sort(byUrgency) : own;
+    const json = JSON.stringify(alerts);
     this.alertsJson = json;
+    this.activeAlerts = new CachedBody(`{"timestamp":${JSON.stringify(isoSeconds(dataNow))},"count":${alerts.length},"alerts":${json}}`);
     const byServer = new Map<string, Alert[]>();
     const firing = new Map<string, Alert>();
     const events: AlertEvent[] = [];
@@ -271,6 +348,16 @@ export class ForecastStore implements OnApplicationShutdown {
       this.serverBodies.set(server, body);
     }
     return body;
+  }
+
+  /** GET /alerts/active: the alerts firing as of the last publish, the whole fleet's in cluster mode. */
+  activeAlertsBody(): CachedBody {
+    return this.activeAlerts;
+  }
+
+  /** Servers with a forecast (name and profile). */
+  *servers(): IterableIterator<{ name: string; profile: string | null }> {
+    for (const f of this.forecasts.values()) yield { name: f.server, profile: f.profile };
   }
 
   /** Alerts firing for one server as of the last publish, critical first. */

@@ -7,6 +7,7 @@ import { bodyReadError, type BodyParserError } from '../configure-app';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService, sampleTimeProblem } from '../ingest/ingest.service';
 import { ApiMetrics } from '../metrics/api-metrics';
+import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import type { RemoteWriteResponseDto } from './dto/remote-write.dto';
 import { NodeExporterMapping, type SeriesRejection } from './node-exporter-mapping';
@@ -38,6 +39,7 @@ export class RemoteWriteService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
+    @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
     private readonly metrics: ApiMetrics,
   ) {
     this.mapping = new NodeExporterMapping({
@@ -121,7 +123,7 @@ export class RemoteWriteService {
 
     let applied;
     try {
-      applied = await this.windows.apply(accepted, mapped.changed);
+      applied = await this.sink.apply(accepted, mapped.changed);
     } catch (err) {
       mapped.rollback();
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);

@@ -21,8 +21,8 @@ export class ServersController {
     type: ServerDetailDto,
     notFound: 'No data was ever received for this server',
   })
-  detail(@Param('server_name') name: string, @Res() res: Response): void {
-    res.type('application/json').send(this.servers.detail(name));
+  async detail(@Param('server_name') name: string, @Res() res: Response): Promise<void> {
+    res.type('application/json').send(await this.servers.detail(name));
   }
 
   @ReadRoute(':server_name/forecast', {

@@ -1,7 +1,9 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { METRICS } from '@tft/contracts';
 import { isoSeconds, type StepSeries, round3 } from '@tft/forecasting';
+import { ClusterService } from '../cluster/cluster.service';
 import { CachedBody } from '../common/cached-body';
+import { OWNERSHIP, type Ownership } from '../inference/ownership';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
@@ -27,19 +29,36 @@ export class ServersService {
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly store: ForecastStore,
-  ) {}
+    @Inject(OWNERSHIP) private readonly ownership: Ownership,
+    @Optional() private readonly cluster?: ClusterService,
+  ) {
+    cluster?.answerDetailsWith((name) => (this.windows.get(name) ? this.localDetail(name) : null));
+  }
 
+  /** Servers with a window here or a forecast (in cluster mode, those of every replica), by name. */
   list(): ServerSummaryDto[] {
-    return [...this.windows.all()]
-      .map((e) => ({ server_name: e.name, profile: e.profile }))
+    const known = new Map<string, string | null>();
+    for (const { name, profile } of this.store.servers()) known.set(name, profile);
+    for (const e of this.windows.all()) known.set(e.name, e.profile);
+    return [...known]
+      .map(([server_name, profile]) => ({ server_name, profile }))
       .sort((a, b) => a.server_name.localeCompare(b.server_name));
   }
 
   /**
-   * The ServerDetailDto as JSON, with the forecast spliced in from its stored bytes rather than parsed
-   * and serialised again. 404 for a server no data was ever received for.
+   * The ServerDetailDto as JSON; in cluster mode a server another replica owns is answered by that
+   * owner, which holds its history. 404 for a server no data was ever received for.
    */
-  detail(name: string): Buffer {
+  async detail(name: string): Promise<Buffer> {
+    // a window of a partition still being replayed (or just given away) is not the whole story
+    if (this.windows.get(name) && this.ownership.forecasts(name)) return this.localDetail(name);
+    const remote = await this.cluster?.detailFromOwner(name);
+    if (remote) return remote;
+    throw unknownServer(name);
+  }
+
+  /** The detail of a server with a window here, the forecast spliced in from its stored bytes rather than parsed and serialised again. */
+  private localDetail(name: string): Buffer {
     const entry = this.windows.get(name);
     if (!entry) throw unknownServer(name);
     const all = entry.window.series(true);

@@ -336,6 +336,23 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     return retired;
   }
 
+  /**
+   * Drops every server `keep` refuses, with its stored rows, and returns their names: in cluster mode
+   * the servers of partitions this replica no longer owns (their new owner replays them from the log).
+   */
+  release(keep: (server: string) => boolean): string[] {
+    this.flush();
+    const released: string[] = [];
+    for (const e of this.servers.values()) {
+      if (keep(e.name)) continue;
+      if (e.id >= 0) this.store.remove(e.id);
+      this.servers.delete(e.name);
+      this.totalBuckets -= e.window.bucketCount();
+      released.push(e.name);
+    }
+    return released;
+  }
+
   /** Drops persisted buckets that fell out of every window. */
   prune(): number {
     let removed = 0;

@@ -49,6 +49,9 @@ export interface WindowStore {
 
 export const WINDOW_STORE = Symbol('WINDOW_STORE');
 
+/** better-sqlite3's name for a database that lives in memory. */
+export const IN_MEMORY = ':memory:';
+
 /**
  * SQLite (better-sqlite3, WAL) store. One row per server and step bucket holds exactly the window's
  * bucket state, so a restart rebuilds the windows without replaying samples. Each commit (the
@@ -71,9 +74,10 @@ export class SqliteWindowStore implements WindowStore {
     seriesWrites: SeriesWrite[],
   ) => void;
 
+  /** `dataDir` MEMORY keeps the windows in memory only (cluster mode: the metrics log is the durable copy). */
   constructor(dataDir: string, stepSeconds: number, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
-    mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, 'windows.sqlite');
+    if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true });
+    this.path = dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, 'windows.sqlite');
     this.db = new Database(this.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous}`);

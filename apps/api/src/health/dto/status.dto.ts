@@ -132,6 +132,8 @@ export class ServerStatusDto {
     description: 'Time of the newest sample',
   })
   last_sample_at!: string | null;
+  @ApiProperty({ required: false, example: 'api-2', description: 'Cluster mode: the replica that owns the server' })
+  owner?: string;
 }
 
 export class InferenceStatusDto {
@@ -210,6 +212,41 @@ export class MemoryStatusDto {
   last_collection_ms!: number | null;
 }
 
+export class ReplicaDto {
+  @ApiProperty({ example: 'api-2' })
+  replica_id!: string;
+  @ApiProperty({ type: [Number], example: [5, 6, 7, 8, 9], description: 'Partitions it leases' })
+  partitions!: number[];
+  @ApiProperty({ example: 640, description: 'Servers whose windows it holds' })
+  servers!: number;
+  @ApiProperty({ example: 0 })
+  stale_servers!: number;
+}
+
+export class ClusterStatusDto {
+  @ApiProperty({ example: 'api-1', description: 'This replica (REPLICA_ID)' })
+  replica_id!: string;
+  @ApiProperty({ example: 'api-1', description: 'The replica that answered this request' })
+  answered_by!: string;
+  @ApiProperty({ enum: ['connected', 'reconnecting'], description: 'reconnecting: writes get 503, reads serve what this replica holds' })
+  nats!: string;
+  @ApiProperty({ example: 16, description: 'PARTITIONS' })
+  partitions!: number;
+  @ApiProperty({ type: [Number], example: [0, 1, 2, 3, 4, 5], description: 'Partitions this replica leases' })
+  owned_partitions!: number[];
+  @ApiProperty({ type: [Number], description: 'Owned partitions already replayed from the metrics log, hence forecast here' })
+  replayed_partitions!: number[];
+  @ApiProperty({ type: [ReplicaDto], description: 'Live replicas as of the last lease round, this one included' })
+  replicas!: ReplicaDto[];
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 1.2,
+    description: "Seconds since another replica's forecast last arrived: the age of what this replica serves of theirs",
+  })
+  remote_forecast_age_seconds!: number | null;
+}
+
 export class StatusDto {
   @ApiProperty({ example: true })
   running!: boolean;
@@ -233,6 +270,8 @@ export class StatusDto {
     description: "The api process's memory; onnxruntime's arena and SQLite count in rss_mb only",
   })
   memory!: MemoryStatusDto;
-  @ApiProperty({ type: [ServerStatusDto] })
+  @ApiProperty({ type: [ServerStatusDto], description: "The whole fleet's servers (in cluster mode, every replica's)" })
   servers!: ServerStatusDto[];
+  @ApiProperty({ type: ClusterStatusDto, nullable: true, description: 'Cluster mode (NATS_URL) only; null for a single process' })
+  cluster!: ClusterStatusDto | null;
 }

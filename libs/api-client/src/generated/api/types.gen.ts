@@ -709,6 +709,58 @@ export type ServerStatusDto = {
    * Time of the newest sample
    */
   last_sample_at: string | null;
+  /**
+   * Cluster mode: the replica that owns the server
+   */
+  owner?: string;
+};
+
+export type ReplicaDto = {
+  replica_id: string;
+  /**
+   * Partitions it leases
+   */
+  partitions: Array<number>;
+  /**
+   * Servers whose windows it holds
+   */
+  servers: number;
+  stale_servers: number;
+};
+
+export type ClusterStatusDto = {
+  /**
+   * This replica (REPLICA_ID)
+   */
+  replica_id: string;
+  /**
+   * The replica that answered this request
+   */
+  answered_by: string;
+  /**
+   * reconnecting: writes get 503, reads serve what this replica holds
+   */
+  nats: 'connected' | 'reconnecting';
+  /**
+   * PARTITIONS
+   */
+  partitions: number;
+  /**
+   * Partitions this replica leases
+   */
+  owned_partitions: Array<number>;
+  /**
+   * Owned partitions already replayed from the metrics log, hence forecast here
+   */
+  replayed_partitions: Array<number>;
+  /**
+   * Live replicas as of the last lease round, this one included
+   */
+  replicas: Array<ReplicaDto>;
+  /**
+   * Seconds since another replica's forecast last arrived: the age of what this replica serves of theirs
+   */
+  remote_forecast_age_seconds: number | null;
 };
 
 export type StatusDto = {
@@ -729,7 +781,14 @@ export type StatusDto = {
    * The api process's memory; onnxruntime's arena and SQLite count in rss_mb only
    */
   memory: MemoryStatusDto;
+  /**
+   * The whole fleet's servers (in cluster mode, every replica's)
+   */
   servers: Array<ServerStatusDto>;
+  /**
+   * Cluster mode (NATS_URL) only; null for a single process
+   */
+  cluster: ClusterStatusDto | null;
 };
 
 export type ActiveAlertsDto = {

@@ -1,0 +1,47 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Kvm } from '@nats-io/kv';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { InferenceModule } from '../inference/inference.module';
+import { AlertsModule } from '../alerts/alerts.module';
+import { ReadModelModule } from '../read-model/read-model.module';
+import { WarmupModule } from '../warmup/warmup.module';
+import { WindowModule } from '../window/window.module';
+import { ClusterConnection } from './cluster-connection';
+import { ClusterService, LEASES_BUCKET, LEASES_KV } from './cluster.service';
+import { FORECASTS_BUCKET, FORECASTS_KV, ForecastExchange } from './forecast-exchange';
+import { LogIngest } from './log-ingest';
+import { MetricsLog } from './metrics-log';
+
+/** Cluster mode's services; AppModule imports it only when NATS_URL is set. */
+@Global()
+@Module({})
+export class ClusterModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: ClusterModule,
+      imports: [WindowModule, WarmupModule, AlertsModule, InferenceModule, ReadModelModule],
+      providers: [
+        {
+          provide: ClusterConnection,
+          inject: [API_CONFIG],
+          useFactory: (config: ApiConfig) => ClusterConnection.open(config.natsUrl as string, config.replicaId),
+        },
+        { provide: MetricsLog, inject: [ClusterConnection], useFactory: (c: ClusterConnection) => MetricsLog.open(c.nc) },
+        {
+          provide: LEASES_KV,
+          inject: [ClusterConnection],
+          useFactory: (c: ClusterConnection) => new Kvm(c.control).create(LEASES_BUCKET, { history: 1 }),
+        },
+        {
+          provide: FORECASTS_KV,
+          inject: [ClusterConnection],
+          useFactory: (c: ClusterConnection) => new Kvm(c.nc).create(FORECASTS_BUCKET, { history: 1 }),
+        },
+        ForecastExchange,
+        ClusterService,
+        LogIngest,
+      ],
+      exports: [ClusterService, LogIngest],
+    };
+  }
+}

@@ -1,0 +1,247 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import type { Msg, Subscription } from '@nats-io/nats-core';
+import { CLOCK, type Clock } from '@tft/contracts';
+import { isoSeconds } from '@tft/forecasting';
+import { RetryLaterException } from '../common/retry-later.exception';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { InferenceService } from '../inference/inference.service';
+import { ForecastStore } from '../read-model/forecast-store';
+import { WindowService } from '../window/window.service';
+import { ClusterConnection } from './cluster-connection';
+import { ForecastExchange } from './forecast-exchange';
+import { LeaseKeeper } from './lease-keeper';
+import { MetricsLog, type Follower } from './metrics-log';
+import { PartitionOwnership } from './partition-ownership';
+import { decodeBatch } from './sample-batch';
+
+export const LEASES_BUCKET = 'TFT_LEASES';
+export const LEASES_KV = Symbol('LEASES_KV');
+
+const detailSubject = (replica: string): string => `tft.detail.${replica}`;
+/** An owner's one-byte answer for a server of a partition it does not (or not yet) forecast. */
+const NOT_HERE = Uint8Array.of(0x3f);
+/** How long a read waits for the owner of a server before answering 503. */
+const DETAIL_TIMEOUT_MS = 3000;
+
+/** What /status says of the cluster. */
+export interface ClusterStatus {
+  replica_id: string;
+  answered_by: string;
+  nats: 'connected' | 'reconnecting';
+  partitions: number;
+  owned_partitions: number[];
+  replayed_partitions: number[];
+  replicas: { replica_id: string; partitions: number[]; servers: number; stale_servers: number }[];
+  /** Seconds since a forecast of another replica last arrived; null before any. */
+  remote_forecast_age_seconds: number | null;
+}
+
+/**
+ * Cluster mode (NATS_URL): this replica's partition leases, renewed every third of LEASE_TTL; for each
+ * partition it holds, the windows replayed from the metrics log and then followed live; and the
+ * answers other replicas need from an owner (a server's history). Losing a lease (or NATS for longer
+ * than the TTL) stops this replica forecasting that partition at once.
+ */
+@Injectable()
+export class ClusterService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Cluster');
+  private readonly leases: LeaseKeeper;
+  private readonly followers = new Map<number, Follower>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastRound: number;
+  private roundFailed = false;
+  private rounding = false;
+  private detailSubscription: Subscription | null = null;
+  private detailOf: ((server: string) => Buffer | null) | null = null;
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEASES_KV) kv: KV,
+    @Inject(PartitionOwnership) private readonly ownership: PartitionOwnership,
+    private readonly connection: ClusterConnection,
+    private readonly log: MetricsLog,
+    private readonly windows: WindowService,
+    private readonly inference: InferenceService,
+    private readonly store: ForecastStore,
+    private readonly exchange: ForecastExchange,
+  ) {
+    this.leases = new LeaseKeeper(kv, clock, {
+      self: config.replicaId,
+      partitions: config.partitions,
+      ttlMs: config.leaseTtlSeconds * 1000,
+    });
+    this.lastRound = clock.now();
+    // a consumer may stall silently across a NATS restart: each follows on from its last batch
+    connection.onReconnect(() => {
+      for (const f of this.followers.values()) f.resume();
+    });
+  }
+
+  get replicaId(): string {
+    return this.config.replicaId;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.exchange.start();
+    this.detailSubscription = this.connection.control.subscribe(detailSubject(this.config.replicaId), {
+      callback: (err, msg) => {
+        if (!err) this.answerDetail(msg);
+      },
+    });
+    await this.round();
+    this.timer = setInterval(
+      () => {
+        // a round that outlasts the interval is not joined by another planning from the same old view
+        if (!this.rounding) void this.round();
+      },
+      (this.config.leaseTtlSeconds * 1000) / 3,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.exchange.stop();
+    await Promise.all([...this.followers.values()].map((f) => f.stop()));
+    this.followers.clear();
+    try {
+      await this.leases.releaseAll(); // the others take over now rather than after the TTL
+    } catch (err) {
+      this.logger.warn(`could not release the leases (${(err as Error).message}); they expire after LEASE_TTL`);
+    }
+    this.detailSubscription?.unsubscribe();
+    await this.connection.close();
+  }
+
+  /** The /status rows of the servers other replicas own. */
+  remoteServers() {
+    return this.exchange.remoteServers();
+  }
+
+  /** Which function answers other replicas' requests for a server's detail body (ServersService). */
+  answerDetailsWith(detail: (server: string) => Buffer | null): void {
+    this.detailOf = detail;
+  }
+
+  /**
+   * A server's detail body from the replica that owns it; null when the owner knows no such server.
+   * While its partition changes hands (a replay, a lease table a round old) it asks again, for up to
+   * a lease round, then answers 503.
+   */
+  async detailFromOwner(server: string): Promise<Buffer | null> {
+    const p = this.ownership.partitionOf(server);
+    const until = Date.now() + (this.config.leaseTtlSeconds * 1000) / 3 + 1000;
+    let why = '';
+    do {
+      const owner = this.leases.leases[p]?.owner;
+      if (!owner) why = `no replica owns its partition ${p} right now`;
+      else if (owner === this.config.replicaId) why = `this replica is still replaying its partition ${p}`;
+      else {
+        try {
+          const reply = await this.connection.control.request(detailSubject(owner), server, { timeout: DETAIL_TIMEOUT_MS });
+          if (reply.data.length === 0) return null;
+          if (reply.data.length > 1) return Buffer.from(reply.data);
+          why = `replica ${owner} does not hold its partition ${p} (yet)`;
+        } catch (err) {
+          why = `replica ${owner}, which owns it, did not answer (${(err as Error).message})`;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    } while (Date.now() < until);
+    throw new RetryLaterException(`server "${server.slice(0, 128)}": ${why}; retry`);
+  }
+
+  /** A detail body; empty: no such server; NOT_HERE: this replica does not forecast that partition now. */
+  private answerDetail(msg: Msg): void {
+    const server = msg.string();
+    if (!this.ownership.forecasts(server)) msg.respond(NOT_HERE);
+    else msg.respond(this.detailOf?.(server) ?? new Uint8Array(0));
+  }
+
+  status(): ClusterStatus {
+    const arrived = this.exchange.lastArrivalAt;
+    return {
+      replica_id: this.config.replicaId,
+      answered_by: this.config.replicaId,
+      nats: this.connection.connected ? 'connected' : 'reconnecting',
+      partitions: this.config.partitions,
+      owned_partitions: this.ownership.ownedPartitions(),
+      replayed_partitions: this.ownership.readyPartitions(),
+      replicas: [...this.leases.replicas]
+        .map(([id, info]) => ({
+          replica_id: id,
+          partitions: Array.isArray(info['partitions']) ? (info['partitions'] as number[]) : [],
+          servers: Number(info['servers'] ?? 0),
+          stale_servers: Number(info['stale_servers'] ?? 0),
+        }))
+        .sort((a, b) => a.replica_id.localeCompare(b.replica_id)),
+      remote_forecast_age_seconds: arrived === null ? null : Math.round((Date.now() - arrived) / 100) / 10,
+    };
+  }
+
+  /** One lease round, then following exactly the partitions held. */
+  private async round(): Promise<void> {
+    const dataTime = this.windows.dataTime();
+    const started = this.clock.now();
+    this.rounding = true;
+    try {
+      const owned = await this.leases.round({
+        partitions: this.ownership.ownedPartitions(),
+        servers: this.windows.size,
+        stale_servers: this.inference.staleCount(),
+        data_time: dataTime === null ? null : isoSeconds(dataTime),
+      });
+      const tookMs = this.clock.now() - started;
+      if (tookMs > (this.config.leaseTtlSeconds * 1000) / 3) {
+        this.logger.warn(`a lease round took ${tookMs} ms, over a third of LEASE_TTL: leases may lapse on this busy machine`);
+      }
+      this.lastRound = this.clock.now();
+      if (this.roundFailed) this.logger.log('lease rounds work again');
+      this.roundFailed = false;
+      let remoteStale = 0;
+      for (const [id, info] of this.leases.replicas) if (id !== this.config.replicaId) remoteStale += Number(info['stale_servers'] ?? 0);
+      this.store.setRemoteStale(remoteStale);
+      this.follow(owned);
+    } catch (err) {
+      if (!this.roundFailed) this.logger.warn(`lease round failed: ${(err as Error).message}`);
+      this.roundFailed = true;
+      // the leases lapse after the TTL; past it another replica may hold them, so stop forecasting them
+      if (this.clock.now() - this.lastRound >= this.config.leaseTtlSeconds * 1000) this.follow(new Set());
+    } finally {
+      this.rounding = false;
+    }
+  }
+
+  private follow(owned: ReadonlySet<number>): void {
+    for (const p of [...this.followers.keys()]) if (!owned.has(p)) this.give(p);
+    for (const p of owned) if (!this.followers.has(p)) this.take(p);
+  }
+
+  private take(p: number): void {
+    this.ownership.take(p);
+    const started = Date.now();
+    const follower = this.log.follow(p, async (payload) => {
+      await this.windows.apply(decodeBatch(payload));
+    });
+    this.followers.set(p, follower);
+    void follower.caughtUp.then(() => {
+      if (this.followers.get(p) !== follower) return;
+      this.ownership.markReady(p);
+      this.exchange.adopt(p);
+      this.logger.log(`partition ${p}: replayed in ${Date.now() - started} ms, forecasting it`);
+      this.inference.requestPass();
+    });
+  }
+
+  private give(p: number): void {
+    const follower = this.followers.get(p);
+    this.followers.delete(p);
+    this.ownership.give(p);
+    void follower?.stop();
+    const released = this.windows.release((server) => this.ownership.owns(server));
+    this.inference.release(released);
+    this.exchange.handOver(released);
+    this.logger.log(`partition ${p}: no longer owned, ${released.length} servers handed over`);
+  }
+}

@@ -1,0 +1,207 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import { isoSeconds, round2, type MetricForecasts } from '@tft/forecasting';
+import { AlertsService, type Alert } from '../alerts/alerts.service';
+import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
+import { forecastHighlights } from '../read-model/forecast-highlights';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { InferenceService } from '../inference/inference.service';
+import { ForecastStore, type LocalPublish } from '../read-model/forecast-store';
+import type { NewForecast } from '../read-model/server-forecast';
+import { WarmupService } from '../warmup/warmup.service';
+import { WindowService } from '../window/window.service';
+import { PartitionOwnership } from './partition-ownership';
+
+/** The JetStream KV bucket of cluster mode that holds every server's newest forecast, written by its owner. */
+export const FORECASTS_BUCKET = 'TFT_FORECASTS';
+export const FORECASTS_KV = Symbol('FORECASTS_KV');
+
+/** KV keys allow fewer characters than server names do: the name travels base64url-encoded. */
+const keyOf = (server: string): string => `f.${Buffer.from(server, 'utf8').toString('base64url')}`;
+const serverOfKey = (key: string): string => Buffer.from(key.slice(2), 'base64url').toString('utf8');
+
+/** A server's window as its owner reports it in /status. */
+export interface RemoteServerStatus {
+  server_name: string;
+  buckets: number;
+  warmup_steps: number;
+  is_warmed_up: boolean;
+  progress_percent: number;
+  model: NewForecast['model'];
+  last_sample_at: string | null;
+  owner: string;
+}
+
+/** One server's entry in the bucket. */
+interface ExchangedForecast {
+  owner: string;
+  forecast: WireForecast;
+  alerts: Alert[];
+  status: RemoteServerStatus;
+}
+
+/** A NewForecast as the bucket holds it: no highlights (the reader derives them), NaN as null. */
+type WireForecast = Omit<NewForecast, 'highlights' | 'latest'> & { highlights?: undefined; latest: (number | null)[] };
+
+/** Quantiles at the precision readers get them anyway (ServerForecast rounds to 2 decimals), a third of the bytes. */
+const rounded = (q: MetricForecasts): MetricForecasts =>
+  Object.fromEntries(
+    Object.entries(q).map(([metric, { p10, p50, p90 }]) => [metric, { p10: p10.map(round2), p50: p50.map(round2), p90: p90.map(round2) }]),
+  ) as MetricForecasts;
+
+const toWire = (f: NewForecast): WireForecast => ({
+  ...f,
+  highlights: undefined, // JSON leaves it out
+  quantiles: rounded(f.quantiles),
+  latest: Array.from(f.latest, (v) => (Number.isFinite(v) ? v : null)),
+});
+
+/** Entries applied together: a pass of another replica arrives as a burst of puts, published as one. */
+const PUBLISH_AFTER_MS = 50;
+
+/**
+ * Every replica answers reads for the whole fleet: each owner puts the forecasts (with the server's
+ * firing alerts) its passes make into a KV bucket, and every replica watches the bucket and folds the
+ * other owners' entries into its own ForecastStore. A partition that changes owner keeps its last
+ * forecasts readable until the new owner's replace them.
+ */
+@Injectable()
+export class ForecastExchange {
+  private readonly logger = new Logger('Cluster');
+  private publishTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private remoteDataTime = Number.NEGATIVE_INFINITY;
+  private readonly remoteStatus = new Map<string, RemoteServerStatus>();
+  /** Wall-clock ms the last entry of another replica arrived; null before any. */
+  lastArrivalAt: number | null = null;
+  failedWrites = 0;
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(FORECASTS_KV) private readonly kv: KV,
+    @Inject(PartitionOwnership) private readonly ownership: PartitionOwnership,
+    private readonly store: ForecastStore,
+    private readonly windows: WindowService,
+    private readonly warmup: WarmupService,
+    private readonly inference: InferenceService,
+    private readonly alerts: AlertsService,
+    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
+  ) {}
+
+  /** The /status rows of the servers other replicas own, as their owners last published them. */
+  remoteServers(): IterableIterator<RemoteServerStatus> {
+    return this.remoteStatus.values();
+  }
+
+  start(): void {
+    this.store.onLocalPublish((p) => void this.send(p));
+    void this.watch();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+  }
+
+  /** Servers this replica no longer owns: their forecasts stay, their alerts become the bucket's. */
+  handOver(servers: readonly string[]): void {
+    for (const server of servers) this.store.handOver(server);
+    this.schedulePublish();
+  }
+
+  /** A partition this replica now forecasts: its own lifecycle raises that partition's alerts from here on. */
+  adopt(partition: number): void {
+    for (const { name } of this.store.servers()) {
+      if (this.ownership.partitionOf(name) !== partition) continue;
+      this.store.adopt(name);
+      this.remoteStatus.delete(name);
+    }
+  }
+
+  private async send(p: LocalPublish): Promise<void> {
+    const writes = [
+      ...[...p.forecasts].map(([server, forecast]) => {
+        const entry: ExchangedForecast = {
+          owner: this.config.replicaId,
+          forecast: toWire(forecast),
+          alerts: p.alertsOf(server),
+          status: this.statusOf(server, forecast.model),
+        };
+        return this.kv.put(keyOf(server), JSON.stringify(entry));
+      }),
+      ...p.removed.map((server) => this.kv.delete(keyOf(server))),
+    ];
+    const failed = (await Promise.allSettled(writes)).filter((r) => r.status === 'rejected');
+    if (failed.length) {
+      this.failedWrites += failed.length;
+      this.logger.warn(
+        `${failed.length} forecasts not shared with the other replicas (${(failed[0] as PromiseRejectedResult).reason}); they read the previous ones until the next re-forecast`,
+      );
+    }
+  }
+
+  private revive(f: WireForecast): NewForecast {
+    const { stepSeconds } = this.runtime.grid;
+    return {
+      ...f,
+      latest: f.latest.map((v) => v ?? Number.NaN),
+      highlights: forecastHighlights(f.quantiles, this.alerts.thresholds(f.profile), f.origin, stepSeconds),
+    };
+  }
+
+  private statusOf(server: string, model: NewForecast['model']): RemoteServerStatus {
+    const entry = this.windows.get(server);
+    const w = entry ? this.warmup.of(entry.window) : { steps: 0, is_warmed_up: false, progress_percent: 0 };
+    return {
+      server_name: server,
+      buckets: entry?.window.bucketCount() ?? 0,
+      warmup_steps: w.steps,
+      is_warmed_up: w.is_warmed_up,
+      progress_percent: w.progress_percent,
+      model,
+      last_sample_at: entry && Number.isFinite(entry.lastSample) ? isoSeconds(entry.lastSample) : null,
+      owner: this.config.replicaId,
+    };
+  }
+
+  /** Follows the bucket, restarting the watch if it ends while the replica runs. */
+  private async watch(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const entries = await this.kv.watch({ key: 'f.>' });
+        for await (const e of entries) {
+          if (this.stopped) break;
+          const server = serverOfKey(e.key);
+          if (this.ownership.forecasts(server)) {
+            this.remoteStatus.delete(server); // this replica's own, or stale news of it
+            continue;
+          }
+          if (e.operation === 'PUT') {
+            const { forecast, alerts, status } = e.json<ExchangedForecast>();
+            this.store.putRemote(this.revive(forecast), alerts);
+            this.remoteStatus.set(server, status);
+            this.remoteDataTime = Math.max(this.remoteDataTime, forecast.origin);
+          } else {
+            this.store.removeRemote(server);
+            this.remoteStatus.delete(server);
+          }
+          this.lastArrivalAt = Date.now();
+          this.schedulePublish();
+        }
+      } catch (err) {
+        if (!this.stopped) this.logger.warn(`watching ${FORECASTS_BUCKET} failed (${(err as Error).message}); retrying`);
+      }
+      if (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  private schedulePublish(): void {
+    if (this.publishTimer) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = null;
+      const local = this.windows.dataTime() ?? Number.NEGATIVE_INFINITY;
+      const dataNow = Math.max(local, this.remoteDataTime);
+      this.store.publish(Number.isFinite(dataNow) ? dataNow : Math.floor(Date.now() / 1000), this.inference.staleCount());
+    }, PUBLISH_AFTER_MS);
+  }
+}

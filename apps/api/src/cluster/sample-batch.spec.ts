@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBatch, encodeBatch } from './sample-batch';
+
+describe('a batch as the metrics log stores it', () => {
+  it('round-trips full and partial samples, missing values and weights included', () => {
+    const samples = [
+      { index: 7, server: 'ppdb0001', profile: 'database', time: 1_780_000_000, values: [12.5, 60, 40, 1.25] },
+      {
+        index: 9,
+        server: 'node-a:9100',
+        profile: null,
+        time: 1_780_000_015.5,
+        values: Float64Array.of(3, Number.NaN, 71.5, Number.NaN),
+        weights: Uint32Array.of(1, 0, 1, 0),
+      },
+    ];
+    const back = decodeBatch(encodeBatch(samples));
+    expect(back).toEqual([
+      { index: 0, server: 'ppdb0001', profile: 'database', time: 1_780_000_000, values: [12.5, 60, 40, 1.25] },
+      {
+        index: 1,
+        server: 'node-a:9100',
+        profile: null,
+        time: 1_780_000_015.5,
+        values: [3, Number.NaN, 71.5, Number.NaN],
+        weights: Uint32Array.of(1, 0, 1, 0),
+      },
+    ]);
+  });
+
+  it('is the same bytes for the same samples, so a retried request gets the same message id', () => {
+    const s = [{ index: 0, server: 'ppweb0001', profile: null, time: 1_780_000_000, values: [1, 2, 3, 4] }];
+    expect(Buffer.from(encodeBatch(s)).equals(Buffer.from(encodeBatch([{ ...s[0], index: 5 }])))).toBe(true);
+  });
+});
