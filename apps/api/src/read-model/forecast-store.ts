@@ -197,8 +197,7 @@ export class ForecastStore implements OnApplicationShutdown {
     const first = this.passes++ === 0;
     if (!first && !changed.size && !removed.length && !liveUpdates && staleServers === this.counts.stale_servers) return;
     for (const [server, f] of this.forecasts) if (!this.entries.has(server)) this.entries.set(server, this.entryOf(f));
-    // replicas publish at their own data times: the fleet's never goes back
-    this.predictionTime = isoSeconds(Math.max(dataNow, Date.parse(this.predictionTime) / 1000 || 0));
+    this.predictionTime = isoSeconds(dataNow);
     this.recount(staleServers);
     if (forecastsChanged) this.forecastGeneration++;
     this.fullBody = null;

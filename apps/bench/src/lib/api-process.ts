@@ -41,6 +41,8 @@ export interface ApiStartOptions {
   inheritSettings?: boolean;
   /** Start of the temporary DATA_DIR's name. */
   dataDirPrefix?: string;
+  /** Settings on top (cluster mode: NATS_URL, REPLICA_ID). */
+  env?: Record<string, string>;
 }
 
 /** How the api process ended. */
@@ -90,6 +92,7 @@ export class ApiProcess {
       env['SQLITE_SYNCHRONOUS'] = 'FULL';
       for (const k of TUNABLE) delete env[k];
     }
+    Object.assign(env, o.env);
     const started = Date.now();
     const child = cleanup.child(
       spawn(process.execPath, [main], {

@@ -1,5 +1,6 @@
 import type { Part } from './args';
 import type { InferenceResult } from './benchmarks/inference';
+import type { ClusterResult } from './benchmarks/cluster';
 import type { IngestResult } from './benchmarks/ingest';
 import type { RemoteWriteResult } from './benchmarks/remote-write';
 import type { ServingResult } from './benchmarks/serving';
@@ -32,6 +33,8 @@ export interface BenchReport {
   /** Absent in reports written before the fleet read path. */
   fleet_reads?: ServingResult['fleet_reads'];
   serving: Omit<ServingResult, 'predictions_current' | 'memory' | 'tick' | 'fleet_reads'> | null;
+  /** Absent in reports written before cluster mode. */
+  cluster?: ClusterResult | null;
 }
 
 /** The headline figures of the parts that ran: [figure, value, target, verdict] rows. */
@@ -148,6 +151,22 @@ export function summaryRows(r: BenchReport): string[][] {
       '< 100 ms',
       verdict(cf.max_ms, (v) => v < 100),
     ]);
+  }
+  const c = r.cluster;
+  if (c) {
+    const embedded = c.runs.find((x) => x.replicas === 0);
+    for (const run of c.runs) {
+      const ratio =
+        embedded && run !== embedded
+          ? ` (${num(run.ingest_records_per_second / embedded.ingest_records_per_second, 2, 'x')} embedded)`
+          : '';
+      rows.push([
+        `cluster ${run.mode}, ${num(c.servers)} servers: ingest records/s through one replica; step pass / visible everywhere`,
+        `${num(run.ingest_records_per_second)}${ratio}; ${num(run.step_pass_ms, 0, ' ms')} / ${num(run.step_visible_ms, 0, ' ms')}`,
+        '',
+        '',
+      ]);
+    }
   }
   if (r.tick)
     rows.push([

@@ -7,6 +7,7 @@ import { shippedModelDir } from '@tft/tft-runner';
 import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
 import { formatReport, type BenchReport } from './bench-report';
 import { benchInference } from './benchmarks/inference';
+import { benchCluster } from './benchmarks/cluster';
 import { benchIngest } from './benchmarks/ingest';
 import { benchRemoteWrite } from './benchmarks/remote-write';
 import { benchServing } from './benchmarks/serving';
@@ -70,6 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const inference = has('inference') ? await benchInference({ modelDir, root, quick: args.quick, log }) : null;
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
+  const cluster = has('cluster') ? await benchCluster({ root, modelDir, quick: args.quick, log }) : null;
   const serving =
     has('predictions') || has('memory') || has('tick') || has('fleet-reads')
       ? await benchServing({
@@ -99,6 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     memory: serving?.memory ?? null,
     tick: serving?.tick ?? null,
     fleet_reads: serving?.fleet_reads ?? null,
+    cluster,
     serving: serving
       ? {
           api_startup_ms: serving.api_startup_ms,
