@@ -1,4 +1,4 @@
-import { PARTS } from './args';
+import { PARTS, type Part } from './args';
 import { summaryRows, type BenchReport } from './bench-report';
 import { markdownTable } from './report';
 
@@ -23,7 +23,10 @@ export function parseBenchReport(text: string, source: string): BenchReport {
 
 /** The command line that produced `r`. */
 function commandOf(r: BenchReport): string {
-  const only = r.parts.length === PARTS.length ? '' : ` --only ${r.parts.join(',')}`;
+  // a report written before a part existed (its key absent) ran everything there was then
+  const key = (p: Part): string => (p === 'predictions' ? 'predictions_current' : p.replace('-', '_'));
+  const all = PARTS.every((p) => r.parts.includes(p) || !(key(p) in r));
+  const only = all ? '' : ` --only ${r.parts.join(',')}`;
   return `npm run bench --${only}${r.quick ? ' --quick' : ''} --json bench.json`;
 }
 
