@@ -29,7 +29,7 @@ describe('remote-write benchmark bodies', () => {
     });
     // 3 shards x 4 requests x 2,000 samples reach every host
     expect(hostShard.size).toBe(500);
-  });
+  }, 30_000); // builds the whole bench's bodies: seconds on a busy machine
 
   it('keeps idle counters rising, so every rate is a real one', () => {
     const [bodies] = buildShards(1, 6, T0);
