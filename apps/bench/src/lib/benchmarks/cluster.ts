@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +30,10 @@ export interface ClusterRun {
   step_visible_ms: number;
   /** RSS of each process after the step (MB): replicas, then nats-server. */
   rss_mb: (number | null)[];
-  /** JetStream's files after the step: the metrics log (TFT_METRICS) and the forecasts bucket (KV_TFT_FORECASTS), bytes. */
-  store_bytes: { metrics_log: number; forecasts: number } | null;
+  /** What JetStream holds after the step: the metrics log (TFT_METRICS) and the forecasts bucket (KV_TFT_FORECASTS). */
+  store: { metrics_log: { messages: number; bytes: number }; forecasts: { messages: number; bytes: number } } | null;
+  /** Records the fill and the step stored. */
+  records: number;
 }
 
 export interface ClusterResult {
@@ -50,7 +54,7 @@ function freePort(): Promise<number> {
 }
 
 /** Debian's nats-server with JetStream on a loopback port and a temporary store. */
-async function startNats(): Promise<{ url: string; pid: number | undefined; store: string; stop: () => void }> {
+async function startNats(): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
   const port = await freePort();
   const store = cleanup.dir(mkdtempSync(join(tmpdir(), 'tft-bench-nats-')));
   const child = cleanup.child(spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' }));
@@ -63,7 +67,7 @@ async function startNats(): Promise<{ url: string; pid: number | undefined; stor
     if (up) break;
     await sleep(100);
   }
-  return { url: `nats://127.0.0.1:${port}`, pid: child.pid, store, stop: () => child.kill('SIGTERM') };
+  return { url: `nats://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 const passSeconds = async (api: ApiProcess): Promise<{ sum: number; count: number }> => {
@@ -141,16 +145,16 @@ export async function benchCluster(o: { root: string; modelDir: string; quick: b
         step_pass_ms: Math.round(passMs),
         step_visible_ms: Math.round(visibleMs),
         rss_mb: [...apis.map((a) => a.rssMb()), ...(nats ? [rssMb(nats.pid)] : [])],
-        store_bytes: nats
-          ? { metrics_log: streamBytes(nats.store, 'TFT_METRICS'), forecasts: streamBytes(nats.store, 'KV_TFT_FORECASTS') }
-          : null,
+        store: nats ? await streamSizes(nats.url) : null,
+        records: filled.records + servers,
       };
       runs.push(run);
       o.log(
         `cluster ${mode}: ingest ${num(run.ingest_records_per_second)} records/s; all TFT ${run.forecast_wait_s} s after the fill; ` +
           `a closing step: pass ${run.step_pass_ms} ms, visible everywhere after ${run.step_visible_ms} ms; RSS ${run.rss_mb.map((x) => num(x)).join(' / ')} MB` +
-          (run.store_bytes
-            ? `; JetStream: log ${num(run.store_bytes.metrics_log / 1024 ** 2, 1)} MB, forecasts ${num(run.store_bytes.forecasts / 1024 ** 2, 1)} MB`
+          (run.store
+            ? `; JetStream: log ${num(run.store.metrics_log.bytes / run.records, 0)} bytes a record (${num(run.store.metrics_log.messages)} messages), ` +
+              `forecasts ${num(run.store.forecasts.bytes / run.store.forecasts.messages, 0)} bytes a server`
             : ''),
       );
     } finally {
@@ -166,15 +170,19 @@ export async function benchCluster(o: { root: string; modelDir: string; quick: b
   };
 }
 
-/** Bytes of one stream's files in a JetStream store directory (`<store>/jetstream/$G/streams/<name>`). */
-function streamBytes(store: string, name: string): number {
-  const walk = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce(
-      (n, e) => n + (e.isDirectory() ? walk(join(dir, e.name)) : statSync(join(dir, e.name)).size),
-      0,
-    );
-  const dir = join(store, 'jetstream', '$G', 'streams', name);
-  return existsSync(dir) ? walk(dir) : 0;
+/** Messages and bytes JetStream holds now in the metrics log and the forecasts bucket (superseded forecasts not counted). */
+async function streamSizes(url: string): Promise<NonNullable<ClusterRun['store']>> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const of = async (name: string) => {
+      const { state } = await jsm.streams.info(name);
+      return { messages: state.messages, bytes: state.bytes };
+    };
+    return { metrics_log: await of('TFT_METRICS'), forecasts: await of('KV_TFT_FORECASTS') };
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Waits until the replicas hold every partition once, each replayed. */
