@@ -102,6 +102,19 @@ describe('loadApiConfig through its envalid schema', () => {
     }
   });
 
+  it('reads cluster mode: NATS URLs, a replica id, partitions and the lease TTL, each named when wrong', () => {
+    expect(loadApiConfig({}).natsUrl).toBeUndefined();
+    expect(loadApiConfig({ API_PORT: '8002' }).replicaId).toMatch(/-8002$/);
+    expect(
+      loadApiConfig({ NATS_URL: 'nats://10.0.0.5:4222, nats://10.0.0.6:4222', REPLICA_ID: 'api-2', PARTITIONS: '64', LEASE_TTL: '15s' }),
+    ).toMatchObject({ natsUrl: 'nats://10.0.0.5:4222,nats://10.0.0.6:4222', replicaId: 'api-2', partitions: 64, leaseTtlSeconds: 15 });
+    expect(() => loadApiConfig({ NATS_URL: 'http://10.0.0.5:4222' })).toThrow(
+      'NATS_URL entries must look like nats://127.0.0.1:4222 (got "http://10.0.0.5:4222")',
+    );
+    expect(() => loadApiConfig({ REPLICA_ID: 'api 2' })).toThrow('REPLICA_ID');
+    expect(() => loadApiConfig({ LEASE_TTL: '1s' })).toThrow('LEASE_TTL');
+  });
+
   it('checks sizes, bounds of durations, keys and the rules across variables', () => {
     expect(loadApiConfig({ MAX_BODY_SIZE: '2048' }).maxBodyBytes).toBe(2048);
     expect(loadApiConfig({ MAX_BODY_SIZE: '10MB' }).maxBodyBytes).toBe(10 * 1024 ** 2);
