@@ -55,7 +55,7 @@ def export_onnx(model, path):
     m = onnx.load(path)
     # the tracer loses the static output dims behind a reshape; state them for the runner's sake
     shapes = {"quantiles": [H, 4, len(QUANTILES)], "encoder_weights": [len(ENCODER_VARS)],
-              "decoder_weights": [len(DECODER_VARS)], "static_weights": [len(STATIC_VARS)]}
+              "decoder_weights": [len(model.decoder_vars)], "static_weights": [len(STATIC_VARS)]}
     for o in m.graph.output:
         for dim, n in zip(o.type.tensor_type.shape.dim[1:], shapes[o.name]):
             dim.dim_value = n
@@ -163,6 +163,27 @@ E2E_RULES = (
     "prefix map, else 0.")
 
 
+def model2_notes(model, ck):
+    """Metadata for the model-2 options (nothing when a 1.2.0-style config is exported)."""
+    cfg, notes = model.cfg, {}
+    if cfg.season:
+        notes["seasonal_input"] = (
+            f"computed inside the graph: decoder position j (future steps {cfg.patch}j+1..{cfg.patch}(j+1)) gets the "
+            f"scaled encoder values and masks {cfg.season} steps earlier (encoder indices L-{cfg.season}+"
+            f"{cfg.patch}j..); the base also mixes in the raw value {cfg.season} steps back where observed "
+            "(gate learned per step and metric). The runner feeds nothing extra")
+    if cfg.recent:
+        notes["recent_input"] = (f"the last {cfg.recent} encoder steps (scaled values and masks) at full resolution "
+                                 "go through a GRN added to every decoder position before the output head")
+    if cfg.calibrated:
+        cal = ck.get("calibration", {})
+        notes["quantile_calibration"] = {
+            "how": "p10 / p90 offsets from p50 multiplied by constants per horizon step and metric (the q_cal "
+                   "buffer in the graph), fitted on the training data's validation split (calibrate.py)",
+            **{k: v for k, v in cal.items() if k != "factors"}}
+    return notes
+
+
 def metadata(model, ck, version, evaluation=None):
     cfg, tcfg = model.cfg, dict(ck["train_config"])
     tcfg["runs_dir"] = os.path.relpath(tcfg["runs_dir"], os.path.join(HERE, ".."))  # no machine paths
@@ -189,7 +210,7 @@ def metadata(model, ck, version, evaluation=None):
                     "clipped: the runner clips to value_ranges"},
             {"name": "encoder_weights", "dtype": "float32", "shape": ["batch", len(ENCODER_VARS)],
              "doc": "encoder variable selection weights averaged over valid steps (sum 1)"},
-            {"name": "decoder_weights", "dtype": "float32", "shape": ["batch", len(DECODER_VARS)],
+            {"name": "decoder_weights", "dtype": "float32", "shape": ["batch", len(model.decoder_vars)],
              "doc": "decoder variable selection weights averaged over the horizon (sum 1)"},
             {"name": "static_weights", "dtype": "float32", "shape": ["batch", len(STATIC_VARS)],
              "doc": "static variable selection weights (sum 1)"},
@@ -216,11 +237,12 @@ def metadata(model, ck, version, evaluation=None):
             "output": "quantiles = base + scale * model_output, base = center + g * (last_observed - center) with "
                       "g in (0,1) learned per step and metric; last_observed = value at the last mask-1 valid step",
         },
+        **model2_notes(model, ck),
         "profile_vocabulary": ft.PROFILES,
         "profile_prefixes": ft.PREFIX_PROFILE,
         "value_ranges": ft.VALUE_RANGES,
         "clipping": "not done in the graph; clip p10/p50/p90 to value_ranges in the runner",
-        "encoder_variables": ENCODER_VARS, "decoder_variables": DECODER_VARS, "static_variables": STATIC_VARS,
+        "encoder_variables": ENCODER_VARS, "decoder_variables": model.decoder_vars, "static_variables": STATIC_VARS,
         "parameters": ck["n_params"],
         "model_config": ck["model_config"],
         "training_config": tcfg,

@@ -36,6 +36,27 @@ class TFTConfig:
     # each decoder position emits `patch` steps. 1 is the classic per-step TFT; 3 (15 min) does a
     # third of the work and a ninth of the attention, for the same 5-min outputs
     patch: int = 1
+    # --- model 2 options; every default is the 1.2.0 behaviour (so 1.2.0 checkpoints still load) ---
+    # "grn": one GRN per variable in the encoder/decoder VSNs (classic TFT); "linear": linear
+    # per-variable embeddings mixed by the selection weights, then ONE shared GRN (a single matmul
+    # per position instead of a GRN per variable; same softmax selection weights)
+    vsn: str = "grn"
+    # seasonal decoder input: steps back (288 = 24 h). The decoder position for steps o+j..o+j+k-1
+    # gets the scaled encoder values (and masks) at steps o+j-season.., computed inside the graph,
+    # and the forecast base can mix in the raw value `season` steps back. 0 = off.
+    # Needs max_encoder_length >= season >= horizon
+    season: int = 0
+    # the last `recent` encoder steps at full resolution (scaled values + masks), through a GRN
+    # added to every decoder position right before the output head (last level and trend). 0 = off
+    recent: int = 0
+    # per horizon step and metric scale factors for the p10 / p90 offsets (conformal calibration on
+    # the validation split, calibrate.py); a buffer q_cal [H, 4, 2] folded into the graph as constants
+    calibrated: bool = False
+    # the fast layout (model 2): needs vsn "linear". Position-wise layers run on 2-D [B*T, d]
+    # tensors (exported as Gemm with the bias fused), ReLU instead of ELU in the GRNs, one output
+    # layer for p50 / offsets / gates, |.| instead of softplus for the (ordered) quantile offsets,
+    # and leaner in-graph scaling (fewer passes over the [B, L, 4] inputs)
+    fast: bool = False
 
 
 class GLU(nn.Module):
@@ -64,20 +85,25 @@ class GateAddNorm(nn.Module):
 class GRN(nn.Module):
     """Gated residual network with optional static context."""
 
-    def __init__(self, d_in, d_hidden, d_out, d_context=None, dropout=0.0):
+    def __init__(self, d_in, d_hidden, d_out, d_context=None, dropout=0.0, act="elu"):
         super().__init__()
+        self.act = F.relu if act == "relu" else F.elu
         self.skip = nn.Linear(d_in, d_out) if d_in != d_out else None
         self.fc1 = nn.Linear(d_in, d_hidden)
         self.ctx = nn.Linear(d_context, d_hidden, bias=False) if d_context else None
         self.fc2 = nn.Linear(d_hidden, d_hidden)
         self.gate = GateAddNorm(d_hidden, d_out, dropout)
 
-    def forward(self, x, context=None):
+    def forward(self, x, context=None, T=None):
+        """T: x is [B*T, d_in] (rows b*T+t) and context [B, d_context], broadcast over t."""
         skip = self.skip(x) if self.skip is not None else x
         h = self.fc1(x)
         if context is not None:
-            h = h + self.ctx(context)
-        h = self.fc2(F.elu(h))
+            if T is None:
+                h = h + self.ctx(context)
+            else:
+                h = (h.reshape(-1, T, h.shape[-1]) + self.ctx(context)[:, None]).reshape(-1, h.shape[-1])
+        h = self.fc2(self.act(h))
         return self.gate(h, skip)
 
 
@@ -98,6 +124,47 @@ class VSN(nn.Module):
         w = torch.softmax(self.select(torch.cat(emb, -1), context), -1)      # [..., V]
         h = torch.stack([g(x) for g, x in zip(self.var_grns, emb)], -1)     # [..., d, V]
         return (h * w.unsqueeze(-2)).sum(-1), w
+
+
+class LinearVSN(nn.Module):
+    """Cheap variable selection over one concatenated input x [..., D] whose columns belong to V
+    variables (`col_var[c]` = variable of column c).
+
+    Selection weights w = softmax(MLP(x, context)) as in the TFT; each variable's embedding is
+    linear, W_v x_v + b_v, so the weighted sum sum_v w_v (W_v x_v + b_v) equals one matmul
+    W (x * w[col_var]) + w B: a single [D, d] matmul per position instead of V GRNs. One shared GRN
+    then gives the nonlinearity."""
+
+    def __init__(self, col_var, d, d_context=None, act="elu"):
+        super().__init__()
+        V, D = max(col_var) + 1, len(col_var)
+        self.act = F.relu if act == "relu" else F.elu
+        expand = torch.zeros(V, D)
+        expand[torch.tensor(col_var), torch.arange(D)] = 1.0
+        self.register_buffer("expand", expand)
+        self.embed = nn.Linear(D, d, bias=False)
+        self.bias = nn.Parameter(torch.zeros(V, d))
+        self.sel1 = nn.Linear(D, d)
+        self.sel_ctx = nn.Linear(d_context, d, bias=False) if d_context else None
+        self.sel2 = nn.Linear(d, V)
+        self.grn = GRN(d, d, d, act=act)
+
+    def forward(self, x, context=None, T=None):
+        h = self.sel1(x)
+        if context is not None:
+            if T is None:
+                h = h + self.sel_ctx(context)
+            else:
+                h = (h.reshape(-1, T, h.shape[-1]) + self.sel_ctx(context)[:, None]).reshape(-1, h.shape[-1])
+        w = torch.softmax(self.sel2(self.act(h)), -1)                       # [..., V]
+        emb = self.embed(x * torch.matmul(w, self.expand)) + torch.matmul(w, self.bias)
+        return self.grn(emb), w
+
+
+def metric_time_cols(k, n_metrics, t_cols):
+    """Column -> variable map for [z (k x metrics, metric fastest), mask (same), time cols]."""
+    per = [i % n_metrics for i in range(k * n_metrics)]
+    return per + per + t_cols
 
 
 class InterpretableAttention(nn.Module):
@@ -142,21 +209,62 @@ class TFT(nn.Module):
         self.static_vsn = VSN([0] + [3] * N_METRICS, d)
         # static covariate encoders: selection context, enrichment, LSTM h0, LSTM c0
         self.static_enc = nn.ModuleList([GRN(d, d, d, dropout=p) for _ in range(4)])
-        # a metric's input at one position: its `patch` scaled values and their masks
-        self.enc_vsn = VSN([2 * k] * N_METRICS + [2, 2, 1], d, d)
-        self.dec_vsn = VSN([2, 2, 1], d, d)
+        S = cfg.season
+        if S and not (H <= S <= L):
+            raise ValueError(f"season {S} needs horizon {H} <= season <= max_encoder_length {L}")
+        if cfg.vsn not in ("grn", "linear"):
+            raise ValueError(f"vsn must be 'grn' or 'linear', not {cfg.vsn!r}")
+        if cfg.recent > L:
+            raise ValueError(f"recent {cfg.recent} > max_encoder_length {L}")
+        t_cols = [N_METRICS, N_METRICS, N_METRICS + 1, N_METRICS + 1, N_METRICS + 2]
+        if cfg.fast and cfg.vsn != "linear":
+            raise ValueError("fast needs vsn 'linear'")
+        act = "relu" if cfg.fast else "elu"
+        if cfg.fast:
+            self.static_enc = nn.ModuleList([GRN(d, d, d, dropout=p, act=act) for _ in range(4)])
+        if cfg.vsn == "grn":
+            # a metric's input at one position: its `patch` scaled values and their masks
+            self.enc_vsn = VSN([2 * k] * N_METRICS + [2, 2, 1], d, d)
+            self.dec_vsn = VSN(([2 * k] * N_METRICS if S else []) + [2, 2, 1], d, d)
+        else:
+            cols = metric_time_cols(k, N_METRICS, t_cols)
+            self.enc_vsn = LinearVSN(cols, d, d, act)
+            dec_cols = cols if S else [c - N_METRICS for c in t_cols]
+            self.dec_vsn = LinearVSN(dec_cols, d, d, act)
+        if cfg.recent:
+            self.recent_grn = GRN(2 * N_METRICS * cfg.recent, d, d, d, p, act)
+        if S and not cfg.fast:
+            # how much of the base moves from (mean / last value) to the value `season` steps back
+            self.seasonal = nn.Linear(d, k * N_METRICS)
+            nn.init.constant_(self.seasonal.bias, -2.0)
+        if cfg.calibrated:
+            self.register_buffer("q_cal", torch.ones(H, N_METRICS, 2))
         self.lstm_enc = nn.LSTM(d, d, batch_first=True)
         self.lstm_dec = nn.LSTM(d, d, batch_first=True)
         self.post_lstm = GateAddNorm(d, d, p)
-        self.enrich = GRN(d, d, d, d, p)
+        self.enrich = GRN(d, d, d, d, p, act)
         self.attn = InterpretableAttention(d, cfg.heads)
         self.post_attn = GateAddNorm(d, d, p)
-        self.pos_grn = GRN(d, d, d, dropout=p)
+        self.pos_grn = GRN(d, d, d, dropout=p, act=act)
         self.pre_out = GateAddNorm(d, d)
+        if cfg.fast:
+            # one layer: per step and metric [p50, p10 offset, p90 offset, persistence gate
+            # (, seasonal gate)], each block k*4 wide, steps within the patch then metrics
+            self.n_out = 5 if S else 4
+            self.out = nn.Linear(d, self.n_out * k * N_METRICS)
+            if S:
+                with torch.no_grad():
+                    self.out.bias[4 * k * N_METRICS:] = -2.0
+            return
         self.head = nn.Linear(d, k * N_METRICS * len(QUANTILES))
         # how much of the forecast base is the last observed value rather than the window mean:
         # slow metrics (disk, memory) are close to persistence, noisy ones (cpu) revert to the mean
         self.persist = nn.Linear(d, k * N_METRICS)
+
+    @property
+    def decoder_vars(self):
+        seas = [f"{v}_{self.cfg.season * 5 // 60}h_ago" for v in ENCODER_VARS[:N_METRICS]] if self.cfg.season else []
+        return seas + DECODER_VARS
 
     def scaling(self, x, m, n_valid):
         """Masked mean / std over the valid encoder steps; x is already 0 where m is 0."""
@@ -177,6 +285,8 @@ class TFT(nn.Module):
         return (x * is_last).sum(1)
 
     def forward(self, past_values, past_mask, encoder_length, past_time, future_time, profile):
+        if self.cfg.fast:
+            return self.forward_fast(past_values, past_mask, encoder_length, past_time, future_time, profile)
         L, H = self.cfg.max_encoder_length, self.cfg.horizon
         n_valid = encoder_length.float().clamp(1.0, float(L))                # [B]
         valid = (self.enc_pos[None, :] >= (L - n_valid)[:, None]).float()   # [B, L]
@@ -198,12 +308,26 @@ class TFT(nn.Module):
         vp = valid[:, k - 1::k]                                               # [B, Lp]
         pt = torch.where(vp[..., None] > 0, past_time[:, k - 1::k], torch.zeros_like(past_time[:, k - 1::k]))
         ft = future_time[:, k - 1::k]
-        enc_in = [torch.cat([z[..., i].reshape(-1, Lp, k), m[..., i].reshape(-1, Lp, k)], -1)
-                  for i in range(N_METRICS)]
-        enc_in += [pt[..., 0:2], pt[..., 2:4], pt[..., 4:5]]
+        Hp = H // k
+        S = self.cfg.season
+        if S:
+            # encoder index of the step `season` before future step 1 is L-1+1-S; future steps
+            # 1..H map to L-S..L-S+H-1 (left padding already has mask 0 and z 0)
+            zs, ms = z[:, L - S:L - S + H], m[:, L - S:L - S + H]            # [B, H, 4]
+        if self.cfg.vsn == "grn":
+            enc_in = [torch.cat([z[..., i].reshape(-1, Lp, k), m[..., i].reshape(-1, Lp, k)], -1)
+                      for i in range(N_METRICS)]
+            enc_in += [pt[..., 0:2], pt[..., 2:4], pt[..., 4:5]]
+            dec_in = [torch.cat([zs[..., i].reshape(-1, Hp, k), ms[..., i].reshape(-1, Hp, k)], -1)
+                      for i in range(N_METRICS)] if S else []
+            dec_in += [ft[..., 0:2], ft[..., 2:4], ft[..., 4:5]]
+        else:
+            enc_in = torch.cat([z.reshape(-1, Lp, k * N_METRICS), m.reshape(-1, Lp, k * N_METRICS), pt], -1)
+            dec_in = torch.cat([zs.reshape(-1, Hp, k * N_METRICS), ms.reshape(-1, Hp, k * N_METRICS), ft], -1) \
+                if S else ft
         enc_x, enc_w = self.enc_vsn(enc_in, c_sel[:, None])
         enc_x = enc_x * vp[..., None]  # the LSTM sees exactly zero input on padding
-        dec_x, dec_w = self.dec_vsn([ft[..., 0:2], ft[..., 2:4], ft[..., 4:5]], c_sel[:, None])
+        dec_x, dec_w = self.dec_vsn(dec_in, c_sel[:, None])
 
         # LSTM encoder/decoder seeded from the static context
         h0, c0 = c_h.unsqueeze(0).contiguous(), c_c.unsqueeze(0).contiguous()
@@ -220,19 +344,128 @@ class TFT(nn.Module):
         att, _ = self.attn(enriched[:, Lp:], enriched, bias)
         y = self.post_attn(att, enriched[:, Lp:])
         y = self.pos_grn(y)
+        if self.cfg.recent:
+            n = self.cfg.recent
+            r = torch.cat([z[:, L - n:].reshape(-1, n * N_METRICS), m[:, L - n:].reshape(-1, n * N_METRICS)], -1)
+            y = y + self.recent_grn(r, c_enr)[:, None]
         y = self.pre_out(y, temporal[:, Lp:])
 
         # quantiles ordered by construction: p50 and two softplus offsets around a base that
         # mixes the window mean and the last observed value
         raw = self.head(y).reshape(-1, H, N_METRICS, 3)
         p50 = raw[..., 1]
-        q = torch.stack([p50 - F.softplus(raw[..., 0]), p50, p50 + F.softplus(raw[..., 2])], -1)
+        lo, hi = F.softplus(raw[..., 0]), F.softplus(raw[..., 2])
+        if self.cfg.calibrated:
+            lo, hi = lo * self.q_cal[..., 0], hi * self.q_cal[..., 1]
+        q = torch.stack([p50 - lo, p50, p50 + hi], -1)
         g = torch.sigmoid(self.persist(y)).reshape(-1, H, N_METRICS)         # [B, H, 4]
         base = center[:, None] + g * (self.last_observed(x, m) - center)[:, None]
+        if S:
+            # the raw value `season` steps back where observed (x is 0 and ms 0 elsewhere)
+            gs = torch.sigmoid(self.seasonal(y)).reshape(-1, H, N_METRICS) * ms
+            base = base + gs * (x[:, L - S:L - S + H] - base)
         quantiles = base[..., None] + scale[:, None, :, None] * q
 
         encoder_weights = (enc_w * vp[..., None]).sum(1) / vp.sum(1, keepdim=True)
         decoder_weights = dec_w.mean(1)
+        return quantiles, encoder_weights, decoder_weights, static_w
+
+
+    def forward_fast(self, past_values, past_mask, encoder_length, past_time, future_time, profile):
+        """Model 2: the same computation as forward() in spirit (see TFTConfig.fast), cheaper to run."""
+        cfg = self.cfg
+        L, H, k, S, d = cfg.max_encoder_length, cfg.horizon, cfg.patch, cfg.season, cfg.hidden
+        Lp, Hp, M = L // k, H // k, N_METRICS
+        # every big elementwise op below broadcasts over whole rows (ORT is slow on [B, L, 4] x
+        # [B, L, 1] or [B, 1, 4] broadcasts): the validity mask is built [B, L, 4] directly and the
+        # per-series center / scale are tiled to a patch row [B, 1, k*4] (layout step-major, metric fastest)
+        n_valid = encoder_length.float().clamp(1.0, float(L))                # [B]
+        pos4 = self.enc_pos[:, None].expand(L, M)                            # [L, 4] (a constant)
+        valid4 = (pos4[None] >= (L - n_valid)[:, None, None]).float()       # [B, L, 4]
+        m = past_mask * valid4
+        x = torch.where(m > 0, past_values, torch.zeros_like(past_values))
+        cnt = m.sum(1)                                                       # [B, 4]
+        inv_cnt = 1.0 / cnt.clamp(min=1.0)
+        # last observed value: the highest observed index (argmax of index * mask; when nothing is
+        # observed every entry is 0, argmax picks 0 where x is 0 too)
+        last_i = torch.argmax(m * (pos4 + 1.0)[None], 1, keepdim=True)      # [B, 1, 4]
+        last = torch.gather(x, 1, last_i)[:, 0]                              # [B, 4]
+        # mean and std of the deviations from the last value: the same numbers as mean(x) and
+        # std(x), but the float32 sums run over small values, so onnxruntime and PyTorch (which sum
+        # in different orders) agree to far below the golden tolerance
+        mp = m.reshape(-1, Lp, k * M)
+        xr = (x.reshape(-1, Lp, k * M) - last.repeat(1, k)[:, None]) * mp
+        center_r = xr.reshape(-1, L, M).sum(1) * inv_cnt
+        center = last + center_r
+        dev = (xr - center_r.repeat(1, k)[:, None]) * mp                      # 0 where unobserved
+        scale = torch.maximum(torch.sqrt((dev * dev).reshape(-1, L, M).sum(1) * inv_cnt), self.floor)
+        z = torch.clamp(dev * (1.0 / scale).repeat(1, k)[:, None], -Z_CLIP, Z_CLIP)  # [B, Lp, k*4]; 0 stays 0
+        level = torch.cat([center[:, :3] / 100.0,
+                           torch.log1p(center[:, 3:].clamp(min=0.0)) / math.log1p(100.0)], 1)
+        stats = torch.stack([level, torch.log(scale), cnt / n_valid[:, None]], -1)
+        valid = (self.enc_pos[None, :] >= (L - n_valid)[:, None]).float()   # [B, L]
+
+        prof = torch.where((profile >= 0) & (profile < cfg.n_profiles), profile, torch.zeros_like(profile))
+        static, static_w = self.static_vsn([self.profile_emb(prof)] + [stats[:, i] for i in range(M)])
+        c_sel, c_enr, c_h, c_c = [enc(static) for enc in self.static_enc]
+
+        vp = valid[:, k - 1::k]                                              # [B, Lp]
+        pt = torch.where(vp[..., None] > 0, past_time[:, k - 1::k], torch.zeros_like(past_time[:, k - 1::k]))
+        ft = future_time[:, k - 1::k]
+        enc_in = torch.cat([z, mp, pt], -1)                                  # [B, Lp, 2*k*4 + 5]
+        enc_x, enc_w = self.enc_vsn(enc_in.reshape(-1, enc_in.shape[-1]), c_sel, T=Lp)  # [B*Lp, d]
+        enc_x = (enc_x.reshape(-1, Lp, d) * vp[..., None])
+        if S:
+            # future step j+1 (j = 0..H-1) is `season` steps after encoder index L-S+j
+            zs = z.reshape(-1, L, M)[:, L - S:L - S + H].reshape(-1, Hp, k * M)
+            ms = m[:, L - S:L - S + H]                                       # [B, H, 4]
+            xs = x[:, L - S:L - S + H]
+            dec_in = torch.cat([zs, ms.reshape(-1, Hp, k * M), ft], -1)
+        else:
+            dec_in = ft
+        dec_x, dec_w = self.dec_vsn(dec_in.reshape(-1, dec_in.shape[-1]), c_sel, T=Hp)
+        dec_x = dec_x.reshape(-1, Hp, d)
+
+        h0, c0 = c_h.unsqueeze(0).contiguous(), c_c.unsqueeze(0).contiguous()
+        enc_out, state = self.lstm_enc(enc_x, (h0, c0))
+        dec_out, _ = self.lstm_dec(dec_x, state)
+        T = Lp + Hp
+        vsn_out = torch.cat([enc_x, dec_x], 1).reshape(-1, d)
+        temporal = self.post_lstm(torch.cat([enc_out, dec_out], 1).reshape(-1, d), vsn_out)  # [B*T, d]
+        # static enrichment of the decoder positions (the queries); keys / values are the temporal
+        # features of all positions, so the GRN does not run over the encoder positions
+        temporal = temporal.reshape(-1, T, d)
+        dec_t = temporal[:, Lp:].reshape(-1, d)
+        enriched = self.enrich(dec_t, c_enr, T=Hp)                           # [B*Hp, d]
+        key_ok = torch.cat([vp, torch.ones_like(vp[:, :1]).expand(-1, Hp)], 1)
+        bias = (1.0 - self.causal[None] * key_ok[:, None, :]) * -1e9
+        att, _ = self.attn(enriched.reshape(-1, Hp, d), temporal, bias)      # [B, Hp, d]
+        y = self.post_attn(att.reshape(-1, d), enriched)
+        y = self.pos_grn(y)
+        if cfg.recent:
+            n = cfg.recent
+            r = torch.cat([z.reshape(-1, L * M)[:, (L - n) * M:], m.reshape(-1, L * M)[:, (L - n) * M:]], -1)
+            y = (y.reshape(-1, Hp, d) + self.recent_grn(r, c_enr)[:, None]).reshape(-1, d)
+        y = self.pre_out(y, dec_t)
+
+        o = self.out(y).reshape(-1, Hp, self.n_out, k * M)                   # [B, Hp, n_out, k*4]
+        parts = [o[:, :, i].reshape(-1, H, M) for i in range(self.n_out)]   # each [B, H, 4]
+        p50, lo, hi, g = parts[0], parts[1].abs(), parts[2].abs(), torch.sigmoid(parts[3])
+        base = center[:, None] - g * center_r[:, None]                       # center + g (last - center)
+        if S:
+            gs = torch.sigmoid(parts[4]) * ms
+            base = base + gs * (xs - base)
+        sc = scale[:, None]                                                  # [B, 1, 4]
+        mid = base + sc * p50
+        if cfg.calibrated:
+            lo_s, hi_s = sc * self.q_cal[..., 0], sc * self.q_cal[..., 1]    # [B, H, 4]
+        else:
+            lo_s = hi_s = sc
+        quantiles = torch.stack([mid - lo_s * lo, mid, mid + hi_s * hi], -1)
+
+        enc_w = enc_w.reshape(-1, Lp, enc_w.shape[-1])
+        encoder_weights = (enc_w * vp[..., None]).sum(1) / vp.sum(1, keepdim=True)
+        decoder_weights = dec_w.reshape(-1, Hp, dec_w.shape[-1]).mean(1)
         return quantiles, encoder_weights, decoder_weights, static_w
 
 

@@ -44,6 +44,10 @@ class TrainConfig:
     heads: int = 4
     dropout: float = 0.1
     patch: int = 3               # steps per temporal position (model.TFTConfig.patch)
+    vsn: str = "grn"             # model.TFTConfig.vsn: "grn" (1.2.0) or "linear" (one shared GRN)
+    season: int = 0              # model.TFTConfig.season: seasonal decoder input, 288 = 24 h; 0 = off
+    recent: int = 0              # model.TFTConfig.recent: last steps at full resolution; 0 = off
+    fast: bool = False           # model.TFTConfig.fast: the model-2 layout (needs --vsn linear)
     # optimisation
     batch_size: int = 64
     lr: float = 3e-3
@@ -51,6 +55,8 @@ class TrainConfig:
     grad_clip: float = 1.0
     max_steps: int = 12000
     max_minutes: float = 36.0     # wall-clock budget for the loop; export etc. come on top
+    ema: float = 0.0              # >0: validate and save an exponential moving average of the weights
+                                  # (decay per step, e.g. 0.999) instead of the raw weights; 0 = off
     eval_interval: int = 200
     lr_patience: int = 2          # evals without improvement before halving the lr
     patience: int = 5             # evals without improvement before stopping
@@ -236,7 +242,7 @@ def main(argv=None):
           f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
 
     mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES),
-                     cfg.patch)
+                     cfg.patch, vsn=cfg.vsn, season=cfg.season, recent=cfg.recent, fast=cfg.fast)
     model = TFT(mcfg)
     print(f"model: {n_params(model)} parameters; run dir {run_dir}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -244,8 +250,16 @@ def main(argv=None):
     history, start, ema = [], time.time(), None
     ckpt_path = os.path.join(run_dir, "best.pt")
 
+    ema_model = None
+    if cfg.ema > 0:
+        import copy
+        ema_model = copy.deepcopy(model)
+        for q in ema_model.parameters():
+            q.requires_grad_(False)
+    eval_model = ema_model if ema_model is not None else model
+
     def save(step, val_loss):
-        torch.save({"model": model.state_dict(), "model_config": asdict(mcfg), "train_config": asdict(cfg),
+        torch.save({"model": eval_model.state_dict(), "model_config": asdict(mcfg), "train_config": asdict(cfg),
                     "metric_weights": w.tolist(), "data": data_info, "n_series": len(series),
                     "n_params": n_params(model), "step": step, "val_loss": val_loss,
                     "train_seconds": time.time() - start, "history": history}, ckpt_path)
@@ -261,12 +275,17 @@ def main(argv=None):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
+        if ema_model is not None:
+            decay = min(cfg.ema, (1.0 + step) / (10.0 + step))
+            with torch.no_grad():
+                for q_e, q in zip(ema_model.parameters(), model.parameters()):
+                    q_e.mul_(decay).add_(q, alpha=1.0 - decay)
         ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
 
         elapsed = time.time() - start
         out_of_time = elapsed > cfg.max_minutes * 60
         if step % cfg.eval_interval == 0 or step == cfg.max_steps or out_of_time:
-            v = evaluate_loss(model, store, val, w)
+            v = evaluate_loss(eval_model, store, val, w)
             history.append({"step": step, "loss": ema, "val_loss": v, "elapsed_s": round(elapsed, 1)})
             mark = ""
             if v < best:
