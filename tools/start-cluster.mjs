@@ -4,14 +4,13 @@
 // generator streaming into the first replica and the console reading through the second. Kill a
 // replica (its PID is printed) and watch the others take its partitions over in the console and /status.
 // Ctrl-C stops everything and removes the store.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { root, setUpAndBuild, spawnPrefixed } from './product-processes.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const REPLICAS = Number(env.CLUSTER_REPLICAS ?? 3);
 const firstApiPort = Number(env.API_PORT ?? 8000);
@@ -23,20 +22,7 @@ const apiUrl = (i) => `http://127.0.0.1:${apiPorts[i]}`;
 
 const hasNats = spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0;
 // nats-server is an apt package: the full setup installs it (and what the tests need) when it is missing
-const setup = spawnSync(process.execPath, [join(root, 'tools', 'setup.mjs'), ...(hasNats ? ['--no-apt'] : [])], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (setup.status !== 0) process.exit(setup.status ?? 1);
-console.log('start:cluster: building api, generator and console (cached after the first run)...');
-const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'generator', 'web', '--output-style=static'], {
-  cwd: root,
-  encoding: 'utf8',
-});
-if (build.status !== 0) {
-  process.stderr.write(build.stdout + build.stderr + '\nbuild failed\n');
-  process.exit(1);
-}
+setUpAndBuild('start:cluster', hasNats ? ['--no-apt'] : []);
 
 await assertFree([natsPort, ...apiPorts, Number(generatorPort), Number(webPort)]);
 const store = mkdtempSync(join(tmpdir(), 'tft-cluster-'));
@@ -45,17 +31,7 @@ const children = [];
 let stopping = false;
 
 function run(name, command, args, extraEnv = {}) {
-  const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `[${name}]`.padEnd(12);
-  for (const stream of [child.stdout, child.stderr]) {
-    let pending = '';
-    stream.on('data', (chunk) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
-    });
-  }
-  child.on('exit', (code, signal) => {
+  const child = spawnPrefixed(name, command, args, { ...env, ...extraEnv }, (prefix, code, signal) => {
     if (stopping) return;
     // a replica may be killed on purpose to watch the fail-over; anything else stops the demo
     if (name.startsWith('api-')) console.log(`${prefix}exited (${code ?? signal}); the other replicas take its partitions over`);

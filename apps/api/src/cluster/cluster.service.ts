@@ -5,6 +5,7 @@ import { CLOCK, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
 import { RetryLaterException } from '../common/retry-later.exception';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import type { ClusterStatusDto } from '../health/dto/status.dto';
 import { InferenceService } from '../inference/inference.service';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WindowService } from '../window/window.service';
@@ -23,19 +24,6 @@ const detailSubject = (replica: string): string => `tft.detail.${replica}`;
 const NOT_HERE = Uint8Array.of(0x3f);
 /** How long a read waits for the owner of a server before answering 503. */
 const DETAIL_TIMEOUT_MS = 3000;
-
-/** What /status says of the cluster. */
-export interface ClusterStatus {
-  replica_id: string;
-  answered_by: string;
-  nats: 'connected' | 'reconnecting';
-  partitions: number;
-  owned_partitions: number[];
-  replayed_partitions: number[];
-  replicas: { replica_id: string; partitions: number[]; servers: number; stale_servers: number }[];
-  /** Seconds since a forecast of another replica last arrived; null before any. */
-  remote_forecast_age_seconds: number | null;
-}
 
 /**
  * Cluster mode (NATS_URL): this replica's partition leases, renewed every third of LEASE_TTL; for each
@@ -159,7 +147,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     else msg.respond(this.detailOf?.(server) ?? new Uint8Array(0));
   }
 
-  status(): ClusterStatus {
+  status(): ClusterStatusDto {
     const arrived = this.exchange.lastArrivalAt;
     return {
       replica_id: this.config.replicaId,

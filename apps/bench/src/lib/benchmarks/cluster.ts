@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { StatusDto } from '@tft/api-client';
 import { bucketStart } from '@tft/forecasting';
-import { ApiProcess } from '../api-process';
+import { ApiProcess, freePort } from '../api-process';
 import { fill, FILL_BATCH, STEP, waitForTft } from '../fill';
 import { makeFleet } from '../fleet';
 import type { Log } from '../log';
@@ -41,16 +41,6 @@ export interface ClusterResult {
   steps_per_server: number;
   runs: ClusterRun[];
   note: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /** Debian's nats-server with JetStream on a loopback port and a temporary store. */
