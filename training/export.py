@@ -179,7 +179,10 @@ def model2_notes(model, ck):
         cal = ck.get("calibration", {})
         notes["quantile_calibration"] = {
             "how": "p10 / p90 offsets from p50 multiplied by constants per horizon step and metric (the q_cal "
-                   "buffer in the graph), fitted on the training data's validation split (calibrate.py)",
+                   "buffer in the graph)"
+                   + (", one set for servers without a known profile (profile 0) and one for those with one"
+                      if cfg.calibration_groups == 2 else "")
+                   + ", fitted on the training data's validation split (calibrate.py)",
             **{k: v for k, v in cal.items() if k != "factors"}}
     return notes
 

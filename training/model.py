@@ -52,6 +52,9 @@ class TFTConfig:
     # per horizon step and metric scale factors for the p10 / p90 offsets (conformal calibration on
     # the validation split, calibrate.py); a buffer q_cal [H, 4, 2] folded into the graph as constants
     calibrated: bool = False
+    # 2: separate factors for servers with no known profile (group 0) and with one (group 1), q_cal
+    # [2, H, 4, 2]: the real traces and the wild series have no profile, the generator fleet has one
+    calibration_groups: int = 1
     # the fast layout (model 2): needs vsn "linear". Position-wise layers run on 2-D [B*T, d]
     # tensors (exported as Gemm with the bias fused), ReLU instead of ELU in the GRNs, one output
     # layer for p50 / offsets / gates, |.| instead of softplus for the (ordered) quantile offsets,
@@ -238,7 +241,8 @@ class TFT(nn.Module):
             self.seasonal = nn.Linear(d, k * N_METRICS)
             nn.init.constant_(self.seasonal.bias, -2.0)
         if cfg.calibrated:
-            self.register_buffer("q_cal", torch.ones(H, N_METRICS, 2))
+            groups = () if cfg.calibration_groups == 1 else (cfg.calibration_groups,)
+            self.register_buffer("q_cal", torch.ones(*groups, H, N_METRICS, 2))
         self.lstm_enc = nn.LSTM(d, d, batch_first=True)
         self.lstm_dec = nn.LSTM(d, d, batch_first=True)
         self.post_lstm = GateAddNorm(d, d, p)
@@ -283,6 +287,12 @@ class TFT(nn.Module):
         pos = m * (self.enc_pos + 1.0)[None, :, None]
         is_last = (pos == torch.amax(pos, 1, keepdim=True)).float() * m
         return (x * is_last).sum(1)
+
+    def calibration(self, prof):
+        """the q_cal factors, [H, 4, 2], or [B, H, 4, 2] picked by each row's profile group"""
+        if self.cfg.calibration_groups == 1:
+            return self.q_cal
+        return self.q_cal[(prof > 0).long()]
 
     def forward(self, past_values, past_mask, encoder_length, past_time, future_time, profile):
         if self.cfg.fast:
@@ -356,7 +366,8 @@ class TFT(nn.Module):
         p50 = raw[..., 1]
         lo, hi = F.softplus(raw[..., 0]), F.softplus(raw[..., 2])
         if self.cfg.calibrated:
-            lo, hi = lo * self.q_cal[..., 0], hi * self.q_cal[..., 1]
+            qc = self.calibration(prof)
+            lo, hi = lo * qc[..., 0], hi * qc[..., 1]
         q = torch.stack([p50 - lo, p50, p50 + hi], -1)
         g = torch.sigmoid(self.persist(y)).reshape(-1, H, N_METRICS)         # [B, H, 4]
         base = center[:, None] + g * (self.last_observed(x, m) - center)[:, None]
@@ -458,7 +469,8 @@ class TFT(nn.Module):
         sc = scale[:, None]                                                  # [B, 1, 4]
         mid = base + sc * p50
         if cfg.calibrated:
-            lo_s, hi_s = sc * self.q_cal[..., 0], sc * self.q_cal[..., 1]    # [B, H, 4]
+            qc = self.calibration(prof)
+            lo_s, hi_s = sc * qc[..., 0], sc * qc[..., 1]                    # [B, H, 4]
         else:
             lo_s = hi_s = sc
         quantiles = torch.stack([mid - lo_s * lo, mid, mid + hi_s * hi], -1)

@@ -162,6 +162,20 @@ class Model2Test(Guarantees, SeasonalInput, unittest.TestCase):
         torch.testing.assert_close(q[:, :10, 2, 2] - q[:, :10, 2, 1], 0.5 * (ref[:, :10, 2, 2] - ref[:, :10, 2, 1]))
         torch.testing.assert_close(q[:, 10:, :, 2], ref[:, 10:, :, 2])
 
+    def test_calibration_by_profile_group(self):
+        cal = TFT(TFTConfig(**{**self.cfg.__dict__, "calibrated": True, "calibration_groups": 2})).eval()
+        cal.load_state_dict(self.model.state_dict(), strict=False)
+        self.assertEqual(tuple(cal.q_cal.shape), (2, H, 4, 2))
+        x = make_inputs()   # profiles 0 (unknown), 1, 2
+        ref = self.run_model(x)[0]
+        with torch.no_grad():
+            cal.q_cal[0] = 2.0   # no known profile
+            cal.q_cal[1] = 0.5   # a known profile
+        q = self.run_model(x, cal)[0]
+        torch.testing.assert_close(q[..., 1], ref[..., 1])
+        torch.testing.assert_close(q[0, ..., 2] - q[0, ..., 1], 2 * (ref[0, ..., 2] - ref[0, ..., 1]))
+        torch.testing.assert_close(q[1:, ..., 1] - q[1:, ..., 0], 0.5 * (ref[1:, ..., 1] - ref[1:, ..., 0]))
+
 
 class Model2NoSeasonTest(Guarantees, unittest.TestCase):
     """The fast layout without the seasonal input (and a 12 h encoder) keeps the guarantees."""

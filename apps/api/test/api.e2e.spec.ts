@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '@tft/contracts';
 import { buildOpenApiDocument } from '../src/configure-app';
 import type { ModelProvider } from '../src/inference/providers/model-provider';
+import { WindowService } from '../src/window/window.service';
 import { daily, END, history, startTestApp, type RecordShape, type TestApp } from './test-app';
 
 interface Prediction {
@@ -320,7 +321,8 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     }>('/servers/ppweb0001');
     expect(d.server_name).toBe('ppweb0001');
     expect(d.profile).toBe('web_api');
-    expect(d.history).toHaveLength(287); // 288 kept, the newest still open
+    // the newest kept step is still open: history has the rest (288, or the model's context + 1 if more)
+    expect(d.history).toHaveLength(t.app.get(WindowService).retentionSteps - 1);
     expect(d.history.at(-1)!.timestamp).toBe(new Date((END - 600) * 1000).toISOString().replace('.000Z', 'Z'));
     expect(d.history.every((h) => h.samples === 1)).toBe(true);
     expect(d.forecast.model).toBe('TFT');

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,10 @@ describe('durability across kill -9 (built api in a child process)', () => {
     expect(predictions.predictions['ppdb0002'].model).toBe('TFT');
     const detail = await (await fetch(`${base}/servers/ppweb0001`)).json();
     const samples = detail.history.reduce((a: number, h: { samples: number }) => a + h.samples, 0) + detail.open_step.samples;
-    expect(samples).toBe(288); // the window keeps 288 steps of the 432 posted, each with its one sample
+    // the window keeps 288 steps (24 h) of the 432 posted, or the model's context and the open step if
+    // more, each with its one sample
+    const model = JSON.parse(readFileSync(join(predictions.metadata.model_dir, 'metadata.json'), 'utf8'));
+    expect(samples).toBe(Math.max(288, model.max_encoder_length + 1));
     const status = await (await fetch(`${base}/status`)).json();
     expect(status.fleet.fleet_status).toBe('2/2 servers ready');
   }, 90_000);

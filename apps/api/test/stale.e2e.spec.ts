@@ -41,8 +41,9 @@ function steps(servers: string[], from: number, to: number, cpu = 40): RecordSha
 describe('servers that stopped reporting (STALE_AFTER, RETIRE_AFTER)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    // retention is 145 steps (12 h 5 min) here, so RETIRE_AFTER=13h is not raised to it
-    t = await startTestApp({ STALE_AFTER: '15m', RETIRE_AFTER: '13h', RETENTION_STEPS: '145', ALERT_FOR: '0' });
+    // retention is 145 steps here, raised to the model's context + 1 if longer (289 steps = 24 h 5 min
+    // for a 24-h context), so RETIRE_AFTER=25h is not raised to it
+    t = await startTestApp({ STALE_AFTER: '15m', RETIRE_AFTER: '25h', RETENTION_STEPS: '145', ALERT_FOR: '0' });
   });
   afterAll(async () => t.app.close());
 
@@ -100,7 +101,8 @@ describe('servers that stopped reporting (STALE_AFTER, RETIRE_AFTER)', () => {
       records: steps(['ppgen0099'], END + 1500, END + 1800),
     });
     const windows = t.app.get(WindowService);
-    const later = END + 1800 + 13 * 3600 + 600;
+    expect(windows.retireAfterSeconds).toBe(25 * 3600);
+    const later = END + 1800 + 25 * 3600 + 600;
     await t.post('/feed/data', {
       records: steps(['ppdb0001'], later, later + 300),
     });

@@ -36,6 +36,9 @@ export interface ApplyResult {
 
 export class StoreWriteError extends Error {}
 
+/** Steps kept per server unless RETENTION_STEPS says otherwise: 24 h at 300-s steps. */
+export const DEFAULT_RETENTION_STEPS = 288;
+
 /** A remote-write series' newest sample, made durable with the request's buckets (see NodeExporterMapping). */
 export interface SeriesStateUpdate {
   server: string;
@@ -86,7 +89,8 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     @Inject(WINDOW_STORE) private readonly store: WindowStore,
   ) {
     const context = runtime.grid.maxEncoderLength;
-    this.retentionSteps = Math.max(config.retentionSteps ?? Math.max(2 * context, 288), context + 1);
+    // a day of history for the console by default; never less than the model's context plus the open step
+    this.retentionSteps = Math.max(config.retentionSteps ?? DEFAULT_RETENTION_STEPS, context + 1);
     this.staleAfterSeconds = config.staleAfterSeconds;
     this.retireAfterSeconds = Math.max(config.retireAfterSeconds, this.retentionSteps * runtime.grid.stepSeconds);
   }

@@ -68,6 +68,22 @@ export function summaryRows(r: BenchReport): string[][] {
       ]);
     }
     rows.push(['inference: TftRunner.forecast() forecasts/s (as the api runs it)', num(i.runner_forecast_servers_per_second), '', '']);
+    const sbs = i.side_by_side;
+    if (sbs) {
+      const vs = `${sbs.model_version} vs ${sbs.baseline_version}`;
+      const at = `batch ${num(sbs.batch)}, ${sbs.threads} threads, alternating`;
+      for (const [what, p] of [
+        ['onnxruntime', sbs.onnxruntime],
+        ['TftRunner.forecast()', sbs.runner],
+      ] as const) {
+        rows.push([
+          `inference: ${what} forecasts/s ${vs} (${at})`,
+          `${num(p.model_servers_per_second)} / ${num(p.baseline_servers_per_second)} = ${num(p.ratio, 2, 'x')}`,
+          '>= 3x',
+          verdict(p.ratio, (v) => v >= 3),
+        ]);
+      }
+    }
     rows.push(['inference: bench process peak RSS (onnxruntime arena, largest batch)', num(i.peak_rss_mb, 0, ' MB'), '', '']);
   }
   if (r.ingest) {

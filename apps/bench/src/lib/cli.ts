@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { shippedModelDir } from '@tft/tft-runner';
+import { shippedModelDir, shippedModelDirs } from '@tft/tft-runner';
 import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
 import { formatReport, type BenchReport } from './bench-report';
 import { benchInference } from './benchmarks/inference';
@@ -38,6 +38,14 @@ export function runRender(argv: readonly string[], io: CliIo = defaultIo): void 
   io.out(renderBenchmarks(parseBenchReport(readFileSync(args.json, 'utf8'), args.json)));
 }
 
+/** BASELINE_MODEL_DIR, else the shipped version just before `modelDir`'s, else null. */
+function baselineModelDir(modelDir: string): string | null {
+  if (process.env['BASELINE_MODEL_DIR']) return process.env['BASELINE_MODEL_DIR'];
+  const dirs = shippedModelDirs();
+  const at = dirs.indexOf(resolve(modelDir));
+  return at > 0 ? dirs[at - 1] : at < 0 ? (dirs.at(-1) ?? null) : null;
+}
+
 /** Runs the parts asked for, prints progress to `io.err` and the tables to `io.out`, writes --json. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<BenchReport | null> {
   const args = parseBenchArgs(argv);
@@ -68,7 +76,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   );
 
   const has = (p: Part) => args.parts.includes(p);
-  const inference = has('inference') ? await benchInference({ modelDir, root, quick: args.quick, log }) : null;
+  const inference = has('inference')
+    ? await benchInference({ modelDir, baselineDir: baselineModelDir(modelDir), root, quick: args.quick, log })
+    : null;
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
   const cluster = has('cluster') ? await benchCluster({ root, modelDir, quick: args.quick, log }) : null;

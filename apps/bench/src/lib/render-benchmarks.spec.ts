@@ -59,6 +59,39 @@ describe('renderBenchmarks', () => {
     expect(printed).toContain('52,241');
   });
 
+  it('gives the side-by-side ratios against the previous model, with the 3x target', () => {
+    const report = JSON.parse(fixture);
+    const rate = (model: number, baseline: number) => ({
+      model_servers_per_second: model,
+      baseline_servers_per_second: baseline,
+      ratio: +(model / baseline).toFixed(2),
+      model_times_ms: [],
+      baseline_times_ms: [],
+    });
+    report.inference.side_by_side = {
+      model_version: '2.0.0',
+      baseline_version: '1.2.0',
+      batch: 1000,
+      threads: 2,
+      rounds: 10,
+      onnxruntime: rate(7200, 2100),
+      runner: rate(5000, 1800),
+    };
+    const withBaseline = renderBenchmarks(parseBenchReport(JSON.stringify(report), 'side by side'));
+    expect(rowOf(withBaseline, 'inference: onnxruntime forecasts/s 2.0.0 vs 1.2.0')).toEqual([
+      'inference: onnxruntime forecasts/s 2.0.0 vs 1.2.0 (batch 1,000, 2 threads, alternating)',
+      '7,200 / 2,100 = 3.43x',
+      '>= 3x',
+      'pass',
+    ]);
+    expect(rowOf(withBaseline, 'inference: TftRunner.forecast() forecasts/s 2.0.0')?.slice(1)).toEqual([
+      '5,000 / 1,800 = 2.78x',
+      '>= 3x',
+      'FAIL',
+    ]);
+    expect(md).not.toContain(' vs 1.2.0');
+  });
+
   it('marks a --quick run as not for quoting and names the command that made it', () => {
     const quick = renderBenchmarks(
       parseBenchReport(

@@ -103,6 +103,26 @@ describe('predictAlerts', () => {
     expect(predictAlerts(forecast({ cpu_percent: p90Spike(60, 3, 99) }), defaults, 600)).toEqual([]);
   });
 
+  it('lets p90 raise a warning within the first 30 minutes, and only then', () => {
+    expect(predictAlerts(forecast({ cpu_percent: p90Spike(60, 4, 82) }), defaults, 300)).toEqual([
+      {
+        metric: 'cpu_percent',
+        severity: 'warning',
+        predicted_value: 82,
+        threshold: 80,
+        minutes_ahead: 25,
+        step: 4,
+        trigger: 'p90',
+      },
+    ]);
+    expect(predictAlerts(forecast({ cpu_percent: p90Spike(60, 6, 82) }), defaults, 300)).toEqual([]);
+    // a p50 crossing later still makes it one warning, at the earlier p90 step
+    const later = { ...p90Spike(60, 2, 82), p50: flat(60).map((v, h) => (h >= 40 ? 81 : v)) };
+    expect(predictAlerts(forecast({ cpu_percent: later }), defaults, 300)).toMatchObject([
+      { severity: 'warning', step: 2, trigger: 'p90' },
+    ]);
+  });
+
   it('names p50 as the trigger when p50 and p90 cross at the same step', () => {
     const [alert] = predictAlerts(forecast({ cpu_percent: band(flat(95.004)) }), defaults, 300);
     expect(alert).toMatchObject({

@@ -69,7 +69,9 @@ export interface PredictedAlert {
  * - critical when p50 reaches the critical threshold at any step, or p90 reaches the critical
  *   threshold within the first 30 minutes (the steps whose end is <= 30 min after the origin, i.e.
  *   the first floor(1800 / stepSeconds) steps);
- * - else warning when p50 reaches the warning threshold at any step;
+ * - else warning when p50 reaches the warning threshold at any step, or p90 reaches it within the
+ *   first 30 minutes: a one-in-ten chance of a breach that close is worth a warning (what that does
+ *   to recall and false alerts on the real traces: docs/FORECAST_QUALITY.md, "Alert quality");
  * - at most one alert per metric, of the highest severity, at the earliest step satisfying that
  *   severity's rule (when p50 and p90 both qualify at that step the trigger is p50).
  *
@@ -94,10 +96,12 @@ export function predictAlerts(forecast: MetricForecasts, thresholds: AlertThresh
         alert = makeAlert(metric, 'critical', p90[h], critical, h, stepSeconds, 'p90');
         break;
       }
-      if (warningStep < 0 && p50[h] >= warning) warningStep = h;
+      if (warningStep < 0 && (p50[h] >= warning || (h < shortSteps && p90[h] >= warning))) warningStep = h;
     }
     if (!alert && warningStep >= 0) {
-      alert = makeAlert(metric, 'warning', p50[warningStep], warning, warningStep, stepSeconds, 'p50');
+      const byP50 = p50[warningStep] >= warning;
+      const value = byP50 ? p50[warningStep] : p90[warningStep];
+      alert = makeAlert(metric, 'warning', value, warning, warningStep, stepSeconds, byP50 ? 'p50' : 'p90');
     }
     if (alert) alerts.push(alert);
   }
@@ -160,19 +164,15 @@ export function predictAlertsWithTrendGuard(
   const byMetric = new Map<MetricName, GuardedAlert>(predictAlerts(forecast, thresholds, stepSeconds).map((a) => [a.metric, a]));
   if (trend) {
     // Only the guard's window counts: a warning within 2 h must not hide behind a critical at 3 h.
+    // Only the trend line itself counts, not its band: its p50 stands in for all three quantiles.
     const steps = Math.floor((TREND_GUARD_MINUTES * 60) / stepSeconds);
     const window = Object.fromEntries(
-      Object.entries(trend).map(([m, q]) => [
-        m,
-        {
-          p10: q.p10.slice(0, steps),
-          p50: q.p50.slice(0, steps),
-          p90: q.p90.slice(0, steps),
-        },
-      ]),
+      Object.entries(trend).map(([m, q]) => {
+        const line = q.p50.slice(0, steps);
+        return [m, { p10: line, p50: line, p90: line }];
+      }),
     ) as MetricForecasts;
     for (const t of predictAlerts(window, thresholds, stepSeconds)) {
-      if (t.trigger !== 'p50') continue;
       const guard: GuardedAlert = { ...t, trigger: 'trend' };
       const model = byMetric.get(t.metric);
       const rank = (a: GuardedAlert) => (a.severity === 'critical' ? 0 : 1);

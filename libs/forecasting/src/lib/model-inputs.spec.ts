@@ -59,6 +59,25 @@ describe('buildModelInputs', () => {
     expect(Array.from({ length: 8 }, (_, i) => x.pastValues[i * 4])).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
   });
 
+  it('gives each row the time features of its own origin when origins differ within a batch', () => {
+    const later = binSamples([{ time: MONDAY + 3600, values: [1, 1, 1, 1] }], 300)!;
+    const x = buildModelInputs(
+      [
+        { series, profileIndex: 0 },
+        { series: later, profileIndex: 0 },
+        { series, profileIndex: 0 },
+      ],
+      { L: 8, H: 4, stepSeconds: 300 },
+    );
+    const row = (t: Float32Array, b: number, steps: number) => [...t.subarray(b * steps * 5, (b + 1) * steps * 5)];
+    expect(row(x.pastTime, 2, 8)).toEqual(row(x.pastTime, 0, 8));
+    expect(row(x.futureTime, 2, 4)).toEqual(row(x.futureTime, 0, 4));
+    // row 1's origin is Monday 01:00, 40 minutes after row 0's (00:20): its first future step starts at 01:05
+    expect(x.origins[1] - x.origins[0]).toBe(2400);
+    expect(x.futureTime[4 * 5]).toBeCloseTo(Math.sin((2 * Math.PI * 3900) / 86400), 6);
+    expect(x.futureTime[4 * 5]).not.toBeCloseTo(x.futureTime[0], 3);
+  });
+
   it('refuses a series on another grid', () => {
     expect(() =>
       buildModelInputs([{ series, profileIndex: 0 }], {

@@ -45,11 +45,27 @@ export function writeTimeFeatures(out: Float32Array, offset: number, t: number, 
   out[offset + 4] = rel;
 }
 
+/** The encoder's and decoder's time features for one origin: the same for every server forecast from it. */
+interface OriginTimeFeatures {
+  past: Float32Array;
+  future: Float32Array;
+}
+
+function originTimeFeatures(origin: number, { L, H, stepSeconds }: ModelShape): OriginTimeFeatures {
+  const past = new Float32Array(L * N_TIME_FEATURES);
+  const future = new Float32Array(H * N_TIME_FEATURES);
+  for (let i = 0; i < L; i++) writeTimeFeatures(past, i * N_TIME_FEATURES, origin - stepSeconds * (L - 1 - i), (i - L) / H);
+  for (let j = 0; j < H; j++) writeTimeFeatures(future, j * N_TIME_FEATURES, origin + stepSeconds * (j + 1), j / H);
+  return { past, future };
+}
+
 /**
  * Builds the batch: each encoder is the last min(L, length) buckets ending at the origin, left-padded
  * with zeros (mask 0); padded positions still get their time features, which the model ignores.
+ * A fleet's servers mostly share their origin, so the time features are computed once per origin and copied.
  */
-export function buildModelInputs(items: readonly EncoderInput[], { L, H, stepSeconds }: ModelShape): ModelInputs {
+export function buildModelInputs(items: readonly EncoderInput[], shape: ModelShape): ModelInputs {
+  const { L, H, stepSeconds } = shape;
   const B = items.length;
   const inputs: ModelInputs = {
     batch: B,
@@ -61,6 +77,7 @@ export function buildModelInputs(items: readonly EncoderInput[], { L, H, stepSec
     profile: new BigInt64Array(B),
     origins: new Float64Array(B),
   };
+  const timeByOrigin = new Map<number, OriginTimeFeatures>();
   items.forEach(({ series, profileIndex }, b) => {
     if (series.stepSeconds !== stepSeconds) {
       throw new Error(`series is on a ${series.stepSeconds} s grid but the model steps ${stepSeconds} s`);
@@ -74,12 +91,10 @@ export function buildModelInputs(items: readonly EncoderInput[], { L, H, stepSec
     const dst = (b * L + (L - n)) * N_METRICS;
     inputs.pastValues.set(series.values.subarray(src, src + n * N_METRICS), dst);
     inputs.pastMask.set(series.mask.subarray(src, src + n * N_METRICS), dst);
-    for (let i = 0; i < L; i++) {
-      writeTimeFeatures(inputs.pastTime, (b * L + i) * N_TIME_FEATURES, origin - stepSeconds * (L - 1 - i), (i - L) / H);
-    }
-    for (let j = 0; j < H; j++) {
-      writeTimeFeatures(inputs.futureTime, (b * H + j) * N_TIME_FEATURES, origin + stepSeconds * (j + 1), j / H);
-    }
+    let time = timeByOrigin.get(origin);
+    if (!time) timeByOrigin.set(origin, (time = originTimeFeatures(origin, shape)));
+    inputs.pastTime.set(time.past, b * L * N_TIME_FEATURES);
+    inputs.futureTime.set(time.future, b * H * N_TIME_FEATURES);
   });
   return inputs;
 }

@@ -60,6 +60,23 @@ describe('predictAlertsWithTrendGuard (the rule the api ships)', () => {
     });
   });
 
+  it("follows the trend line, not its band: a wide band does not hide or move the line's crossing", () => {
+    // the line reaches 80 at step 21 (110 min ahead); its band's p90 would already at step 0
+    const trend = rising(74.5, 0.25);
+    trend.cpu_percent.p90 = trend.cpu_percent.p50.map((v) => v + 8);
+    expect(predictAlertsWithTrendGuard(flat(50), trend, DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([
+      {
+        metric: 'cpu_percent',
+        severity: 'warning',
+        predicted_value: 80,
+        threshold: 80,
+        minutes_ahead: 110,
+        step: 21,
+        trigger: 'trend',
+      },
+    ]);
+  });
+
   it('is the model rule alone without a trend', () => {
     expect(predictAlertsWithTrendGuard(flat(50), undefined, DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]);
     expect(predictAlertsWithTrendGuard(rising(78, 1), undefined, DEFAULT_ALERT_THRESHOLDS, 300)[0]).toMatchObject({ trigger: 'p50' });

@@ -23,10 +23,15 @@ const byVersion = (a: string, b: string): number => {
   return 0;
 };
 
-/** The newest shipped model version directory, e.g. `models/tft/1.0.0`. */
-export function shippedModelDir(): string {
+/** Every shipped model version directory, oldest first, e.g. `[models/tft/1.2.0, models/tft/2.0.0]`. */
+export function shippedModelDirs(): string[] {
   const root = modelsRoot();
   const versions = readdirSync(root).filter((v) => /^\d+\.\d+\.\d+$/.test(v) && existsSync(join(root, v, 'metadata.json')));
   if (!versions.length) throw new Error(`no model version with metadata.json under ${root}`);
-  return join(root, versions.sort(byVersion).at(-1) as string);
+  return versions.sort(byVersion).map((v) => join(root, v));
+}
+
+/** The newest shipped model version directory, e.g. `models/tft/1.0.0`. */
+export function shippedModelDir(): string {
+  return shippedModelDirs().at(-1) as string;
 }

@@ -25,7 +25,7 @@ export class AlertDto {
   @ApiProperty({
     enum: ['p50', 'p90', 'trend'],
     description:
-      "p50: the median crosses; p90: the upper band crosses critical within 30 min; trend: the last hour's damped trend crosses within 2 h",
+      "p50: the median crosses; p90: the upper band crosses within 30 min; trend: the last hour's damped trend crosses within 2 h",
   })
   trigger!: string;
   @ApiProperty({

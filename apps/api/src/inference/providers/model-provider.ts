@@ -62,5 +62,5 @@ export const DEFAULT_GRID: ModelGrid = {
   stepSeconds: 300,
   horizon: 96,
   minEncoderLength: 12,
-  maxEncoderLength: 144,
+  maxEncoderLength: 288,
 };

@@ -13,6 +13,7 @@ import { cleanup, memAvailableMb } from '../proc';
 import { SEED } from '../rng';
 import { maxAbsDiff, median, perSecond } from '../stats';
 import { writeTensorDir } from '../tensor-dir';
+import { benchSideBySide, type SideBySideResult } from './side-by-side';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -58,6 +59,8 @@ export interface InferenceResult {
   ratio_vs_torch: number | null;
   max_abs_diff_vs_torch: number | null;
   torch: TorchResult;
+  /** The model against the previous shipped one, alternating in this process; absent in older reports, null without one. */
+  side_by_side?: SideBySideResult | null;
 }
 
 async function timeCalls(run: () => Promise<unknown>, warmup: number, reps: number): Promise<number[]> {
@@ -77,8 +80,15 @@ const fmt = (x: number, d = 0) => x.toFixed(d);
  * The shipped model through onnxruntime-node: a sweep of session options at batch 1,000, the best
  * configuration at batch 1 to 10,000, TftRunner.forecast() end to end, and PyTorch eager on the same inputs.
  */
-export async function benchInference(opts: { modelDir: string; root: string; quick: boolean; log: Log }): Promise<InferenceResult> {
-  const { modelDir, root, quick, log } = opts;
+export async function benchInference(opts: {
+  modelDir: string;
+  /** An earlier model to run side by side with, or null. */
+  baselineDir: string | null;
+  root: string;
+  quick: boolean;
+  log: Log;
+}): Promise<InferenceResult> {
+  const { modelDir, baselineDir, root, quick, log } = opts;
   const runner = await TftRunner.load(modelDir, { intraOpNumThreads: 1 });
   const meta = runner.metadata;
   const L = meta.max_encoder_length;
@@ -237,6 +247,11 @@ export async function benchInference(opts: { modelDir: string; root: string; qui
   const { quantilesDir: _dir, ...torchResult } = torch;
   void _dir;
   const ratio = torch.servers_per_second ? +(serversPerSecond / torch.servers_per_second).toFixed(2) : null;
+
+  // 5. against the previous model, same fleet, alternating calls
+  await apiRunner.release();
+  const sideBySide = baselineDir ? await benchSideBySide({ modelDir, baselineDir, quick, log }) : null;
+  if (!baselineDir) log('inference: side by side: no earlier shipped model (set BASELINE_MODEL_DIR to compare with one)');
   return {
     servers_per_second: serversPerSecond,
     sweep_batch: sweepBatch,
@@ -250,6 +265,7 @@ export async function benchInference(opts: { modelDir: string; root: string; qui
     ratio_vs_torch: ratio,
     max_abs_diff_vs_torch: torch.max_abs_diff_quantiles,
     torch: torchResult,
+    side_by_side: sideBySide,
   };
 }
 

@@ -273,7 +273,7 @@ export type AlertDto = {
    */
   minutes_ahead: number;
   /**
-   * p50: the median crosses; p90: the upper band crosses critical within 30 min; trend: the last hour's damped trend crosses within 2 h
+   * p50: the median crosses; p90: the upper band crosses within 30 min; trend: the last hour's damped trend crosses within 2 h
    */
   trigger: 'p50' | 'p90' | 'trend';
   /**

@@ -1,0 +1,152 @@
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { profileIndex, type EncoderInput } from '@tft/forecasting';
+import { TftRunner, toFeeds } from '@tft/tft-runner';
+import { fleetHistories, makeFleet } from '../fleet';
+import type { Log } from '../log';
+import { sessionOptions } from '../ort-configs';
+import { SEED } from '../rng';
+import { median, perSecond } from '../stats';
+
+/** The issue's comparison point: batch 1,000 on 2 intra-op threads. */
+export const SIDE_BY_SIDE_BATCH = 1000;
+export const SIDE_BY_SIDE_THREADS = 2;
+
+export interface PairedRate {
+  model_servers_per_second: number;
+  baseline_servers_per_second: number;
+  /** model / baseline. */
+  ratio: number;
+  model_times_ms: number[];
+  baseline_times_ms: number[];
+}
+
+export interface SideBySideResult {
+  model_version: string;
+  baseline_version: string;
+  batch: number;
+  threads: number;
+  rounds: number;
+  /** session.run() on ready tensors. */
+  onnxruntime: PairedRate;
+  /** TftRunner.forecast(): input building, the worker thread and decoding included, as the api runs it. */
+  runner: PairedRate;
+}
+
+interface Contender {
+  version: string;
+  runOrt: () => Promise<unknown>;
+  runForecast: () => Promise<unknown>;
+  release: () => Promise<void>;
+}
+
+async function contender(modelDir: string, origin: number): Promise<Contender> {
+  const runner = await TftRunner.load(modelDir, {
+    intraOpNumThreads: SIDE_BY_SIDE_THREADS,
+    batchSize: SIDE_BY_SIDE_BATCH,
+  });
+  const meta = runner.metadata;
+  const items: EncoderInput[] = fleetHistories(makeFleet(SIDE_BY_SIDE_BATCH, SEED), {
+    steps: meta.max_encoder_length,
+    stepSeconds: meta.step_seconds,
+    origin,
+    seed: SEED + 1,
+    profileIndex: (s) => profileIndex(meta, s.name, s.profile),
+  });
+  const feeds = toFeeds(runner.buildInputs(items), meta.max_encoder_length, meta.horizon);
+  const session = await ort.InferenceSession.create(
+    `${modelDir}/${meta.file}`,
+    sessionOptions({
+      intraOpNumThreads: SIDE_BY_SIDE_THREADS,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      enableMemPattern: true,
+    }),
+  );
+  return {
+    version: meta.version,
+    runOrt: () => session.run(feeds),
+    runForecast: () => runner.forecast(items),
+    release: async () => {
+      await session.release();
+      await runner.release();
+    },
+  };
+}
+
+/** Times `a` and `b` in alternating order (ABBA...), so that a noisy neighbour slows both alike. */
+async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>, rounds: number): Promise<[number[], number[]]> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = async (run: () => Promise<unknown>, into: number[]) => {
+    const started = performance.now();
+    await run();
+    into.push(performance.now() - started);
+  };
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      await time(a, ta);
+      await time(b, tb);
+    } else {
+      await time(b, tb);
+      await time(a, ta);
+    }
+  }
+  return [ta, tb];
+}
+
+function paired([model, baseline]: [number[], number[]]): PairedRate {
+  const m = perSecond(SIDE_BY_SIDE_BATCH, median(model));
+  const b = perSecond(SIDE_BY_SIDE_BATCH, median(baseline));
+  return {
+    model_servers_per_second: +m.toFixed(1),
+    baseline_servers_per_second: +b.toFixed(1),
+    ratio: +(m / b).toFixed(2),
+    model_times_ms: model.map((t) => +t.toFixed(1)),
+    baseline_times_ms: baseline.map((t) => +t.toFixed(1)),
+  };
+}
+
+/**
+ * The shipped model against an earlier one in the same process, at batch 1,000 and 2 threads, calls
+ * alternating: onnxruntime alone, then TftRunner.forecast() end to end. Each model gets the same fleet
+ * with its own encoder length.
+ */
+export async function benchSideBySide(opts: {
+  modelDir: string;
+  baselineDir: string;
+  quick: boolean;
+  log: Log;
+}): Promise<SideBySideResult> {
+  const { modelDir, baselineDir, quick, log } = opts;
+  const origin = Math.floor(Date.UTC(2026, 10, 23, 14, 5) / 1000);
+  const model = await contender(modelDir, origin);
+  const baseline = await contender(baselineDir, origin);
+  const rounds = quick ? 4 : 10;
+  const label = `${model.version} vs ${baseline.version}, batch ${SIDE_BY_SIDE_BATCH}, ${SIDE_BY_SIDE_THREADS} threads, ${rounds} alternating rounds`;
+  try {
+    log(`inference: side by side ${label}: onnxruntime`);
+    const onnxruntime = paired(await alternate(model.runOrt, baseline.runOrt, rounds));
+    log(
+      `inference: side by side onnxruntime: ${onnxruntime.model_servers_per_second.toFixed(0)} vs ${onnxruntime.baseline_servers_per_second.toFixed(0)} servers/s = ${onnxruntime.ratio}x`,
+    );
+    const runner = paired(await alternate(model.runForecast, baseline.runForecast, rounds));
+    log(
+      `inference: side by side TftRunner.forecast(): ${runner.model_servers_per_second.toFixed(0)} vs ${runner.baseline_servers_per_second.toFixed(0)} servers/s = ${runner.ratio}x`,
+    );
+    return {
+      model_version: model.version,
+      baseline_version: baseline.version,
+      batch: SIDE_BY_SIDE_BATCH,
+      threads: SIDE_BY_SIDE_THREADS,
+      rounds,
+      onnxruntime,
+      runner,
+    };
+  } finally {
+    await model.release();
+    await baseline.release();
+  }
+}
