@@ -8,7 +8,7 @@ import { shippedModelDir, TftRunner } from '@tft/tft-runner';
 import { runBacktest, type ModelUnderTest } from './backtest';
 import { loadSeries } from './csv-reader';
 import { runLeadtime, type Incidents } from './leadtime';
-import { alertQualityTable, leadtimeTables, resultsTable, summaryTable } from './report';
+import { alertQualityTable, bucketTable, leadtimeTables, resultsTable, summaryTable } from './report';
 
 const USAGE = `usage:
   npm run backtest -- --data <dir|csv> [--model <dir>] [--json out.json] [--stride N] [--max-series N]
@@ -137,6 +137,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       `${r.series} series, ${r.originsScored} scored origins (+${r.originsCalibration} calibrating the baselines), model ${meta.version}, ${r.seconds.toFixed(1)} s\n`,
     );
     io.out(summaryTable(r.results));
+    io.out('');
+    io.out(bucketTable(r.results));
     io.out('');
     io.out(resultsTable(r.results));
     if (values.json) {

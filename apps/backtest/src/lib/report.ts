@@ -58,6 +58,31 @@ export function summaryTable(rows: readonly ResultRow[], reference = 'tft'): str
   return lines.join('\n');
 }
 
+/**
+ * The reference against the best baseline in every metric and horizon bucket (the quality bar: it must win
+ * each), with the reference's own p10-p90 coverage.
+ */
+export function bucketTable(rows: readonly ResultRow[], reference = 'tft'): string {
+  const lines = [
+    `| metric | horizon | ${reference} wQL | best baseline | its wQL | ${reference} vs best | ${reference} coverage |`,
+    '|---|---|---|---|---|---|---|',
+  ];
+  const keys = [...new Set(rows.map((r) => `${r.metric}\u0000${r.horizon_bucket}`))];
+  for (const key of keys) {
+    const [metric, bucket] = key.split('\u0000');
+    const group = rows.filter((r) => r.metric === metric && r.horizon_bucket === bucket);
+    const ref = group.find((r) => r.model === reference);
+    const best = group
+      .filter((r) => r.model !== reference && r.wql !== null)
+      .reduce<ResultRow | null>((a, r) => (a === null || (r.wql as number) < (a.wql as number) ? r : a), null);
+    if (!ref || !best) continue;
+    const gap =
+      ref.wql === null || !best.wql ? '-' : `${ref.wql / best.wql - 1 >= 0 ? '+' : ''}${((ref.wql / best.wql - 1) * 100).toFixed(1)}%`;
+    lines.push(`| ${metric} | ${bucket} | ${fmt(ref.wql)} | ${best.model} | ${fmt(best.wql)} | ${gap} | ${pct(ref.coverage_p10_p90)} |`);
+  }
+  return lines.join('\n');
+}
+
 export function leadtimeTables(incidents: readonly IncidentRow[], summary: readonly MethodSummary[]): string {
   const methods = summary.map((s) => s.method);
   const lines = [
