@@ -173,9 +173,10 @@ test('each scenario moves its own servers, and healthy brings them back to quiet
     // the values and the forecast of every affected server moved up
     const [now, then] = [during[name].cpu_percent!, before[name].cpu_percent!];
     expect(now.current, `${name} cpu now`).toBeGreaterThan((then.current ?? 0) + 10);
-    // the forecast follows: up, and at least at the warning threshold in its first step
-    expect(now.p50[0], `${name} cpu p50, first step`).toBeGreaterThan(then.p50[0]);
-    expect(now.p50[0], `${name} cpu p50, first step`).toBeGreaterThanOrEqual(80);
+    // the forecast follows: its median well up in the first step (the model expects part of a sudden
+    // jump to revert: MODEL_CARD.md, limitations), its band at the warning threshold
+    expect(now.p50[0], `${name} cpu p50, first step`).toBeGreaterThan(then.p50[0] + 15);
+    expect(now.p90[0], `${name} cpu p90, first step`).toBeGreaterThanOrEqual(80);
   }
   // the console follows through the change feed: an alert event refetches the alerts
   await expect.poll(tableAffected, { timeout: 15_000 }).toEqual(affected);

@@ -73,6 +73,7 @@ describe('renderBenchmarks', () => {
       baseline_version: '1.2.0',
       batch: 1000,
       threads: 2,
+      config: '2t sequential all mem:off',
       rounds: 10,
       onnxruntime: rate(7200, 2100),
       runner: rate(5000, 1800),

@@ -25,20 +25,23 @@ export function decodeQuantiles(output: Float32Array, b: number, meta: ModelMeta
   const H = meta.horizon;
   const T = meta.targets.length;
   const Q = meta.quantiles.length;
-  const qIndex = [0.1, 0.5, 0.9].map((q) => meta.quantiles.indexOf(q));
+  const [i10, i50, i90] = [0.1, 0.5, 0.9].map((q) => meta.quantiles.indexOf(q));
   const result = {} as MetricForecasts;
   METRICS.forEach((metric, m) => {
     const [lo, hiOrNull] = meta.value_ranges[metric];
     const hi = hiOrNull ?? Infinity;
-    const series = qIndex.map(() => new Array<number>(H));
-    for (let h = 0; h < H; h++) {
-      const base = ((b * H + h) * T + m) * Q;
-      for (let k = 0; k < 3; k++) {
-        const v = output[base + qIndex[k]];
-        series[k][h] = v < lo ? lo : v > hi ? hi : v;
-      }
+    // filled with a double up front, so the arrays are born as unboxed double arrays: decoding a batch
+    // of 1,000 servers took twice as long when they changed representation while being written
+    const p10 = new Array<number>(H).fill(NaN);
+    const p50 = new Array<number>(H).fill(NaN);
+    const p90 = new Array<number>(H).fill(NaN);
+    const clip = (v: number) => (v < lo ? lo : v > hi ? hi : v);
+    for (let h = 0, base = (b * H * T + m) * Q; h < H; h++, base += T * Q) {
+      p10[h] = clip(output[base + i10]);
+      p50[h] = clip(output[base + i50]);
+      p90[h] = clip(output[base + i90]);
     }
-    result[metric] = { p10: series[0], p50: series[1], p90: series[2] };
+    result[metric] = { p10, p50, p90 };
   });
   return result;
 }

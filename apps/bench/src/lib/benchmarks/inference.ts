@@ -250,7 +250,7 @@ export async function benchInference(opts: {
 
   // 5. against the previous model, same fleet, alternating calls
   await apiRunner.release();
-  const sideBySide = baselineDir ? await benchSideBySide({ modelDir, baselineDir, quick, log }) : null;
+  const sideBySide = baselineDir ? await benchSideBySide({ modelDir, baselineDir, best: best.config, quick, log }) : null;
   if (!baselineDir) log('inference: side by side: no earlier shipped model (set BASELINE_MODEL_DIR to compare with one)');
   return {
     servers_per_second: serversPerSecond,

@@ -4,13 +4,14 @@ import { profileIndex, type EncoderInput } from '@tft/forecasting';
 import { TftRunner, toFeeds } from '@tft/tft-runner';
 import { fleetHistories, makeFleet } from '../fleet';
 import type { Log } from '../log';
-import { sessionOptions } from '../ort-configs';
+import { configLabel, sessionOptions, type OrtConfig } from '../ort-configs';
 import { SEED } from '../rng';
 import { median, perSecond } from '../stats';
 
 /** The issue's comparison point: batch 1,000 on 2 intra-op threads. */
 export const SIDE_BY_SIDE_BATCH = 1000;
 export const SIDE_BY_SIDE_THREADS = 2;
+const CALLS_PER_BLOCK = 2;
 
 export interface PairedRate {
   model_servers_per_second: number;
@@ -26,6 +27,9 @@ export interface SideBySideResult {
   baseline_version: string;
   batch: number;
   threads: number;
+  /** The sweep's best session options for the shipped model, with 2 threads, used for both. */
+  config: string;
+  /** Blocks per model, each an untimed call and CALLS_PER_BLOCK timed ones. */
   rounds: number;
   /** session.run() on ready tensors. */
   onnxruntime: PairedRate;
@@ -40,11 +44,8 @@ interface Contender {
   release: () => Promise<void>;
 }
 
-async function contender(modelDir: string, origin: number): Promise<Contender> {
-  const runner = await TftRunner.load(modelDir, {
-    intraOpNumThreads: SIDE_BY_SIDE_THREADS,
-    batchSize: SIDE_BY_SIDE_BATCH,
-  });
+async function contender(modelDir: string, origin: number, config: OrtConfig): Promise<Contender> {
+  const runner = await TftRunner.load(modelDir, { batchSize: SIDE_BY_SIDE_BATCH, sessionOptions: sessionOptions(config) });
   const meta = runner.metadata;
   const items: EncoderInput[] = fleetHistories(makeFleet(SIDE_BY_SIDE_BATCH, SEED), {
     steps: meta.max_encoder_length,
@@ -54,15 +55,7 @@ async function contender(modelDir: string, origin: number): Promise<Contender> {
     profileIndex: (s) => profileIndex(meta, s.name, s.profile),
   });
   const feeds = toFeeds(runner.buildInputs(items), meta.max_encoder_length, meta.horizon);
-  const session = await ort.InferenceSession.create(
-    `${modelDir}/${meta.file}`,
-    sessionOptions({
-      intraOpNumThreads: SIDE_BY_SIDE_THREADS,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      enableMemPattern: true,
-    }),
-  );
+  const session = await ort.InferenceSession.create(`${modelDir}/${meta.file}`, sessionOptions(config));
   return {
     version: meta.version,
     runOrt: () => session.run(feeds),
@@ -74,24 +67,28 @@ async function contender(modelDir: string, origin: number): Promise<Contender> {
   };
 }
 
-/** Times `a` and `b` in alternating order (ABBA...), so that a noisy neighbour slows both alike. */
+/**
+ * Times `a` and `b` in alternating blocks (AB, BA, ...), so that a noisy neighbour slows both alike; each
+ * block starts with an untimed call, so neither is timed right after the other one ran (the api runs one).
+ */
 async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>, rounds: number): Promise<[number[], number[]]> {
-  await a();
-  await b();
   const ta: number[] = [];
   const tb: number[] = [];
-  const time = async (run: () => Promise<unknown>, into: number[]) => {
-    const started = performance.now();
+  const block = async (run: () => Promise<unknown>, into: number[]) => {
     await run();
-    into.push(performance.now() - started);
+    for (let i = 0; i < CALLS_PER_BLOCK; i++) {
+      const started = performance.now();
+      await run();
+      into.push(performance.now() - started);
+    }
   };
   for (let r = 0; r < rounds; r++) {
     if (r % 2 === 0) {
-      await time(a, ta);
-      await time(b, tb);
+      await block(a, ta);
+      await block(b, tb);
     } else {
-      await time(b, tb);
-      await time(a, ta);
+      await block(b, tb);
+      await block(a, ta);
     }
   }
   return [ta, tb];
@@ -110,22 +107,25 @@ function paired([model, baseline]: [number[], number[]]): PairedRate {
 }
 
 /**
- * The shipped model against an earlier one in the same process, at batch 1,000 and 2 threads, calls
- * alternating: onnxruntime alone, then TftRunner.forecast() end to end. Each model gets the same fleet
- * with its own encoder length.
+ * The shipped model against an earlier one in the same process, at batch 1,000 and 2 threads with the
+ * same session options for both, calls alternating: onnxruntime alone, then TftRunner.forecast() end
+ * to end. Each model gets the same fleet with its own encoder length.
  */
 export async function benchSideBySide(opts: {
   modelDir: string;
   baselineDir: string;
+  /** The sweep's best options; the thread count is set to SIDE_BY_SIDE_THREADS. */
+  best: OrtConfig;
   quick: boolean;
   log: Log;
 }): Promise<SideBySideResult> {
   const { modelDir, baselineDir, quick, log } = opts;
+  const config = { ...opts.best, intraOpNumThreads: SIDE_BY_SIDE_THREADS };
   const origin = Math.floor(Date.UTC(2026, 10, 23, 14, 5) / 1000);
-  const model = await contender(modelDir, origin);
-  const baseline = await contender(baselineDir, origin);
-  const rounds = quick ? 4 : 10;
-  const label = `${model.version} vs ${baseline.version}, batch ${SIDE_BY_SIDE_BATCH}, ${SIDE_BY_SIDE_THREADS} threads, ${rounds} alternating rounds`;
+  const model = await contender(modelDir, origin, config);
+  const baseline = await contender(baselineDir, origin, config);
+  const rounds = quick ? 2 : 6;
+  const label = `${model.version} vs ${baseline.version}, batch ${SIDE_BY_SIDE_BATCH}, ${configLabel(config).replace(/\s+/g, ' ')}, ${rounds} alternating blocks of ${CALLS_PER_BLOCK} timed calls`;
   try {
     log(`inference: side by side ${label}: onnxruntime`);
     const onnxruntime = paired(await alternate(model.runOrt, baseline.runOrt, rounds));
@@ -141,6 +141,7 @@ export async function benchSideBySide(opts: {
       baseline_version: baseline.version,
       batch: SIDE_BY_SIDE_BATCH,
       threads: SIDE_BY_SIDE_THREADS,
+      config: configLabel(config).replace(/\s+/g, ' '),
       rounds,
       onnxruntime,
       runner,

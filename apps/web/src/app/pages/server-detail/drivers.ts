@@ -17,7 +17,7 @@ const GROUPS: readonly Omit<DriverGroup, 'items'>[] = [
   {
     key: 'decoder',
     title: 'Known future',
-    hint: 'calendar features of the horizon',
+    hint: 'the same time yesterday and calendar features of the horizon',
   },
   { key: 'static', title: 'Static', hint: 'profile and scale of the server' },
 ];
