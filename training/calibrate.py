@@ -14,8 +14,8 @@ ordered. The checkpoint written carries the factors and the validation coverage 
 
 With --by_profile the factors are fitted twice, [2, H, 4, 2]: on the windows of servers without a
 known profile (the wild series) and on those with one (the generator fleet), and the graph picks a
-row's set by its profile input. One pooled set let the wild series' erratic disks widen the fleet's
-steady disk band to 97 % coverage.
+row's set by its profile input: pooled, the wild series' erratic disks widened the band of the
+fleet's steady disks too.
 """
 import os
 

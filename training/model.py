@@ -241,7 +241,8 @@ class TFT(nn.Module):
             self.seasonal = nn.Linear(d, k * N_METRICS)
             nn.init.constant_(self.seasonal.bias, -2.0)
         if cfg.calibrated:
-            groups = () if cfg.calibration_groups == 1 else (cfg.calibration_groups,)
+            assert cfg.calibration_groups in (1, 2), "calibration_groups: 1 (one set) or 2 (by profile known)"
+            groups = () if cfg.calibration_groups == 1 else (2,)
             self.register_buffer("q_cal", torch.ones(*groups, H, N_METRICS, 2))
         self.lstm_enc = nn.LSTM(d, d, batch_first=True)
         self.lstm_dec = nn.LSTM(d, d, batch_first=True)

@@ -8,7 +8,7 @@ import { sleep } from './proc';
 import { num } from './report';
 
 export const STEP = 300;
-export const WINDOW_STEPS = 288; // the api's default retention: max(2 x encoder 144, 288)
+export const WINDOW_STEPS = 288; // the api's default retention (DEFAULT_RETENTION_STEPS; one more with a 288-step context)
 export const FILL_BATCH = 2000;
 const FILL_CONCURRENCY = 2;
 

@@ -1,6 +1,6 @@
 import { PROFILE_PREFIXES, PROFILES, type Profile } from '@tft/contracts';
-import { bucketStart, type EncoderInput, type StepSeries } from '@tft/forecasting';
-import { gaussian, seededRandom, type Random } from './rng';
+import { bucketStart, profileIndex, type EncoderInput, type ModelMetadata, type StepSeries } from '@tft/forecasting';
+import { gaussian, SEED, seededRandom, type Random } from './rng';
 
 const DAY = 86400;
 const N_METRICS = 4;
@@ -118,5 +118,19 @@ export function fleetHistories(
       samples,
     };
     return { series, profileIndex: opts.profileIndex(s) };
+  });
+}
+
+/** Where the inference benchmarks' histories end: a fixed Monday afternoon, so runs compare. */
+export const BENCH_ORIGIN = Math.floor(Date.UTC(2026, 10, 23, 14, 5) / 1000);
+
+/** The first `n` servers of the seeded fleet as `meta`'s model takes them: its encoder length, grid and profiles. */
+export function modelHistories(meta: ModelMetadata, n: number): EncoderInput[] {
+  return fleetHistories(makeFleet(n, SEED), {
+    steps: meta.max_encoder_length,
+    stepSeconds: meta.step_seconds,
+    origin: BENCH_ORIGIN,
+    seed: SEED + 1,
+    profileIndex: (s) => profileIndex(meta, s.name, s.profile),
   });
 }

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { profileIndex, type EncoderInput } from '@tft/forecasting';
+import type { EncoderInput } from '@tft/forecasting';
 import { TftRunner, toFeeds } from '@tft/tft-runner';
-import { fleetHistories, makeFleet } from '../fleet';
+import { modelHistories } from '../fleet';
 import type { Log } from '../log';
 import { configLabel, sessionOptions, sweepConfigs, type OrtConfig } from '../ort-configs';
 import { cleanup, memAvailableMb } from '../proc';
-import { SEED } from '../rng';
 import { maxAbsDiff, median, perSecond } from '../stats';
 import { writeTensorDir } from '../tensor-dir';
 import { benchSideBySide, type SideBySideResult } from './side-by-side';
@@ -94,15 +93,7 @@ export async function benchInference(opts: {
   const L = meta.max_encoder_length;
   const H = meta.horizon;
   const modelPath = join(modelDir, meta.file);
-  const origin = Math.floor(Date.UTC(2026, 10, 23, 14, 5) / 1000); // a fixed Monday afternoon: comparable runs
-  const histories = (n: number): EncoderInput[] =>
-    fleetHistories(makeFleet(n, SEED), {
-      steps: L,
-      stepSeconds: meta.step_seconds,
-      origin,
-      seed: SEED + 1,
-      profileIndex: (s) => profileIndex(meta, s.name, s.profile),
-    });
+  const histories = (n: number): EncoderInput[] => modelHistories(meta, n);
   const feedsOf = (items: readonly EncoderInput[]) => toFeeds(runner.buildInputs(items), L, H);
 
   // 1. the sweep

@@ -64,9 +64,9 @@ export async function benchMemory(
   const note =
     steps === WINDOW_STEPS
       ? null
-      : `the 9,000 added servers got ${steps} steps each (the model's 144-step context + the open step), not ${WINDOW_STEPS}: ` +
+      : `the 9,000 added servers got ${steps} steps each (12 h and the open step), not ${WINDOW_STEPS}: ` +
         `a full fill would take ~${num(estimate)} s at ${num(first.records_per_second)} records/s (budget ${o.budgetS} s). ` +
-        `Each window's ring is preallocated for ${WINDOW_STEPS} steps, so this hardly changes RSS`;
+        `Each window's ring is preallocated for the whole retention, so this hardly changes RSS`;
   if (note) log(`memory: ${note}`);
   const f10 = await fill(
     api,

@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { profileIndex, type EncoderInput } from '@tft/forecasting';
 import { TftRunner, toFeeds } from '@tft/tft-runner';
-import { fleetHistories, makeFleet } from '../fleet';
+import { modelHistories } from '../fleet';
 import type { Log } from '../log';
 import { configLabel, sessionOptions, type OrtConfig } from '../ort-configs';
-import { SEED } from '../rng';
 import { median, perSecond } from '../stats';
 
 /** The issue's comparison point: batch 1,000 on 2 intra-op threads. */
@@ -44,16 +42,10 @@ interface Contender {
   release: () => Promise<void>;
 }
 
-async function contender(modelDir: string, origin: number, config: OrtConfig): Promise<Contender> {
+async function contender(modelDir: string, config: OrtConfig): Promise<Contender> {
   const runner = await TftRunner.load(modelDir, { batchSize: SIDE_BY_SIDE_BATCH, sessionOptions: sessionOptions(config) });
   const meta = runner.metadata;
-  const items: EncoderInput[] = fleetHistories(makeFleet(SIDE_BY_SIDE_BATCH, SEED), {
-    steps: meta.max_encoder_length,
-    stepSeconds: meta.step_seconds,
-    origin,
-    seed: SEED + 1,
-    profileIndex: (s) => profileIndex(meta, s.name, s.profile),
-  });
+  const items = modelHistories(meta, SIDE_BY_SIDE_BATCH);
   const feeds = toFeeds(runner.buildInputs(items), meta.max_encoder_length, meta.horizon);
   const session = await ort.InferenceSession.create(`${modelDir}/${meta.file}`, sessionOptions(config));
   return {
@@ -121,9 +113,8 @@ export async function benchSideBySide(opts: {
 }): Promise<SideBySideResult> {
   const { modelDir, baselineDir, quick, log } = opts;
   const config = { ...opts.best, intraOpNumThreads: SIDE_BY_SIDE_THREADS };
-  const origin = Math.floor(Date.UTC(2026, 10, 23, 14, 5) / 1000);
-  const model = await contender(modelDir, origin, config);
-  const baseline = await contender(baselineDir, origin, config);
+  const model = await contender(modelDir, config);
+  const baseline = await contender(baselineDir, config);
   const rounds = quick ? 2 : 6;
   const label = `${model.version} vs ${baseline.version}, batch ${SIDE_BY_SIDE_BATCH}, ${configLabel(config).replace(/\s+/g, ' ')}, ${rounds} alternating blocks of ${CALLS_PER_BLOCK} timed calls`;
   try {
