@@ -1,10 +1,10 @@
 import type { FleetSummaryDto, StatusDto } from '@tft/api-client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, getJson, modelDir, requireBuilt, root, startService, stopService, tempDataDir, waitFor } from './services';
+import { DEMO_START, freePort, getJson, modelDir, requireBuilt, root, startService, stopService, tempDataDir, waitFor } from './services';
 
 /**
- * Starts api + generator (20 servers, 24 h backfill, 60x) + serve-web on free ports, waits until
+ * Starts api + generator (20 servers, 24 h backfill, 60x, simulated time pinned at DEMO_START) + serve-web on free ports, waits until
  * all 20 servers are forecast, and hands the URLs and the api's pid to the tests through env.
  * Returns the teardown.
  */
@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   const generator = startService(
     'generator',
-    [join(root, 'dist', 'apps', 'generator', 'main.js'), '--servers', '20', '--backfill', '24h', '--speed', '60'],
+    [join(root, 'dist', 'apps', 'generator', 'main.js'), '--servers', '20', '--backfill', '24h', '--speed', '60', '--start', DEMO_START],
     { GENERATOR_PORT: String(generatorPort), API_URL: apiUrl },
   );
   const web = startService('serve-web', [join(root, 'tools', 'serve-web.mjs')], {

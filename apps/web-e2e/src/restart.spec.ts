@@ -2,10 +2,11 @@ import { expect, test } from '@playwright/test';
 import type { FleetSummaryDto, generator, StatusDto } from '@tft/api-client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, getJson, modelDir, root, startService, stopService, tempDataDir, waitFor } from './services';
+import { DEMO_START, freePort, getJson, modelDir, root, startService, stopService, tempDataDir, waitFor } from './services';
 
 // Its own api + generator + console on one data directory, stopped and started again as a second
-// `npm start` would be: the demo's accelerated clock has left the stored data ahead of the wall clock.
+// `npm start` would be: the demo's accelerated clock has left the stored data ahead of where the
+// generator's simulated time starts (DEMO_START here; the wall clock in a plain `npm start`).
 const SERVERS = 6;
 
 test("a second start continues after the first run's data and shows a live fleet within a minute", async ({ page }) => {
@@ -24,7 +25,17 @@ test("a second start continues after the first run's data and shows a live fleet
     }),
     startService(
       `restart-generator-${run}`,
-      [join(root, 'dist', 'apps', 'generator', 'main.js'), '--servers', String(SERVERS), '--backfill', '24h', '--speed', '60'],
+      [
+        join(root, 'dist', 'apps', 'generator', 'main.js'),
+        '--servers',
+        String(SERVERS),
+        '--backfill',
+        '24h',
+        '--speed',
+        '60',
+        '--start',
+        DEMO_START,
+      ],
       { GENERATOR_PORT: String(generatorPort), API_URL: apiUrl },
     ),
   ];
@@ -47,17 +58,18 @@ test("a second start continues after the first run's data and shows a live fleet
       },
       90_000,
     );
-    // 40 s at 60x: the stored data ends 40 simulated minutes ahead of the wall clock
-    await waitFor('data 30 min ahead of the wall clock', async () => (await dataTime()) > Date.now() + 30 * 60_000, 60_000);
+    // 40 s at 60x: the stored data ends 40 simulated minutes after the start
+    const start = Date.parse(DEMO_START);
+    await waitFor('data 30 min past the start', async () => (await dataTime()) > start + 30 * 60_000, 60_000);
     expect((await getJson<generator.StreamStatusDto>(`${generatorUrl}/stream/status`)).rejected_records).toBe(0);
     await Promise.all(pair.map(stopService));
     pair = startPair(2);
     await waitFor('the api again', async () => (await fetch(`${apiUrl}/health`)).ok, 30_000);
     const firstEnd = await dataTime(); // restored from the store (the new generator adds after it)
-    expect(firstEnd).toBeGreaterThan(Date.now() + 25 * 60_000);
+    expect(firstEnd).toBeGreaterThan(start + 25 * 60_000);
 
-    // Live at once: data time moves on past the first run's end (a generator starting from the wall
-    // clock would need the 30+ simulated minutes to catch up first), and nothing is refused.
+    // Live at once: data time moves on past the first run's end (a generator starting again at its
+    // start would need the 30+ simulated minutes to catch up first), and nothing is refused.
     const restarted = Date.now();
     await expect
       .poll(async () => (await dataTime()) - firstEnd, {

@@ -67,6 +67,12 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/**
+ * Where the demo's simulated time starts in every e2e run (`--start`): the generator's state at each
+ * data time, natural incidents included, is then the same whatever hour of the day the suite runs.
+ */
+export const DEMO_START = '2026-01-05T06:00:00Z';
+
 /** MODEL_DIR if set; otherwise the api picks the newest version under models/tft itself. */
 export function modelDir(): string | undefined {
   return process.env['MODEL_DIR'] || undefined;

@@ -72,6 +72,26 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
     });
   });
 
+  it('a server on the heuristic alerts on its line, not on its band', () => {
+    const alerts = new AlertsService(loadApiConfig({}));
+    /** cpu line at `level` with a band 30 points wide: the model rule would page on its p90 at once. */
+    const wide = (level: number): MetricForecasts => {
+      const f = forecast(null);
+      const p50 = Array(96).fill(level);
+      f.cpu_percent = { p10: p50.map((v) => v - 30), p50, p90: p50.map((v) => v + 30) };
+      return f;
+    };
+    for (const minutes of [0, 5, 10, 15]) {
+      alerts.update([{ ...base, model: 'heuristic', server: 'ppweb0001', at: at(minutes), quantiles: wide(60) }], 300);
+      alerts.update([{ ...base, model: 'TFT', server: 'ppweb0002', at: at(minutes), quantiles: wide(60) }], 300);
+      alerts.update([{ ...base, model: 'heuristic', server: 'ppweb0003', at: at(minutes), quantiles: wide(97) }], 300);
+    }
+    expect(alerts.active().map((a) => [a.server, a.severity, a.trigger])).toEqual([
+      ['ppweb0003', 'critical', 'trend'],
+      ['ppweb0002', 'warning', 'p90'],
+    ]);
+  });
+
   it('a breach predicted on and off every pass does not flap the active count', () => {
     const alerts = new AlertsService(loadApiConfig({}));
     const counts: number[] = [];

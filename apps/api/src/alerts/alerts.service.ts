@@ -6,6 +6,7 @@ import {
   isoSeconds,
   predictAlertsWithTrendGuard,
   thresholdsFor,
+  trendAlerts,
   type AlertThresholds,
   type MetricForecasts,
   type ThresholdConfig,
@@ -125,8 +126,13 @@ export class AlertsService {
   update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number): void {
     for (const f of forecasts) {
       const now = f.at;
+      const thresholds = this.thresholds(f.profile);
+      // A server still warming up has only the heuristic: its line alerts, its uncalibrated band does not.
       const predicted = new Map(
-        predictAlertsWithTrendGuard(f.quantiles, f.trend, this.thresholds(f.profile), stepSeconds).map((a) => [a.metric, a]),
+        (f.model === 'heuristic'
+          ? trendAlerts(f.quantiles, thresholds, stepSeconds)
+          : predictAlertsWithTrendGuard(f.quantiles, f.trend, thresholds, stepSeconds)
+        ).map((a) => [a.metric, a]),
       );
       for (const metric of Object.keys(f.quantiles) as MetricName[]) {
         const key = `${f.server}|${metric}`;

@@ -42,6 +42,15 @@ describe('loadGeneratorConfig', () => {
     expect(() => backfill('1 week')).toThrow('--backfill: invalid duration "1 week"');
   });
 
+  it('pins the start of simulated time when told, and names a start without a zone', () => {
+    expect(loadGeneratorConfig([], {}).startSeconds).toBeNull();
+    expect(loadGeneratorConfig(['--start', '2026-01-05T06:00:00Z'], {}).startSeconds).toBe(Date.UTC(2026, 0, 5, 6) / 1000);
+    expect(loadGeneratorConfig([], { GENERATOR_START: '2026-01-05T07:00:00+01:00' }).startSeconds).toBe(Date.UTC(2026, 0, 5, 6) / 1000);
+    expect(() => loadGeneratorConfig(['--start', '2026-01-05 06:00'], {})).toThrow(
+      '--start must be an ISO 8601 date-time with a zone, like 2026-01-05T06:00:00Z (got "2026-01-05 06:00")',
+    );
+  });
+
   it('listens on loopback only without a key, unless told otherwise', () => {
     expect(loadGeneratorConfig([], {}).host).toBe('127.0.0.1');
     expect(loadGeneratorConfig([], { API_KEY: 'some-key-123' }).host).toBe('0.0.0.0');

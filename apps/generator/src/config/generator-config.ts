@@ -10,6 +10,7 @@ import {
   numberIn,
   ownMessage,
   parseBoolean,
+  parseInstant,
 } from '@tft/contracts';
 
 /** Everything the generator daemon can be told, validated once at startup. */
@@ -27,6 +28,11 @@ export interface GeneratorConfig {
   seed: number;
   /** Simulated seconds per wall-clock second. */
   speed: number;
+  /**
+   * Simulated epoch seconds at which live streaming begins (the backfill ends there); null = the wall
+   * clock at start-up. Pinning it makes a demo reproducible: the same seed and start give the same data.
+   */
+  startSeconds: number | null;
   /** Simulated history posted first, in seconds, so the api is warm at once. */
   backfillSeconds: number;
   /** Cadence of live samples (simulated seconds). */
@@ -54,6 +60,7 @@ export const GENERATOR_DEFAULTS: GeneratorConfig = {
   servers: 20,
   seed: 42,
   speed: 1,
+  startSeconds: null,
   backfillSeconds: 0,
   sampleSeconds: 5,
   backfillSampleSeconds: 60,
@@ -71,6 +78,7 @@ const int = (min: number, max: number) => makeValidator(integerIn(min, max));
 const num = (min: number, max: number) => makeValidator(numberIn(min, max));
 const duration = (bounds?: { min?: number; max?: number }) => makeValidator(durationIn(bounds));
 const flag = makeValidator(parseBoolean);
+const instant = makeValidator(parseInstant);
 /** Rules whose messages name their variables themselves: @tft/api-keys'. */
 const named = <T>(parse: (raw: string) => T) => makeValidator<T>(ownMessage(parse));
 const httpUrl = makeValidator((raw) => {
@@ -95,6 +103,7 @@ export const GENERATOR_ENV = {
   GENERATOR_SERVERS: int(1, 100000)({ default: d.servers }),
   GENERATOR_SEED: int(0, 2 ** 31 - 1)({ default: d.seed }),
   GENERATOR_SPEED: num(0.01, 100000)({ default: d.speed }),
+  GENERATOR_START: instant({ default: undefined }),
   GENERATOR_BACKFILL: duration({ max: 90 * 86400 })({
     default: d.backfillSeconds,
   }),
@@ -121,6 +130,7 @@ const FLAGS: Record<string, SettingKey> = {
   servers: 'GENERATOR_SERVERS',
   seed: 'GENERATOR_SEED',
   speed: 'GENERATOR_SPEED',
+  start: 'GENERATOR_START',
   backfill: 'GENERATOR_BACKFILL',
   'sample-seconds': '--sample-seconds',
   'backfill-sample-seconds': '--backfill-sample-seconds',
@@ -171,6 +181,7 @@ export function loadGeneratorConfig(argv: string[], env: NodeJS.ProcessEnv): Gen
     servers: e.GENERATOR_SERVERS,
     seed: e.GENERATOR_SEED,
     speed: e.GENERATOR_SPEED,
+    startSeconds: e.GENERATOR_START ?? null,
     backfillSeconds: e.GENERATOR_BACKFILL,
     sampleSeconds: e['--sample-seconds'],
     backfillSampleSeconds: e['--backfill-sample-seconds'],

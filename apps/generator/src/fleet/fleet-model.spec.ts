@@ -211,6 +211,32 @@ describe('FleetModel', () => {
   });
 });
 
+describe('FleetModel: a scenario owns its affected set', () => {
+  it('shows only the scenario on the affected set while it plays, and the settling after healthy, whatever nature had planned', () => {
+    // A large incident-prone fleet, so natural incidents, outages and leaks would certainly hit some affected servers.
+    const fleet = new FleetModel({ servers: 400, seed: 5, scenarioRampSeconds: 600, affectedShare: 0.25 });
+    const natural = new FleetModel({ servers: 400, seed: 5 });
+    const t0 = START + 6 * 3600;
+    for (let t = START; t < t0; t += 300) {
+      fleet.sampleAt(t);
+      natural.sampleAt(t);
+    }
+    fleet.setScenario('degrading', t0);
+    const during = series(fleet, 48, 300, t0);
+    const back = t0 + 48 * 3600;
+    fleet.setScenario('healthy', back);
+    const settling = series(fleet, 2, 300, back);
+    const untouched = series(natural, 50, 300, t0);
+    const own = new Set(['critical_issue', 'offline', 'maintenance', 'recovery', 'heavy_load', 'morning_spike']);
+    const naturalEvents = (runs: Map<string, FleetSample[]>) =>
+      [...fleet.affected].filter((name) => (runs.get(name)?.length ?? 0) < 12 * 48 - 1 || runs.get(name)!.some((s) => own.has(s.state)));
+    // without the scenario, nature does hit this set: the hold is what keeps it out
+    expect([...fleet.affected].filter((name) => untouched.get(name)!.some((s) => own.has(s.state))).length).toBeGreaterThan(10);
+    expect(naturalEvents(during)).toEqual([]);
+    for (const name of fleet.affected) expect(settling.get(name)!.filter((s) => own.has(s.state))).toEqual([]);
+  });
+});
+
 /** The alert thresholds the api applies to this sample's server. */
 const limits = (s: FleetSample) => thresholdsFor(DEFAULT_THRESHOLD_CONFIG, s.server.profile);
 const reaches = (s: FleetSample, severity: Severity): boolean => METRICS.some((m) => s[m] >= limits(s)[m][severity]);
@@ -317,8 +343,22 @@ describe('FleetModel scenarios on the demo fleet (20 servers, seed 42)', () => {
       }
     const moments = [...byTime.values()];
     const anyCritical = moments.filter((ss) => ss.some((s) => reaches(s, 'critical'))).length / moments.length;
-    expect(anyCritical).toBeLessThan(0.08);
-    expect(anyCritical).toBeGreaterThan(0.005);
+    expect(anyCritical).toBeLessThan(0.03);
+    expect(anyCritical).toBeGreaterThan(0.003);
+    // incidents are short: an operator's box is not left at 100 % cpu for hours
+    const incidentRuns: number[] = [];
+    for (const list of all.values()) {
+      let run = 0;
+      for (const s of list) {
+        if (s.incident) run++;
+        else if (run) {
+          incidentRuns.push(run);
+          run = 0;
+        }
+      }
+    }
+    expect(incidentRuns.length).toBeGreaterThan(0);
+    expect(mean(incidentRuns)).toBeLessThan(30); // minutes
 
     for (const list of all.values()) {
       for (const m of METRICS) {

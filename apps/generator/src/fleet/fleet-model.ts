@@ -42,7 +42,7 @@ export class FleetModel {
     this.sims = PROFILES.flatMap((profile) =>
       Array.from({ length: split[profile] }, (_, i) => {
         const name = `${PROFILE_PREFIXES[profile]}${String(i + 1).padStart(4, '0')}`;
-        return new ServerSim(name, profile, new SeededRandom(options.seed, name));
+        return new ServerSim(name, profile, new SeededRandom(options.seed, name), new SeededRandom(options.seed, `${name}/events`));
       }),
     );
     this.servers = this.sims.map((s) => s.identity);

@@ -6,7 +6,8 @@ import { FleetModel, type FleetSample } from './fleet-model';
 
 /**
  * The live fleet and its simulated clock: simulated time runs `speed` times faster than the wall
- * clock from the moment the daemon started, and the backfill covers the history before that.
+ * clock from the moment the daemon started, starting at `startSeconds` (else at the wall clock), and
+ * the backfill covers the history before that.
  */
 @Injectable()
 export class FleetService {
@@ -28,7 +29,7 @@ export class FleetService {
     });
     this.wallOrigin = clock.now() / 1000;
     this.startedAt = this.wallOrigin;
-    this.liveOrigin = Math.floor(this.wallOrigin / config.sampleSeconds) * config.sampleSeconds;
+    this.liveOrigin = Math.floor((config.startSeconds ?? this.wallOrigin) / config.sampleSeconds) * config.sampleSeconds;
   }
 
   /** Current simulated time in epoch seconds. */

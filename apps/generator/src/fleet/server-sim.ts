@@ -9,9 +9,12 @@ export interface ScenarioEffect {
   cpuFloor: number;
   diskGrowthPerHour: number;
   memoryGrowthPerHour: number;
+  /** The scenario owns the server: its natural state machine and leaks are held at healthy. */
+  quiet: boolean;
 }
 
 export const NO_EFFECT: ScenarioEffect = {
+  quiet: false,
   multiplier: 1,
   cpuFloor: 0,
   diskGrowthPerHour: 0,
@@ -71,14 +74,14 @@ const STATE_SPECS: Readonly<Record<ServerState, StateSpec>> = {
     cpuFactor: 1.7,
     saturates: false,
     memoryOffset: 8,
-    dwellMinutes: 70,
+    dwellMinutes: 45,
     next: 'healthy',
   },
   critical_issue: {
     cpuFactor: 2.3,
     saturates: true,
     memoryOffset: 20,
-    dwellMinutes: 45,
+    dwellMinutes: 20,
     next: 'recovery',
   },
   maintenance: {
@@ -99,23 +102,27 @@ const STATE_SPECS: Readonly<Record<ServerState, StateSpec>> = {
     cpuFactor: 0,
     saturates: false,
     memoryOffset: 0,
-    dwellMinutes: 25,
+    dwellMinutes: 15,
     next: 'recovery',
   },
 };
 
-/** Hazards out of `healthy`, per hour. Problem servers get `PROBLEM_FACTOR` times the incident rates. */
+/**
+ * Hazards out of `healthy`, per hour. Problem servers get `PROBLEM_FACTOR` times the incident rates.
+ * Incidents are rare and short, as on a fleet someone runs well: a demo fleet that always has a box
+ * at 100 % cpu does not look healthy to anyone.
+ */
 const HAZARD_PER_HOUR = {
-  heavy_load: 0.04,
-  critical_issue: 0.003,
+  heavy_load: 0.03,
+  critical_issue: 0.0015,
   maintenance: 0.002,
   offline: 0.0015,
   idle: 0.35,
   morning_spike: 0.35,
 };
-const PROBLEM_FACTOR = 6;
+const PROBLEM_FACTOR = 4;
 /** Chance that heavy load tips into an incident when it ends. */
-const HEAVY_TO_CRITICAL = 0.12;
+const HEAVY_TO_CRITICAL = 0.05;
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
@@ -144,7 +151,9 @@ export interface ServerIdentity {
 
 /**
  * One simulated host. Stateful and sequential: `step` must be called with increasing times. All its
- * randomness comes from its own source, so servers are independent and reproducible one by one.
+ * randomness comes from its own sources, so servers are independent and reproducible one by one:
+ * `random` for its traits and noise, `events` for its state changes, leaks and cleanups. A scenario
+ * that holds the events back leaves the noise as it would have been.
  */
 export class ServerSim {
   readonly identity: ServerIdentity;
@@ -182,6 +191,7 @@ export class ServerSim {
     name: string,
     profile: Profile,
     private readonly random: RandomSource,
+    private readonly events: RandomSource,
   ) {
     this.params = PROFILE_PARAMS[profile];
     const p = this.params;
@@ -212,7 +222,8 @@ export class ServerSim {
     const weekday = (Math.floor(time / 86400) + 3) % 7; // 0 = Monday (1970-01-01 was a Thursday)
     const weekend = weekday >= 5;
 
-    this.advanceState(dt, hour, weekend);
+    if (effect.quiet) this.holdHealthy();
+    else this.advanceState(dt, hour, weekend);
     if (this.state === 'offline') return null;
 
     const spec = STATE_SPECS[this.state];
@@ -269,9 +280,16 @@ export class ServerSim {
     };
   }
 
+  /** Ends whatever the server was doing on its own, as an operator taking over would: incident, outage, leak. */
+  private holdHealthy(): void {
+    this.state = 'healthy';
+    this.leak = 0;
+    this.leakPerHour = 0;
+  }
+
   private advanceState(dt: number, hour: number, weekend: boolean): void {
     if (dt <= 0) return;
-    const r = this.random;
+    const r = this.events;
     const hours = dt / 3600;
     if (this.state === 'healthy') {
       // One draw against the summed hazard, a second only to pick which state was entered.
@@ -324,11 +342,11 @@ export class ServerSim {
       if (this.leak === 0) this.leakPerHour = 0;
     }
     this.lastMemoryGrowth = growth;
-    if (this.leakPerHour === 0 && this.random.next() < 1 - Math.exp((-this.leakRatePerDay * dt) / 86400)) {
-      this.leakPerHour = this.random.uniform(1.5, 5);
+    if (!effect.quiet && this.leakPerHour === 0 && this.events.next() < 1 - Math.exp((-this.leakRatePerDay * dt) / 86400)) {
+      this.leakPerHour = this.events.uniform(1.5, 5);
       this.leakRestartAt = Math.min(
         OOM_RESTART,
-        Math.max(this.random.uniform(LEAK_RESTART_BAND[0], LEAK_RESTART_BAND[1]), saturateMemory(memoryLevel) + 4),
+        Math.max(this.events.uniform(LEAK_RESTART_BAND[0], LEAK_RESTART_BAND[1]), saturateMemory(memoryLevel) + 4),
       );
     }
     this.leak += (this.leakPerHour * dt) / 3600;
@@ -356,8 +374,8 @@ export class ServerSim {
     // A full disk takes no more: nothing piles up out of sight that a cleanup would have to work off.
     this.scenarioDisk = Math.min(100 - this.disk, this.scenarioDisk + (growth * dt) / 3600);
     const filling = growth > 0;
-    if (!filling && this.disk > this.diskCleanupAt && this.random.next() < 1 - Math.exp(-dt / 1800)) {
-      this.disk = this.random.uniform(this.params.diskStart[0], this.params.diskStart[1]);
+    if (!filling && this.disk > this.diskCleanupAt && this.events.next() < 1 - Math.exp(-dt / 1800)) {
+      this.disk = this.events.uniform(this.params.diskStart[0], this.params.diskStart[1]);
     }
   }
 }

@@ -52,12 +52,12 @@ describe('StreamService', () => {
     stubs.length = 0;
   });
 
-  async function setup(over: Partial<GeneratorConfig>, dataTime?: string) {
+  async function setup(over: Partial<GeneratorConfig>, dataTime?: string, wallStart = Date.UTC(2026, 10, 28, 12, 0, 0)) {
     const stub = new StubReceiver();
     stub.dataTime = dataTime;
     stubs.push(stub);
     await stub.start();
-    let now = Date.UTC(2026, 10, 28, 12, 0, 0);
+    let now = wallStart;
     const clock = { now: () => now };
     const config: GeneratorConfig = {
       ...GENERATOR_DEFAULTS,
@@ -108,6 +108,25 @@ describe('StreamService', () => {
     expect(times[0]).toBe('2026-11-28T11:31:00Z');
     expect(times).toHaveLength(30); // 11:31 .. 11:59 each minute, then the live origin 12:00
     expect(stub.offsets.every((o) => o === undefined)).toBe(true); // real time declares nothing
+  });
+
+  it('starts simulated time at a pinned start, the same data whatever the wall clock', async () => {
+    const run = async (wallStart: number) => {
+      const { stub, stream, advance } = await setup(
+        { startSeconds: Date.UTC(2026, 0, 5, 6) / 1000, speed: 60, backfillSeconds: 600 },
+        undefined,
+        wallStart,
+      );
+      for (let i = 0; i < 3; i++) await stream.tick();
+      advance(1000);
+      await stream.tick();
+      return stub;
+    };
+    const [morning, evening] = [await run(Date.UTC(2026, 11, 7, 4, 5)), await run(Date.UTC(2026, 11, 7, 20, 0))];
+    expect(morning.received[0].timestamp).toBe('2026-01-05T05:50:00Z');
+    expect(morning.received.at(-1)!.timestamp).toBe('2026-01-05T06:01:00Z');
+    expect(evening.received).toEqual(morning.received);
+    expect(morning.offsets.every((o) => o === undefined)).toBe(true); // behind the wall clock: nothing to declare
   });
 
   it('runs accelerated time', async () => {

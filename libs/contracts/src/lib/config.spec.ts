@@ -11,6 +11,7 @@ import {
   ownMessage,
   parseBoolean,
   parseEnvExample,
+  parseInstant,
   parseSize,
 } from '../index';
 
@@ -39,6 +40,14 @@ describe('config rules', () => {
     expect(() => durationIn({ min: 1 })('0')).toThrow('must be at least 1s (got "0")');
     expect(() => durationIn({ max: 90 * 86400 })('91d')).toThrow('must be at most 90d (got "91d")');
     expect([formatDuration(0), formatDuration(90), formatDuration(5400), formatDuration(7200)]).toEqual(['0s', '90s', '90m', '2h']);
+  });
+
+  it('parses instants only with a zone', () => {
+    expect(parseInstant('2026-01-05T06:00:00Z')).toBe(Date.UTC(2026, 0, 5, 6) / 1000);
+    expect(parseInstant(' 2026-01-05T07:30+01:00 ')).toBe(Date.UTC(2026, 0, 5, 6, 30) / 1000);
+    for (const bad of ['2026-01-05T06:00:00', '2026-01-05', 'tomorrow', '2026-13-45T00:00:00Z']) {
+      expect(() => parseInstant(bad), bad).toThrow(`must be an ISO 8601 date-time with a zone, like 2026-01-05T06:00:00Z (got "${bad}")`);
+    }
   });
 
   it('treats empty and blank variables as unset', () => {

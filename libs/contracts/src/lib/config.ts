@@ -79,6 +79,17 @@ export function durationIn({ min, max }: { min?: number; max?: number } = {}): (
   };
 }
 
+/**
+ * Epoch seconds from an ISO 8601 date-time that names its zone (`2026-01-05T06:00:00Z`, `...+01:00`):
+ * a time without a zone would mean a different instant on every machine.
+ */
+export function parseInstant(raw: string): number {
+  const v = raw.trim();
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new Error(`must be an ISO 8601 date-time with a zone, like 2026-01-05T06:00:00Z (got "${raw}")`);
+  return ms / 1000;
+}
+
 /** For a parser whose errors already name their variable (API_KEY/API_KEYS): its message is the ConfigError's, as is. */
 export function ownMessage<T>(parse: (raw: string) => T): (raw: string) => T {
   return (raw) => {

@@ -1,6 +1,6 @@
 import { DEFAULT_ALERT_THRESHOLDS, METRICS } from '@tft/contracts';
 import { describe, expect, it } from 'vitest';
-import { predictAlertsWithTrendGuard } from './alert-rules';
+import { predictAlertsWithTrendGuard, trendAlerts } from './alert-rules';
 import type { MetricForecasts } from './forecast-decoding';
 
 /** cpu flat at `cpu`, the other metrics flat at healthy levels. */
@@ -80,5 +80,35 @@ describe('predictAlertsWithTrendGuard (the rule the api ships)', () => {
   it('is the model rule alone without a trend', () => {
     expect(predictAlertsWithTrendGuard(flat(50), undefined, DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]);
     expect(predictAlertsWithTrendGuard(rising(78, 1), undefined, DEFAULT_ALERT_THRESHOLDS, 300)[0]).toMatchObject({ trigger: 'p50' });
+  });
+});
+
+describe('trendAlerts (the rule for a server forecast by the heuristic, while it warms up)', () => {
+  /** A heuristic-like forecast: a line at `level` with a band widening like a random walk. */
+  const walk = (level: number, sigma: number): MetricForecasts => {
+    const f = flat(0);
+    const p50 = Array(96).fill(level);
+    f.cpu_percent = {
+      p10: p50.map((v, h) => v - 1.28 * sigma * Math.sqrt(h + 1)),
+      p50,
+      p90: p50.map((v, h) => v + 1.28 * sigma * Math.sqrt(h + 1)),
+    };
+    return f;
+  };
+
+  it('ignores a wide band around a quiet line, which the model rule would page on', () => {
+    const noisy = walk(60, 8); // p90 reaches 80 at the 4th step
+    expect(predictAlertsWithTrendGuard(noisy, undefined, DEFAULT_ALERT_THRESHOLDS, 300)).toMatchObject([
+      { severity: 'warning', trigger: 'p90' },
+    ]);
+    expect(trendAlerts(noisy, DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]);
+  });
+
+  it('alerts on a breach under way and on a ramp within two hours, not on one beyond them', () => {
+    expect(trendAlerts(walk(97, 8), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([
+      { metric: 'cpu_percent', severity: 'critical', predicted_value: 97, threshold: 95, minutes_ahead: 5, step: 0, trigger: 'trend' },
+    ]);
+    expect(trendAlerts(rising(70, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toMatchObject([{ severity: 'warning', step: 9, minutes_ahead: 50 }]);
+    expect(trendAlerts(rising(40, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]); // 80 only at step 39, 3 h 20 min ahead
   });
 });
