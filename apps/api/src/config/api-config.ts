@@ -40,6 +40,10 @@ export interface ApiConfig {
   retentionSteps: number | undefined;
   maxBodyBytes: number;
   maxRecordsPerRequest: number;
+  /** Servers the api holds at most (stale ones included); a new server beyond it is refused. */
+  maxServers: number;
+  /** New servers one client (API key, else IP) may add per minute; 0 = unlimited. */
+  maxNewServersPerMinute: number;
   sqliteSynchronous: SqliteSynchronous;
   logFormat: 'text' | 'json';
   /** JSON file with alert threshold overrides (see alert-thresholds.ts). */
@@ -119,6 +123,8 @@ export const API_ENV = {
   RETENTION_STEPS: int(1, 100000)({ default: undefined }),
   MAX_BODY_SIZE: size({ default: parseSize('16mb') }),
   MAX_RECORDS_PER_REQUEST: int(1, 1_000_000)({ default: 20000 }),
+  MAX_SERVERS: int(1, 10_000_000)({ default: 20_000 }),
+  MAX_NEW_SERVERS_PER_MINUTE: int(0, 10_000_000)({ default: 10_000 }),
   SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'])({ default: 'FULL' }),
   MAX_FUTURE_SKEW: duration()({ default: parseDuration('5m') }),
   ALERT_FOR: duration()({ default: DEFAULT_ALERT_FOR_SECONDS }),
@@ -216,6 +222,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     retentionSteps: e.RETENTION_STEPS,
     maxBodyBytes: e.MAX_BODY_SIZE,
     maxRecordsPerRequest: e.MAX_RECORDS_PER_REQUEST,
+    maxServers: e.MAX_SERVERS,
+    maxNewServersPerMinute: e.MAX_NEW_SERVERS_PER_MINUTE,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     logFormat: e.LOG_FORMAT,
     alertThresholdsFile: e.ALERT_THRESHOLDS_FILE === undefined ? undefined : resolve(e.ALERT_THRESHOLDS_FILE),

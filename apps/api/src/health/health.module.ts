@@ -1,3 +1,4 @@
+import { IngestModule } from '../ingest/ingest.module';
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { InferenceModule } from '../inference/inference.module';
@@ -9,7 +10,7 @@ import { nodeProcessProbe, PROCESS_PROBE } from './process-probe';
 import { StatusService } from './status.service';
 
 @Module({
-  imports: [InferenceModule, ReadModelModule, WindowModule, WarmupModule, AlertsModule],
+  imports: [InferenceModule, ReadModelModule, WindowModule, WarmupModule, AlertsModule, IngestModule],
   controllers: [HealthController],
   providers: [StatusService, { provide: PROCESS_PROBE, useValue: nodeProcessProbe }],
 })

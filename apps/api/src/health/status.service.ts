@@ -4,6 +4,7 @@ import { isoSeconds } from '@tft/forecasting';
 import { ClusterService } from '../cluster/cluster.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { InferenceService } from '../inference/inference.service';
+import { ServerLimits } from '../ingest/server-limits';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
@@ -21,6 +22,7 @@ export class StatusService {
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly store: ForecastStore,
+    private readonly limits: ServerLimits,
     @Optional() private readonly cluster?: ClusterService,
   ) {}
 
@@ -86,6 +88,7 @@ export class StatusService {
         stale_servers: servers.length - total,
         fleet_status: `${warm}/${total} servers ready`,
       },
+      limits: this.limits.status(),
       inference: {
         model_type: rt.tft ? 'TFT' : 'heuristic',
         model_dir: rt.modelDir,

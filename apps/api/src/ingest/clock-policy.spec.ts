@@ -10,6 +10,7 @@ import { SqliteWindowStore } from '../window/window.store';
 import { WindowService } from '../window/window.service';
 import type { InferenceService } from '../inference/inference.service';
 import { ApiMetrics } from '../metrics/api-metrics';
+import type { ServerLimits } from './server-limits';
 import { IngestService, InvalidClockOffsetError } from './ingest.service';
 
 const WALL = Date.UTC(2026, 11, 1, 9) / 1000;
@@ -33,6 +34,7 @@ function setup(env: Record<string, string> = {}) {
       passCount: 0,
     } as InferenceService,
     new ApiMetrics(new Registry()),
+    { admit: (samples) => ({ admitted: [...samples], refused: [] }) } as ServerLimits,
   );
   /** What is stored, on disk and in memory, as comparable text. */
   const snapshot = (): string => {

@@ -1,3 +1,4 @@
+import { WriteClient } from '../common/write-client.decorator';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -122,7 +123,11 @@ export class IngestController {
   // The body is typed unknown so the global ValidationPipe leaves it alone: transforming and validating a
   // large record array as class instances costs more than storing it. IngestService checks the envelope
   // and each record.
-  feed(@Body() body: unknown, @Headers(CLOCK_OFFSET_HEADER) clockOffset?: string): Promise<FeedDataResponseDto> {
-    return this.ingest.feed(body, clockOffset);
+  feed(
+    @Body() body: unknown,
+    @WriteClient() client: string,
+    @Headers(CLOCK_OFFSET_HEADER) clockOffset?: string,
+  ): Promise<FeedDataResponseDto> {
+    return this.ingest.feed(body, clockOffset, client);
   }
 }

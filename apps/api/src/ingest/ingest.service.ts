@@ -8,6 +8,7 @@ import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import { CLOCK, CLOCK_OFFSET_HEADER, MAX_CLOCK_OFFSET_SECONDS, PROFILES, SERVER_NAME_PATTERN, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
+import { ServerLimits } from './server-limits';
 import { FeedRecordDto, ISO_8601, RECORD_FIELDS, shown, type FeedDataResponseDto, type RejectedRecordDto } from './dto/feed-data.dto';
 
 /** Timestamps outside this range are typos or garbage, not monitoring data. */
@@ -118,16 +119,18 @@ export class IngestService {
     @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
     private readonly inference: InferenceService,
     private readonly metrics: ApiMetrics,
+    private readonly limits: ServerLimits,
   ) {}
 
   /**
    * POST /feed/data: the envelope, the records, and the answer. 400 when no record is valid, 413 past
-   * MAX_RECORDS_PER_REQUEST, 503 when the store could not write (nothing acknowledged).
+   * MAX_RECORDS_PER_REQUEST, 503 when the store could not write (nothing acknowledged). `client` is who
+   * sent it (see ServerLimits).
    */
-  async feed(body: unknown, clockOffsetHeader: string | undefined): Promise<FeedDataResponseDto> {
+  async feed(body: unknown, clockOffsetHeader: string | undefined, client: string): Promise<FeedDataResponseDto> {
     let outcome: IngestOutcome;
     try {
-      outcome = await this.ingest(feedRecords(body), IngestService.clockOffset(clockOffsetHeader));
+      outcome = await this.ingest(feedRecords(body), IngestService.clockOffset(clockOffsetHeader), client);
     } catch (err) {
       if (err instanceof TooManyRecordsError) throw new PayloadTooLargeException(err.message);
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
@@ -158,7 +161,7 @@ export class IngestService {
    * MAX_FUTURE_SKEW are refused, so one sample from a forwarder with a wrong clock can neither evict a
    * server's history nor lock it out.
    */
-  async ingest(records: unknown[], clockOffsetSeconds = 0): Promise<IngestOutcome> {
+  async ingest(records: unknown[], clockOffsetSeconds = 0, client = 'local'): Promise<IngestOutcome> {
     if (records.length > this.config.maxRecordsPerRequest) {
       throw new TooManyRecordsError(
         `a request may carry at most ${this.config.maxRecordsPerRequest} records (got ${records.length}); split the batch`,
@@ -172,7 +175,12 @@ export class IngestService {
       if (Array.isArray(checked)) rejected.push(...checked);
       else accepted.push(checked);
     });
-    const applied = await this.sink.apply(accepted);
+    const { admitted, refused } = this.limits.admit(accepted, client);
+    for (const r of refused) {
+      rejected.push({ index: r.index, field: 'server_name', reason: `${r.reason} (got ${shown(r.server)})` });
+      this.metrics.countSamples('/feed/data', r.limit, 1);
+    }
+    const applied = await this.sink.apply(admitted);
     for (const index of applied.tooOld) {
       rejected.push({
         index,
@@ -184,7 +192,11 @@ export class IngestService {
     this.metrics.countSamples('/feed/data', 'stored', applied.added);
     this.metrics.countSamples('/feed/data', 'duplicate', applied.duplicates.length);
     this.metrics.countSamples('/feed/data', 'too_old', applied.tooOld.length);
-    this.metrics.countSamples('/feed/data', 'rejected', new Set(rejected.map((r) => r.index)).size - applied.tooOld.length);
+    this.metrics.countSamples(
+      '/feed/data',
+      'rejected',
+      new Set(rejected.map((r) => r.index)).size - applied.tooOld.length - refused.length,
+    );
     return {
       added: applied.added,
       duplicates: applied.duplicates.length,

@@ -3,7 +3,16 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './metrics-registry';
 
 /** Outcomes of a written sample, as both write routes count them. */
-export type IngestOutcomeLabel = 'stored' | 'duplicate' | 'rejected' | 'too_old' | 'stale_marker' | 'unusable';
+export type IngestOutcomeLabel =
+  | 'stored'
+  | 'duplicate'
+  | 'rejected'
+  | 'too_old'
+  | 'stale_marker'
+  | 'unusable'
+  /** Samples of new servers refused by a cardinality limit (ServerLimits). */
+  | 'max_servers'
+  | 'new_servers_rate';
 
 export type WriteRoutePath = '/feed/data' | '/api/v1/write';
 
@@ -20,7 +29,9 @@ export class ApiMetrics {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.samples = new Counter({
       name: 'tft_ingest_samples_total',
-      help: 'Samples written to the api by route and outcome (a /feed/data record is one sample; remote write counts each series sample)',
+      help:
+        'Samples written to the api by route and outcome (a /feed/data record is one sample; remote write counts each series sample); ' +
+        'max_servers and new_servers_rate count the samples of new servers the cardinality limits refused',
       labelNames: ['route', 'outcome'],
       registers: [registry],
     });

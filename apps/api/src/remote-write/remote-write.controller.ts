@@ -1,3 +1,4 @@
+import { WriteClient } from '../common/write-client.decorator';
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -57,7 +58,7 @@ export class RemoteWriteController {
   @ApiServiceUnavailableResponse({
     description: 'The store could not write or the receiver is saturated: nothing acknowledged; see Retry-After',
   })
-  write(@Req() req: Request): Promise<RemoteWriteResponseDto> {
-    return this.remoteWrite.receive(req);
+  write(@Req() req: Request, @WriteClient() client: string): Promise<RemoteWriteResponseDto> {
+    return this.remoteWrite.receive(req, client);
   }
 }

@@ -6,6 +6,7 @@ import { RetryLaterException } from '../common/retry-later.exception';
 import { bodyReadError, type BodyParserError } from '../configure-app';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService, sampleTimeProblem } from '../ingest/ingest.service';
+import { ServerLimits } from '../ingest/server-limits';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
@@ -41,6 +42,7 @@ export class RemoteWriteService {
     private readonly windows: WindowService,
     @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
     private readonly metrics: ApiMetrics,
+    private readonly limits: ServerLimits,
   ) {
     this.mapping = new NodeExporterMapping({
       serverLabel: config.remoteWriteServerLabel,
@@ -58,15 +60,15 @@ export class RemoteWriteService {
     );
   }
 
-  /** One request: its encoding, its body (MAX_BODY_SIZE, like JSON writes), then the samples. */
-  async receive(req: IncomingMessage): Promise<RemoteWriteResponseDto> {
+  /** One request: its encoding, its body (MAX_BODY_SIZE, like JSON writes), then the samples. `client`: see ServerLimits. */
+  async receive(req: IncomingMessage, client: string): Promise<RemoteWriteResponseDto> {
     RemoteWriteService.checkEncoding(req.headers['content-encoding']);
     if (this.inFlight >= MAX_CONCURRENT_WRITES) {
       throw new RetryLaterException(`the receiver is busy with ${this.inFlight} remote-write requests; retry after 1 s`, 1);
     }
     this.inFlight++;
     try {
-      return await this.store(await this.readBody(req), req.headers[CLOCK_OFFSET_HEADER]);
+      return await this.store(await this.readBody(req), req.headers[CLOCK_OFFSET_HEADER], client);
     } finally {
       this.inFlight--;
     }
@@ -81,7 +83,7 @@ export class RemoteWriteService {
     }
   }
 
-  private async store(body: Uint8Array, clockOffsetHeader: string | string[] | undefined): Promise<RemoteWriteResponseDto> {
+  private async store(body: Uint8Array, clockOffsetHeader: string | string[] | undefined, client: string): Promise<RemoteWriteResponseDto> {
     const route = '/api/v1/write';
     const offset = IngestService.clockOffset(clockOffsetHeader);
     let request;
@@ -121,9 +123,31 @@ export class RemoteWriteService {
     });
     rejected.push(...timeProblems.values());
 
+    // Servers beyond a cardinality limit: their samples are dropped and counted, their counter state forgotten.
+    const admission = this.limits.admit(accepted, client);
+    const refusedServers = new Set<string>();
+    const byLimit = new Map<string, { reason: string; hosts: Set<string>; series: number }>();
+    for (const r of admission.refused) {
+      const weight = mapped.samples[r.index].weights.reduce((a, b) => a + b, 0);
+      this.metrics.countSamples(route, r.limit, weight);
+      refusedServers.add(r.server);
+      let group = byLimit.get(r.limit);
+      if (!group) byLimit.set(r.limit, (group = { reason: r.reason, hosts: new Set(), series: 0 }));
+      group.hosts.add(r.server);
+      group.series += weight;
+    }
+    for (const { reason, hosts, series } of byLimit.values()) {
+      rejected.push({ reason: `${hosts.size} hosts (${[...hosts][0]}, ...): ${reason}`, series });
+    }
+    this.mapping.forget([...refusedServers]);
+    const stored = admission.admitted;
+
     let applied;
     try {
-      applied = await this.sink.apply(accepted, mapped.changed);
+      applied = await this.sink.apply(
+        stored,
+        mapped.changed.filter((c) => !refusedServers.has(c.server)),
+      );
     } catch (err) {
       mapped.rollback();
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
@@ -132,7 +156,7 @@ export class RemoteWriteService {
     const tooOld = new Set(applied.tooOld);
     let added = 0;
     let tooOldSamples = 0;
-    for (const s of accepted) {
+    for (const s of stored) {
       const weight = (s.weights as Uint32Array).reduce((a, b) => a + b, 0);
       if (tooOld.has(s.index)) tooOldSamples += weight;
       else added += weight;

@@ -294,7 +294,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     return states;
   }
 
-  /** Calls `listener` with the names of the servers each retireIdle() removed. */
+  /** Calls `listener` with the names of the servers each retireIdle() or retireStale() removed. */
   onRetired(listener: (servers: readonly string[]) => void): void {
     this.retiredListeners.push(listener);
   }
@@ -325,19 +325,33 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
    * starts afresh.
    */
   retireIdle(): string[] {
-    const retired: string[] = [];
-    for (const e of this.servers.values()) {
-      if (e.id < 0 || this.newestSample - e.lastSample <= this.retireAfterSeconds) continue;
+    const idle = [...this.servers.values()].filter((e) => e.id >= 0 && this.newestSample - e.lastSample > this.retireAfterSeconds);
+    const retired = this.retire(idle);
+    if (retired.length) this.logger.log(`retired ${retired.length} servers without data for ${this.retireAfterSeconds} s of data time`);
+    return retired;
+  }
+
+  /**
+   * Retires up to `count` stale servers early, the longest silent first, to make room for new ones
+   * under MAX_SERVERS; returns their names (fewer, or none, when fewer are stale).
+   */
+  retireStale(count: number): string[] {
+    if (count <= 0) return [];
+    const stale = [...this.servers.values()].filter((e) => e.id >= 0 && this.isStale(e)).sort((a, b) => a.lastSample - b.lastSample);
+    const retired = this.retire(stale.slice(0, count));
+    if (retired.length) this.logger.log(`retired ${retired.length} stale servers early to make room for new ones (MAX_SERVERS)`);
+    return retired;
+  }
+
+  private retire(entries: readonly ServerEntry[]): string[] {
+    for (const e of entries) {
       this.store.remove(e.id);
       this.servers.delete(e.name);
       this.totalBuckets -= e.window.bucketCount();
-      retired.push(e.name);
     }
-    if (retired.length) {
-      this.logger.log(`retired ${retired.length} servers without data for ${this.retireAfterSeconds} s of data time`);
-      for (const listener of this.retiredListeners) listener(retired);
-    }
-    return retired;
+    const names = entries.map((e) => e.name);
+    if (names.length) for (const listener of this.retiredListeners) listener(names);
+    return names;
   }
 
   /**

@@ -100,6 +100,15 @@ export class FleetDto {
   fleet_status!: string;
 }
 
+export class LimitsDto {
+  @ApiProperty({ example: 20, description: 'Servers held (stale ones included), against max_servers' })
+  servers!: number;
+  @ApiProperty({ example: 20000, description: 'MAX_SERVERS: samples of a new server beyond it are refused' })
+  max_servers!: number;
+  @ApiProperty({ example: 10000, description: 'MAX_NEW_SERVERS_PER_MINUTE: new servers one client may add per minute; 0 = unlimited' })
+  max_new_servers_per_minute!: number;
+}
+
 export class ServerStatusDto {
   @ApiProperty({ example: 'ppml0001' })
   server_name!: string;
@@ -263,6 +272,8 @@ export class StatusDto {
   warmup!: WarmupDto;
   @ApiProperty({ type: FleetDto })
   fleet!: FleetDto;
+  @ApiProperty({ type: LimitsDto, description: 'Cardinality limits and their use (docs/OPERATIONS.md, memory sizing)' })
+  limits!: LimitsDto;
   @ApiProperty({ type: InferenceStatusDto })
   inference!: InferenceStatusDto;
   @ApiProperty({

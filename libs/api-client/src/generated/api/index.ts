@@ -82,6 +82,7 @@ export type {
   IngestControllerFeedErrors,
   IngestControllerFeedResponse,
   IngestControllerFeedResponses,
+  LimitsDto,
   MemoryStatusDto,
   MetricPredictionDto,
   MetricsControllerMetricsData,

@@ -633,6 +633,21 @@ export type FleetDto = {
   fleet_status: string;
 };
 
+export type LimitsDto = {
+  /**
+   * Servers held (stale ones included), against max_servers
+   */
+  servers: number;
+  /**
+   * MAX_SERVERS: samples of a new server beyond it are refused
+   */
+  max_servers: number;
+  /**
+   * MAX_NEW_SERVERS_PER_MINUTE: new servers one client may add per minute; 0 = unlimited
+   */
+  max_new_servers_per_minute: number;
+};
+
 export type InferenceStatusDto = {
   model_type: 'TFT' | 'heuristic';
   model_dir: string | null;
@@ -776,6 +791,10 @@ export type StatusDto = {
   clock: DataClockDto;
   warmup: WarmupDto;
   fleet: FleetDto;
+  /**
+   * Cardinality limits and their use (docs/OPERATIONS.md, memory sizing)
+   */
+  limits: LimitsDto;
   inference: InferenceStatusDto;
   /**
    * The api process's memory; onnxruntime's arena and SQLite count in rss_mb only
