@@ -64,7 +64,7 @@ function setup(over: Partial<ApiConfig> = {}, statusOf: (url: string) => number 
   const registry = new Registry();
   const profiles = { get: (server: string) => (server === 'ppweb0001' ? { profile: 'web_api' } : undefined) };
   const service = new AlertDeliveryService(config, { now: () => Date.now() }, registry, transport, { onPublish: subscribe }, profiles);
-  const publish = (firing: Alert[], resolved: Alert[] = []) => listener?.({ firing, resolved });
+  const publish = (firing: Alert[], resolved: Alert[] = [], handedOver: string[] = []) => listener?.({ firing, resolved, handedOver });
   const alertmanager = (url = 'http://am1:9093/api/v2/alerts') =>
     sent.filter((s) => s.url === url).map((s) => ({ at: s.at, alerts: JSON.parse(s.body) as AlertmanagerAlert[] }));
   const webhook = (url: string) => sent.filter((s) => s.url === url).map((s) => ({ ...s, payload: JSON.parse(s.body) as WebhookPayload }));
@@ -248,7 +248,7 @@ describe('AlertDeliveryService to Alertmanager', () => {
       { get: () => undefined },
     );
     for (const metric of ['memory_percent', 'disk_percent', 'load_average'] as const) {
-      listener?.({ firing: [alert('cpu_percent'), alert(metric)], resolved: [] });
+      listener?.({ firing: [alert('cpu_percent'), alert(metric)], resolved: [], handedOver: [] });
       await vi.advanceTimersByTimeAsync(20_000);
     }
     expect(bodies).toHaveLength(1);
@@ -282,6 +282,42 @@ describe('AlertDeliveryService to Alertmanager', () => {
     await vi.advanceTimersByTimeAsync(600_000);
     expect(t.sent.length).toBe(before);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('AlertDeliveryService across a cluster hand-over', () => {
+  useFakeClockAndQuietLogs();
+
+  it('the giver stops sending a handed-over alert without resolving it; the taker goes on with its startsAt and no second page', async () => {
+    const HOOK = 'http://hook:8080/alerts';
+    const giver = setup({ alertWebhookUrls: [HOOK] });
+    // data time ahead of the wall clock, as in the demo: startsAt is when the alert was first sent
+    const cpu = alert('cpu_percent', { first_seen: data(3600) });
+    giver.publish([cpu]);
+    await vi.advanceTimersByTimeAsync(1000);
+    const firedAt = giver.service.firedAt(cpu.id)!;
+    expect(firedAt).toBe(T0);
+    expect(giver.alertmanager().at(-1)!.alerts[0].startsAt).toBe(wall(0));
+    await vi.advanceTimersByTimeAsync(30_000);
+    giver.publish([], [], [cpu.id]);
+    await vi.advanceTimersByTimeAsync(600_000);
+    // nothing after the hand-over: no resolved to Alertmanager or the webhook, no further resends
+    expect(giver.alertmanager().every((r) => r.alerts.every((a) => a.endsAt > wall(r.at)))).toBe(true);
+    expect(giver.alertmanager().at(-1)!.at).toBeLessThanOrEqual(31);
+    expect(giver.webhook(HOOK).map((w) => w.payload.status)).toEqual(['firing']);
+    expect(giver.service.firedAt(cpu.id)).toBeUndefined();
+
+    const taker = setup({ alertWebhookUrls: [HOOK] });
+    taker.service.continueFrom(cpu.id, firedAt);
+    taker.publish([cpu]);
+    await vi.advanceTimersByTimeAsync(1000);
+    const sent = taker.alertmanager().at(-1)!.alerts;
+    expect(sent.map((a) => [a.labels.metric, a.startsAt])).toEqual([['cpu_percent', wall(0)]]);
+    expect(taker.webhook(HOOK)).toEqual([]);
+    // an alert of its own still pages
+    taker.publish([cpu, alert('memory_percent')]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(taker.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.metric))).toEqual([['memory_percent']]);
   });
 });
 
@@ -413,7 +449,7 @@ describe('AlertDeliveryService over HTTP', () => {
       { get: () => ({ profile: 'database' }) },
     );
     const firstSeen = isoSeconds(Math.floor(Date.now() / 1000) - 600);
-    listener?.({ firing: [alert('cpu_percent', { server: 'ppdb 01', first_seen: firstSeen })], resolved: [] });
+    listener?.({ firing: [alert('cpu_percent', { server: 'ppdb 01', first_seen: firstSeen })], resolved: [], handedOver: [] });
     await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5000 });
     const am = received.find((r) => r.url === '/api/v2/alerts');
     const hook = received.find((r) => r.url === '/hook');

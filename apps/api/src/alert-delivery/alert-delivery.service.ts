@@ -58,6 +58,8 @@ export class AlertDeliveryService implements OnModuleDestroy {
   private readonly sent = new Map<string, SentAlert>();
   /** Alert id to the label-set key it is firing under. */
   private readonly firingKeys = new Map<string, string>();
+  /** Alerts taken over from another replica (cluster mode), by id: when that one first sent them. */
+  private readonly continued = new Map<string, number>();
   private readonly alertmanagers: DeliveryChannel[] = [];
   private readonly webhooks: { channel: DeliveryChannel; url: string; queue: OutgoingRequest[] }[] = [];
   private readonly resendIntervalMs: number;
@@ -126,12 +128,33 @@ export class AlertDeliveryService implements OnModuleDestroy {
     for (const channel of [...this.alertmanagers, ...this.webhooks.map((w) => w.channel)]) channel.close();
   }
 
-  private publish({ firing, resolved }: AlertTransitions): void {
+  /** When an alert was first sent (wall ms), for the replica that takes its server over; undefined if never. */
+  firedAt(id: string): number | undefined {
+    const key = this.firingKeys.get(id);
+    return key === undefined ? undefined : this.sent.get(key)?.firedAt;
+  }
+
+  /**
+   * An alert another replica first sent at `firedAt` goes on from here (cluster mode, a partition taken
+   * over): the same startsAt to Alertmanager, and no second firing notification to the webhooks.
+   */
+  continueFrom(id: string, firedAt: number): void {
+    this.continued.set(id, firedAt);
+  }
+
+  private publish({ firing, resolved, handedOver }: AlertTransitions): void {
     if (this.closed) return;
     const now = this.clock.now();
     const fired: SentAlert[] = [];
     const ended: SentAlert[] = [];
     let changed = false;
+    // alerts another replica goes on with: no longer sent from here, and never resolved from here
+    for (const id of handedOver) {
+      const key = this.firingKeys.get(id);
+      if (key === undefined) continue;
+      this.firingKeys.delete(id);
+      this.sent.delete(key);
+    }
     for (const alert of resolved) {
       const entry = this.end(alert.id, now);
       if (!entry) continue;
@@ -152,10 +175,12 @@ export class AlertDeliveryService implements OnModuleDestroy {
       }
       // A new label set is a new alert to Alertmanager: the old one ends (for webhooks, the same alert changed).
       if (previous) previous.endedAt = now;
-      const entry: SentAlert = { alert, profile, firedAt: previous?.firedAt ?? now, endedAt: null };
+      const continuedFrom = this.continued.get(alert.id);
+      this.continued.delete(alert.id);
+      const entry: SentAlert = { alert, profile, firedAt: previous?.firedAt ?? continuedFrom ?? now, endedAt: null };
       this.sent.set(key, entry);
       this.firingKeys.set(alert.id, key);
-      if (!previous || previous.alert.severity !== alert.severity) fired.push(entry);
+      if (continuedFrom === undefined && (!previous || previous.alert.severity !== alert.severity)) fired.push(entry);
       changed = true;
     }
     // alerts of servers forgotten without a resolve still end, rather than firing on forever
@@ -165,6 +190,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
       if (entry) ended.push(entry);
       changed = true;
     }
+    this.continued.clear(); // taken over with the servers just before this publish; none left to go on with
     if (!changed) return;
     for (const channel of this.alertmanagers) channel.wake();
     this.notifyWebhooks('resolved', ended, now);

@@ -19,9 +19,9 @@ export class AlertsController {
     this.store.activeAlertsBody().send(req, res);
   }
 
-  @ReadRoute('resolved', { summary: 'Recently resolved alerts, newest first (up to 200)', type: [AlertDto] })
+  @ReadRoute('resolved', { summary: 'Recently resolved alerts of the whole fleet, newest first (up to 200)', type: [AlertDto] })
   resolved(): AlertDto[] {
-    return this.alerts.recentlyResolved();
+    return this.store.resolvedAlerts();
   }
 
   @ReadRoute('thresholds', {

@@ -72,6 +72,29 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
     });
   });
 
+  it('hands a server over: the taker goes on with the same alert, the giver neither fires nor resolves it', () => {
+    const giver = new AlertsService(loadApiConfig({}));
+    pass(giver, 0, 70);
+    pass(giver, 10, 71); // fired, first_seen at 0
+    pass(giver, 15, null); // clear for one pass: still firing, clear since 15
+    const state = giver.stateOf('pprisk0001');
+    expect(state.firing.map((a) => [a.metric, a.first_seen])).toEqual([['cpu_percent', iso(0)]]);
+    expect(state.lifecycle.cpu_percent).toEqual({ since: at(0), firing: true, clearSince: at(15) });
+    giver.release('pprisk0001');
+    expect(giver.active()).toEqual([]);
+    expect(giver.publish()).toEqual([]);
+    expect(giver.recentlyResolved()).toEqual([]);
+
+    const taker = new AlertsService(loadApiConfig({}));
+    taker.takeOver('pprisk0001', JSON.parse(JSON.stringify(state))); // as the KV bucket carries it
+    expect(taker.active().map((a) => [a.id, a.first_seen])).toEqual([[alertId('pprisk0001', 'cpu_percent'), iso(0)]]);
+    pass(taker, 20, 72); // predicted again: the same alert goes on
+    expect(taker.active()).toMatchObject([{ first_seen: iso(0), last_seen: iso(20) }]);
+    pass(taker, 25, null);
+    pass(taker, 40, null); // clear for ALERT_RESOLVE_AFTER since 25: resolves, once
+    expect(taker.recentlyResolved()).toMatchObject([{ first_seen: iso(0), resolved_at: iso(40) }]);
+  });
+
   it('a server on the heuristic alerts on its line, not on its band', () => {
     const alerts = new AlertsService(loadApiConfig({}));
     /** cpu line at `level` with a band 30 points wide: the model rule would page on its p90 at once. */

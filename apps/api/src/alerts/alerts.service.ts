@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PROFILES, type MetricName, type Severity } from '@tft/contracts';
+import { METRICS, PROFILES, type MetricName, type Severity } from '@tft/contracts';
 import {
   AlertLifecycle,
   isoSeconds,
@@ -8,6 +8,7 @@ import {
   thresholdsFor,
   trendAlerts,
   type AlertThresholds,
+  type LifecycleState,
   type MetricForecasts,
   type ThresholdConfig,
   type ThresholdProfile,
@@ -51,16 +52,33 @@ export interface ServerForecastInput {
   trend?: MetricForecasts;
 }
 
-const RESOLVED_KEPT = 200;
+/** Resolved alerts kept (and listed by GET /alerts/resolved). */
+export const RESOLVED_KEPT = 200;
 
 /** Critical first, then soonest, then by server: the order every alert list is in. */
 export const byUrgency = (a: Alert, b: Alert): number =>
   (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) || a.server.localeCompare(b.server);
 
-/** What changed in one publish: every alert firing now, and those resolved since the previous publish. */
+/**
+ * What changed in one publish: every alert firing now, those resolved since the previous publish, and
+ * the ids of alerts handed over to another replica since then (neither firing here nor resolved).
+ */
 export interface AlertTransitions {
   firing: readonly Alert[];
   resolved: readonly Alert[];
+  handedOver: readonly string[];
+}
+
+/**
+ * What moves with a server when another replica takes it over (cluster mode): each metric's
+ * hysteresis, pending or firing, and its firing alerts, so the new owner goes on with the same alert
+ * (same id and first_seen) instead of starting it again.
+ */
+export interface ServerAlertState {
+  lifecycle: Partial<Record<MetricName, LifecycleState>>;
+  firing: Alert[];
+  /** Its recently resolved alerts: GET /alerts/resolved keeps listing them wherever the server goes. */
+  resolved: Alert[];
 }
 
 /** The stable identity of a server's alert on one metric: the same across passes, severities and restarts. */
@@ -83,6 +101,7 @@ export class AlertsService {
   private readonly firing = new Map<string, Alert>();
   private readonly resolved: Alert[] = [];
   private resolvedSincePublish: Alert[] = [];
+  private handedOverSincePublish: string[] = [];
   private readonly publishListeners: ((transitions: AlertTransitions) => void)[] = [];
 
   constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
@@ -111,8 +130,9 @@ export class AlertsService {
   /** The firing alerts after a pass (the ForecastStore publishes them); tells the delivery what fired and resolved. */
   publish(): Alert[] {
     const alerts = this.active();
-    const transitions = { firing: alerts, resolved: this.resolvedSincePublish };
+    const transitions = { firing: alerts, resolved: this.resolvedSincePublish, handedOver: this.handedOverSincePublish };
     this.resolvedSincePublish = [];
+    this.handedOverSincePublish = [];
     for (const listener of this.publishListeners) listener(transitions);
     return alerts;
   }
@@ -178,6 +198,39 @@ export class AlertsService {
     this.resolved.unshift(resolved);
     this.resolvedSincePublish.push(resolved);
     this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
+  }
+
+  /** A server's alert state, as the replica that takes it over needs it. */
+  stateOf(server: string): ServerAlertState {
+    const state: ServerAlertState = { lifecycle: {}, firing: [], resolved: this.resolved.filter((a) => a.server === server) };
+    for (const metric of METRICS) {
+      const key = `${server}|${metric}`;
+      const lifecycle = this.lifecycle.state(key);
+      if (lifecycle) state.lifecycle[metric] = lifecycle;
+      const firing = this.firing.get(key);
+      if (firing) state.firing.push(firing);
+    }
+    return state;
+  }
+
+  /** Goes on with a server's alerts from the state its previous owner published: no new alert, no resolve. */
+  takeOver(server: string, state: ServerAlertState): void {
+    for (const [metric, lifecycle] of Object.entries(state.lifecycle)) this.lifecycle.restore(`${server}|${metric}`, lifecycle);
+    for (const alert of state.firing) this.firing.set(`${server}|${alert.metric}`, alert);
+    const known = new Set(this.resolved.map((a) => `${a.id}@${a.resolved_at}`));
+    this.resolved.push(...state.resolved.filter((a) => !known.has(`${a.id}@${a.resolved_at}`)));
+    this.resolved.sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''));
+    this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
+  }
+
+  /** Another replica owns the server now: its alerts leave this one without resolving (they go on there). */
+  release(server: string): void {
+    for (const key of [...this.lifecycle.keys()]) if (key.startsWith(`${server}|`)) this.lifecycle.drop(key);
+    for (const [key, alert] of [...this.firing]) {
+      if (!key.startsWith(`${server}|`)) continue;
+      this.firing.delete(key);
+      this.handedOverSincePublish.push(alert.id);
+    }
   }
 
   /** Drops alerts of servers that no longer exist. */

@@ -1,3 +1,5 @@
+import { RemoteWriteModule } from '../remote-write/remote-write.module';
+import { AlertDeliveryModule } from '../alert-delivery/alert-delivery.module';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Kvm } from '@nats-io/kv';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
@@ -19,7 +21,7 @@ export class ClusterModule {
   static forRoot(): DynamicModule {
     return {
       module: ClusterModule,
-      imports: [WindowModule, WarmupModule, AlertsModule, InferenceModule, ReadModelModule],
+      imports: [WindowModule, WarmupModule, AlertsModule, AlertDeliveryModule, InferenceModule, ReadModelModule, RemoteWriteModule],
       providers: [
         {
           provide: ClusterConnection,

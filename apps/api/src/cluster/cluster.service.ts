@@ -14,7 +14,8 @@ import { ForecastExchange } from './forecast-exchange';
 import { LeaseKeeper } from './lease-keeper';
 import { MetricsLog, type Follower } from './metrics-log';
 import { PartitionOwnership } from './partition-ownership';
-import { decodeBatch } from './sample-batch';
+import { RemoteWriteService } from '../remote-write/remote-write.service';
+import { decodeLogged } from './sample-batch';
 
 export const LEASES_BUCKET = 'TFT_LEASES';
 export const LEASES_KV = Symbol('LEASES_KV');
@@ -54,6 +55,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     private readonly inference: InferenceService,
     private readonly store: ForecastStore,
     private readonly exchange: ForecastExchange,
+    private readonly remoteWrite: RemoteWriteService,
   ) {
     this.leases = new LeaseKeeper(kv, clock, {
       self: config.replicaId,
@@ -210,7 +212,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.ownership.take(p);
     const started = Date.now();
     const follower = this.log.follow(p, async (payload) => {
-      await this.windows.apply(decodeBatch(payload));
+      const batch = decodeLogged(payload);
+      if ('samples' in batch) await this.windows.apply(batch.samples);
+      else await this.remoteWrite.deriveLogged(batch.series); // the partition's remote-write state lives here
     });
     this.followers.set(p, follower);
     void follower.caughtUp.then(() => {
@@ -229,6 +233,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     void follower?.stop();
     const released = this.windows.release((server) => this.ownership.owns(server));
     this.inference.release(released);
+    this.remoteWrite.release(released);
     this.exchange.handOver(released);
     this.logger.log(`partition ${p}: no longer owned, ${released.length} servers handed over`);
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
 import { isoSeconds, round2, type MetricForecasts } from '@tft/forecasting';
-import { AlertsService, type Alert } from '../alerts/alerts.service';
+import { AlertDeliveryService } from '../alert-delivery/alert-delivery.service';
+import { AlertsService, type Alert, type ServerAlertState } from '../alerts/alerts.service';
 import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
 import { forecastHighlights } from '../read-model/forecast-highlights';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
@@ -32,11 +33,20 @@ export interface RemoteServerStatus {
   owner: string;
 }
 
+/** What a replica that takes a server over goes on with: its alerts' lifecycles and when each was first sent (wall ms). */
+interface AlertHandOver {
+  state: ServerAlertState;
+  notified: Record<string, number>;
+}
+
 /** One server's entry in the bucket. */
 interface ExchangedForecast {
   owner: string;
   forecast: WireForecast;
+  /** Its firing alerts, for every replica's readers. */
   alerts: Alert[];
+  /** Its alert state (its recently resolved alerts too, which every replica's GET /alerts/resolved lists). */
+  handOver: AlertHandOver;
   status: RemoteServerStatus;
 }
 
@@ -72,6 +82,8 @@ export class ForecastExchange {
   private stopped = false;
   private remoteDataTime = Number.NEGATIVE_INFINITY;
   private readonly remoteStatus = new Map<string, RemoteServerStatus>();
+  /** Per server another replica owns: its alert state as last published, for taking it over. */
+  private readonly remoteHandOver = new Map<string, AlertHandOver>();
   /** Wall-clock ms the last entry of another replica arrived; null before any. */
   lastArrivalAt: number | null = null;
   failedWrites = 0;
@@ -85,6 +97,7 @@ export class ForecastExchange {
     private readonly warmup: WarmupService,
     private readonly inference: InferenceService,
     private readonly alerts: AlertsService,
+    private readonly delivery: AlertDeliveryService,
     @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
   ) {}
 
@@ -109,22 +122,38 @@ export class ForecastExchange {
     this.schedulePublish();
   }
 
-  /** A partition this replica now forecasts: its own lifecycle raises that partition's alerts from here on. */
+  /**
+   * A partition this replica now forecasts: its alerts go on here from the state their previous owner
+   * published (same id, first_seen and startsAt, nothing resolved), and its own lifecycle moves them on.
+   */
   adopt(partition: number): void {
     for (const { name } of this.store.servers()) {
       if (this.ownership.partitionOf(name) !== partition) continue;
+      const handOver = this.remoteHandOver.get(name);
+      if (handOver) {
+        this.alerts.takeOver(name, handOver.state);
+        for (const [id, firedAt] of Object.entries(handOver.notified)) this.delivery.continueFrom(id, firedAt);
+      }
       this.store.adopt(name);
       this.remoteStatus.delete(name);
+      this.remoteHandOver.delete(name);
     }
   }
 
   private async send(p: LocalPublish): Promise<void> {
     const writes = [
       ...[...p.forecasts].map(([server, forecast]) => {
+        const state = this.alerts.stateOf(server);
+        const notified: Record<string, number> = {};
+        for (const alert of state.firing) {
+          const firedAt = this.delivery.firedAt(alert.id);
+          if (firedAt !== undefined) notified[alert.id] = firedAt;
+        }
         const entry: ExchangedForecast = {
           owner: this.config.replicaId,
           forecast: toWire(forecast),
           alerts: p.alertsOf(server),
+          handOver: { state, notified },
           status: this.statusOf(server, forecast.model),
         };
         return this.kv.put(keyOf(server), JSON.stringify(entry));
@@ -174,16 +203,19 @@ export class ForecastExchange {
           const server = serverOfKey(e.key);
           if (this.ownership.forecasts(server)) {
             this.remoteStatus.delete(server); // this replica's own, or stale news of it
+            this.remoteHandOver.delete(server);
             continue;
           }
           if (e.operation === 'PUT') {
-            const { forecast, alerts, status } = e.json<ExchangedForecast>();
-            this.store.putRemote(this.revive(forecast), alerts);
+            const { forecast, alerts, handOver, status } = e.json<ExchangedForecast>();
+            this.store.putRemote(this.revive(forecast), alerts, handOver.state.resolved);
             this.remoteStatus.set(server, status);
+            this.remoteHandOver.set(server, handOver);
             this.remoteDataTime = Math.max(this.remoteDataTime, forecast.origin);
           } else {
             this.store.removeRemote(server);
             this.remoteStatus.delete(server);
+            this.remoteHandOver.delete(server);
           }
           this.lastArrivalAt = Date.now();
           this.schedulePublish();

@@ -5,7 +5,8 @@ import type { SampleSink } from '../window/sample-sink';
 import { ClusterConnection } from './cluster-connection';
 import { MetricsLog } from './metrics-log';
 import { PartitionOwnership } from './partition-ownership';
-import { encodeBatch } from './sample-batch';
+import type { ClassifiedSeries } from '../remote-write/node-exporter-mapping';
+import { encodeBatch, encodeSeriesBatch } from './sample-batch';
 
 /**
  * Writes in cluster mode: a request's samples are split by partition and each share is appended to the
@@ -24,22 +25,48 @@ export class LogIngest implements SampleSink {
 
   async apply(samples: readonly AcceptedSample[]): Promise<ApplyResult> {
     const result: ApplyResult = { added: 0, serversWithClosedChanges: 0, duplicates: [], tooOld: [] };
-    if (!samples.length) return result;
+    for (const { share, duplicate } of await this.append(samples, encodeBatch)) {
+      if (duplicate) result.duplicates.push(...share.map((s) => s.index));
+      else result.added += share.length;
+    }
+    return result;
+  }
+
+  /**
+   * Remote write in cluster mode: classified series go to their partition's owner, which derives them
+   * against the series state it holds (counter rates need the previous sample), so a request spread
+   * over replicas stores what one replica would. Returns the samples appended and those a retry re-sent.
+   */
+  async appendSeries(series: readonly ClassifiedSeries[]): Promise<{ added: number; duplicates: number }> {
+    const counts = { added: 0, duplicates: 0 };
+    for (const { share, duplicate } of await this.append(series, encodeSeriesBatch)) {
+      const n = share.reduce((sum, s) => sum + s.samples.length, 0);
+      if (duplicate) counts.duplicates += n;
+      else counts.added += n;
+    }
+    return counts;
+  }
+
+  /** Appends each partition's share under an id derived from its content, once JetStream has them all. */
+  private async append<T extends { server: string }>(
+    items: readonly T[],
+    encode: (share: readonly T[]) => Uint8Array,
+  ): Promise<{ share: T[]; duplicate: boolean }[]> {
+    if (!items.length) return [];
     if (!this.connection.connected) {
       throw new StoreWriteError(`the metrics log (NATS at ${this.connection.url}) is unreachable, nothing was stored: retry`);
     }
-    const shares = new Map<number, AcceptedSample[]>();
-    for (const s of samples) {
-      const p = this.ownership.partitionOf(s.server);
+    const shares = new Map<number, T[]>();
+    for (const item of items) {
+      const p = this.ownership.partitionOf(item.server);
       let share = shares.get(p);
       if (!share) shares.set(p, (share = []));
-      share.push(s);
+      share.push(item);
     }
-    let acks;
     try {
-      acks = await Promise.all(
+      return await Promise.all(
         [...shares].map(async ([partition, share]) => {
-          const payload = encodeBatch(share);
+          const payload = encode(share);
           const id = createHash('sha256').update(`${partition}\u0000`).update(payload).digest('base64url');
           return { share, ...(await this.log.append(partition, id, payload)) };
         }),
@@ -47,10 +74,5 @@ export class LogIngest implements SampleSink {
     } catch (err) {
       throw new StoreWriteError(`could not store the samples in the metrics log (${(err as Error).message}): retry`);
     }
-    for (const { share, duplicate } of acks) {
-      if (duplicate) result.duplicates.push(...share.map((s) => s.index));
-      else result.added += share.length;
-    }
-    return result;
   }
 }

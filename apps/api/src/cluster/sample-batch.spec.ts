@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, encodeBatch } from './sample-batch';
+import { decodeBatch, decodeLogged, encodeBatch, encodeSeriesBatch } from './sample-batch';
 
 describe('a batch as the metrics log stores it', () => {
   it('round-trips full and partial samples, missing values and weights included', () => {
@@ -31,5 +31,23 @@ describe('a batch as the metrics log stores it', () => {
   it('is the same bytes for the same samples, so a retried request gets the same message id', () => {
     const s = [{ index: 0, server: 'ppweb0001', profile: null, time: 1_780_000_000, values: [1, 2, 3, 4] }];
     expect(Buffer.from(encodeBatch(s)).equals(Buffer.from(encodeBatch([{ ...s[0], index: 5 }])))).toBe(true);
+  });
+
+  it('carries classified remote-write series to their owner, stale markers and infinities included', () => {
+    const series = [
+      {
+        server: 'node-a',
+        key: 'node_cpu_seconds_total/0',
+        role: 'idle' as const,
+        samples: [
+          { timestamp: 1_780_000_000_000, value: 1234.5 },
+          { timestamp: 1_780_000_015_000, value: Number.NaN },
+        ],
+      },
+      { server: 'node-a', key: 'node_load1', role: 'load1' as const, samples: [{ timestamp: 1_780_000_000_000, value: Infinity }] },
+    ];
+    expect(decodeLogged(encodeSeriesBatch(series))).toEqual({ series });
+    const samples = [{ index: 0, server: 'ppweb0001', profile: null, time: 1_780_000_000, values: [1, 2, 3, 4] }];
+    expect(decodeLogged(encodeBatch(samples))).toEqual({ samples });
   });
 });

@@ -1,3 +1,4 @@
+import type { ClassifiedSeries, RoleId } from '../remote-write/node-exporter-mapping';
 import type { AcceptedSample } from '../window/window.service';
 
 /** One sample in the log: server, profile, epoch s, the 4 values (null = missing) and, for remote write, its weights. */
@@ -17,7 +18,10 @@ export function encodeBatch(samples: readonly AcceptedSample[]): Uint8Array {
 
 /** The samples of one stored batch, numbered from 0 (the index is only what WindowService reports back). */
 export function decodeBatch(payload: Uint8Array): AcceptedSample[] {
-  const rows = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as LoggedSample[];
+  return decodeRows(JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as LoggedSample[]);
+}
+
+function decodeRows(rows: LoggedSample[]): AcceptedSample[] {
   return rows.map(([server, profile, time, values, weights], index) => ({
     index,
     server,
@@ -26,4 +30,39 @@ export function decodeBatch(payload: Uint8Array): AcceptedSample[] {
     values: values.map((v) => (v === null ? Number.NaN : v)),
     ...(weights ? { weights: Uint32Array.from(weights) } : {}),
   }));
+}
+
+/** A classified remote-write series in the log: server, key, role, and its samples as [ms, value] (non-finite values as text). */
+type LoggedSeries = [string, string, RoleId, [number, number | string][]];
+
+/**
+ * A partition's share of a remote-write request, classified but not derived: its owner derives it
+ * (counter rates, ratios) against the series state it holds, so that state lives with the partition.
+ */
+export function encodeSeriesBatch(series: readonly ClassifiedSeries[]): Uint8Array {
+  const rows: LoggedSeries[] = series.map((s) => [
+    s.server,
+    s.key,
+    s.role,
+    s.samples.map(({ timestamp, value }) => [timestamp, Number.isFinite(value) ? value : String(value)]),
+  ]);
+  return Buffer.from(JSON.stringify({ series: rows }));
+}
+
+/** A stored batch: samples of /feed/data (and of remote write before series were logged), or classified remote-write series. */
+export type LoggedBatch = { samples: AcceptedSample[] } | { series: ClassifiedSeries[] };
+
+export function decodeLogged(payload: Uint8Array): LoggedBatch {
+  const parsed = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as
+    | LoggedSample[]
+    | { series: LoggedSeries[] };
+  if (Array.isArray(parsed)) return { samples: decodeRows(parsed) };
+  return {
+    series: parsed.series.map(([server, key, role, samples]) => ({
+      server,
+      key,
+      role,
+      samples: samples.map(([timestamp, value]) => ({ timestamp, value: Number(value) })),
+    })),
+  };
 }

@@ -260,12 +260,12 @@ export class InferenceService implements OnApplicationShutdown {
 
   /**
    * Stops forecasting servers another replica owns now (cluster mode). Their forecasts stay readable
-   * until the new owner's replace them; their alerts are the new owner's to raise.
+   * until the new owner's replace them; their alerts go on there (AlertsService.release: no resolve here).
    */
   release(names: readonly string[]): void {
     for (const name of names) {
       this.made.delete(name);
-      this.alerts.forget(name);
+      this.alerts.release(name);
     }
   }
 

@@ -292,7 +292,13 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     const hot = forecast('pplocal0001', { cpu: 99 });
     store.put(hot);
     alerts.update([{ server: 'pplocal0001', profile: 'web_api', model: 'TFT', origin: T0, at: T0, quantiles: hot.quantiles }], 300);
-    store.putRemote(forecast('ppremote0001'), [remoteAlert('ppremote0001')]);
+    const resolvedThere = {
+      ...remoteAlert('ppremote0001'),
+      metric: 'disk_percent' as const,
+      state: 'resolved' as const,
+      resolved_at: '2026-01-05T11:50:00Z',
+    };
+    store.putRemote(forecast('ppremote0001'), [remoteAlert('ppremote0001')], [resolvedThere]);
     store.setRemoteStale(3);
     store.publish(T0, 1);
 
@@ -306,10 +312,12 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     expect(shared).toHaveLength(1);
     expect([...shared[0].forecasts.keys()]).toEqual(['pplocal0001']);
     expect(shared[0].alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
+    // GET /alerts/resolved: the whole fleet's, the other replica's included
+    expect(store.resolvedAlerts().map((a) => `${a.server} ${a.metric}`)).toEqual(['ppremote0001 disk_percent']);
 
     // the local server moves to another replica: its forecast and alerts stay readable, its lifecycle goes
     store.handOver('pplocal0001');
-    alerts.forget('pplocal0001');
+    alerts.release('pplocal0001');
     store.publish(T0 + 60, 1);
     expect(json(store.activeAlertsBody()).count).toBe(2);
     expect(store.alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);

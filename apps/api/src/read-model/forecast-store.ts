@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { METRICS, PROFILES } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
-import { AlertsService, byUrgency, type Alert } from '../alerts/alerts.service';
+import { AlertsService, byUrgency, RESOLVED_KEPT, type Alert } from '../alerts/alerts.service';
 import { CachedBody } from '../common/cached-body';
 import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
 import { CHANGED_LISTED, ChangeFeed, type AlertEvent } from './change-feed';
@@ -73,6 +73,8 @@ export class ForecastStore implements OnApplicationShutdown {
   private activeAlerts = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
   /** Cluster mode: the alerts other replicas raised, by server, as their owners published them. */
   private readonly remoteAlerts = new Map<string, Alert[]>();
+  /** Per server another replica owns: its recently resolved alerts, as that owner last published them. */
+  private readonly remoteResolved = new Map<string, Alert[]>();
   /** Cluster mode: stale servers other replicas hold. */
   private remoteStale = 0;
   private readonly localForecasts = new Map<string, NewForecast>();
@@ -117,11 +119,13 @@ export class ForecastStore implements OnApplicationShutdown {
 
   // ---- written by cluster mode: what the other replicas' passes made ----
 
-  /** Another replica's forecast of a server it owns, with that server's firing alerts; seen from the next publish. */
-  putRemote(forecast: NewForecast, alerts: Alert[]): void {
+  /** Another replica's forecast of a server it owns, with that server's firing and recently resolved alerts; seen from the next publish. */
+  putRemote(forecast: NewForecast, alerts: Alert[], resolved: Alert[]): void {
     this.staged.set(forecast.server, new ServerForecast(forecast));
     this.stagedLatest.delete(forecast.server);
     this.remoteAlerts.set(forecast.server, alerts);
+    if (resolved.length) this.remoteResolved.set(forecast.server, resolved);
+    else this.remoteResolved.delete(forecast.server);
   }
 
   /** A server another replica owns left (stale or retired). */
@@ -129,6 +133,7 @@ export class ForecastStore implements OnApplicationShutdown {
     this.staged.set(server, null);
     this.stagedLatest.delete(server);
     this.remoteAlerts.delete(server);
+    this.remoteResolved.delete(server);
   }
 
   /** Another replica owns the server now: its alerts as last published stay until that owner's replace them. */
@@ -139,6 +144,7 @@ export class ForecastStore implements OnApplicationShutdown {
   /** This replica owns the server now: its own lifecycle raises its alerts from here on. */
   adopt(server: string): void {
     this.remoteAlerts.delete(server);
+    this.remoteResolved.delete(server);
   }
 
   /** Stale servers the other replicas hold, counted in the fleet figures from the next publish. */
@@ -360,6 +366,25 @@ export class ForecastStore implements OnApplicationShutdown {
   }
 
   /** Alerts firing for one server as of the last publish, critical first. */
+  /**
+   * Recently resolved alerts of the whole fleet, newest first (GET /alerts/resolved): this replica's, and
+   * in cluster mode the other owners' as they last published them. An alert resolved before its server
+   * changed owner is listed once.
+   */
+  resolvedAlerts(): Alert[] {
+    const all = [...this.alerts.recentlyResolved(), ...[...this.remoteResolved.values()].flat()];
+    const seen = new Set<string>();
+    return all
+      .filter((a) => {
+        const key = `${a.id}@${a.resolved_at}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''))
+      .slice(0, RESOLVED_KEPT);
+  }
+
   alertsOf(server: string): Alert[] {
     return this.alertsByServer.get(server) ?? [];
   }

@@ -82,40 +82,67 @@ type SeriesRole =
  * in agent mode); the node-mixin recording rules, when a full Prometheus sends them, take precedence
  * for their metric on that host.
  */
-function roleOf(labels: SeriesLabels, mountpoint: string): SeriesRole | null {
+function roleOf(labels: SeriesLabels, mountpoint: string): RoleId | null {
   switch (labels.name) {
     case 'node_cpu_seconds_total':
-      return labels.mode === 'idle' ? IDLE_COUNTER : null;
+      return labels.mode === 'idle' ? 'idle' : null;
     case 'node_memory_MemAvailable_bytes':
-      return MEMORY_AVAILABLE;
+      return 'memory_available';
     case 'node_memory_MemTotal_bytes':
-      return MEMORY_TOTAL;
+      return 'memory_total';
     case 'node_filesystem_avail_bytes':
-      return labels.mountpoint === mountpoint ? FILESYSTEM_AVAILABLE : null;
+      return labels.mountpoint === mountpoint ? 'filesystem_available' : null;
     case 'node_filesystem_size_bytes':
-      return labels.mountpoint === mountpoint ? FILESYSTEM_SIZE : null;
+      return labels.mountpoint === mountpoint ? 'filesystem_size' : null;
     case 'node_load1':
-      return LOAD1;
+      return 'load1';
     case 'instance:node_cpu_utilisation:rate5m':
-      return RECORDED_CPU;
+      return 'recorded_cpu';
     case 'instance:node_memory_utilisation:ratio':
-      return RECORDED_MEMORY;
+      return 'recorded_memory';
     case 'instance:node_filesystem_usage:ratio':
-      return labels.mountpoint === mountpoint ? RECORDED_DISK : null;
+      return labels.mountpoint === mountpoint ? 'recorded_disk' : null;
     default:
       return null;
   }
 }
 
-const IDLE_COUNTER: SeriesRole = { kind: 'idleCounter' };
-const MEMORY_AVAILABLE: SeriesRole = { kind: 'usedRatio', slot: MEMORY, denominator: 'memory' };
-const MEMORY_TOTAL: SeriesRole = { kind: 'denominator', name: 'memory' };
-const FILESYSTEM_AVAILABLE: SeriesRole = { kind: 'usedRatio', slot: DISK, denominator: 'filesystem' };
-const FILESYSTEM_SIZE: SeriesRole = { kind: 'denominator', name: 'filesystem' };
-const LOAD1: SeriesRole = { kind: 'gauge', slot: LOAD, scale: 1, recorded: false };
-const RECORDED_CPU: SeriesRole = { kind: 'gauge', slot: CPU, scale: 100, recorded: true };
-const RECORDED_MEMORY: SeriesRole = { kind: 'gauge', slot: MEMORY, scale: 100, recorded: true };
-const RECORDED_DISK: SeriesRole = { kind: 'gauge', slot: DISK, scale: 100, recorded: true };
+/** Each role by a name that travels (cluster mode logs classified series for their partition's owner). */
+const ROLES = {
+  idle: { kind: 'idleCounter' },
+  memory_available: { kind: 'usedRatio', slot: MEMORY, denominator: 'memory' },
+  memory_total: { kind: 'denominator', name: 'memory' },
+  filesystem_available: { kind: 'usedRatio', slot: DISK, denominator: 'filesystem' },
+  filesystem_size: { kind: 'denominator', name: 'filesystem' },
+  load1: { kind: 'gauge', slot: LOAD, scale: 1, recorded: false },
+  recorded_cpu: { kind: 'gauge', slot: CPU, scale: 100, recorded: true },
+  recorded_memory: { kind: 'gauge', slot: MEMORY, scale: 100, recorded: true },
+  recorded_disk: { kind: 'gauge', slot: DISK, scale: 100, recorded: true },
+} as const satisfies Record<string, SeriesRole>;
+
+export type RoleId = keyof typeof ROLES;
+
+/** A series the receiver reads, told apart without any state: its server, its key and its role. */
+export interface ClassifiedSeries {
+  server: string;
+  /** By series: `name` + core, or the denominator's name for MemTotal and the filesystem's size. */
+  key: string;
+  role: RoleId;
+  samples: { timestamp: number; value: number }[];
+}
+
+/** What a request's series are, before any state is read: the stateless half of the mapping. */
+export interface Classification {
+  series: ClassifiedSeries[];
+  /** Series the receiver does not use (other metrics, cpu modes, mountpoints): counted, skipped. */
+  ignoredSeries: number;
+  /** Series refused, grouped by reason (no server label, a name the contract refuses). */
+  rejected: SeriesRejection[];
+  rejectedSamples: number;
+}
+
+/** What derive() makes of classified series: the stateful half of the mapping. */
+export type Derivation = Omit<MappingResult, keyof Omit<Classification, 'series'>>;
 
 /** The labels the mapping reads, picked out in one pass over a series' labels. */
 interface SeriesLabels {
@@ -181,25 +208,27 @@ interface Host {
  * It keeps each series' newest sample, so a sample at or before it (a retried request) is a duplicate.
  */
 export class NodeExporterMapping {
-  /** By server label value: the host, or why that value names no server (bounded by the fleet's hosts). */
-  private readonly hosts = new Map<string, Host | { reason: string }>();
+  /** By server label value: the server it names, or why it names none (bounded by the fleet's hosts). */
+  private readonly names = new Map<string, string | { reason: string }>();
+  /** By server: its series' state. */
+  private readonly hosts = new Map<string, Host>();
 
   constructor(private readonly options: MappingOptions) {}
 
+  /** Both halves: what a request's series contribute, against the state of their hosts here. */
   map(timeseries: readonly TimeSeries[]): MappingResult {
-    const groups = new Map<Host, Map<number, MappedSample>>();
-    /** What this request changed, to undo: a state's previous sample, or null for a state it created. */
-    const previous = new Map<SeriesState, { host: Host; key: string; was: SeriesState | null }>();
+    const { series, ...classification } = this.classify(timeseries);
+    return { ...classification, ...this.derive(series) };
+  }
+
+  /**
+   * The stateless half: which series count, for which server and as what. Any replica can do it; in
+   * cluster mode the owner of each server's partition then derives them (derive()), so a host's counter
+   * state lives with its partition whichever replica received the request.
+   */
+  classify(timeseries: readonly TimeSeries[]): Classification {
     const rejections = new Map<string, number>();
-    const result: Omit<MappingResult, 'samples' | 'rejected' | 'changed' | 'rollback'> = {
-      observations: 0,
-      ignoredSeries: 0,
-      rejectedSamples: 0,
-      duplicates: 0,
-      staleMarkers: 0,
-      unusable: 0,
-    };
-    const used: { host: Host; key: string; role: SeriesRole; ts: TimeSeries }[] = [];
+    const result: Classification = { series: [], ignoredSeries: 0, rejected: [], rejectedSamples: 0 };
     for (const ts of timeseries) {
       const labels = pickLabels(ts.labels, this.options.serverLabel);
       const role = roleOf(labels, this.options.mountpoint);
@@ -207,17 +236,28 @@ export class NodeExporterMapping {
         result.ignoredSeries++;
         continue;
       }
-      const host = this.host(labels.server);
-      if (!('series' in host)) {
-        rejections.set(host.reason, (rejections.get(host.reason) ?? 0) + 1);
+      const server = this.serverOf(labels.server);
+      if (typeof server !== 'string') {
+        rejections.set(server.reason, (rejections.get(server.reason) ?? 0) + 1);
         result.rejectedSamples += ts.samples.length;
         continue;
       }
-      const key =
-        role.kind === 'denominator' ? role.name : labels.cpu === undefined ? (labels.name as string) : `${labels.name}/${labels.cpu}`;
-      if (role.kind === 'gauge' && role.recorded) host.recorded |= 1 << role.slot;
-      used.push({ host, key, role, ts });
+      const r: SeriesRole = ROLES[role];
+      const key = r.kind === 'denominator' ? r.name : labels.cpu === undefined ? (labels.name as string) : `${labels.name}/${labels.cpu}`;
+      result.series.push({ server, key, role, samples: ts.samples });
     }
+    result.rejected = [...rejections].map(([reason, series]) => ({ reason, series }));
+    return result;
+  }
+
+  /** The stateful half: counter rates, ratios and gauges from classified series, moving their hosts' state. */
+  derive(classified: readonly ClassifiedSeries[]): Derivation {
+    const groups = new Map<Host, Map<number, MappedSample>>();
+    /** What this request changed, to undo: a state's previous sample, or null for a state it created. */
+    const previous = new Map<SeriesState, { host: Host; key: string; was: SeriesState | null }>();
+    const result = { observations: 0, duplicates: 0, staleMarkers: 0, unusable: 0 };
+    const used = classified.map((c) => ({ host: this.host(c.server), key: c.key, role: ROLES[c.role] as SeriesRole, samples: c.samples }));
+    for (const { host, role } of used) if (role.kind === 'gauge' && role.recorded) host.recorded |= 1 << role.slot;
     // denominators first: a request often carries MemTotal after MemAvailable
     used.sort((a, b) => Number(b.role.kind === 'denominator') - Number(a.role.kind === 'denominator'));
 
@@ -229,15 +269,15 @@ export class NodeExporterMapping {
         sample = { server: host.name, timeMs, values: new Float64Array(METRIC_SLOTS), weights: new Uint32Array(METRIC_SLOTS) };
         byTime.set(timeMs, sample);
       }
-      sample.values[slot] += value; // a sum until the end of map()
+      sample.values[slot] += value; // a sum until the end of derive()
       sample.weights[slot]++;
       result.observations++;
     };
 
-    for (const { host, key, role, ts } of used) {
+    for (const { host, key, role, samples: points } of used) {
       const skipRaw = recordedSkips(host, role);
       let state = host.series.get(key);
-      for (const { value, timestamp: timeMs } of ts.samples) {
+      for (const { value, timestamp: timeMs } of points) {
         if (Number.isNaN(value)) {
           result.staleMarkers++;
           continue;
@@ -298,7 +338,6 @@ export class NodeExporterMapping {
     return {
       ...result,
       samples,
-      rejected: [...rejections].map(([reason, series]) => ({ reason, series })),
       changed,
       rollback: () => {
         for (const [state, { host, key, was }] of previous) {
@@ -309,21 +348,25 @@ export class NodeExporterMapping {
     };
   }
 
-  private host(raw: string | undefined): Host | { reason: string } {
-    if (raw === undefined) return { reason: (serverNameOf(raw, this.options.serverLabel) as { reason: string }).reason };
-    let host = this.hosts.get(raw);
-    if (!host) {
-      const name = serverNameOf(raw, this.options.serverLabel);
-      host = typeof name === 'string' ? { name, series: this.options.storedSeries?.(name) ?? new Map(), recorded: 0 } : name;
-      if (this.hosts.size < MAX_CACHED_NAMES) this.hosts.set(raw, host);
+  private serverOf(raw: string | undefined): string | { reason: string } {
+    if (raw === undefined) return serverNameOf(raw, this.options.serverLabel);
+    let name = this.names.get(raw);
+    if (name === undefined) {
+      name = serverNameOf(raw, this.options.serverLabel);
+      if (this.names.size < MAX_CACHED_NAMES) this.names.set(raw, name);
     }
+    return name;
+  }
+
+  private host(server: string): Host {
+    let host = this.hosts.get(server);
+    if (!host) this.hosts.set(server, (host = { name: server, series: this.options.storedSeries?.(server) ?? new Map(), recorded: 0 }));
     return host;
   }
 
-  /** Forgets retired servers' series. */
+  /** Forgets servers' series: retired, refused by a limit, or (cluster mode) owned by another replica now. */
   forget(servers: readonly string[]): void {
-    const gone = new Set(servers);
-    for (const [raw, host] of this.hosts) if ('series' in host && gone.has(host.name)) this.hosts.delete(raw);
+    for (const server of servers) this.hosts.delete(server);
   }
 }
 

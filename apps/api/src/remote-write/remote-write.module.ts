@@ -2,11 +2,27 @@ import { Module } from '@nestjs/common';
 import { IngestModule } from '../ingest/ingest.module';
 import { WindowModule } from '../window/window.module';
 import { RemoteWriteController } from './remote-write.controller';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { WindowService } from '../window/window.service';
+import { NodeExporterMapping } from './node-exporter-mapping';
 import { RemoteWriteService } from './remote-write.service';
 
 @Module({
   imports: [WindowModule, IngestModule],
   controllers: [RemoteWriteController],
-  providers: [RemoteWriteService],
+  providers: [
+    RemoteWriteService,
+    {
+      provide: NodeExporterMapping,
+      inject: [API_CONFIG, WindowService],
+      useFactory: (config: ApiConfig, windows: WindowService) =>
+        new NodeExporterMapping({
+          serverLabel: config.remoteWriteServerLabel,
+          mountpoint: config.remoteWriteMountpoint,
+          storedSeries: (server) => windows.takeStoredSeries(server),
+        }),
+    },
+  ],
+  exports: [RemoteWriteService],
 })
 export class RemoteWriteModule {}

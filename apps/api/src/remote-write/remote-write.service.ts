@@ -1,4 +1,12 @@
-import { BadRequestException, Inject, Injectable, Logger, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { CLOCK, CLOCK_OFFSET_HEADER, type Clock } from '@tft/contracts';
@@ -11,7 +19,8 @@ import { ApiMetrics } from '../metrics/api-metrics';
 import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import type { RemoteWriteResponseDto } from './dto/remote-write.dto';
-import { NodeExporterMapping, type SeriesRejection } from './node-exporter-mapping';
+import { LogIngest } from '../cluster/log-ingest';
+import { NodeExporterMapping, type ClassifiedSeries, type Derivation, type SeriesRejection } from './node-exporter-mapping';
 import { decodeWriteRequest, UndecodableWriteError } from '@tft/remote-write';
 
 /**
@@ -19,6 +28,19 @@ import { decodeWriteRequest, UndecodableWriteError } from '@tft/remote-write';
  * Retry-After (Prometheus retries 5xx and backs off, but drops data on a 429).
  */
 export const MAX_CONCURRENT_WRITES = 32;
+
+const ROUTE = '/api/v1/write';
+
+/** What storing a request's series came to, as the answer counts it. */
+interface Stored {
+  added: number;
+  duplicates: number;
+  staleMarkers: number;
+  unusable: number;
+  tooOldSamples: number;
+  /** Host-instants refused as older than the window. */
+  tooOldSeries: number;
+}
 
 /** A refusal's reason without the instant and the seconds it names: refusals of one kind group and log as one. */
 const reasonKind = (reason: string): string => reason.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z|\d+ s/g, '…');
@@ -31,7 +53,6 @@ const reasonKind = (reason: string): string => reason.replace(/\d{4}-\d\d-\d\dT[
 @Injectable()
 export class RemoteWriteService {
   private readonly logger = new Logger('RemoteWrite');
-  private readonly mapping: NodeExporterMapping;
   private inFlight = 0;
   /** Rejection reasons already logged: a misconfigured label is logged once, not on every request. */
   private readonly loggedReasons = new Set<string>();
@@ -43,12 +64,9 @@ export class RemoteWriteService {
     @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
     private readonly metrics: ApiMetrics,
     private readonly limits: ServerLimits,
+    private readonly mapping: NodeExporterMapping,
+    @Optional() private readonly log?: LogIngest,
   ) {
-    this.mapping = new NodeExporterMapping({
-      serverLabel: config.remoteWriteServerLabel,
-      mountpoint: config.remoteWriteMountpoint,
-      storedSeries: (server) => windows.takeStoredSeries(server),
-    });
     windows.onRetired((servers) => this.mapping.forget(servers));
   }
 
@@ -84,7 +102,7 @@ export class RemoteWriteService {
   }
 
   private async store(body: Uint8Array, clockOffsetHeader: string | string[] | undefined, client: string): Promise<RemoteWriteResponseDto> {
-    const route = '/api/v1/write';
+    const route = ROUTE;
     const offset = IngestService.clockOffset(clockOffsetHeader);
     let request;
     try {
@@ -100,90 +118,157 @@ export class RemoteWriteService {
           'lower queue_config.max_samples_per_send',
       );
     }
-    const mapped = this.mapping.map(request.timeseries);
-    const rejected: SeriesRejection[] = [...mapped.rejected];
-    let rejectedSamples = mapped.rejectedSamples;
+    const classified = this.mapping.classify(request.timeseries);
+    const rejected: SeriesRejection[] = [...classified.rejected];
+    let rejectedSamples = classified.rejectedSamples;
+
+    // the clock policy per sample; one entry per kind of problem (the first one's wording), counting the series it hit
     const latest = this.clock.now() / 1000 + offset + this.config.maxFutureSkewSeconds;
-    const accepted: AcceptedSample[] = [];
-    // one entry per kind of time problem (the first one's wording), not one per refused instant
     const timeProblems = new Map<string, SeriesRejection>();
-    mapped.samples.forEach((s, index) => {
-      const time = s.timeMs / 1000;
-      const problem = sampleTimeProblem(time, latest, this.config.maxFutureSkewSeconds);
-      if (problem) {
+    const inTime: ClassifiedSeries[] = [];
+    for (const series of classified.series) {
+      const kinds = new Set<string>();
+      const samples = series.samples.filter(({ timestamp }) => {
+        const problem = sampleTimeProblem(timestamp / 1000, latest, this.config.maxFutureSkewSeconds);
+        if (!problem) return true;
+        rejectedSamples++;
         const reason = `sample time ${problem}`;
         const kind = reasonKind(reason);
-        const seen = timeProblems.get(kind);
-        if (seen) seen.series++;
-        else timeProblems.set(kind, { reason, series: 1 });
-        rejectedSamples += s.weights.reduce((a, b) => a + b, 0);
-        return;
-      }
-      accepted.push({ index, server: s.server, profile: null, time, values: s.values, weights: s.weights });
-    });
+        if (!kinds.has(kind)) {
+          kinds.add(kind);
+          const seen = timeProblems.get(kind);
+          if (seen) seen.series++;
+          else timeProblems.set(kind, { reason, series: 1 });
+        }
+        return false;
+      });
+      if (samples.length) inTime.push(samples.length === series.samples.length ? series : { ...series, samples });
+    }
     rejected.push(...timeProblems.values());
 
-    // Servers beyond a cardinality limit: their samples are dropped and counted, their counter state forgotten.
-    const admission = this.limits.admit(accepted, client);
-    const refusedServers = new Set<string>();
+    // hosts beyond a cardinality limit: their series are dropped and counted, their counter state forgotten
+    const admission = this.limits.admit(
+      inTime.map((series, index) => ({ index, server: series.server })),
+      client,
+    );
     const byLimit = new Map<string, { reason: string; hosts: Set<string>; series: number }>();
     for (const r of admission.refused) {
-      const weight = mapped.samples[r.index].weights.reduce((a, b) => a + b, 0);
-      this.metrics.countSamples(route, r.limit, weight);
-      refusedServers.add(r.server);
+      this.metrics.countSamples(route, r.limit, inTime[r.index].samples.length);
       let group = byLimit.get(r.limit);
       if (!group) byLimit.set(r.limit, (group = { reason: r.reason, hosts: new Set(), series: 0 }));
       group.hosts.add(r.server);
-      group.series += weight;
+      group.series++;
     }
     for (const { reason, hosts, series } of byLimit.values()) {
       rejected.push({ reason: `${hosts.size} hosts (${[...hosts][0]}, ...): ${reason}`, series });
+      this.mapping.forget([...hosts]);
     }
-    this.mapping.forget([...refusedServers]);
-    const stored = admission.admitted;
+    const admitted = admission.admitted.map(({ index }) => inTime[index]);
 
-    let applied;
-    try {
-      applied = await this.sink.apply(
-        stored,
-        mapped.changed.filter((c) => !refusedServers.has(c.server)),
-      );
-    } catch (err) {
-      mapped.rollback();
-      if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
-      throw err;
+    const outcome = this.log ? await this.toOwners(admitted) : await this.derive(admitted);
+    if (outcome.tooOldSamples) {
+      rejected.push({ reason: `older than the ${this.windows.retentionSteps}-step window kept per server`, series: outcome.tooOldSeries });
     }
-    const tooOld = new Set(applied.tooOld);
-    let added = 0;
-    let tooOldSamples = 0;
-    for (const s of stored) {
-      const weight = (s.weights as Uint32Array).reduce((a, b) => a + b, 0);
-      if (tooOld.has(s.index)) tooOldSamples += weight;
-      else added += weight;
-    }
-    if (tooOldSamples) {
-      rejected.push({ reason: `older than the ${this.windows.retentionSteps}-step window kept per server`, series: applied.tooOld.length });
-    }
-    this.metrics.countSamples(route, 'stored', added);
-    this.metrics.countSamples(route, 'duplicate', mapped.duplicates);
     this.metrics.countSamples(route, 'rejected', rejectedSamples);
-    this.metrics.countSamples(route, 'too_old', tooOldSamples);
-    this.metrics.countSamples(route, 'stale_marker', mapped.staleMarkers);
-    this.metrics.countSamples(route, 'unusable', mapped.unusable);
-    if (mapped.ignoredSeries) this.metrics.ignoredSeries.inc(mapped.ignoredSeries);
+    if (classified.ignoredSeries) this.metrics.ignoredSeries.inc(classified.ignoredSeries);
     this.logNewReasons(rejected);
 
-    if (rejected.length && added === 0 && mapped.duplicates === 0) {
+    if (rejected.length && outcome.added === 0 && outcome.duplicates === 0) {
       throw new BadRequestException(`nothing stored: ${rejected.map((r) => `${r.reason} (${r.series})`).join('; ')}`);
     }
     return {
       status: rejected.length ? 'partial' : 'success',
-      samples_added: added,
-      duplicates: mapped.duplicates,
-      ignored_series: mapped.ignoredSeries,
-      stale_markers: mapped.staleMarkers,
-      skipped: mapped.unusable,
+      samples_added: outcome.added,
+      duplicates: outcome.duplicates,
+      ignored_series: classified.ignoredSeries,
+      stale_markers: outcome.staleMarkers,
+      skipped: outcome.unusable,
       rejected,
+    };
+  }
+
+  /** A single process: the series are derived here against the hosts' state and stored with it, durably. */
+  private async derive(series: readonly ClassifiedSeries[]): Promise<Stored> {
+    const derived = this.mapping.derive(series);
+    const accepted: AcceptedSample[] = derived.samples.map((s, index) => ({
+      index,
+      server: s.server,
+      profile: null,
+      time: s.timeMs / 1000,
+      values: s.values,
+      weights: s.weights,
+    }));
+    let applied;
+    try {
+      applied = await this.sink.apply(accepted, derived.changed);
+    } catch (err) {
+      derived.rollback();
+      if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
+      throw err;
+    }
+    return this.count(derived, accepted, applied.tooOld);
+  }
+
+  /**
+   * Cluster mode: the classified series go to the metrics log, and each partition's owner derives them
+   * (deriveLogged) against the state it holds. The answer counts raw samples appended; what the owners
+   * make of them (stale markers, unusable values) is counted in their /metrics.
+   */
+  private async toOwners(series: readonly ClassifiedSeries[]): Promise<Stored> {
+    let appended;
+    try {
+      appended = await this.log!.appendSeries(series);
+    } catch (err) {
+      if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
+      throw err;
+    }
+    this.metrics.countSamples(ROUTE, 'stored', appended.added);
+    this.metrics.countSamples(ROUTE, 'duplicate', appended.duplicates);
+    return { ...appended, staleMarkers: 0, unusable: 0, tooOldSamples: 0, tooOldSeries: 0 };
+  }
+
+  /** The owner's half in cluster mode: one logged batch of classified series, derived and applied to its windows. */
+  async deriveLogged(series: readonly ClassifiedSeries[]): Promise<void> {
+    const derived = this.mapping.derive(series);
+    const accepted: AcceptedSample[] = derived.samples.map((s, index) => ({
+      index,
+      server: s.server,
+      profile: null,
+      time: s.timeMs / 1000,
+      values: s.values,
+      weights: s.weights,
+    }));
+    this.metrics.countSamples(ROUTE, 'stale_marker', derived.staleMarkers);
+    this.metrics.countSamples(ROUTE, 'unusable', derived.unusable);
+    await this.windows.apply(accepted, derived.changed);
+  }
+
+  /** Servers another replica owns now (cluster mode): their series state is that owner's. */
+  release(servers: readonly string[]): void {
+    this.mapping.forget(servers);
+  }
+
+  private count(derived: Derivation, accepted: readonly AcceptedSample[], tooOldIndexes: readonly number[]): Stored {
+    const tooOld = new Set(tooOldIndexes);
+    let added = 0;
+    let tooOldSamples = 0;
+    for (const s of accepted) {
+      const weight = (s.weights as Uint32Array).reduce((a, b) => a + b, 0);
+      if (tooOld.has(s.index)) tooOldSamples += weight;
+      else added += weight;
+    }
+    this.metrics.countSamples(ROUTE, 'stored', added);
+    this.metrics.countSamples(ROUTE, 'duplicate', derived.duplicates);
+    this.metrics.countSamples(ROUTE, 'too_old', tooOldSamples);
+    this.metrics.countSamples(ROUTE, 'stale_marker', derived.staleMarkers);
+    this.metrics.countSamples(ROUTE, 'unusable', derived.unusable);
+    return {
+      added,
+      duplicates: derived.duplicates,
+      staleMarkers: derived.staleMarkers,
+      unusable: derived.unusable,
+      tooOldSamples,
+      tooOldSeries: tooOldIndexes.length,
     };
   }
 

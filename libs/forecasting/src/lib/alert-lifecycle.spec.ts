@@ -26,4 +26,20 @@ describe('AlertLifecycle', () => {
     expect(now.observe('b', false, 10)).toEqual({ transition: 'resolved', since: 5 });
     expect(now.drop('b')).toBe(false);
   });
+
+  it('goes on from a state another process had: the same first time, no new hold, the clear period already running', () => {
+    const timing = { forSeconds: 600, resolveAfterSeconds: 900 };
+    const before = new AlertLifecycle(timing);
+    before.observe('a|cpu', true, 0);
+    before.observe('a|cpu', true, 600);
+    before.observe('a|cpu', false, 900);
+    const state = before.state('a|cpu')!;
+    expect(state).toEqual({ since: 0, firing: true, clearSince: 900 });
+    expect(before.state('b|cpu')).toBeUndefined();
+    const after = new AlertLifecycle(timing);
+    after.restore('a|cpu', state);
+    state.firing = false; // a copy: the restored state is its own
+    expect(after.observe('a|cpu', false, 1500)).toEqual({ transition: 'firing', since: 0 });
+    expect(after.observe('a|cpu', false, 1800)).toEqual({ transition: 'resolved', since: 0 });
+  });
 });

@@ -12,7 +12,8 @@ export interface LifecycleTiming {
 /** What one observation did to its alert. */
 export type Transition = 'clear' | 'pending' | 'fired' | 'firing' | 'resolved';
 
-interface KeyState {
+/** One key's hysteresis: what moves with a server when another process takes it over. */
+export interface LifecycleState {
   /** When the condition was first seen (the alert's first_seen). */
   since: number;
   firing: boolean;
@@ -27,7 +28,7 @@ interface KeyState {
  * the alert-quality replay both run it, so what is measured is what ships.
  */
 export class AlertLifecycle {
-  private readonly states = new Map<string, KeyState>();
+  private readonly states = new Map<string, LifecycleState>();
 
   constructor(private readonly timing: LifecycleTiming) {}
 
@@ -58,6 +59,17 @@ export class AlertLifecycle {
     if (now - state.since < this.timing.forSeconds) return { transition: 'pending', since: state.since };
     state.firing = true;
     return { transition: 'fired', since: state.since };
+  }
+
+  /** A copy of a key's state, or undefined when its condition is clear. */
+  state(key: string): LifecycleState | undefined {
+    const state = this.states.get(key);
+    return state && { ...state };
+  }
+
+  /** Continues a key from a state another process had: the alert goes on as one, with its first_seen. */
+  restore(key: string, state: LifecycleState): void {
+    this.states.set(key, { ...state });
   }
 
   isFiring(key: string): boolean {

@@ -259,7 +259,7 @@ export const alertsControllerActive = <ThrowOnError extends boolean = false>(opt
   });
 
 /**
- * Recently resolved alerts, newest first (up to 200)
+ * Recently resolved alerts of the whole fleet, newest first (up to 200)
  */
 export const alertsControllerResolved = <ThrowOnError extends boolean = false>(
   options?: Options<AlertsControllerResolvedData, ThrowOnError>,
