@@ -295,8 +295,8 @@ describe('AlertDeliveryService across a cluster hand-over', () => {
     const cpu = alert('cpu_percent', { first_seen: data(3600) });
     giver.publish([cpu]);
     await vi.advanceTimersByTimeAsync(1000);
-    const firedAt = giver.service.firedAt(cpu.id)!;
-    expect(firedAt).toBe(T0);
+    const sent = giver.service.sentState(cpu.id)!;
+    expect(sent).toEqual({ firedAt: T0, severity: 'critical' });
     expect(giver.alertmanager().at(-1)!.alerts[0].startsAt).toBe(wall(0));
     await vi.advanceTimersByTimeAsync(30_000);
     giver.publish([], [], [cpu.id]);
@@ -305,19 +305,30 @@ describe('AlertDeliveryService across a cluster hand-over', () => {
     expect(giver.alertmanager().every((r) => r.alerts.every((a) => a.endsAt > wall(r.at)))).toBe(true);
     expect(giver.alertmanager().at(-1)!.at).toBeLessThanOrEqual(31);
     expect(giver.webhook(HOOK).map((w) => w.payload.status)).toEqual(['firing']);
-    expect(giver.service.firedAt(cpu.id)).toBeUndefined();
+    expect(giver.service.sentState(cpu.id)).toBeUndefined();
 
     const taker = setup({ alertWebhookUrls: [HOOK] });
-    taker.service.continueFrom(cpu.id, firedAt);
+    taker.service.continueFrom(cpu.id, sent);
     taker.publish([cpu]);
     await vi.advanceTimersByTimeAsync(1000);
-    const sent = taker.alertmanager().at(-1)!.alerts;
-    expect(sent.map((a) => [a.labels.metric, a.startsAt])).toEqual([['cpu_percent', wall(0)]]);
+    const continued = taker.alertmanager().at(-1)!.alerts;
+    expect(continued.map((a) => [a.labels.metric, a.startsAt])).toEqual([['cpu_percent', wall(0)]]);
     expect(taker.webhook(HOOK)).toEqual([]);
     // an alert of its own still pages
     taker.publish([cpu, alert('memory_percent')]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(taker.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.metric))).toEqual([['memory_percent']]);
+
+    // the taker's first forecast may differ: a change from what the webhooks were told is notified, once
+    const other = setup({ alertWebhookUrls: [HOOK] });
+    other.service.continueFrom(cpu.id, sent);
+    other.publish([{ ...cpu, severity: 'warning' }]);
+    await vi.advanceTimersByTimeAsync(1000);
+    other.publish([cpu]);
+    await vi.advanceTimersByTimeAsync(1000);
+    other.publish([cpu]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(other.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.severity))).toEqual([['warning'], ['critical']]);
   });
 });
 

@@ -42,6 +42,14 @@ interface SentAlert {
   firedAt: number;
   /** Wall-clock time (ms) it ended; null while firing. */
   endedAt: number | null;
+  /** The severity the webhooks were last told of: a change from it is notified, a repeat is not. */
+  notifiedSeverity: Alert['severity'] | null;
+}
+
+/** What a replica that takes an alert over needs of its delivery: when it was first sent, and at what severity last notified. */
+export interface SentState {
+  firedAt: number;
+  severity: Alert['severity'] | null;
 }
 
 /**
@@ -59,7 +67,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
   /** Alert id to the label-set key it is firing under. */
   private readonly firingKeys = new Map<string, string>();
   /** Alerts taken over from another replica (cluster mode), by id: when that one first sent them. */
-  private readonly continued = new Map<string, number>();
+  private readonly continued = new Map<string, SentState>();
   private readonly alertmanagers: DeliveryChannel[] = [];
   private readonly webhooks: { channel: DeliveryChannel; url: string; queue: OutgoingRequest[] }[] = [];
   private readonly resendIntervalMs: number;
@@ -128,18 +136,20 @@ export class AlertDeliveryService implements OnModuleDestroy {
     for (const channel of [...this.alertmanagers, ...this.webhooks.map((w) => w.channel)]) channel.close();
   }
 
-  /** When an alert was first sent (wall ms), for the replica that takes its server over; undefined if never. */
-  firedAt(id: string): number | undefined {
+  /** How an alert was sent so far, for the replica that takes its server over; undefined if never. */
+  sentState(id: string): SentState | undefined {
     const key = this.firingKeys.get(id);
-    return key === undefined ? undefined : this.sent.get(key)?.firedAt;
+    const entry = key === undefined ? undefined : this.sent.get(key);
+    return entry && { firedAt: entry.firedAt, severity: entry.notifiedSeverity };
   }
 
   /**
-   * An alert another replica first sent at `firedAt` goes on from here (cluster mode, a partition taken
-   * over): the same startsAt to Alertmanager, and no second firing notification to the webhooks.
+   * An alert another replica sent goes on from here (cluster mode, a partition taken over): the same
+   * startsAt to Alertmanager, and the webhooks notified again only if its severity differs from what
+   * they were last told.
    */
-  continueFrom(id: string, firedAt: number): void {
-    this.continued.set(id, firedAt);
+  continueFrom(id: string, sent: SentState): void {
+    this.continued.set(id, sent);
   }
 
   private publish({ firing, resolved, handedOver }: AlertTransitions): void {
@@ -177,10 +187,19 @@ export class AlertDeliveryService implements OnModuleDestroy {
       if (previous) previous.endedAt = now;
       const continuedFrom = this.continued.get(alert.id);
       this.continued.delete(alert.id);
-      const entry: SentAlert = { alert, profile, firedAt: previous?.firedAt ?? continuedFrom ?? now, endedAt: null };
+      const entry: SentAlert = {
+        alert,
+        profile,
+        firedAt: previous?.firedAt ?? continuedFrom?.firedAt ?? now,
+        endedAt: null,
+        notifiedSeverity: previous ? previous.notifiedSeverity : (continuedFrom?.severity ?? null),
+      };
       this.sent.set(key, entry);
       this.firingKeys.set(alert.id, key);
-      if (continuedFrom === undefined && (!previous || previous.alert.severity !== alert.severity)) fired.push(entry);
+      if (entry.notifiedSeverity !== alert.severity) {
+        entry.notifiedSeverity = alert.severity;
+        fired.push(entry);
+      }
       changed = true;
     }
     // alerts of servers forgotten without a resolve still end, rather than firing on forever

@@ -176,12 +176,15 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     const started = this.clock.now();
     this.rounding = true;
     try {
-      const owned = await this.leases.round({
-        partitions: this.ownership.ownedPartitions(),
-        servers: this.windows.size,
-        stale_servers: this.inference.staleCount(),
-        data_time: dataTime === null ? null : isoSeconds(dataTime),
-      });
+      const owned = await this.leases.round(
+        {
+          partitions: this.ownership.ownedPartitions(),
+          servers: this.windows.size,
+          stale_servers: this.inference.staleCount(),
+          data_time: dataTime === null ? null : isoSeconds(dataTime),
+        },
+        (giving) => this.handOff(giving),
+      );
       const tookMs = this.clock.now() - started;
       if (tookMs > (this.config.leaseTtlSeconds * 1000) / 3) {
         this.logger.warn(`a lease round took ${tookMs} ms, over a third of LEASE_TTL: leases may lapse on this busy machine`);
@@ -217,13 +220,27 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       else await this.remoteWrite.deriveLogged(batch.series); // the partition's remote-write state lives here
     });
     this.followers.set(p, follower);
-    void follower.caughtUp.then(() => {
-      if (this.followers.get(p) !== follower) return;
-      this.ownership.markReady(p);
-      this.exchange.adopt(p);
-      this.logger.log(`partition ${p}: replayed in ${Date.now() - started} ms, forecasting it`);
-      this.inference.requestPass();
-    });
+    // forecast (and adopt the alerts of) a partition once it is replayed and the others' alert state is here
+    void Promise.all([follower.caughtUp, this.exchange.initialized])
+      .then(() => this.exchange.caughtUp(this.config.leaseTtlSeconds * 1000))
+      .then(() => {
+        if (this.followers.get(p) !== follower) return;
+        this.ownership.markReady(p);
+        const firing = this.exchange.adopt(p);
+        this.logger.log(`partition ${p}: replayed in ${Date.now() - started} ms, forecasting it; ${firing} firing alerts go on here`);
+        this.inference.requestPass();
+      });
+  }
+
+  /**
+   * Partitions about to be released: stop forecasting them, let a pass under way publish (for at most a
+   * third of LEASE_TTL: the round renews the other leases after this), then leave their alert state for
+   * the next owner.
+   */
+  private async handOff(partitions: number[]): Promise<void> {
+    for (const p of partitions) this.ownership.stopForecasting(p);
+    await Promise.race([this.inference.settled(), new Promise((r) => setTimeout(r, (this.config.leaseTtlSeconds * 1000) / 3))]);
+    await this.exchange.finalHandOff(partitions);
   }
 
   private give(p: number): void {
@@ -232,9 +249,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.ownership.give(p);
     void follower?.stop();
     const released = this.windows.release((server) => this.ownership.owns(server));
+    this.exchange.handOver(released); // first: it keeps their alert state, which release() drops
     this.inference.release(released);
     this.remoteWrite.release(released);
-    this.exchange.handOver(released);
     this.logger.log(`partition ${p}: no longer owned, ${released.length} servers handed over`);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
 import { isoSeconds, round2, type MetricForecasts } from '@tft/forecasting';
-import { AlertDeliveryService } from '../alert-delivery/alert-delivery.service';
+import { AlertDeliveryService, type SentState } from '../alert-delivery/alert-delivery.service';
 import { AlertsService, type Alert, type ServerAlertState } from '../alerts/alerts.service';
 import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
 import { forecastHighlights } from '../read-model/forecast-highlights';
@@ -19,6 +19,8 @@ export const FORECASTS_KV = Symbol('FORECASTS_KV');
 
 /** KV keys allow fewer characters than server names do: the name travels base64url-encoded. */
 const keyOf = (server: string): string => `f.${Buffer.from(server, 'utf8').toString('base64url')}`;
+/** A server's alert state as its owner left it when it gave the partition away: the final word for the next owner. */
+const handOffKeyOf = (server: string): string => `h.${Buffer.from(server, 'utf8').toString('base64url')}`;
 const serverOfKey = (key: string): string => Buffer.from(key.slice(2), 'base64url').toString('utf8');
 
 /** A server's window as its owner reports it in /status. */
@@ -33,10 +35,10 @@ export interface RemoteServerStatus {
   owner: string;
 }
 
-/** What a replica that takes a server over goes on with: its alerts' lifecycles and when each was first sent (wall ms). */
+/** What a replica that takes a server over goes on with: its alerts' lifecycles and how each was sent so far. */
 interface AlertHandOver {
   state: ServerAlertState;
-  notified: Record<string, number>;
+  notified: Record<string, SentState>;
 }
 
 /** One server's entry in the bucket. */
@@ -84,6 +86,17 @@ export class ForecastExchange {
   private readonly remoteStatus = new Map<string, RemoteServerStatus>();
   /** Per server another replica owns: its alert state as last published, for taking it over. */
   private readonly remoteHandOver = new Map<string, AlertHandOver>();
+  /** Servers whose previous owner left a final hand-off entry (deleted once taken over). */
+  private readonly handOffEntries = new Set<string>();
+  private markInitialized: () => void = () => undefined;
+  /**
+   * Resolves once the watch delivered every entry the bucket held when it started: a partition is
+   * adopted only after that, or its servers' alert state would not be here yet (a replica that just
+   * started and replays a small partition quickly would page again for alerts already firing).
+   */
+  readonly initialized = new Promise<void>((resolve) => (this.markInitialized = resolve));
+  /** The bucket revision of the last entry the watch handled. */
+  private watchedRevision = 0;
   /** Wall-clock ms the last entry of another replica arrived; null before any. */
   lastArrivalAt: number | null = null;
   failedWrites = 0;
@@ -116,44 +129,100 @@ export class ForecastExchange {
     if (this.publishTimer) clearTimeout(this.publishTimer);
   }
 
-  /** Servers this replica no longer owns: their forecasts stay, their alerts become the bucket's. */
+  /**
+   * Servers this replica no longer owns: their forecasts stay, their alerts become the bucket's. Their
+   * alert state as of now is kept too (call this before the alerts are released): if a partition comes
+   * back to this replica before another owner wrote its entries (a NATS outage longer than LEASE_TTL),
+   * it goes on from there rather than paging again.
+   */
   handOver(servers: readonly string[]): void {
-    for (const server of servers) this.store.handOver(server);
+    for (const server of servers) {
+      this.remoteHandOver.set(server, this.handOverOf(server));
+      this.store.handOver(server);
+    }
     this.schedulePublish();
+  }
+
+  /**
+   * Resolves once the watch has handled every entry the bucket held when this was called (or after
+   * `timeoutMs`): a partition's previous owner stored its final alert state before releasing the lease,
+   * and under load the watch can run seconds behind the bucket.
+   */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    let head: number;
+    try {
+      head = (await this.kv.status()).streamInfo.state.last_seq;
+    } catch {
+      return; // NATS away: go on with what the watch has
+    }
+    while (this.watchedRevision < head && Date.now() < until && !this.stopped) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /**
+   * Before this replica gives partitions away (it stopped forecasting them): the alert state of their
+   * servers as it is now, stored before the lease is released, so the next owner goes on from exactly
+   * what was sent, not from a forecast entry that may lag behind under load.
+   */
+  async finalHandOff(partitions: readonly number[]): Promise<void> {
+    const giving = new Set(partitions);
+    const writes: Promise<unknown>[] = [];
+    for (const { name } of this.windows.all()) {
+      if (!giving.has(this.ownership.partitionOf(name))) continue;
+      const handOver = this.handOverOf(name);
+      const { lifecycle, firing, resolved } = handOver.state;
+      if (Object.keys(lifecycle).length || firing.length || resolved.length)
+        writes.push(this.kv.put(handOffKeyOf(name), JSON.stringify(handOver)));
+    }
+    const failed = (await Promise.allSettled(writes)).filter((r) => r.status === 'rejected').length;
+    if (failed)
+      this.logger.warn(
+        `${failed} alert states not handed off before giving partitions ${partitions.join(', ')} away; their next owner goes on from the forecast entries`,
+      );
+  }
+
+  private handOverOf(server: string): AlertHandOver {
+    const state = this.alerts.stateOf(server);
+    const notified: Record<string, SentState> = {};
+    for (const alert of state.firing) {
+      const sent = this.delivery.sentState(alert.id);
+      if (sent) notified[alert.id] = sent;
+    }
+    return { state, notified };
   }
 
   /**
    * A partition this replica now forecasts: its alerts go on here from the state their previous owner
    * published (same id, first_seen and startsAt, nothing resolved), and its own lifecycle moves them on.
+   * Returns how many firing alerts it went on with.
    */
-  adopt(partition: number): void {
-    for (const { name } of this.store.servers()) {
+  adopt(partition: number): number {
+    const servers = new Set([...this.remoteHandOver.keys(), ...this.remoteStatus.keys(), ...[...this.store.servers()].map((s) => s.name)]);
+    let firing = 0;
+    for (const name of servers) {
       if (this.ownership.partitionOf(name) !== partition) continue;
       const handOver = this.remoteHandOver.get(name);
       if (handOver) {
         this.alerts.takeOver(name, handOver.state);
-        for (const [id, firedAt] of Object.entries(handOver.notified)) this.delivery.continueFrom(id, firedAt);
+        for (const [id, sent] of Object.entries(handOver.notified)) this.delivery.continueFrom(id, sent);
+        firing += handOver.state.firing.length;
       }
       this.store.adopt(name);
       this.remoteStatus.delete(name);
       this.remoteHandOver.delete(name);
+      if (this.handOffEntries.delete(name)) this.kv.delete(handOffKeyOf(name)).catch(() => undefined); // taken: tidy
     }
+    return firing;
   }
 
   private async send(p: LocalPublish): Promise<void> {
     const writes = [
       ...[...p.forecasts].map(([server, forecast]) => {
-        const state = this.alerts.stateOf(server);
-        const notified: Record<string, number> = {};
-        for (const alert of state.firing) {
-          const firedAt = this.delivery.firedAt(alert.id);
-          if (firedAt !== undefined) notified[alert.id] = firedAt;
-        }
         const entry: ExchangedForecast = {
           owner: this.config.replicaId,
           forecast: toWire(forecast),
           alerts: p.alertsOf(server),
-          handOver: { state, notified },
+          handOver: this.handOverOf(server),
           status: this.statusOf(server, forecast.model),
         };
         return this.kv.put(keyOf(server), JSON.stringify(entry));
@@ -197,13 +266,24 @@ export class ForecastExchange {
   private async watch(): Promise<void> {
     while (!this.stopped) {
       try {
-        const entries = await this.kv.watch({ key: 'f.>' });
+        if ((await this.kv.status()).values === 0) this.markInitialized();
+        const entries = await this.kv.watch({ key: '>' });
         for await (const e of entries) {
           if (this.stopped) break;
+          if (e.isUpdate) this.markInitialized(); // the last of the entries held at the start, or a later one
+          this.watchedRevision = Math.max(this.watchedRevision, e.revision);
           const server = serverOfKey(e.key);
           if (this.ownership.forecasts(server)) {
             this.remoteStatus.delete(server); // this replica's own, or stale news of it
             this.remoteHandOver.delete(server);
+            continue;
+          }
+          if (e.key.startsWith('h.')) {
+            // newer than the forecast entries before it in the bucket, older than those after it
+            if (e.operation === 'PUT') {
+              this.remoteHandOver.set(server, e.json<AlertHandOver>());
+              this.handOffEntries.add(server);
+            } else this.handOffEntries.delete(server);
             continue;
           }
           if (e.operation === 'PUT') {

@@ -49,8 +49,14 @@ export class LeaseKeeper {
     return this.members;
   }
 
-  /** One round, announcing `info` with this replica's presence; returns the partitions held afterwards. */
-  async round(info: Record<string, unknown> = {}): Promise<ReadonlySet<number>> {
+  /**
+   * One round, announcing `info` with this replica's presence; returns the partitions held afterwards.
+   * `beforeRelease` runs (and is awaited) before this replica releases partitions it still holds.
+   */
+  async round(
+    info: Record<string, unknown> = {},
+    beforeRelease: (partitions: number[]) => Promise<void> = async () => undefined,
+  ): Promise<ReadonlySet<number>> {
     const { self, partitions, ttlMs } = this.options;
     const now = this.clock.now();
     await this.kv.put(presenceKey(self), JSON.stringify({ ...info, expiresAt: now + ttlMs }));
@@ -59,6 +65,8 @@ export class LeaseKeeper {
     const owned = new Set<number>();
     // one key each, so they go together: a busy event loop makes every sequential round trip slower
     const actions = planLeases({ self, now, partitions, leases, replicas: [...this.members.keys()] });
+    const releasing = actions.filter((a) => a.kind === 'release').map((a) => a.partition);
+    if (releasing.length) await beforeRelease(releasing);
     const applied = await Promise.all(actions.map((action) => this.apply(action, now + ttlMs)));
     actions.forEach((action, i) => {
       if (applied[i] && action.kind !== 'release') owned.add(action.partition);

@@ -31,6 +31,11 @@ export class PartitionOwnership implements Ownership {
     if (this.owned.has(partition)) this.ready.add(partition);
   }
 
+  /** Still leased, no longer forecast: a partition about to be given away. */
+  stopForecasting(partition: number): void {
+    this.ready.delete(partition);
+  }
+
   give(partition: number): void {
     this.owned.delete(partition);
     this.ready.delete(partition);

@@ -92,6 +92,11 @@ export class InferenceService implements OnApplicationShutdown {
     }, delayMs);
   }
 
+  /** Resolves once no pass is running: what the passes under way had to say is published. */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
   /**
    * Lets a running pass finish, then frees the model: onnxruntime aborts the process if it exits with
    * a session still open on the worker thread.
@@ -99,7 +104,7 @@ export class InferenceService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.droppedGarbage.cancel();
-    while (this.inFlight) await this.inFlight;
+    await this.settled();
     await this.runtime.tft?.close?.();
   }
 

@@ -43,6 +43,8 @@ export interface ApiStartOptions {
   dataDirPrefix?: string;
   /** Settings on top (cluster mode: NATS_URL, REPLICA_ID). */
   env?: Record<string, string>;
+  /** The API key, shared by the replicas of a cluster; a fresh random one by default. */
+  key?: string;
 }
 
 /** How the api process ended. */
@@ -77,7 +79,7 @@ export class ApiProcess {
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx build api\` (npm run bench and npm run soak build it)`);
     const port = await freePort();
     const dataDir = cleanup.dir(mkdtempSync(join(tmpdir(), o.dataDirPrefix ?? 'tft-bench-api-')));
-    const key = randomBytes(24).toString('hex');
+    const key = o.key ?? randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       API_PORT: String(port),
@@ -205,6 +207,16 @@ export class ApiProcess {
       json: res.status === 200 ? (JSON.parse(text) as FeedDataResponseDto) : null,
       text,
     };
+  }
+
+  /** kill -9: no chance to release leases or flush anything, as a machine lost. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGKILL');
+    await exited;
+    cleanup.release(this.child);
+    cleanup.removeDir(this.dataDir);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; removes the data directory; how the process ended. */

@@ -13,8 +13,23 @@ describe('parseSoakArgs', () => {
       readers: 4,
       readPauseMs: 100,
       reportS: 10,
+      cluster: null,
       help: false,
     });
+  });
+
+  it('adds the faults and a larger fleet in cluster mode, and keeps cluster options to it', () => {
+    expect(parseSoakArgs(['--cluster', '--duration', '20m'])).toMatchObject({
+      durationS: 1200,
+      servers: 2000,
+      cluster: { replicas: 3, killEveryS: 300, natsRestartAtS: 720 },
+    });
+    expect(parseSoakArgs(['--cluster', '--replicas', '2', '--kill-every', '90s', '--nats-restart-at', '2m']).cluster).toEqual({
+      replicas: 2,
+      killEveryS: 90,
+      natsRestartAtS: 120,
+    });
+    expect(() => parseSoakArgs(['--kill-every', '1m'])).toThrow('--kill-every is an option of --cluster');
   });
 
   it('reads durations in ms, s, m, h or bare seconds', () => {

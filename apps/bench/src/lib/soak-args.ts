@@ -11,11 +11,22 @@ export interface SoakArgs {
   readers: number;
   readPauseMs: number;
   reportS: number;
+  /** Cluster mode's faults; null for a single api. */
+  cluster: ClusterSoakArgs | null;
   help: boolean;
+}
+
+export interface ClusterSoakArgs {
+  replicas: number;
+  /** A replica is killed (kill -9) and restarted this often, the replicas in turn. */
+  killEveryS: number;
+  /** When nats-server is restarted (once), seconds into the sustained run. */
+  natsRestartAtS: number;
 }
 
 export const SOAK_USAGE = `usage: npm run soak -- [--duration 5m] [--measure 10s] [--load 0.5] [--batch 1000] [--servers 200]
                        [--writers 4] [--readers 4] [--read-pause 100ms] [--report-every 10s] [--help]
+       npm run soak -- --cluster [--replicas 3] [--kill-every 5m] [--nats-restart-at <duration>] [the options above]
 
 A sustained-load run against the inference api (npm run soak is npm run bench -- soak):
 1. starts the built api (dist/apps/api/main.js, built by npm run soak) on a free port with a temporary
@@ -30,6 +41,17 @@ A sustained-load run against the inference api (npm run soak is npm run bench --
 Prints a line every --report-every (throughput, errors, p50/p99 latency of writes and reads, api RSS
 from /proc/<pid>/status) and a summary. Exits 1 on any error (non-2xx, network error, a batch not
 stored in full) or when the api it started does not stop cleanly on SIGTERM, 2 on a bad option.
+
+--cluster: the same on --replicas api replicas sharing Debian's nats-server (loopback, temporary store),
+with faults: every --kill-every one replica is killed (kill -9) and started again, and nats-server is
+restarted once at --nats-restart-at (default 60 % of --duration). Writes go round-robin over the live
+replicas and are retried on another one until acknowledged, as a load balancer would; their latency
+is from the first attempt to the acknowledgement. Five hot servers keep a critical alert firing,
+delivered to a webhook receiver of the soak's own. At the end it checks that every acknowledged record
+is stored once (read back through the replicas) and that no alert was paged twice (a firing
+notification for an alert already firing). --servers defaults to 2,000 there, so the run stays within
+the window each server keeps. The issue's run: npm run soak -- --cluster --duration 20m.
+
 Durations: 300 (seconds), 90s, 5m, 1h, 100ms.`;
 
 /** Seconds in a duration such as 90s, 5m, 1h, 100ms or 300 (seconds). */
@@ -56,26 +78,43 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
       measure: { type: 'string', default: '10s' },
       load: { type: 'string', default: '0.5' },
       batch: { type: 'string', default: '1000' },
-      servers: { type: 'string', default: '200' },
+      servers: { type: 'string' },
       writers: { type: 'string', default: '4' },
       readers: { type: 'string', default: '4' },
       'read-pause': { type: 'string', default: '100ms' },
       'report-every': { type: 'string', default: '10s' },
+      cluster: { type: 'boolean', default: false },
+      replicas: { type: 'string', default: '3' },
+      'kill-every': { type: 'string', default: '5m' },
+      'nats-restart-at': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     SOAK_USAGE,
   );
   if (values.help) return { ...parseSoakArgs([]), help: true };
+  const durationS = parseDuration(values.duration, '--duration');
+  const clusterOnly = (['replicas', 'kill-every', 'nats-restart-at'] as const).filter(
+    (k) => !values.cluster && argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)),
+  );
+  if (clusterOnly.length) throw new UsageError(`--${clusterOnly[0]} is an option of --cluster\n\n${SOAK_USAGE}`);
   return {
-    durationS: parseDuration(values.duration, '--duration'),
+    durationS,
     measureS: parseDuration(values.measure, '--measure'),
     load: positive(values.load, '--load', { integer: false, max: 1 }),
     batch: positive(values.batch, '--batch', { max: 20000 }),
-    servers: positive(values.servers, '--servers', { max: 100000 }),
+    servers: positive(values.servers ?? (values.cluster ? '2000' : '200'), '--servers', { max: 100000 }),
     writers: positive(values.writers, '--writers', { max: 256 }),
     readers: positive(values.readers, '--readers', { max: 256 }),
     readPauseMs: parseDuration(values['read-pause'], '--read-pause') * 1000,
     reportS: parseDuration(values['report-every'], '--report-every'),
+    cluster: values.cluster
+      ? {
+          replicas: positive(values.replicas, '--replicas', { max: 9 }),
+          killEveryS: parseDuration(values['kill-every'], '--kill-every'),
+          natsRestartAtS:
+            values['nats-restart-at'] === undefined ? durationS * 0.6 : parseDuration(values['nats-restart-at'], '--nats-restart-at'),
+        }
+      : null,
     help: values.help,
   };
 }

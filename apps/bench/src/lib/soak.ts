@@ -7,7 +7,8 @@ import { defaultIo, type CliIo } from './log';
 import { repoRoot, sleep } from './proc';
 import { SEED } from './rng';
 import { parseSoakArgs, SOAK_USAGE, type SoakArgs } from './soak-args';
-import { percentile } from './stats';
+import { runClusterSoak } from './soak-cluster';
+import { errorCode, fixed, Tally, type Outcome } from './soak-tally';
 
 /** What the soak needs of the api under test: an ApiProcess it started, or one at API_URL. */
 interface SoakTarget {
@@ -31,51 +32,6 @@ class RemoteApi implements SoakTarget {
     return null;
   }
 }
-
-type Outcome = { ok: true; ms: number; records: number; bytes: number } | { ok: false; error: string };
-
-/** Requests that ended, their latencies and what they carried. */
-class Tally {
-  latencies: number[] = [];
-  ok = 0;
-  errors = 0;
-  records = 0;
-  bytes = 0;
-
-  add(o: Outcome): void {
-    if (!o.ok) {
-      this.errors++;
-      return;
-    }
-    this.ok++;
-    this.latencies.push(o.ms);
-    this.records += o.records;
-    this.bytes += o.bytes;
-  }
-
-  summary() {
-    const pct = (p: number) => percentile(this.latencies, p);
-    const max = this.latencies.reduce((a, b) => Math.max(a, b), -Infinity);
-    return {
-      n: this.ok,
-      errors: this.errors,
-      records: this.records,
-      p50: pct(50),
-      p99: pct(99),
-      max: Number.isFinite(max) ? max : NaN,
-    };
-  }
-}
-
-const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
-const errorCode = (err: unknown) => {
-  const e = err as {
-    cause?: { code?: string };
-    name?: string;
-    message?: string;
-  };
-  return e.cause?.code ?? e.name ?? e.message ?? String(err);
-};
 
 /** Sends the next batch; ok only when the api stored every record of it. */
 async function write(api: SoakTarget, stream: IngestStream, batch: number): Promise<Outcome> {
@@ -133,6 +89,7 @@ export async function runSoak(argv: readonly string[], io: CliIo = defaultIo, en
     io.out(SOAK_USAGE);
     return 0;
   }
+  if (cfg.cluster) return runClusterSoak(cfg, cfg.cluster, io);
   const remote = env['API_URL'] ? new RemoteApi(env['API_URL'].replace(/\/+$/, ''), env['API_KEY'] || undefined) : null;
   const api: SoakTarget =
     remote ??

@@ -44,9 +44,35 @@ export interface ClusterResult {
 }
 
 /** Debian's nats-server with JetStream on a loopback port and a temporary store. */
-async function startNats(): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
+export interface NatsProcess {
+  url: string;
+  pid: number | undefined;
+  /** SIGTERM and start again on the same port and store (an operator's restart). */
+  restart(downMs?: number): Promise<void>;
+  stop(): void;
+}
+
+export async function startNats(): Promise<NatsProcess> {
   const port = await freePort();
   const store = cleanup.dir(mkdtempSync(join(tmpdir(), 'tft-bench-nats-')));
+  let child = await launchNats(port, store);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
+    restart: async (downMs = 0) => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await sleep(downMs);
+      child = await launchNats(port, store);
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+async function launchNats(port: number, store: string) {
   const child = cleanup.child(spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' }));
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((resolve) => {
@@ -57,7 +83,7 @@ async function startNats(): Promise<{ url: string; pid: number | undefined; stop
     if (up) break;
     await sleep(100);
   }
-  return { url: `nats://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
+  return child;
 }
 
 const passSeconds = async (api: ApiProcess): Promise<{ sum: number; count: number }> => {
@@ -176,7 +202,7 @@ async function streamSizes(url: string): Promise<NonNullable<ClusterRun['store']
 }
 
 /** Waits until the replicas hold every partition once, each replayed. */
-async function settled(apis: ApiProcess[], log: Log): Promise<void> {
+export async function settled(apis: ApiProcess[], log: Log): Promise<void> {
   for (let i = 0; i < 240; i++) {
     const views = await Promise.all(apis.map((a) => a.getJson<StatusDto>('/status')));
     const owned = views.flatMap((v) => v.cluster?.owned_partitions ?? []);
