@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheusStack } from '../../../tools/prometheus-stack.mjs';
 import { freePort, spawnApi, waitFor, type Started } from './api-process';
 import { startNatsServer, type NatsServer } from './nats-server';
+import type { ServerDetailDto } from '@tft/api-client';
 import { encodeWriteRequest, type TimeSeries } from '@tft/remote-write';
 import { END, history, startTestApp } from './test-app';
 
@@ -69,14 +70,7 @@ const writeTo = async (base: string, timeseries: TimeSeries[]): Promise<number> 
     })
   ).status;
 
-type History = {
-  timestamp: string;
-  cpu_percent: number | null;
-  memory_percent: number | null;
-  disk_percent: number | null;
-  load_average: number | null;
-  samples: number;
-}[];
+type History = ServerDetailDto['history'];
 
 describe('cluster hand-over of a firing alert (built api, real nats-server and Alertmanager)', () => {
   let nats: NatsServer;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertId, type Alert, type AlertTransitions } from '../alerts/alerts.service';
 import { loadApiConfig, type ApiConfig } from '../config/api-config';
 import type { AlertmanagerAlert, WebhookPayload } from './alert-payloads';
-import { AlertDeliveryService, WEBHOOK_QUEUE_LIMIT } from './alert-delivery.service';
+import { AlertDeliveryService, SHARE_WAIT_MS, WEBHOOK_QUEUE_LIMIT } from './alert-delivery.service';
 import { fetchTransport, type AlertTransport } from './alert-transport';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
@@ -329,6 +329,25 @@ describe('AlertDeliveryService across a cluster hand-over', () => {
     other.publish([cpu]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(other.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.severity))).toEqual([['warning'], ['critical']]);
+  });
+});
+
+describe('AlertDeliveryService in cluster mode', () => {
+  useFakeClockAndQuietLogs();
+
+  it("sends a publish's webhook notifications once its alert state is shared, or after SHARE_WAIT_MS at the latest", async () => {
+    const HOOK = 'http://hook:8080/alerts';
+    const t = setup({ alertWebhookUrls: [HOOK], natsUrl: 'nats://127.0.0.1:4222' });
+    t.publish([alert('cpu_percent')]);
+    const first = t.service.shareToken();
+    t.publish([alert('cpu_percent'), alert('memory_percent')]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(t.webhook(HOOK)).toEqual([]); // held: their state is not in the bucket yet
+    t.service.shared(first);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(t.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.metric))).toEqual([['cpu_percent']]);
+    await vi.advanceTimersByTimeAsync(SHARE_WAIT_MS);
+    expect(t.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.metric))).toEqual([['cpu_percent'], ['memory_percent']]);
   });
 });
 

@@ -22,6 +22,8 @@ import { DeliveryChannel, type ChannelStatus, type DeliveryCounter, type Outgoin
 export const RESOLVED_RESEND_MS = 15 * 60_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const INITIAL_BACKOFF_MS = 1000;
+/** Cluster mode: the longest a publish's notifications wait for its alert state to reach the other replicas. */
+export const SHARE_WAIT_MS = 5000;
 /** Notifications kept per webhook while it is down; the oldest go first. */
 export const WEBHOOK_QUEUE_LIMIT = 500;
 
@@ -72,6 +74,15 @@ export class AlertDeliveryService implements OnModuleDestroy {
   private readonly webhooks: { channel: DeliveryChannel; url: string; queue: OutgoingRequest[] }[] = [];
   private readonly resendIntervalMs: number;
   private closed = false;
+  /**
+   * Cluster mode: a publish's notifications go once its alert state is shared (shared()), so that a
+   * replica killed right after paging leaves its successor the state that says so, not a second page.
+   */
+  private readonly waitsForSharing: boolean;
+  /** Publishes with notifications so far; a notification waits for its publish's alert state to be shared. */
+  private generation = 0;
+  private held: { generation: number; heldAt: number; body: string; headers: Record<string, string> }[] = [];
+  private shareTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -82,6 +93,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
     @Inject(WindowService) private readonly profiles: ProfileSource,
   ) {
     this.resendIntervalMs = config.alertResendIntervalSeconds * 1000;
+    this.waitsForSharing = config.natsUrl !== undefined;
     if (config.alertmanagerUrls.length === 0 && config.alertWebhookUrls.length === 0) return;
     const counter: DeliveryCounter = new Counter({
       name: 'tft_alert_deliveries_total',
@@ -133,6 +145,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.closed = true;
+    if (this.shareTimer) clearTimeout(this.shareTimer);
     for (const channel of [...this.alertmanagers, ...this.webhooks.map((w) => w.channel)]) channel.close();
   }
 
@@ -211,9 +224,31 @@ export class AlertDeliveryService implements OnModuleDestroy {
     }
     this.continued.clear(); // taken over with the servers just before this publish; none left to go on with
     if (!changed) return;
-    for (const channel of this.alertmanagers) channel.wake();
+    this.generation++;
     this.notifyWebhooks('resolved', ended, now);
     this.notifyWebhooks('firing', fired, now);
+    for (const channel of this.alertmanagers) channel.wake();
+  }
+
+  /** The publish whose alert state the caller is about to share (cluster mode): pass it to shared() once it is. */
+  shareToken(): number {
+    return this.generation;
+  }
+
+  /** Cluster mode: the alert state of publishes up to `token` is in the forecasts bucket; their webhook notifications go. */
+  shared(token: number): void {
+    this.release((h) => h.generation <= token);
+  }
+
+  private release(due: (h: { generation: number; heldAt: number }) => boolean): void {
+    const going = this.held.filter(due);
+    if (!going.length) return;
+    this.held = this.held.filter((h) => !due(h));
+    for (const { body, headers } of going) this.enqueue(body, headers);
+    if (this.shareTimer && !this.held.length) {
+      clearTimeout(this.shareTimer);
+      this.shareTimer = null;
+    }
   }
 
   private end(id: string, now: number): SentAlert | undefined {
@@ -255,6 +290,17 @@ export class AlertDeliveryService implements OnModuleDestroy {
     const body = JSON.stringify(webhookPayload(status, alerts, this.config.consoleUrl));
     const secret = this.config.alertWebhookSecret;
     const headers = secret === undefined ? HEADERS : { ...HEADERS, 'x-tft-signature': signature(body, secret) };
+    if (!this.waitsForSharing) return this.enqueue(body, headers);
+    this.held.push({ generation: this.generation, heldAt: now, body, headers });
+    // never held for long: a publish whose state is not shared (nothing re-forecast, the bucket away) goes anyway
+    this.shareTimer ??= setTimeout(() => {
+      this.shareTimer = null;
+      this.release((h) => this.clock.now() - h.heldAt >= SHARE_WAIT_MS);
+      if (this.held.length) this.shareTimer = setTimeout(() => this.release(() => true), SHARE_WAIT_MS);
+    }, SHARE_WAIT_MS);
+  }
+
+  private enqueue(body: string, headers: Record<string, string>): void {
     for (const { channel, url, queue } of this.webhooks) {
       queue.push({ url, body, headers });
       while (queue.length > WEBHOOK_QUEUE_LIMIT) {

@@ -216,6 +216,7 @@ export class ForecastExchange {
   }
 
   private async send(p: LocalPublish): Promise<void> {
+    const token = this.delivery.shareToken();
     const writes = [
       ...[...p.forecasts].map(([server, forecast]) => {
         const entry: ExchangedForecast = {
@@ -230,6 +231,7 @@ export class ForecastExchange {
       ...p.removed.map((server) => this.kv.delete(keyOf(server))),
     ];
     const failed = (await Promise.allSettled(writes)).filter((r) => r.status === 'rejected');
+    this.delivery.shared(token); // what this publish paged is in the bucket now (or failed to be): it may go
     if (failed.length) {
       this.failedWrites += failed.length;
       this.logger.warn(

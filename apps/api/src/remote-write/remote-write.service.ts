@@ -31,6 +31,17 @@ export const MAX_CONCURRENT_WRITES = 32;
 
 const ROUTE = '/api/v1/write';
 
+/** Derived samples as the windows take them (partial: each metric weighted by its observations). */
+const acceptedSamples = (derived: Derivation): AcceptedSample[] =>
+  derived.samples.map((s, index) => ({
+    index,
+    server: s.server,
+    profile: null,
+    time: s.timeMs / 1000,
+    values: s.values,
+    weights: s.weights,
+  }));
+
 /** What storing a request's series came to, as the answer counts it. */
 interface Stored {
   added: number;
@@ -165,7 +176,7 @@ export class RemoteWriteService {
     }
     const admitted = admission.admitted.map(({ index }) => inTime[index]);
 
-    const outcome = this.log ? await this.toOwners(admitted) : await this.derive(admitted);
+    const outcome = this.log ? await this.toOwners(this.log, admitted) : await this.derive(admitted);
     if (outcome.tooOldSamples) {
       rejected.push({ reason: `older than the ${this.windows.retentionSteps}-step window kept per server`, series: outcome.tooOldSeries });
     }
@@ -190,14 +201,7 @@ export class RemoteWriteService {
   /** A single process: the series are derived here against the hosts' state and stored with it, durably. */
   private async derive(series: readonly ClassifiedSeries[]): Promise<Stored> {
     const derived = this.mapping.derive(series);
-    const accepted: AcceptedSample[] = derived.samples.map((s, index) => ({
-      index,
-      server: s.server,
-      profile: null,
-      time: s.timeMs / 1000,
-      values: s.values,
-      weights: s.weights,
-    }));
+    const accepted = acceptedSamples(derived);
     let applied;
     try {
       applied = await this.sink.apply(accepted, derived.changed);
@@ -214,10 +218,10 @@ export class RemoteWriteService {
    * (deriveLogged) against the state it holds. The answer counts raw samples appended; what the owners
    * make of them (stale markers, unusable values) is counted in their /metrics.
    */
-  private async toOwners(series: readonly ClassifiedSeries[]): Promise<Stored> {
+  private async toOwners(log: LogIngest, series: readonly ClassifiedSeries[]): Promise<Stored> {
     let appended;
     try {
-      appended = await this.log!.appendSeries(series);
+      appended = await log.appendSeries(series);
     } catch (err) {
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
       throw err;
@@ -230,14 +234,7 @@ export class RemoteWriteService {
   /** The owner's half in cluster mode: one logged batch of classified series, derived and applied to its windows. */
   async deriveLogged(series: readonly ClassifiedSeries[]): Promise<void> {
     const derived = this.mapping.derive(series);
-    const accepted: AcceptedSample[] = derived.samples.map((s, index) => ({
-      index,
-      server: s.server,
-      profile: null,
-      time: s.timeMs / 1000,
-      values: s.values,
-      weights: s.weights,
-    }));
+    const accepted = acceptedSamples(derived);
     this.metrics.countSamples(ROUTE, 'stale_marker', derived.staleMarkers);
     this.metrics.countSamples(ROUTE, 'unusable', derived.unusable);
     await this.windows.apply(accepted, derived.changed);
