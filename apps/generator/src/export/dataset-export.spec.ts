@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EXPORT_START, exportDataset, validateExportOptions, type ExportOptions } from './dataset-export';
+import { runExportCommand } from './export-command';
 
 const options = (over: Partial<ExportOptions> = {}): ExportOptions => ({
   servers: 6,
@@ -98,5 +99,20 @@ describe('exportDataset', () => {
       'step-seconds must be a multiple of sample-seconds',
     ]);
     expect(validateExportOptions(options())).toEqual([]);
+    expect(validateExportOptions(options({ start: Number.NaN }))).toEqual([
+      'start must be an ISO 8601 date-time with a zone, like 2025-01-06T00:00:00Z',
+    ]);
+  });
+
+  it('reads --start by the daemon rule: a date-time without a zone is refused, not read as local time', () => {
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      expect(runExportCommand(['--out', '/dev/null', '--start', '2025-01-06T00:00:00'])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toContain('start must be an ISO 8601 date-time with a zone');
   });
 });

@@ -35,7 +35,7 @@ export function validateExportOptions(o: ExportOptions): string[] {
   positiveInt('sample-seconds', o.sampleSeconds, 86400);
   if (!(o.hours > 0 && o.hours <= 24 * 366 * 5)) errors.push(`hours must be in (0, 43920] (got ${o.hours})`);
   if (!Number.isInteger(o.seed)) errors.push(`seed must be an integer (got ${o.seed})`);
-  if (!Number.isFinite(o.start)) errors.push('start must be an ISO 8601 timestamp');
+  if (!Number.isFinite(o.start)) errors.push('start must be an ISO 8601 date-time with a zone, like 2025-01-06T00:00:00Z');
   if (o.stepSeconds % o.sampleSeconds !== 0) errors.push('step-seconds must be a multiple of sample-seconds');
   if (!(o.scenarioRampMinutes >= 0 && o.scenarioRampMinutes <= 10080))
     errors.push(`scenario-ramp-minutes must be in 0..10080 (got ${o.scenarioRampMinutes})`);

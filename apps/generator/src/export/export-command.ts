@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ScenarioName } from '@tft/contracts';
+import { parseInstant, type ScenarioName } from '@tft/contracts';
 import { DEFAULT_EXPORT_START, exportDataset, validateExportOptions, type ExportOptions } from './dataset-export';
 
 const USAGE = `usage: npm run generator -- export --out FILE [--servers 20] [--hours 720] [--seed 7]
@@ -24,6 +24,15 @@ function progressReporter(label: string): (fraction: number) => void {
       process.stderr.write(`${label} ${pct}%\n`);
     }
   };
+}
+
+/** The --start instant by the daemon's rule (a zone is required); NaN, which validation names, when it breaks it. */
+function startOf(raw: string): number {
+  try {
+    return parseInstant(raw);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** `export` subcommand: returns the process exit code. */
@@ -61,7 +70,7 @@ export function runExportCommand(argv: string[]): number {
     seed: Number(values.seed),
     stepSeconds: Number(values['step-seconds']),
     sampleSeconds: Number(values['sample-seconds']),
-    start: values.start ? Date.parse(values.start) / 1000 : DEFAULT_EXPORT_START,
+    start: values.start ? startOf(values.start) : DEFAULT_EXPORT_START,
     scenario: values.scenario as ScenarioName,
     scenarioAtHours: Number(values['scenario-at']),
     scenarioRampMinutes: Number(values['scenario-ramp-minutes']),
