@@ -292,12 +292,14 @@ export class AlertDeliveryService implements OnModuleDestroy {
     const headers = secret === undefined ? HEADERS : { ...HEADERS, 'x-tft-signature': signature(body, secret) };
     if (!this.waitsForSharing) return this.enqueue(body, headers);
     this.held.push({ generation: this.generation, heldAt: now, body, headers });
-    // never held for long: a publish whose state is not shared (nothing re-forecast, the bucket away) goes anyway
-    this.shareTimer ??= setTimeout(() => {
-      this.shareTimer = null;
-      this.release((h) => this.clock.now() - h.heldAt >= SHARE_WAIT_MS);
-      if (this.held.length) this.shareTimer = setTimeout(() => this.release(() => true), SHARE_WAIT_MS);
-    }, SHARE_WAIT_MS);
+    this.shareTimer ??= setTimeout(() => this.releaseOverdue(), SHARE_WAIT_MS);
+  }
+
+  /** Never held for long: a publish whose state is not shared (nothing re-forecast, the bucket away) goes anyway. */
+  private releaseOverdue(): void {
+    this.shareTimer = null;
+    this.release((h) => this.clock.now() - h.heldAt >= SHARE_WAIT_MS);
+    if (this.held.length) this.shareTimer = setTimeout(() => this.releaseOverdue(), SHARE_WAIT_MS);
   }
 
   private enqueue(body: string, headers: Record<string, string>): void {

@@ -55,6 +55,21 @@ export interface ServerForecastInput {
 /** Resolved alerts kept (and listed by GET /alerts/resolved). */
 export const RESOLVED_KEPT = 200;
 
+/** Resolved alerts from several owners as one list: newest first, each resolution once, RESOLVED_KEPT at most. */
+export function mergeResolved(...lists: readonly (readonly Alert[])[]): Alert[] {
+  const seen = new Set<string>();
+  return lists
+    .flat()
+    .filter((a) => {
+      const key = `${a.id}@${a.resolved_at}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''))
+    .slice(0, RESOLVED_KEPT);
+}
+
 /** Critical first, then soonest, then by server: the order every alert list is in. */
 export const byUrgency = (a: Alert, b: Alert): number =>
   (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) || a.server.localeCompare(b.server);
@@ -99,7 +114,7 @@ export class AlertsService {
   /** Hysteresis per `server|metric` (the same rules the alert-quality replay measures). */
   private readonly lifecycle: AlertLifecycle;
   private readonly firing = new Map<string, Alert>();
-  private readonly resolved: Alert[] = [];
+  private resolved: Alert[] = [];
   private resolvedSincePublish: Alert[] = [];
   private handedOverSincePublish: string[] = [];
   private readonly publishListeners: ((transitions: AlertTransitions) => void)[] = [];
@@ -217,10 +232,7 @@ export class AlertsService {
   takeOver(server: string, state: ServerAlertState): void {
     for (const [metric, lifecycle] of Object.entries(state.lifecycle)) this.lifecycle.restore(`${server}|${metric}`, lifecycle);
     for (const alert of state.firing) this.firing.set(`${server}|${alert.metric}`, alert);
-    const known = new Set(this.resolved.map((a) => `${a.id}@${a.resolved_at}`));
-    this.resolved.push(...state.resolved.filter((a) => !known.has(`${a.id}@${a.resolved_at}`)));
-    this.resolved.sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''));
-    this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
+    this.resolved = mergeResolved(this.resolved, state.resolved);
   }
 
   /** Another replica owns the server now: its alerts leave this one without resolving (they go on there). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, decodeLogged, encodeBatch, encodeSeriesBatch } from './sample-batch';
+import { decodeLogged, encodeBatch, encodeSeriesBatch } from './sample-batch';
 
 describe('a batch as the metrics log stores it', () => {
   it('round-trips full and partial samples, missing values and weights included', () => {
@@ -14,7 +14,7 @@ describe('a batch as the metrics log stores it', () => {
         weights: Uint32Array.of(1, 0, 1, 0),
       },
     ];
-    const back = decodeBatch(encodeBatch(samples));
+    const back = (decodeLogged(encodeBatch(samples)) as { samples: unknown[] }).samples;
     expect(back).toEqual([
       { index: 0, server: 'ppdb0001', profile: 'database', time: 1_780_000_000, values: [12.5, 60, 40, 1.25] },
       {

@@ -17,10 +17,6 @@ export function encodeBatch(samples: readonly AcceptedSample[]): Uint8Array {
 }
 
 /** The samples of one stored batch, numbered from 0 (the index is only what WindowService reports back). */
-export function decodeBatch(payload: Uint8Array): AcceptedSample[] {
-  return decodeRows(JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as LoggedSample[]);
-}
-
 function decodeRows(rows: LoggedSample[]): AcceptedSample[] {
   return rows.map(([server, profile, time, values, weights], index) => ({
     index,

@@ -30,6 +30,8 @@ export interface ServerLimitsStatus {
 
 /** Clients whose new-server budget is remembered; the least recently seen is forgotten beyond it. */
 const CLIENTS_KEPT = 10_000;
+/** Names admitted in cluster mode that are kept until forecast: far more than a pass admits. */
+const ADMITTED_KEPT = 100_000;
 
 /**
  * Cardinality limits on every write path, as Prometheus' `sample_limit` and Mimir's
@@ -112,15 +114,10 @@ export class ServerLimits {
     return this.windows.get(server) !== undefined || this.forecasts.modelOf(server) !== null || this.admittedRecently.has(server);
   }
 
-  /** In cluster mode the owner's forecast makes a name known within a pass; until then this set does. */
+  /** In cluster mode the owner's forecast makes a name known within a pass; until then this set does (oldest out first). */
   private remember(name: string): void {
-    if (this.admittedRecently.size >= Math.max(1000, this.config.maxNewServersPerMinute)) {
-      for (const old of this.admittedRecently) {
-        this.admittedRecently.delete(old);
-        if (this.admittedRecently.size < this.config.maxNewServersPerMinute / 2) break;
-      }
-    }
     this.admittedRecently.add(name);
+    if (this.admittedRecently.size > ADMITTED_KEPT) this.admittedRecently.delete(this.admittedRecently.values().next().value as string);
   }
 
   /** The client's token bucket, refilled for the time since it was last used. */

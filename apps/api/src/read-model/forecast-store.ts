@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { METRICS, PROFILES } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
-import { AlertsService, byUrgency, RESOLVED_KEPT, type Alert } from '../alerts/alerts.service';
+import { AlertsService, byUrgency, mergeResolved, type Alert } from '../alerts/alerts.service';
 import { CachedBody } from '../common/cached-body';
 import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
 import { CHANGED_LISTED, ChangeFeed, type AlertEvent } from './change-feed';
@@ -372,17 +372,7 @@ export class ForecastStore implements OnApplicationShutdown {
    * changed owner is listed once.
    */
   resolvedAlerts(): Alert[] {
-    const all = [...this.alerts.recentlyResolved(), ...[...this.remoteResolved.values()].flat()];
-    const seen = new Set<string>();
-    return all
-      .filter((a) => {
-        const key = `${a.id}@${a.resolved_at}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      })
-      .sort((a, b) => (b.resolved_at ?? '').localeCompare(a.resolved_at ?? ''))
-      .slice(0, RESOLVED_KEPT);
+    return mergeResolved(this.alerts.recentlyResolved(), ...this.remoteResolved.values());
   }
 
   alertsOf(server: string): Alert[] {
