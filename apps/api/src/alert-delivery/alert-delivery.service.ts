@@ -22,8 +22,11 @@ import { DeliveryChannel, type ChannelStatus, type DeliveryCounter, type Outgoin
 export const RESOLVED_RESEND_MS = 15 * 60_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const INITIAL_BACKOFF_MS = 1000;
-/** Cluster mode: the longest a publish's notifications wait for its alert state to reach the other replicas. */
-export const SHARE_WAIT_MS = 5000;
+/**
+ * Cluster mode: the longest a publish's notifications wait for its alert state to reach the other
+ * replicas. Past it (NATS away) a page goes anyway: a late page is worse than a rare second one.
+ */
+export const SHARE_WAIT_MS = 30_000;
 /** Notifications kept per webhook while it is down; the oldest go first. */
 export const WEBHOOK_QUEUE_LIMIT = 500;
 
@@ -295,10 +298,16 @@ export class AlertDeliveryService implements OnModuleDestroy {
     this.shareTimer ??= setTimeout(() => this.releaseOverdue(), SHARE_WAIT_MS);
   }
 
-  /** Never held for long: a publish whose state is not shared (nothing re-forecast, the bucket away) goes anyway. */
+  /** Never held for long: a publish whose state is not shared (the bucket away) goes anyway. */
   private releaseOverdue(): void {
     this.shareTimer = null;
-    this.release((h) => this.clock.now() - h.heldAt >= SHARE_WAIT_MS);
+    const overdue = (h: { heldAt: number }) => this.clock.now() - h.heldAt >= SHARE_WAIT_MS;
+    const late = this.held.filter(overdue).length;
+    if (late)
+      this.logger.warn(
+        `${late} webhook notifications sent before their alert state reached NATS (waited ${SHARE_WAIT_MS / 1000} s): a replica taking their servers over may notify them again`,
+      );
+    this.release(overdue);
     if (this.held.length) this.shareTimer = setTimeout(() => this.releaseOverdue(), SHARE_WAIT_MS);
   }
 

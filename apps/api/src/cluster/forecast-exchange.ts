@@ -12,6 +12,7 @@ import type { NewForecast } from '../read-model/server-forecast';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
 import { PartitionOwnership } from './partition-ownership';
+import { ShareLedger } from './share-ledger';
 
 /** The JetStream KV bucket of cluster mode that holds every server's newest forecast, written by its owner. */
 export const FORECASTS_BUCKET = 'TFT_FORECASTS';
@@ -100,6 +101,7 @@ export class ForecastExchange {
   /** Wall-clock ms the last entry of another replica arrived; null before any. */
   lastArrivalAt: number | null = null;
   failedWrites = 0;
+  private readonly ledger = new ShareLedger<NewForecast>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -144,19 +146,36 @@ export class ForecastExchange {
   }
 
   /**
-   * Resolves once the watch has handled every entry the bucket held when this was called (or after
-   * `timeoutMs`): a partition's previous owner stored its final alert state before releasing the lease,
-   * and under load the watch can run seconds behind the bucket.
+   * Resolves once the watch has handled every entry the bucket held when this was called: a partition's
+   * previous owner stored its final alert state before releasing the lease, and under load the watch
+   * runs seconds behind the bucket. It waits as long as the watch moves on (a partition adopted from a
+   * lagging watch starts its alerts afresh and pages again for what was already notified) and gives up
+   * only when the watch has not moved for `stallMs` (NATS away, the watch restarting).
    */
-  async caughtUp(timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
+  async caughtUp(stallMs: number): Promise<void> {
     let head: number;
     try {
       head = (await this.kv.status()).streamInfo.state.last_seq;
     } catch {
       return; // NATS away: go on with what the watch has
     }
-    while (this.watchedRevision < head && Date.now() < until && !this.stopped) await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    let seen = this.watchedRevision;
+    let movedAt = started;
+    while (this.watchedRevision < head && !this.stopped) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (this.watchedRevision !== seen) {
+        seen = this.watchedRevision;
+        movedAt = Date.now();
+      } else if (Date.now() - movedAt > stallMs) {
+        this.logger.warn(
+          `the ${FORECASTS_BUCKET} watch stalled ${head - this.watchedRevision} entries behind; adopting from what it has (alerts may be notified again)`,
+        );
+        return;
+      }
+    }
+    if (Date.now() - started > stallMs)
+      this.logger.log(`the ${FORECASTS_BUCKET} watch took ${Math.round((Date.now() - started) / 1000)} s to catch up`);
   }
 
   /**
@@ -215,27 +234,44 @@ export class ForecastExchange {
     return firing;
   }
 
+  /**
+   * Puts a publish's forecasts, with the servers' alert state, into the bucket, and carries again the
+   * entries of earlier publishes that did not get there. The webhook notifications of a publish go
+   * once its state and all before it are stored: a replica killed right after paging leaves its
+   * successor the state that says so.
+   */
   private async send(p: LocalPublish): Promise<void> {
     const token = this.delivery.shareToken();
-    const writes = [
-      ...[...p.forecasts].map(([server, forecast]) => {
-        const entry: ExchangedForecast = {
-          owner: this.config.replicaId,
-          forecast: toWire(forecast),
-          alerts: p.alertsOf(server),
-          handOver: this.handOverOf(server),
-          status: this.statusOf(server, forecast.model),
-        };
-        return this.kv.put(keyOf(server), JSON.stringify(entry));
-      }),
-      ...p.removed.map((server) => this.kv.delete(keyOf(server))),
-    ];
-    const failed = (await Promise.allSettled(writes)).filter((r) => r.status === 'rejected');
-    this.delivery.shared(token); // what this publish paged is in the bucket now (or failed to be): it may go
+    const forecasts = new Map(p.forecasts);
+    for (const [server, forecast] of forecasts) this.ledger.supersede(server, token, forecast);
+    for (const [server, forecast] of this.ledger.pending()) {
+      if (!this.ownership.forecasts(server)) this.ledger.forget(server);
+      else if (!forecasts.has(server)) forecasts.set(server, forecast);
+    }
+    this.ledger.begin(token);
+    const puts = [...forecasts].map(([server, forecast]) => {
+      const entry: ExchangedForecast = {
+        owner: this.config.replicaId,
+        forecast: toWire(forecast),
+        alerts: p.alertsOf(server),
+        handOver: this.handOverOf(server),
+        status: this.statusOf(server, forecast.model),
+      };
+      return this.kv.put(keyOf(server), JSON.stringify(entry));
+    });
+    const deletes = p.removed.map((server) => this.kv.delete(keyOf(server)));
+    const [stored, removed] = await Promise.all([Promise.allSettled(puts), Promise.allSettled(deletes)]);
+    const servers = [...forecasts];
+    this.ledger.end(
+      token,
+      stored.map((r, i) => [servers[i][0], servers[i][1], r.status === 'fulfilled'] as [string, NewForecast, boolean]),
+    );
+    this.delivery.shared(this.ledger.sharedThrough(this.delivery.shareToken()));
+    const failed = [...stored, ...removed].filter((r) => r.status === 'rejected');
     if (failed.length) {
       this.failedWrites += failed.length;
       this.logger.warn(
-        `${failed.length} forecasts not shared with the other replicas (${(failed[0] as PromiseRejectedResult).reason}); they read the previous ones until the next re-forecast`,
+        `${failed.length} forecasts not shared with the other replicas (${(failed[0] as PromiseRejectedResult).reason}); sent again with the next publish, their webhook notifications wait for it`,
       );
     }
   }

@@ -5,6 +5,7 @@ import { AlertsService, type ServerForecastInput } from '../alerts/alerts.servic
 import { ApiMetrics } from '../metrics/api-metrics';
 import { forecastHighlights } from '../read-model/forecast-highlights';
 import { ForecastStore } from '../read-model/forecast-store';
+import type { NewForecast } from '../read-model/server-forecast';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { DeferredCollection, GARBAGE_COLLECTOR, type GarbageCollector } from './garbage-collector';
@@ -154,16 +155,18 @@ export class InferenceService implements OnApplicationShutdown {
       let work = 0;
       let stale = 0;
       const dataNow = this.dataNow();
+      // What the pass changes reaches the store, the alerts and the other replicas together at its end:
+      // a publish while it yields (another replica's entries arriving) must not share a forecast
+      // without the alert state that goes with it.
+      const leaving: string[] = [];
+      const fresh: NewForecast[] = [];
       for (const entry of this.windows.all()) {
         if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
         if (!this.ownership.forecasts(entry.name)) continue;
         if (this.windows.isStale(entry)) {
           // a server that stopped reporting leaves the forecasts, the fleet figures and the alerts
           stale++;
-          if (this.made.delete(entry.name)) {
-            this.store.remove(entry.name);
-            this.alerts.resolveServer(entry.name, dataNow);
-          }
+          if (this.made.delete(entry.name)) leaving.push(entry.name);
           continue;
         }
         const warm = this.warmup.of(entry.window).is_warmed_up;
@@ -211,7 +214,7 @@ export class InferenceService implements OnApplicationShutdown {
           const thresholds = this.alerts.thresholds(entry.profile);
           const { horizon, stepSeconds } = this.runtime.grid;
           const { is_warmed_up, progress_percent } = this.warmup.of(entry.window);
-          this.store.put({
+          fresh.push({
             server: request.server,
             profile: entry.profile,
             model: kind,
@@ -228,6 +231,11 @@ export class InferenceService implements OnApplicationShutdown {
           updated.push(input);
         }
       }
+      for (const name of leaving) {
+        this.store.remove(name);
+        this.alerts.resolveServer(name, dataNow);
+      }
+      for (const forecast of fresh) this.store.put(forecast);
       if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds);
       this.store.publish(dataNow, stale);
       this.reforecastSinceCollection += updated.length;

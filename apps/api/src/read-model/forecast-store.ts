@@ -223,7 +223,8 @@ export class ForecastStore implements OnApplicationShutdown {
   }
 
   private announceLocal(): void {
-    if (!this.localPublishListeners.length || (!this.localForecasts.size && !this.localRemoved.size)) return;
+    // announced even when empty: cluster mode lets the notifications of a publish go once its send ends
+    if (!this.localPublishListeners.length) return;
     const local: LocalPublish = {
       forecasts: new Map(this.localForecasts),
       removed: [...this.localRemoved],

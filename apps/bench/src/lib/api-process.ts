@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ export interface ApiStartOptions {
   env?: Record<string, string>;
   /** The API key, shared by the replicas of a cluster; a fresh random one by default. */
   key?: string;
+  /** Append the api's whole output to this file too (the soak's --replica-logs). */
+  logFile?: string;
 }
 
 /** How the api process ended. */
@@ -104,6 +106,10 @@ export class ApiProcess {
       }),
     );
     const api = new ApiProcess(`http://127.0.0.1:${port}`, key, child, dataDir);
+    if (o.logFile) {
+      const file = o.logFile;
+      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => appendFileSync(file, chunk));
+    }
     const until = Date.now() + 60_000;
     for (;;) {
       try {

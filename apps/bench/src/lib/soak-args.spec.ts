@@ -22,13 +22,16 @@ describe('parseSoakArgs', () => {
     expect(parseSoakArgs(['--cluster', '--duration', '20m'])).toMatchObject({
       durationS: 1200,
       servers: 2000,
-      cluster: { replicas: 3, killEveryS: 300, natsRestartAtS: 720 },
+      cluster: { replicas: 3, killEveryS: 300, natsRestartAtS: 720, replicaLogs: null },
     });
     expect(parseSoakArgs(['--cluster', '--replicas', '2', '--kill-every', '90s', '--nats-restart-at', '2m']).cluster).toEqual({
       replicas: 2,
       killEveryS: 90,
       natsRestartAtS: 120,
+      replicaLogs: null,
     });
+    expect(parseSoakArgs(['--cluster', '--replica-logs', '/tmp/soak-logs']).cluster?.replicaLogs).toBe('/tmp/soak-logs');
+    expect(() => parseSoakArgs(['--replica-logs', '/tmp/x'])).toThrow('--replica-logs is an option of --cluster');
     expect(() => parseSoakArgs(['--kill-every', '1m'])).toThrow('--kill-every is an option of --cluster');
   });
 

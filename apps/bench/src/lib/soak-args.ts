@@ -22,11 +22,14 @@ export interface ClusterSoakArgs {
   killEveryS: number;
   /** When nats-server is restarted (once), seconds into the sustained run. */
   natsRestartAtS: number;
+  /** A folder that receives each replica's whole output (<replica>.log, appended across restarts); null: none. */
+  replicaLogs: string | null;
 }
 
 export const SOAK_USAGE = `usage: npm run soak -- [--duration 5m] [--measure 10s] [--load 0.5] [--batch 1000] [--servers 200]
                        [--writers 4] [--readers 4] [--read-pause 100ms] [--report-every 10s] [--help]
-       npm run soak -- --cluster [--replicas 3] [--kill-every 5m] [--nats-restart-at <duration>] [the options above]
+       npm run soak -- --cluster [--replicas 3] [--kill-every 5m] [--nats-restart-at <duration>] [--replica-logs <dir>]
+                       [the options above]
 
 A sustained-load run against the inference api (npm run soak is npm run bench -- soak):
 1. starts the built api (dist/apps/api/main.js, built by npm run soak) on a free port with a temporary
@@ -50,7 +53,9 @@ is from the first attempt to the acknowledgement. Five hot servers keep a critic
 delivered to a webhook receiver of the soak's own. At the end it checks that every acknowledged record
 is stored once (read back through the replicas) and that no alert was paged twice (a firing
 notification for an alert already firing). --servers defaults to 2,000 there, so the run stays within
-the window each server keeps. The issue's run: npm run soak -- --cluster --duration 20m.
+the window each server keeps. --replica-logs <dir> keeps each replica's output in <dir>/<replica>.log
+(appended across its restarts) for finding out why an alert was paged twice. The issue's run:
+npm run soak -- --cluster --duration 20m.
 
 Durations: 300 (seconds), 90s, 5m, 1h, 100ms.`;
 
@@ -87,13 +92,14 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
       replicas: { type: 'string', default: '3' },
       'kill-every': { type: 'string', default: '5m' },
       'nats-restart-at': { type: 'string' },
+      'replica-logs': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     SOAK_USAGE,
   );
   if (values.help) return { ...parseSoakArgs([]), help: true };
   const durationS = parseDuration(values.duration, '--duration');
-  const clusterOnly = (['replicas', 'kill-every', 'nats-restart-at'] as const).filter(
+  const clusterOnly = (['replicas', 'kill-every', 'nats-restart-at', 'replica-logs'] as const).filter(
     (k) => !values.cluster && argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)),
   );
   if (clusterOnly.length) throw new UsageError(`--${clusterOnly[0]} is an option of --cluster\n\n${SOAK_USAGE}`);
@@ -113,6 +119,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
           killEveryS: parseDuration(values['kill-every'], '--kill-every'),
           natsRestartAtS:
             values['nats-restart-at'] === undefined ? durationS * 0.6 : parseDuration(values['nats-restart-at'], '--nats-restart-at'),
+          replicaLogs: values['replica-logs'] ?? null,
         }
       : null,
     help: values.help,

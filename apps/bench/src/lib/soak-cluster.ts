@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FeedDataResponseDto, ServerDetailDto } from '@tft/api-client';
 import { isoSeconds } from '@tft/forecasting';
@@ -62,8 +64,8 @@ class Replicas {
  * severity, with no resolved in between, is a second page for one problem (an escalation is a new page).
  */
 class PageLog {
-  /** Alert id (the webhook's fingerprint) to the severity it is firing at, and who paged when (s since start). */
-  readonly firing = new Map<string, { severity: string; by: string; at: number }>();
+  /** Alert id (the webhook's fingerprint) to the severity it is firing at, who paged when (s since start), and its startsAt. */
+  readonly firing = new Map<string, { severity: string; by: string; at: number; startsAt: string }>();
   private readonly started = performance.now();
   pages = 0;
   resolves = 0;
@@ -77,7 +79,9 @@ class PageLog {
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         res.end();
-        const payload = JSON.parse(body) as { alerts: { status: string; fingerprint: string; labels: Record<string, string> }[] };
+        const payload = JSON.parse(body) as {
+          alerts: { status: string; fingerprint: string; startsAt: string; labels: Record<string, string> }[];
+        };
         const by = (req.url ?? '').split('/').pop() ?? '?';
         const at = Math.round((performance.now() - this.started) / 1000);
         for (const a of payload.alerts) {
@@ -89,11 +93,13 @@ class PageLog {
             const severity = a.labels['severity'];
             const before = this.firing.get(a.fingerprint);
             if (before?.severity === severity) {
+              // the same startsAt: the alert went on and was notified again; another: its lifecycle began afresh
+              const starts = before.startsAt === a.startsAt ? `startsAt ${a.startsAt}` : `startsAt ${before.startsAt} then ${a.startsAt}`;
               this.doublePages.push(
-                `${a.labels['server']}/${a.labels['metric']} ${severity} (${before.by} at ${before.at} s, ${by} at ${at} s)`,
+                `${a.labels['server']}/${a.labels['metric']} ${severity} (${before.by} at ${before.at} s, ${by} at ${at} s; ${starts})`,
               );
             }
-            this.firing.set(a.fingerprint, { severity, by, at });
+            this.firing.set(a.fingerprint, { severity, by, at, startsAt: a.startsAt });
           }
         }
       });
@@ -157,6 +163,7 @@ export async function runClusterSoak(cfg: SoakArgs, faults: ClusterSoakArgs, io:
   let nats: NatsProcess | null = null;
   let replicas: Replicas | null = null;
   try {
+    if (faults.replicaLogs !== null) mkdirSync(faults.replicaLogs, { recursive: true });
     nats = await startNats();
     const natsUrl = nats.url;
     const ids = Array.from({ length: faults.replicas }, (_, i) => `soak-${i + 1}`);
@@ -167,6 +174,7 @@ export async function runClusterSoak(cfg: SoakArgs, faults: ClusterSoakArgs, io:
           dataDirPrefix: `tft-soak-${id}-`,
           key,
           env: { NATS_URL: natsUrl, REPLICA_ID: id, ALERT_WEBHOOK_URLS: `${pages.url}/${id}` },
+          logFile: faults.replicaLogs === null ? undefined : join(faults.replicaLogs, `${id}.log`),
         }),
       ids,
     );
