@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm run train [-- --smoke] [-- trainer flags]`: the shipped model's recipe, end to end.
-// 1. export the training and held-out datasets with the generator (skipped when present),
-// 2. train (training/train.py with MODEL_2_RECIPE), 3. calibrate the p10/p90 band on the validation
-// split, 4. evaluate on the held-out seed, 5. export ONNX + metadata + golden vectors into
-// models/tft/<version>/. `--smoke` trains a few steps on synthetic data (CI) instead.
+// 1. export the generator's training and held-out datasets (skipped when present), stage the real
+// corpus (data/bitbrains/, from BITBRAINS_GIT when absent), 2. train (training/train.py with the
+// recipe in training/recipes/<version>.json), 3. calibrate the p10/p90 band on the validation split,
+// 4. evaluate on the generator's held-out seed, 5. export ONNX + metadata + golden vectors into
+// models/tft/<version>/, 6. choose the probability alert level on the validation VMs and, where the
+// recipe's alert_rule.write says so, write it into the model's metadata (3.0.0's does not: see its
+// model card). `--smoke` trains a few steps on synthetic data (CI) instead.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,14 +17,7 @@ const python = '/usr/bin/python3'; // Debian's python with python3-torch; the fi
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const passThrough = args.filter((a) => a !== '--smoke');
-const version = process.env.MODEL_VERSION ?? '2.0.0';
-// models/tft/2.0.0/MODEL_CARD.md explains each flag; trainer flags given to this script come after, so they win
-const MODEL_2_RECIPE = [
-  ...['--max_encoder_length', '288', '--patch', '6', '--vsn', 'linear', '--fast', '--season', '288', '--recent', '12'],
-  ...['--p_full_encoder', '0.7', '--max_gap', '96', '--batch_size', '128', '--ema', '0.999', '--wild_series', '240'],
-  ...['--max_steps', '40000', '--max_minutes', '36', '--eval_interval', '400', '--patience', '8', '--lr_patience', '3'],
-];
-const runDir = 'training/runs/m2';
+const version = process.env.MODEL_VERSION ?? '3.0.0';
 const run = (cmd, argv) => execFileSync(cmd, argv, { cwd: root, stdio: 'inherit' });
 
 run(process.execPath, [join(root, 'tools', 'setup.mjs')]);
@@ -31,33 +27,80 @@ if (smoke) {
   process.exit(0);
 }
 
-const datasets = [
-  {
-    out: 'data/gen/train.csv',
-    args: ['--servers', '60', '--hours', '720', '--seed', '7'],
-  },
-  {
-    out: 'data/gen/holdout.csv',
-    args: ['--servers', '40', '--hours', '336', '--seed', '1001'],
-  },
-];
-for (const d of datasets) {
+// The recipe is a config file: every trainer flag of the shipped model, explained in its model card.
+const recipeFile = join(root, 'training', 'recipes', `${version}.json`);
+if (!existsSync(recipeFile)) {
+  console.error(`train: no recipe for ${version} (${recipeFile}); MODEL_VERSION names one of training/recipes/*.json`);
+  process.exit(1);
+}
+const recipe = JSON.parse(readFileSync(recipeFile, 'utf8'));
+const runName = recipe.train.run_name;
+const runDir = `training/runs/${runName}`;
+const trainerFlags = Object.entries(recipe.train).flatMap(([k, v]) =>
+  v === true ? [`--${k}`] : v === false ? [] : [`--${k}`, ...(Array.isArray(v) ? v.map(String) : [String(v)])],
+);
+
+for (const d of recipe.generator_exports) {
   if (existsSync(join(root, d.out))) {
     console.log(`train: using existing ${d.out} (delete it to regenerate)`);
     continue;
   }
   run(process.execPath, [join(root, 'tools', 'run-app.mjs'), 'generator', 'export', ...d.args, '--out', d.out]);
 }
-run(python, ['training/train.py', '--run_name', 'm2', '--data', 'data/gen/train.csv', ...MODEL_2_RECIPE, ...passThrough]);
-run(python, ['training/calibrate.py', '--ckpt', `${runDir}/best.pt`, '--out', `${runDir}/calibrated.pt`, '--by_profile']);
+for (const dir of recipe.train.real ?? []) {
+  if (existsSync(join(root, dir)) && readdirSync(join(root, dir)).length) continue;
+  const mirror = process.env.BITBRAINS_GIT;
+  if (!mirror) {
+    console.error(
+      `train: ${dir} is empty. The recipe trains on the real Bitbrains corpus: mirror the public copy ` +
+        '(GitHub JessieRayeBauer/Time-Series-Forecasting-) and set BITBRAINS_GIT to its git directory; ' +
+        `this then stages it with ../shared/data/train/stage-bitbrains.py into ${dir} (about 1 GB, git-ignored).`,
+    );
+    process.exit(1);
+  }
+  run(python, [resolve(root, '..', 'shared', 'data', 'train', 'stage-bitbrains.py'), mirror, join(root, dir)]);
+}
+
+run(python, ['training/train.py', ...trainerFlags, ...passThrough]);
+run(python, ['training/calibrate.py', '--ckpt', `${runDir}/best.pt`, '--out', `${runDir}/calibrated.pt`, ...recipe.calibrate]);
 run(python, [
   'training/evaluate.py',
   '--ckpt',
   `${runDir}/calibrated.pt`,
   '--data',
-  'data/gen/holdout.csv',
+  recipe.generator_exports.find((d) => d.role === 'holdout').out,
   '--out',
   `${runDir}/eval_holdout.json`,
 ]);
 run(python, ['training/export.py', '--ckpt', `${runDir}/calibrated.pt`, '--version', version, '--eval', `${runDir}/eval_holdout.json`]);
+
+if (!recipe.alert_rule) {
+  console.log(`train: model exported to models/tft/${version}/ (the p50/p90 crossing alert rule: the recipe chooses no level)`);
+  process.exit(0);
+}
+// The alert level: chosen on the first validation VMs (held out of training by name) and the generator's
+// held-out fleet (the real VMs alone breach too rarely to measure a precision), never on the evaluation set.
+const held = readFileSync(join(root, runDir, 'validation-series.txt'), 'utf8')
+  .split('\n')
+  .filter(Boolean);
+const { levels, window, trend_guard, target_precision, validation_vms, stride, write } = recipe.alert_rule;
+const choiceDir = join(root, runDir, 'level-choice');
+rmSync(choiceDir, { recursive: true, force: true });
+mkdirSync(choiceDir, { recursive: true });
+const chosen = new Set(held.slice(0, validation_vms));
+for (const dir of recipe.train.real ?? []) {
+  for (const file of readdirSync(join(root, dir))) {
+    if (chosen.has(file.replace(/\.csv$/, ''))) symlinkSync(resolve(root, dir, file), join(choiceDir, file));
+  }
+}
+symlinkSync(resolve(root, recipe.generator_exports.find((d) => d.role === 'holdout').out), join(choiceDir, 'generator-holdout.csv'));
+run(process.execPath, [
+  join(root, 'tools', 'run-app.mjs'),
+  'backtest',
+  'alert-quality',
+  ...['--data', choiceDir, '--model', `models/tft/${version}`, '--levels', levels.join(','), '--window', window],
+  ...(trend_guard ? ['--trend-guard'] : []),
+  ...['--stride', String(stride), '--choose-precision', String(target_precision), ...(write ? ['--write-rule'] : [])],
+  ...['--json', `${runDir}/alert_levels.json`],
+]);
 console.log(`train: model exported to models/tft/${version}/`);

@@ -1,6 +1,6 @@
 """Conformal calibration of the p10 / p90 band per horizon step and metric, on the TRAINING data's
-validation split (the same generator + wild series and the same time split as train.py; never on the
-real traces, which are test data only).
+validation split (the same generator, wild and real series and the same split as train.py; never on
+the evaluation set, ../shared/data/real).
 
   /usr/bin/python3 training/calibrate.py --ckpt training/runs/m2/best.pt --out training/runs/m2/calibrated.pt
 
@@ -13,7 +13,7 @@ export.py folds them into the ONNX graph as constants; p50 does not move and the
 ordered. The checkpoint written carries the factors and the validation coverage before / after.
 
 With --by_profile the factors are fitted twice, [2, H, 4, 2]: on the windows of servers without a
-known profile (the wild series) and on those with one (the generator fleet), and the graph picks a
+known profile (the wild series and real machines) and on those with one (the generator fleet), and the graph picks a
 row's set by its profile input: pooled, the wild series' erratic disks widened the band of the
 fleet's steady disks too.
 """
@@ -103,10 +103,7 @@ def main(argv=None):
 
     tcfg = train.TrainConfig(**ck["train_config"])
     tcfg.val_stride = a.val_stride
-    series = ft.load_series(ft.csv_files(tcfg.data))
-    if tcfg.wild_series:
-        from wild import wild_fleet
-        series += wild_fleet(tcfg.wild_series, tcfg.wild_days, tcfg.wild_seed)
+    series, _ = train.training_series(tcfg)
     store = ft.WindowStore(series, tcfg.max_encoder_length, tcfg.horizon)
     windows = train.val_windows(store, tcfg)
     print(f"validation split: {len(series)} series, {len(windows[0])} windows (stride {a.val_stride})")
@@ -142,9 +139,10 @@ def main(argv=None):
     ck["model"] = model.state_dict()
     ck["model_config"] = asdict(model.cfg)
     ck["calibration"] = {
-        "data": "validation split of the training data (train.py's time split, last "
-                f"{tcfg.val_fraction:.0%} of every series), origins every {a.val_stride} steps, "
-                f"{len(windows[0])} windows; the real traces are not used",
+        "data": "validation split of the training data (train.py's split: the last "
+                f"{tcfg.val_fraction:.0%} of every generator and wild series by time, "
+                f"{sum(s.held_out for s in series)} real series held out whole), origins every {a.val_stride} steps, "
+                f"{len(windows[0])} windows; the evaluation set (data/real) is not used",
         "method": f"split-conformal scaling of the p50-p10 and p90-p50 offsets per horizon step and metric"
                   + (" and profile group (unknown / known)" if a.by_profile else "") + ": "
                   f"factor = 90th percentile of error/offset, pooled over steps h-{a.window}..h+{a.window}, "

@@ -57,6 +57,8 @@ class Series:
     t0: int              # start epoch of bucket 0
     values: np.ndarray   # [T, 4] float32
     mask: np.ndarray     # [T, 4] float32, 1 = observed
+    real: bool = False   # a real machine's trace (the staged corpus), not the generator or wild.py
+    held_out: bool = False  # validation only, never a training window (train.py's split by series)
 
     def __len__(self):
         return len(self.values)

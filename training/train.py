@@ -74,6 +74,11 @@ class TrainConfig:
     wild_series: int = 120
     wild_days: int = 21
     wild_seed: int = 11
+    # real machines' traces (the corpus ../shared/data/train/stage-bitbrains.py stages): files or directories
+    real: list = field(default_factory=list)
+    real_share: float = 0.5      # share of training windows drawn from the real series (when there are any)
+    val_series: float = 0.15     # share of the real series held out whole (chosen by name) for validation
+    val_windows_per_series: int = 60  # validation origins per held-out real series, evenly spaced
     smoke: bool = False
 
 
@@ -82,6 +87,8 @@ def parse_args(argv=None):
     for f in fields(TrainConfig):
         if f.name == "data":
             p.add_argument("--data", nargs="+", help="CSV files or directories (default data/gen/train.csv)")
+        elif f.name == "real":
+            p.add_argument("--real", nargs="+", help="real traces: CSV files or directories (none by default)")
         elif f.type is bool:
             p.add_argument("--" + f.name, action="store_true")
         else:
@@ -124,24 +131,72 @@ def model_inputs(b):
     return [b[k] for k in ft.INPUT_NAMES]
 
 
+def train_split(s, cfg):
+    """Steps of a series that training windows may touch. Real series are split by series: none of a
+    held-out one, all of the others. Generator and wild series are split by time: all but the last
+    val_fraction."""
+    if s.real:
+        return 0 if s.held_out else len(s)
+    return int(len(s) * (1 - cfg.val_fraction))
+
+
+def holds_out(name, share):
+    """The split by series: a stable choice by name, so every run and calibrate.py hold out the same VMs."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
+
+
+def training_series(cfg):
+    """The generator export(s), the wild series and the real traces, as train.py and calibrate.py use
+    them. Returns (series, files read)."""
+    files = ft.csv_files(cfg.data)
+    series = ft.load_series(files)
+    if cfg.wild_series and not cfg.smoke:
+        from wild import wild_fleet
+        series += wild_fleet(cfg.wild_series, cfg.wild_days, cfg.wild_seed)
+    real_files = ft.csv_files(cfg.real)
+    for f in real_files:
+        for s in ft.read_csv(f):
+            s.real, s.held_out = True, holds_out(s.name, cfg.val_series)
+            series.append(s)
+    return series, files + real_files
+
+
 class Sampler:
-    """Random training windows whose targets lie in the training part of each series."""
+    """Random training windows whose targets lie in the training part of each series; a real_share
+    of them from the real series when there are any."""
 
     def __init__(self, store, cfg, rng):
         self.store, self.cfg, self.rng = store, cfg, rng
         L, H, lo = cfg.max_encoder_length, cfg.horizon, cfg.min_encoder_length - 1
-        self.split = [int(len(s) * (1 - cfg.val_fraction)) for s in store.series]
+        self.split = [train_split(s, cfg) for s in store.series]
         # origin o: encoder ends at o, targets o+1..o+H must stay before the split
-        self.n_orig = np.array([max(0, sp - H - lo) for sp in self.split])
-        self.cum = np.cumsum(self.n_orig)
-        if self.cum[-1] == 0:
+        n_orig = np.array([max(0, sp - H - lo) for sp in self.split])
+        real = np.array([s.real for s in store.series])
+        # per group (synthetic, real): the series ids and cumulative origin counts to draw from
+        self.groups = []
+        for g in (~real, real):
+            ids = np.nonzero(g & (n_orig > 0))[0]
+            if len(ids):
+                self.groups.append((ids, n_orig[ids], np.cumsum(n_orig[ids])))
+        if not self.groups:
             raise SystemExit("no training windows: series are shorter than min_encoder_length + horizon")
+        self.p_real = cfg.real_share if len(self.groups) == 2 else (1.0 if real.any() else 0.0)
+
+    def draw(self, B):
+        """(series id, origin) of B random training windows."""
+        group = (self.rng.random(B) < self.p_real).astype(np.int64) if len(self.groups) == 2 else np.zeros(B, np.int64)
+        sid, origin = np.zeros(B, np.int64), np.zeros(B, np.int64)
+        for g, (ids, n, cum) in enumerate(self.groups):
+            pick = group == g
+            k = self.rng.integers(0, cum[-1], int(pick.sum()))
+            j = np.searchsorted(cum, k, side="right")
+            sid[pick] = ids[j]
+            origin[pick] = k - (cum[j] - n[j]) + self.cfg.min_encoder_length - 1
+        return sid, origin
 
     def batch(self, B):
         cfg, rng, L = self.cfg, self.rng, self.cfg.max_encoder_length
-        k = rng.integers(0, self.cum[-1], B)
-        sid = np.searchsorted(self.cum, k, side="right")
-        origin = k - (self.cum[sid] - self.n_orig[sid]) + cfg.min_encoder_length - 1
+        sid, origin = self.draw(B)
         full = rng.random(B) < cfg.p_full_encoder
         n = np.where(full, L, rng.integers(cfg.min_encoder_length, L + 1, B))
         n = np.minimum(n, origin + 1)
@@ -165,12 +220,16 @@ class Sampler:
 
 
 def val_windows(store, cfg):
-    """Fixed validation windows: origins from the split on, targets in the last val_fraction."""
+    """Fixed validation windows: origins from the split on, targets in the last val_fraction; for a
+    held-out series val_windows_per_series origins spread over all of it."""
     L, H = cfg.max_encoder_length, cfg.horizon
     sid, orig = [], []
     for i, s in enumerate(store.series):
-        sp = int(len(s) * (1 - cfg.val_fraction))
-        for o in range(max(sp - 1, cfg.min_encoder_length - 1), len(s) - H, cfg.val_stride):
+        first = max(train_split(s, cfg) - 1, cfg.min_encoder_length - 1)
+        stride = cfg.val_stride
+        if s.held_out:
+            stride = max(cfg.val_stride, (len(s) - H - first) // max(1, cfg.val_windows_per_series))
+        for o in range(first, len(s) - H, stride):
             sid.append(i)
             orig.append(o)
     sid, orig = np.array(sid, np.int64), np.array(orig, np.int64)
@@ -219,26 +278,28 @@ def main(argv=None):
     if cfg.smoke and not cfg.data:
         from synthetic import write_csv
         cfg.data = [write_csv(os.path.join(run_dir, "synthetic.csv"), n_servers=4, days=3, seed=cfg.seed)]
-    files = ft.csv_files(cfg.data)
     t0 = time.time()
-    series = ft.load_series(files)
-    if cfg.smoke:  # a tiny slice: 4 series, last 3 days
+    series, files = training_series(cfg)
+    if cfg.smoke:  # a tiny slice: 4 series, last 3 days, and 4 small wild ones
         series = series[:4]
         for s in series:
             cut = max(0, len(s) - 864)
             s.values, s.mask, s.t0 = s.values[cut:], s.mask[cut:], s.t0 + ft.STEP * cut
-    n_gen = len(series)
-    if cfg.wild_series:
-        from wild import wild_fleet
-        n_wild, days = (4, 3) if cfg.smoke else (cfg.wild_series, cfg.wild_days)
-        series += wild_fleet(n_wild, days, cfg.wild_seed)
+        if cfg.wild_series:
+            from wild import wild_fleet
+            series += wild_fleet(4, 3, cfg.wild_seed)
     store = ft.WindowStore(series, cfg.max_encoder_length, cfg.horizon)
     sampler = Sampler(store, cfg, rng)
     val = val_windows(store, cfg)
     w = torch.tensor(metric_weights(store, sampler), dtype=torch.float32)
     data_info = [{"path": os.path.relpath(f), "sha256": sha256(f)} for f in files]
-    print(f"data: {len(files)} file(s), {n_gen} + {len(series) - n_gen} wild series, "
-          f"{sum(len(s) for s in series)} steps "
+    held = sorted(s.name for s in series if s.held_out)
+    if held:  # the validation VMs: calibrate.py recomputes them, the alert level is chosen on them
+        with open(os.path.join(run_dir, "validation-series.txt"), "w") as f:
+            f.write("\n".join(held) + "\n")
+    n_real = sum(s.real for s in series)
+    print(f"data: {len(files)} file(s), {len(series) - n_real} generator and wild series, {n_real} real "
+          f"({sum(s.held_out for s in series)} held out for validation), {sum(len(s) for s in series)} steps "
           f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
 
     mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES),

@@ -150,7 +150,7 @@ describe('with the real Prometheus stack', () => {
       severity: cpu!.severity,
       profile: 'conductor_mgmt',
       model: 'TFT',
-      trigger: expect.stringMatching(/^(p50|p90|trend)$/),
+      trigger: expect.stringMatching(/^(probability|p50|p90|trend)$/),
     });
     expect(held.annotations['summary']).toMatch(/cpu/);
     expect(held.annotations['alert_id']).toBe(cpu!.id);

@@ -5,6 +5,7 @@ export * from './lib/forecast-decoding';
 export * from './lib/heuristic';
 export * from './lib/alert-rules';
 export * from './lib/incident-risk';
+export * from './lib/breach-alerts';
 export * from './lib/metrics';
 export * from './lib/baselines';
 export * from './lib/alert-lifecycle';

@@ -4,10 +4,11 @@ import { METRICS, PROFILES, type MetricName, type Severity } from '@tft/contract
 import {
   AlertLifecycle,
   isoSeconds,
-  predictAlertsWithTrendGuard,
+  modelRuleAlerts,
   thresholdsFor,
   trendAlerts,
   type AlertThresholds,
+  type BreachRule,
   type LifecycleState,
   type MetricForecasts,
   type ThresholdConfig,
@@ -26,8 +27,13 @@ export interface Alert {
   predicted_value: number;
   threshold: number;
   minutes_ahead: number;
-  /** What crossed: the median, the upper band within 30 minutes, or the recent trend (guard). */
-  trigger: 'p50' | 'p90' | 'trend';
+  /**
+   * What raised it: the probability of the breach reached the model's level (probability), the median
+   * crossed, the upper band crossed within 30 minutes, or the recent trend (guard).
+   */
+  trigger: 'probability' | 'p50' | 'p90' | 'trend';
+  /** For trigger probability: P(the breach within the rule's window), as the forecast has it. */
+  probability?: number;
   /** When the crossing is expected (data time). */
   expected_at: string;
   model: string;
@@ -50,6 +56,8 @@ export interface ServerForecastInput {
   quantiles: MetricForecasts;
   /** The damped recent trend (heuristic forecast from the same origin), for the trend guard. */
   trend?: MetricForecasts;
+  /** The model's probability rule; null or absent: the p50/p90 crossing rule. */
+  rule?: BreachRule | null;
 }
 
 /** Resolved alerts kept (and listed by GET /alerts/resolved). */
@@ -166,7 +174,7 @@ export class AlertsService {
       const predicted = new Map(
         (f.model === 'heuristic'
           ? trendAlerts(f.quantiles, thresholds, stepSeconds)
-          : predictAlertsWithTrendGuard(f.quantiles, f.trend, thresholds, stepSeconds)
+          : modelRuleAlerts(f.quantiles, f.trend, thresholds, stepSeconds, f.rule ?? null)
         ).map((a) => [a.metric, a]),
       );
       for (const metric of Object.keys(f.quantiles) as MetricName[]) {
@@ -184,6 +192,7 @@ export class AlertsService {
           threshold: p.threshold,
           minutes_ahead: p.minutes_ahead,
           trigger: p.trigger,
+          ...('probability' in p ? { probability: p.probability } : {}),
           expected_at: isoSeconds(f.origin + (p.step + 1) * stepSeconds),
           model: f.model,
           state: 'firing',

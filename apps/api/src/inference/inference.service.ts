@@ -210,6 +210,7 @@ export class InferenceService implements OnApplicationShutdown {
             quantiles: results[i].quantiles,
             // the TFT's servers also get the recent trend, for the alerts' trend guard
             trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
+            rule: kind === 'TFT' ? this.runtime.alertRule : null,
           };
           const thresholds = this.alerts.thresholds(entry.profile);
           const { horizon, stepSeconds } = this.runtime.grid;

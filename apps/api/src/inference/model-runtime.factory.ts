@@ -49,6 +49,7 @@ export async function createModelRuntime(config: ApiConfig): Promise<ModelRuntim
       device,
       modelDir: dir,
       modelVersion: m.version,
+      alertRule: m.alert_rule ?? null,
       loadError: null,
       profileIndex: (name, profile) => metadataProfileIndex(m, name, profile),
     };
@@ -62,6 +63,7 @@ export async function createModelRuntime(config: ApiConfig): Promise<ModelRuntim
       device: cpuProfile(config.inferenceThreads, null, null),
       modelDir,
       modelVersion: null,
+      alertRule: null,
       loadError: reason,
       profileIndex: () => 0, // only the TFT uses profile indices
     };

@@ -16,6 +16,7 @@ const runtime = {
   device: { device: 'cpu', profile: 'cpu-2t' },
   modelDir: null,
   modelVersion: null,
+  alertRule: null,
 } as unknown as ModelRuntime;
 
 const T0 = Date.UTC(2026, 0, 5, 12) / 1000;

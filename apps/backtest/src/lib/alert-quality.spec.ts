@@ -1,6 +1,6 @@
 import type { MetricForecasts } from '@tft/forecasting';
 import { describe, expect, it } from 'vitest';
-import { breachOnsets, runAlertQuality } from './alert-quality';
+import { breachOnsets, chooseLevel, runAlertQuality, type AlertQualityRow } from './alert-quality';
 import type { ModelUnderTest } from './backtest';
 import { rampCpu as cpuAt, rampSeries as rampOf, STEP, T0 } from './ramp.fixture';
 
@@ -62,5 +62,52 @@ describe('runAlertQuality', () => {
     const r = await runAlertQuality(ramp, { ...options, timing: { forSeconds: 0, resolveAfterSeconds: 0 }, models: [] });
     expect(r.results.find((x) => x.method === 'static_threshold')).toMatchObject({ breaches: 1, recall_5m: 0, precision: 1 });
     expect(r.seriesDays).toBeCloseTo(((400 - 11) * STEP) / 86400, 6);
+  });
+});
+
+describe('the probability rule sweep', () => {
+  it('replays the model at each level from the same forecasts: a higher level warns later', async () => {
+    let calls = 0;
+    // the oracle's future as p50 with a band of +-8 (sigma 6.24): P(cpu >= 80) reaches 0.45 at p50 79.2, 0.85 at p50 86.5
+    const banded: ModelUnderTest = {
+      name: 'tft',
+      profileIndex: () => 0,
+      forecaster: {
+        forecast: async (items) => {
+          calls++;
+          return items.map(({ series }) => {
+            const next = Array.from({ length: 96 }, (_, h) => cpuAt(series.length + h));
+            const band = (p50: number[], w: number) => ({ p10: p50.map((v) => v - w), p50, p90: p50.map((v) => v + w) });
+            const flat = band(new Array(96).fill(10), 1);
+            return { cpu_percent: band(next, 8), memory_percent: flat, disk_percent: flat, load_average: flat } as MetricForecasts;
+          });
+        },
+      },
+    };
+    const sweep = { levels: [0.45, 0.85], window_minutes: 120, trend_guard: false };
+    const r = await runAlertQuality(ramp, { ...options, models: [banded], sweep });
+    expect(calls).toBe(1);
+    const row = (m: string) => r.results.find((x) => x.method === m)!;
+    expect(r.results.map((x) => x.method)).toEqual(['tft', 'tft p>=0.45', 'tft p>=0.85', 'static_threshold', 'predict_linear', 'holt']);
+    // p50 reaches 80 (warning) two hours ahead from origin 191, fires 10 min later (origin 193, data to 194): 105 min ahead of step 215
+    expect(row('tft p>=0.45')).toMatchObject({ breaches: 1, recall_30m: 1, median_lead_min: 105, precision: 1 });
+    // p50 88 first within two hours at origin 195: fires at 197, 85 min ahead
+    expect(row('tft p>=0.85')).toMatchObject({ recall_30m: 1, median_lead_min: 85, precision: 1 });
+  });
+
+  it('chooses the level with the best 30-minute recall among those precise enough', () => {
+    const at = (level: number, precision: number, recall: number, falseRate: number): AlertQualityRow => ({
+      method: `tft p>=${level}`,
+      breaches: 100,
+      recall_30m: recall,
+      recall_5m: recall,
+      median_lead_min: 30,
+      precision,
+      false_alerts_per_day: falseRate,
+    });
+    const rows = [at(0.1, 0.2, 0.7, 2), at(0.2, 0.35, 0.5, 0.6), at(0.3, 0.45, 0.5, 0.3), at(0.4, 0.6, 0.3, 0.1)];
+    expect(chooseLevel(rows, 'tft', [0.1, 0.2, 0.3, 0.4], 0.3)).toBe(0.3); // 0.2 and 0.3 recall alike: fewer false alerts
+    expect(chooseLevel(rows, 'tft', [0.1, 0.2, 0.3, 0.4], 0.5)).toBe(0.4);
+    expect(chooseLevel(rows, 'tft', [0.1, 0.2, 0.3, 0.4], 0.7)).toBeNull();
   });
 });

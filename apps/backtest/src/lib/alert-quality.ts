@@ -5,6 +5,7 @@ import {
   holtPoint,
   linearPoint,
   thresholdsFor,
+  type BreachRule,
   type LifecycleTiming,
   type MetricForecasts,
 } from '@tft/forecasting';
@@ -26,7 +27,15 @@ export const ALERT_BASELINES = ['static_threshold', 'predict_linear', 'holt'] as
 export interface AlertQualityOptions extends ReplayOptions {
   /** The hysteresis every method runs through: the api's ALERT_FOR and ALERT_RESOLVE_AFTER. */
   timing: LifecycleTiming;
+  /**
+   * Also replay each model under the probability rule at these levels (methods `<model> p>=<level>`),
+   * from the same forecasts: the precision-recall curve a level is chosen from.
+   */
+  sweep?: { levels: readonly number[]; window_minutes: number; trend_guard: boolean };
 }
+
+/** The method name of a model under the probability rule at `level`. */
+export const sweepMethod = (model: string, level: number): string => `${model} p>=${level}`;
 
 export interface AlertQualityRow {
   method: string;
@@ -94,7 +103,15 @@ export function breachOnsets(s: NamedSeries['series'], m: number, warning: numbe
 export async function runAlertQuality(series: readonly NamedSeries[], options: AlertQualityOptions): Promise<AlertQualityResult> {
   const started = Date.now();
   const { stepSeconds: S, horizon: H } = options;
-  const methods = [...options.models.map((m) => m.name), ...ALERT_BASELINES];
+  const levels = options.sweep?.levels ?? [];
+  const rulesOf = (model: (typeof options.models)[number]): { method: string; rule: BreachRule | null }[] => [
+    { method: model.name, rule: model.rule ?? null },
+    ...levels.map((level) => ({
+      method: sweepMethod(model.name, level),
+      rule: { level, window_minutes: options.sweep?.window_minutes ?? 0, trend_guard: options.sweep?.trend_guard ?? false },
+    })),
+  ];
+  const methods = [...options.models.flatMap((m) => rulesOf(m).map((r) => r.method)), ...ALERT_BASELINES];
   const tally = new Map(
     methods.map((m) => [m, { breaches: 0, warned30: 0, warned5: 0, leads: [] as number[], episodes: 0, trueEpisodes: 0 }]),
   );
@@ -112,7 +129,18 @@ export async function runAlertQuality(series: readonly NamedSeries[], options: A
 
     // the raw conditions per method: per origin, the metrics alerting and how far ahead
     const conditions = new Map<string, Map<MetricName, number>[]>();
-    for (const model of options.models) conditions.set(model.name, await modelAlerts(model, series[index], origins, thresholds, options));
+    for (const model of options.models) {
+      const rules = rulesOf(model);
+      const timelines = await modelAlerts(
+        model,
+        series[index],
+        origins,
+        thresholds,
+        options,
+        rules.map((r) => r.rule),
+      );
+      rules.forEach(({ method }, r) => conditions.set(method, timelines[r]));
+    }
     conditions.set(
       'static_threshold',
       origins.map(({ origin, metrics }) => new Map([...overWarning(s, origin, metrics, thresholds)].map((m) => [m, 0]))),
@@ -167,6 +195,26 @@ export async function runAlertQuality(series: readonly NamedSeries[], options: A
     seriesDays,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * The level of a sweep with the best 30-minute recall among those whose precision reaches `target`
+ * (ties: fewer false alerts, then the higher level); null when none does.
+ */
+export function chooseLevel(results: readonly AlertQualityRow[], model: string, levels: readonly number[], target: number): number | null {
+  let best: { level: number; row: AlertQualityRow } | null = null;
+  for (const level of levels) {
+    const row = results.find((r) => r.method === sweepMethod(model, level));
+    if (!row || row.precision === null || row.precision < target) continue;
+    const better =
+      !best ||
+      (row.recall_30m ?? 0) > (best.row.recall_30m ?? 0) ||
+      ((row.recall_30m ?? 0) === (best.row.recall_30m ?? 0) &&
+        (row.false_alerts_per_day < best.row.false_alerts_per_day ||
+          (row.false_alerts_per_day === best.row.false_alerts_per_day && level > best.level)));
+    if (better) best = { level, row };
+  }
+  return best?.level ?? null;
 }
 
 /** A method's alerts at one origin as metric -> seconds ahead. */

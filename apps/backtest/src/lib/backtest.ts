@@ -4,9 +4,11 @@ import {
   BASELINES,
   calibrateBaseline,
   naiveScale,
+  HORIZON_BUCKETS,
   ScoreAccumulator,
   SEASON_SECONDS,
   type BaselineName,
+  type BreachRule,
   type EncoderInput,
   type MetricForecasts,
   type QuantileForecast,
@@ -27,6 +29,8 @@ export interface ModelUnderTest {
   forecaster: QuantileForecaster;
   /** Profile index the model gets for a series (unknown names -> 0). */
   profileIndex(name: string, profile: string | null): number;
+  /** The alert rule it ships with (its metadata's alert_rule); absent or null: the p50/p90 crossing rule. */
+  rule?: BreachRule | null;
 }
 
 export interface BacktestOptions {
@@ -51,8 +55,54 @@ export interface ResultRow extends ScoreRow {
   model: string;
 }
 
+/**
+ * GIFT-Eval's view (its short-term bitbrains task: 48 steps of 5 min): per series and metric, a
+ * model's wQL over the first 4 hours and per bucket divided by seasonal naive's on the same targets,
+ * and the geometric mean of those ratios over the series.
+ */
+export interface GiftRow {
+  model: string;
+  horizon_bucket: string;
+  geometric_mean: number | null;
+  /** Series-metric pairs with a ratio (both wQLs defined, seasonal naive's above 0). */
+  n: number;
+}
+
+/** One series-metric ratio behind a GiftRow. */
+export interface GiftRatio {
+  series: string;
+  metric: string;
+  model: string;
+  horizon_bucket: string;
+  ratio: number;
+}
+
+/** GIFT-Eval's short-term window: the first 4 hours. */
+export const GIFT_BUCKETS = [{ name: '0-4h', fromMinutes: 0, toMinutes: 240 }, ...HORIZON_BUCKETS] as const;
+const GIFT_REFERENCE = 'seasonal_naive';
+
+/**
+ * Plateaus: origins whose last PLATEAU_STEPS observed steps of a metric lie within PLATEAU_SPREAD
+ * points of each other at or above PLATEAU_FLOOR (a host held high, e.g. at 100 % cpu). There a
+ * forecaster that expects every jump to revert loses to persistence 30 minutes ahead.
+ */
+export const PLATEAU_STEPS = 6;
+export const PLATEAU_SPREAD = 5;
+export const PLATEAU_FLOOR = 80;
+
+/** A model's p50 error 30 minutes after plateau origins. */
+export interface PlateauRow {
+  model: string;
+  /** Plateau origin x metric pairs with the 30-minute target observed. */
+  n: number;
+  mae_30m: number | null;
+}
+
 export interface BacktestResult {
   results: ResultRow[];
+  plateau: PlateauRow[];
+  gift: GiftRow[];
+  giftRatios: GiftRatio[];
   series: number;
   seriesSkipped: string[];
   originsScored: number;
@@ -93,6 +143,9 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
   const first = options.firstOrigin ?? Math.max(L, Math.round(SEASON_SECONDS / stepSeconds)) - 1;
   const names = [...options.models.map((m) => m.name), ...baselines];
   const accumulators = new Map(names.map((n) => [n, new ScoreAccumulator(H, stepSeconds)]));
+  const giftRatios: GiftRatio[] = [];
+  const plateau = new Map(names.map((n) => [n, { n: 0, error: 0 }]));
+  const ahead30 = Math.round(1800 / stepSeconds) - 1; // the step ending 30 minutes after the origin
   const skipped: string[] = [];
   let scoredTotal = 0;
   let calibrationTotal = 0;
@@ -119,6 +172,8 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
       continue;
     }
 
+    // per series, each GIFT bucket on its own (the buckets overlap: 0-4h holds the first two and part of the third)
+    const perSeries = new Map(names.map((n) => [n, GIFT_BUCKETS.map((b) => new ScoreAccumulator(H, stepSeconds, [b]))]));
     const forecasts = new Map<string, Partial<MetricForecasts>[]>();
     for (const model of options.models) {
       const profileIndex = model.profileIndex(name, profile);
@@ -152,13 +207,21 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
           encMask[i - from] = s.mask[i * N_METRICS + m];
         }
         const scale = naiveScale(encValues, encMask);
+        const onPlateau = yMask[ahead30] === 1 && isPlateau(s, origin, m);
         for (const n of names) {
           const f = forecasts.get(n)?.[k]?.[metric] as QuantileForecast | undefined;
           if (!f) throw new Error(`${n} gave no ${metric} forecast for ${name} at step ${origin}`);
           accumulators.get(n)?.add(metric, f, { values: yValues, observed: yMask }, scale);
+          for (const acc of perSeries.get(n) ?? []) acc.add(metric, f, { values: yValues, observed: yMask }, scale);
+          if (onPlateau) {
+            const p = plateau.get(n) as { n: number; error: number };
+            p.n++;
+            p.error += Math.abs(yValues[ahead30] - f.p50[ahead30]);
+          }
         }
       }
     });
+    if (perSeries.has(GIFT_REFERENCE)) giftRatios.push(...seriesRatios(name, perSeries));
     scoredTotal += scored.length;
     calibrationTotal += calibration.length;
     options.onProgress?.(
@@ -172,12 +235,68 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
   }
   return {
     results,
+    gift: giftSummary(giftRatios, names),
+    plateau: names.map((model) => {
+      const p = plateau.get(model) as { n: number; error: number };
+      return { model, n: p.n, mae_30m: p.n ? p.error / p.n : null };
+    }),
+    giftRatios,
     series: series.length - skipped.length,
     seriesSkipped: skipped,
     originsScored: scoredTotal,
     originsCalibration: calibrationTotal,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/** Whether metric `m` sits on a plateau at `origin` (see PLATEAU_STEPS). */
+export function isPlateau(s: StepSeries, origin: number, m: number): boolean {
+  if (origin + 1 < PLATEAU_STEPS) return false;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = origin - PLATEAU_STEPS + 1; i <= origin; i++) {
+    if (s.mask[i * N_METRICS + m] !== 1) return false;
+    const v = s.values[i * N_METRICS + m];
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return lo >= PLATEAU_FLOOR && hi - lo <= PLATEAU_SPREAD;
+}
+
+/** One series' wQL ratios to seasonal naive, per model, metric and GIFT bucket. */
+function seriesRatios(name: string, perSeries: Map<string, ScoreAccumulator[]>): GiftRatio[] {
+  const wqlOf = (model: string, b: number) =>
+    new Map(
+      (perSeries.get(model)?.[b].rows() ?? [])
+        .filter((r) => r.horizon_bucket === GIFT_BUCKETS[b].name && r.metric !== 'overall')
+        .map((r) => [r.metric, r.wql]),
+    );
+  const out: GiftRatio[] = [];
+  GIFT_BUCKETS.forEach((bucket, b) => {
+    const reference = wqlOf(GIFT_REFERENCE, b);
+    for (const model of perSeries.keys()) {
+      if (model === GIFT_REFERENCE) continue;
+      for (const [metric, wql] of wqlOf(model, b)) {
+        const ref = reference.get(metric);
+        if (wql === null || wql === undefined || !ref) continue;
+        out.push({ series: name, metric, model, horizon_bucket: bucket.name, ratio: wql / ref });
+      }
+    }
+  });
+  return out;
+}
+
+/** Geometric mean of the ratios per model and bucket. */
+export function giftSummary(ratios: readonly GiftRatio[], models: readonly string[]): GiftRow[] {
+  const rows: GiftRow[] = [];
+  for (const model of models.filter((m) => m !== GIFT_REFERENCE)) {
+    for (const { name } of GIFT_BUCKETS) {
+      const mine = ratios.filter((r) => r.model === model && r.horizon_bucket === name); // a ratio of 0 (a perfect forecast) makes it 0
+      const geometric_mean = mine.length ? Math.exp(mine.reduce((s, r) => s + Math.log(r.ratio), 0) / mine.length) : null;
+      rows.push({ model, horizon_bucket: name, geometric_mean, n: mine.length });
+    }
+  }
+  return rows;
 }
 
 /** Observed steps of metric `m` among the `window` buckets ending at `origin`. */

@@ -78,6 +78,38 @@ describe('backtest command', () => {
     for (const m of models) expect(wql(m)).toBeGreaterThan(0);
   });
 
+  it('adds the GIFT-Eval view: each wQL over seasonal naive per series and metric, geometric mean over them', async () => {
+    const out = join(dir, 'gift.json');
+    const lines: string[] = [];
+    await runCli(['--data', join(dir, 'b-busy.csv'), '--json', out, '--stride', '24'], { out: (l) => lines.push(l), err: () => undefined });
+    const { results, gift, gift_ratios } = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: Row[];
+      gift: { model: string; horizon_bucket: string; geometric_mean: number | null; n: number }[];
+      gift_ratios: { series: string; metric: string; model: string; horizon_bucket: string; ratio: number }[];
+    };
+    expect([...new Set(gift.map((g) => g.horizon_bucket))]).toEqual(['0-4h', '0-30m', '30m-2h', '2h-8h']);
+    expect([...new Set(gift.map((g) => g.model))]).toEqual(['tft', 'persistence', 'holt', 'linear_1h']);
+    // one series: each bucket's ratio is the pooled wQL's ratio, per metric
+    const wql = (model: string, metric: string, bucket: string) =>
+      results.find((r) => r.model === model && r.metric === metric && r.horizon_bucket === bucket)!.wql!;
+    const ratio = (model: string, metric: string, bucket: string) =>
+      gift_ratios.find((r) => r.model === model && r.metric === metric && r.horizon_bucket === bucket)!.ratio;
+    expect(ratio('tft', 'cpu_percent', '0-30m')).toBeCloseTo(
+      wql('tft', 'cpu_percent', '0-30m') / wql('seasonal_naive', 'cpu_percent', '0-30m'),
+      10,
+    );
+    expect(ratio('holt', 'load_average', '2h-8h')).toBeCloseTo(
+      wql('holt', 'load_average', '2h-8h') / wql('seasonal_naive', 'load_average', '2h-8h'),
+      10,
+    );
+    // the geometric mean over the four metrics
+    const row = gift.find((g) => g.model === 'persistence' && g.horizon_bucket === '30m-2h')!;
+    const mine = gift_ratios.filter((r) => r.model === 'persistence' && r.horizon_bucket === '30m-2h');
+    expect(row.n).toBe(4);
+    expect(row.geometric_mean).toBeCloseTo(Math.exp(mine.reduce((a, r) => a + Math.log(r.ratio), 0) / 4), 10);
+    expect(lines.join('\n')).toContain('| model | 0-4h wQL / seasonal naive |');
+  });
+
   it('gives persistence a wQL of 0 and full coverage on a constant series', async () => {
     const out = join(dir, 'flat.json');
     // stride 12: 29 origins, 8 of them calibrate, enough residuals (5) per step for the empirical band

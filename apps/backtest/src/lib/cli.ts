@@ -1,21 +1,32 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from '@tft/contracts';
-import { DEFAULT_ALERT_FOR_SECONDS, DEFAULT_ALERT_RESOLVE_AFTER_SECONDS, profileIndex, type ThresholdProfile } from '@tft/forecasting';
-import { runAlertQuality } from './alert-quality';
+import {
+  DEFAULT_ALERT_FOR_SECONDS,
+  DEFAULT_ALERT_RESOLVE_AFTER_SECONDS,
+  profileIndex,
+  type BreachRule,
+  type ThresholdProfile,
+} from '@tft/forecasting';
+import { chooseLevel, runAlertQuality } from './alert-quality';
 import { shippedModelDir, TftRunner } from '@tft/tft-runner';
-import { runBacktest, type ModelUnderTest } from './backtest';
+import { PLATEAU_FLOOR, PLATEAU_SPREAD, PLATEAU_STEPS, runBacktest, type ModelUnderTest } from './backtest';
 import { loadSeries } from './csv-reader';
 import { runLeadtime, type Incidents } from './leadtime';
-import { alertQualityTable, bucketTable, leadtimeTables, resultsTable, summaryTable } from './report';
+import { alertQualityTable, bucketTable, giftTable, leadtimeTables, plateauTable, resultsTable, summaryTable } from './report';
 
 const USAGE = `usage:
   npm run backtest -- --data <dir|csv> [--model <dir>] [--json out.json] [--stride N] [--max-series N]
                       [--calibration-fraction 0.3] [--no-model]
   npm run leadtime -- --data <dir|csv> --incidents <json> [--model <dir>] [--json out.json] [--stride N]
   npm run alert-quality -- --data <dir|csv> [--model <dir>] [--json out.json] [--stride N] [--max-series N]
-                      [--alert-for 10m] [--alert-resolve-after 15m]`;
+                      [--alert-for 10m] [--alert-resolve-after 15m]
+                      [--levels 0.2,0.3,0.4 --window 2h [--trend-guard]] [--choose-precision 0.4 [--write-rule]]
+    --levels also replays the model under the probability rule at each level (the precision-recall curve);
+    --choose-precision picks the level with the best 30-minute recall among those at or above that
+    precision, and --write-rule stores it as alert_rule in the model's metadata.json`;
 
 const COMMANDS = ['backtest', 'leadtime', 'alert-quality'] as const;
 
@@ -47,6 +58,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       incidents: { type: 'string' },
       threads: { type: 'string', default: '1' },
       'no-model': { type: 'boolean', default: false },
+      levels: { type: 'string' },
+      window: { type: 'string', default: '2h' },
+      'trend-guard': { type: 'boolean', default: false },
+      'choose-precision': { type: 'string' },
+      'write-rule': { type: 'boolean', default: false },
       'alert-for': { type: 'string', default: formatDuration(DEFAULT_ALERT_FOR_SECONDS) },
       'alert-resolve-after': { type: 'string', default: formatDuration(DEFAULT_ALERT_RESOLVE_AFTER_SECONDS) },
       help: { type: 'boolean', default: false },
@@ -77,6 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       forecast: async (items) => (await runner.forecast(items)).map((f) => f.quantiles),
     },
     profileIndex: (name, profile) => profileIndex(meta, name, profile),
+    rule: meta.alert_rule ?? null,
   };
   const models = values['no-model'] ? [] : [tft];
 
@@ -102,6 +119,13 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         throw new UsageError(`--${flag}: ${(err as Error).message}`);
       }
     };
+    const levels = values.levels === undefined ? [] : values.levels.split(',').map(Number);
+    if (levels.some((l) => !(l > 0 && l < 1))) throw new UsageError(`--levels must be probabilities in (0, 1), got ${values.levels}`);
+    const sweep = {
+      levels,
+      window_minutes: duration('window', values.window as string) / 60,
+      trend_guard: values['trend-guard'] as boolean,
+    };
     const r = await runAlertQuality(series, {
       ...shape,
       stride: int(values.stride, 1, '--stride'),
@@ -110,6 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         forSeconds: duration('alert-for', values['alert-for'] as string),
         resolveAfterSeconds: duration('alert-resolve-after', values['alert-resolve-after'] as string),
       },
+      sweep,
       thresholdProfile,
       onProgress: progress,
     });
@@ -118,6 +143,22 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         `hysteresis ${values['alert-for']} / ${values['alert-resolve-after']}, ${r.seconds.toFixed(1)} s\n`,
     );
     io.out(alertQualityTable(r.results));
+    if (values['choose-precision'] !== undefined) {
+      const target = Number(values['choose-precision']);
+      if (!(target > 0 && target < 1)) throw new UsageError(`--choose-precision must be in (0, 1), got ${values['choose-precision']}`);
+      const level = chooseLevel(r.results, 'tft', levels, target);
+      if (level === null) io.out(`\nno level in ${levels.join(', ')} reaches precision ${target}`);
+      else {
+        const rule: BreachRule = { level, window_minutes: sweep.window_minutes, trend_guard: sweep.trend_guard };
+        io.out(`\nchosen: ${JSON.stringify(rule)} (precision >= ${target}, best 30-minute recall)`);
+        if (values['write-rule']) {
+          const file = join(modelDir, 'metadata.json');
+          const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+          writeFileSync(file, `${JSON.stringify({ ...json, alert_rule: rule }, null, 2)}\n`);
+          progress(`wrote alert_rule into ${file}`);
+        }
+      }
+    }
     if (values.json) {
       writeFileSync(values.json, JSON.stringify({ model: `${meta.name} ${meta.version}`, data: values.data, results: r.results }, null, 2));
       progress(`wrote ${values.json}`);
@@ -138,6 +179,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     );
     io.out(summaryTable(r.results));
     io.out('');
+    io.out(giftTable(r.gift));
+    io.out('');
+    io.out(`Plateaus (the last ${PLATEAU_STEPS} steps within ${PLATEAU_SPREAD} points at or above ${PLATEAU_FLOOR}):\n`);
+    io.out(plateauTable(r.plateau));
+    io.out('');
     io.out(bucketTable(r.results));
     io.out('');
     io.out(resultsTable(r.results));
@@ -149,6 +195,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
             model: `${meta.name} ${meta.version}`,
             data: values.data,
             results: r.results,
+            gift: r.gift,
+            plateau: r.plateau,
+            gift_ratios: r.giftRatios,
           },
           null,
           2,

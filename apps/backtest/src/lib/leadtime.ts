@@ -3,11 +3,12 @@ import {
   DEFAULT_THRESHOLD_CONFIG,
   linearPoint,
   heuristicForecast,
-  predictAlertsWithTrendGuard,
+  modelRuleAlerts,
   thresholdsFor,
   type AlertThresholds,
-  type GuardedAlert,
+  type BreachRule,
   type MetricForecasts,
+  type RuleAlert,
   type StepSeries,
   type ThresholdProfile,
 } from '@tft/forecasting';
@@ -59,8 +60,10 @@ export function replayOrigins(s: StepSeries, { maxEncoder, minEncoder, stride }:
 }
 
 /**
- * The api's rule at each origin for one model: its forecast plus the trend guard (the heuristic from
- * the same origin), as metric -> seconds ahead of the predicted crossing.
+ * The api's rule at each origin for one model: what its forecast and the heuristic from the same
+ * origin (the trend guard) raise, as metric -> seconds ahead of the predicted crossing. With `rules`,
+ * one such timeline per rule from the same forecasts (a sweep over probability levels); by default
+ * the model's own rule.
  */
 export async function modelAlerts(
   model: ModelUnderTest,
@@ -68,15 +71,20 @@ export async function modelAlerts(
   origins: readonly ReplayOrigin[],
   thresholds: AlertThresholds,
   { stepSeconds, horizon }: ReplayOptions,
-): Promise<Map<MetricName, number>[]> {
+  rules: readonly (BreachRule | null)[] = [model.rule ?? null],
+): Promise<Map<MetricName, number>[][]> {
   const profileIndex = model.profileIndex(name, profile);
-  const out: Map<MetricName, number>[] = [];
+  const out: Map<MetricName, number>[][] = rules.map(() => []);
   for (let b = 0; b < origins.length; b += 1024) {
     const chunk = origins.slice(b, b + 1024);
     const forecasts = await model.forecaster.forecast(chunk.map(({ origin }) => ({ series: seriesUpTo(s, origin), profileIndex })));
     chunk.forEach(({ origin, metrics }, k) => {
       const trend = heuristicForecast(seriesUpTo(s, origin), horizon);
-      out.push(new Map(shippedAlerts(forecasts[k], metrics, thresholds, stepSeconds, trend).map((a) => [a.metric, a.minutes_ahead * 60])));
+      rules.forEach((rule, r) =>
+        out[r].push(
+          new Map(shippedAlerts(forecasts[k], metrics, thresholds, stepSeconds, trend, rule).map((a) => [a.metric, a.minutes_ahead * 60])),
+        ),
+      );
     });
   }
   return out;
@@ -134,7 +142,7 @@ interface Timeline {
  * Replays each series that has an entry in `incidents` origin by origin (every `stride` steps, from
  * the first origin with `minEncoder` observed steps of some metric) and records, per method, whether
  * it is alerting at that origin (any metric, warning or critical, default thresholds):
- * - a model: the api's rule (`predictAlertsWithTrendGuard`: its forecast plus the trend guard), counting only metrics with `minEncoder` observations in
+ * - a model: the api's rule (`modelRuleAlerts`: its forecast plus the trend guard), counting only metrics with `minEncoder` observations in
  *   the encoder (an unmeasured metric's forecast means nothing);
  * - `static_threshold`: the current value (last observation of the past hour) >= warning;
  * - `linear_1h`: `predict_linear` over the last hour (at least 2 observations) reaching warning
@@ -164,7 +172,7 @@ export async function runLeadtime(series: readonly NamedSeries[], incidents: Inc
 
     const timelines = new Map<string, Timeline>();
     for (const model of options.models) {
-      const alerts = await modelAlerts(model, series[index], origins, thresholds, options);
+      const [alerts] = await modelAlerts(model, series[index], origins, thresholds, options);
       timelines.set(model.name, { times, alert: Uint8Array.from(alerts, (a) => (a.size ? 1 : 0)) });
     }
     const staticAlert = new Uint8Array(origins.length);
@@ -247,7 +255,8 @@ export function shippedAlerts(
   thresholds: AlertThresholds,
   stepSeconds: number,
   trend?: MetricForecasts,
-): GuardedAlert[] {
+  rule: BreachRule | null = null,
+): RuleAlert[] {
   const flat = {
     p10: [] as number[],
     p50: [] as number[],
@@ -258,7 +267,7 @@ export function shippedAlerts(
     for (const metric of METRICS) out[metric] = metrics.includes(metric) ? (f[metric] ?? flat) : flat;
     return out;
   };
-  return predictAlertsWithTrendGuard(only(forecast), trend && only(trend), thresholds, stepSeconds);
+  return modelRuleAlerts(only(forecast), trend && only(trend), thresholds, stepSeconds, rule);
 }
 
 /** Detection and lead time of one incident at `T` (epoch s) on an alert timeline. */

@@ -1,5 +1,5 @@
 import type { AlertQualityRow } from './alert-quality';
-import type { ResultRow } from './backtest';
+import type { GiftRow, PlateauRow, ResultRow } from './backtest';
 import type { IncidentRow, MethodSummary } from './leadtime';
 
 const fmt = (v: number | null, digits = 4) => (v === null ? '-' : v.toFixed(digits));
@@ -110,6 +110,28 @@ export function leadtimeTables(incidents: readonly IncidentRow[], summary: reado
       `| ${s.method} | ${s.detected}/${s.incidents} | ${s.median_lead_minutes ?? '-'} | ${s.alert_onsets} | ${s.false_alerts} | ${s.false_alerts_per_day.toFixed(2)} |`,
     );
   }
+  return lines.join('\n');
+}
+
+/** GIFT-Eval's normalisation: each model's wQL / seasonal naive, geometric mean over series and metrics, per bucket. */
+export function giftTable(rows: readonly GiftRow[]): string {
+  const buckets = [...new Set(rows.map((r) => r.horizon_bucket))];
+  const models = [...new Set(rows.map((r) => r.model))];
+  const lines = [
+    `| model | ${buckets.map((b) => `${b} wQL / seasonal naive`).join(' | ')} | series x metrics |`,
+    `|---|${buckets.map(() => '---').join('|')}|---|`,
+  ];
+  for (const model of models) {
+    const cells = buckets.map((b) => fmt(rows.find((r) => r.model === model && r.horizon_bucket === b)?.geometric_mean ?? null, 3));
+    lines.push(`| ${model} | ${cells.join(' | ')} | ${rows.find((r) => r.model === model)?.n ?? 0} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The p50 error 30 minutes after plateau origins (a metric held high), per model. */
+export function plateauTable(rows: readonly PlateauRow[]): string {
+  const lines = ['| model | plateau origins | p50 MAE 30 min ahead |', '|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.model} | ${r.n} | ${fmt(r.mae_30m, 2)} |`);
   return lines.join('\n');
 }
 

@@ -1,4 +1,5 @@
 import { METRICS, type MetricName } from '@tft/contracts';
+import type { BreachRule } from './breach-alerts';
 
 /** The parts of a model directory's `metadata.json` that feature building and decoding depend on. */
 export interface ModelMetadata {
@@ -18,6 +19,8 @@ export interface ModelMetadata {
   decoder_variables: string[];
   static_variables: string[];
   parameters: number;
+  /** The probability rule chosen for this model's calibrated band; absent: the p50/p90 crossing rule. */
+  alert_rule?: BreachRule;
 }
 
 export class ModelMetadataError extends Error {}
@@ -47,6 +50,12 @@ export function parseModelMetadata(json: unknown): ModelMetadata {
     if (!Array.isArray(m[key])) problems.push(`${key} must be a list of names`);
   }
   if (typeof m.value_ranges !== 'object' || m.value_ranges === null) problems.push('value_ranges is missing');
+  if (m.alert_rule !== undefined) {
+    const r = m.alert_rule as Partial<BreachRule>;
+    if (typeof r.level !== 'number' || !(r.level > 0 && r.level < 1)) problems.push('alert_rule.level must be a probability in (0, 1)');
+    if (typeof r.window_minutes !== 'number' || !(r.window_minutes > 0)) problems.push('alert_rule.window_minutes must be positive');
+    if (typeof r.trend_guard !== 'boolean') problems.push('alert_rule.trend_guard must be true or false');
+  }
   if (problems.length) throw new ModelMetadataError(`invalid model metadata: ${problems.join('; ')}`);
   return { file: 'model.onnx', profile_prefixes: {}, ...m } as ModelMetadata;
 }

@@ -23,11 +23,17 @@ export class AlertDto {
   })
   minutes_ahead!: number;
   @ApiProperty({
-    enum: ['p50', 'p90', 'trend'],
+    enum: ['probability', 'p50', 'p90', 'trend'],
     description:
-      "p50: the median crosses; p90: the upper band crosses within 30 min; trend: the last hour's damped trend crosses within 2 h",
+      "probability: the chance of the breach within the model's alert window reached its level (a model with alert_rule); p50: the median crosses; p90: the upper band crosses within 30 min; trend: the last hour's damped trend crosses within 2 h",
   })
   trigger!: string;
+  @ApiProperty({
+    required: false,
+    example: 0.42,
+    description: 'For trigger probability: P(the breach within the alert window), read from the quantile forecast',
+  })
+  probability?: number;
   @ApiProperty({
     example: '2026-11-28T12:25:00Z',
     format: 'date-time',

@@ -1,4 +1,4 @@
-import type { Drivers, MetricForecasts, StepSeries } from '@tft/forecasting';
+import type { BreachRule, Drivers, MetricForecasts, StepSeries } from '@tft/forecasting';
 
 export type ModelKind = 'TFT' | 'heuristic';
 
@@ -49,6 +49,8 @@ export interface ModelRuntime {
   device: DeviceInfo;
   modelDir: string | null;
   modelVersion: string | null;
+  /** The TFT's probability alert rule (its metadata's alert_rule); null: the p50/p90 crossing rule. */
+  alertRule: BreachRule | null;
   /** Set when no TFT could be loaded: the api then runs in heuristic mode. */
   loadError: string | null;
   /** Profile vocabulary and prefix map for profile indices. */

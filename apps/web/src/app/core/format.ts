@@ -32,6 +32,11 @@ export function formatProbability(p: number | null | undefined): string {
   return `${(p * 100).toFixed(1)} %`;
 }
 
+/** What raised an alert, as people read it: "42.0 % chance" for the probability rule, else the trigger's name. */
+export function formatTrigger(a: { trigger: string; probability?: number }): string {
+  return a.trigger === 'probability' ? `${formatProbability(a.probability)} chance` : a.trigger;
+}
+
 /** "in 25 min", "in 2 h 05 min". */
 export function formatMinutesAhead(minutes: number): string {
   if (minutes < 60) return `${Math.round(minutes)} min`;

@@ -273,9 +273,13 @@ export type AlertDto = {
    */
   minutes_ahead: number;
   /**
-   * p50: the median crosses; p90: the upper band crosses within 30 min; trend: the last hour's damped trend crosses within 2 h
+   * probability: the chance of the breach within the model's alert window reached its level (a model with alert_rule); p50: the median crosses; p90: the upper band crosses within 30 min; trend: the last hour's damped trend crosses within 2 h
    */
-  trigger: 'p50' | 'p90' | 'trend';
+  trigger: 'probability' | 'p50' | 'p90' | 'trend';
+  /**
+   * For trigger probability: P(the breach within the alert window), read from the quantile forecast
+   */
+  probability?: number;
   /**
    * When the crossing is expected (data time)
    */

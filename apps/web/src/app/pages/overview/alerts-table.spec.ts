@@ -46,6 +46,7 @@ describe('AlertsTable', () => {
   it('shows predicted value against threshold and time to breach', () => {
     expect(rows()[0]).toEqual(['critical', 'ppweb0004', 'Memory', '95.4 %', '95.0 %', '5 min', 'Nov 28, 14:20 UTC', 'p90', 'TFT']);
     expect(rows()[2][5]).toBe('1 h 50 min');
+    expect(rows()[2][7]).toBe('42.0 % chance'); // the probability rule shows its probability, not its name
     const link = (fixture.nativeElement as HTMLElement).querySelector('tbody a');
     expect(link?.getAttribute('href')).toBe('/servers/ppweb0004');
   });

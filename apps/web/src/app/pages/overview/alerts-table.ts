@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, input, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { AlertDto } from '@tft/api-client';
-import { formatMetricValue, formatMinutesAhead, formatTimestamp, METRIC_INFO } from '../../core/format';
+import { formatMetricValue, formatMinutesAhead, formatTimestamp, formatTrigger, METRIC_INFO } from '../../core/format';
 import { METRICS } from '../../core/thresholds';
 
 export type AlertSortKey = 'severity' | 'metric' | 'minutes_ahead' | 'server';
@@ -82,6 +82,7 @@ export class AlertsTable {
   protected readonly info = METRIC_INFO;
   protected readonly formatValue = formatMetricValue;
   protected readonly formatAhead = formatMinutesAhead;
+  protected readonly formatTrigger = formatTrigger;
   protected readonly formatTime = formatTimestamp;
 
   protected sortBy(key: AlertSortKey): void {

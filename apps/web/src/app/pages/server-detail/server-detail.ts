@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { RouterLink } from '@angular/router';
-import { formatMetricValue, formatMinutesAhead, formatProbability, formatTimestamp, METRIC_INFO } from '../../core/format';
+import { formatMetricValue, formatMinutesAhead, formatProbability, formatTimestamp, formatTrigger, METRIC_INFO } from '../../core/format';
 import { changeFeed, passTouches } from '../../core/change-feed';
 import { REFRESH_POLICY, refresher } from '../../core/refresh';
 import { METRICS, thresholdsOf } from '../../core/thresholds';
@@ -80,6 +80,7 @@ export class ServerDetail {
   protected readonly formatValue = formatMetricValue;
   protected readonly probability = formatProbability;
   protected readonly formatAhead = formatMinutesAhead;
+  protected readonly formatTrigger = formatTrigger;
   protected readonly formatTime = formatTimestamp;
   protected readonly info = METRIC_INFO;
 }
