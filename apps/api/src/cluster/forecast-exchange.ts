@@ -100,7 +100,6 @@ export class ForecastExchange {
   private watchedRevision = 0;
   /** Wall-clock ms the last entry of another replica arrived; null before any. */
   lastArrivalAt: number | null = null;
-  failedWrites = 0;
   private readonly ledger = new ShareLedger<NewForecast>();
 
   constructor(
@@ -269,7 +268,6 @@ export class ForecastExchange {
     this.delivery.shared(this.ledger.sharedThrough(this.delivery.shareToken()));
     const failed = [...stored, ...removed].filter((r) => r.status === 'rejected');
     if (failed.length) {
-      this.failedWrites += failed.length;
       this.logger.warn(
         `${failed.length} forecasts not shared with the other replicas (${(failed[0] as PromiseRejectedResult).reason}); sent again with the next publish, their webhook notifications wait for it`,
       );

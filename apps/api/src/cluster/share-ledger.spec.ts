@@ -40,7 +40,7 @@ describe('ShareLedger', () => {
     expect(ledger.sharedThrough(5)).toBe(0); // still missing since publish 1
     ledger.begin(4);
     ledger.end(4, [['ppweb0001', 'f3', true]]);
-    expect(ledger.unsharedCount).toBe(0);
+    expect([...ledger.pending()]).toEqual([]);
     expect(ledger.sharedThrough(5)).toBe(5);
   });
 

@@ -61,8 +61,4 @@ export class ShareLedger<T> {
     for (const { since } of this.unshared.values()) lowest = Math.min(lowest, since);
     return lowest - 1;
   }
-
-  get unsharedCount(): number {
-    return this.unshared.size;
-  }
 }

@@ -153,7 +153,7 @@ export type GuardedAlert = Omit<PredictedAlert, 'trigger'> & {
  * hour's damped trend (`trend`: the heuristic forecast from the same origin) reaches a threshold within
  * TREND_GUARD_MINUTES, that alert fires with trigger `trend` even if the model expects the metric to
  * revert, as Prometheus' predict_linear would. Per metric the more severe, then the earlier, wins. The
- * lead-time replay scores this same function.
+ * rule of models without an alert_rule (modelRuleAlerts, which the replays score too).
  */
 export function predictAlertsWithTrendGuard(
   forecast: MetricForecasts,
@@ -161,10 +161,23 @@ export function predictAlertsWithTrendGuard(
   thresholds: AlertThresholds,
   stepSeconds: number,
 ): GuardedAlert[] {
-  const byMetric = new Map<MetricName, GuardedAlert>(predictAlerts(forecast, thresholds, stepSeconds).map((a) => [a.metric, a]));
+  return withTrendGuard(predictAlerts(forecast, thresholds, stepSeconds), trend, thresholds, stepSeconds);
+}
+
+/**
+ * A model's alerts with the trend guard's added: per metric the more severe, then the earlier, wins.
+ * Every rule that has the guard merges through this.
+ */
+export function withTrendGuard<A extends { metric: MetricName; severity: Severity; minutes_ahead: number }>(
+  alerts: readonly A[],
+  trend: MetricForecasts | undefined,
+  thresholds: AlertThresholds,
+  stepSeconds: number,
+): (A | GuardedAlert)[] {
+  const byMetric = new Map<MetricName, A | GuardedAlert>(alerts.map((a) => [a.metric, a]));
+  const rank = (a: { severity: Severity }) => (a.severity === 'critical' ? 0 : 1);
   for (const guard of trend ? trendAlerts(trend, thresholds, stepSeconds) : []) {
     const model = byMetric.get(guard.metric);
-    const rank = (a: GuardedAlert) => (a.severity === 'critical' ? 0 : 1);
     if (!model || rank(guard) < rank(model) || (rank(guard) === rank(model) && guard.minutes_ahead < model.minutes_ahead)) {
       byMetric.set(guard.metric, guard);
     }

@@ -1,5 +1,5 @@
 import { METRICS, type MetricName } from '@tft/contracts';
-import { predictAlertsWithTrendGuard, trendAlerts, type AlertThresholds, type GuardedAlert, type PredictedAlert } from './alert-rules';
+import { predictAlertsWithTrendGuard, withTrendGuard, type AlertThresholds, type GuardedAlert, type PredictedAlert } from './alert-rules';
 import type { MetricForecasts } from './forecast-decoding';
 import { exceedanceProbability } from './incident-risk';
 import { round2 } from './step-grid';
@@ -93,15 +93,6 @@ export function modelRuleAlerts(
   rule: BreachRule | null,
 ): RuleAlert[] {
   if (!rule) return predictAlertsWithTrendGuard(forecast, trend, thresholds, stepSeconds);
-  const byMetric = new Map<MetricName, RuleAlert>(breachAlerts(forecast, thresholds, stepSeconds, rule).map((a) => [a.metric, a]));
-  if (rule.trend_guard && trend) {
-    for (const guard of trendAlerts(trend, thresholds, stepSeconds)) {
-      const model = byMetric.get(guard.metric);
-      const rank = (a: RuleAlert) => (a.severity === 'critical' ? 0 : 1);
-      if (!model || rank(guard) < rank(model) || (rank(guard) === rank(model) && guard.minutes_ahead < model.minutes_ahead)) {
-        byMetric.set(guard.metric, guard);
-      }
-    }
-  }
-  return [...byMetric.values()];
+  const alerts = breachAlerts(forecast, thresholds, stepSeconds, rule);
+  return rule.trend_guard ? withTrendGuard(alerts, trend, thresholds, stepSeconds) : alerts;
 }
