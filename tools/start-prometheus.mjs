@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run start:prometheus`: `npm start` (api, generator, console) plus a real Prometheus stack around
-// the api: node_exporter for this machine, Prometheus (recording rules) remote-writing into the api,
-// and Alertmanager, which the api sends its alerts to. Ctrl-C stops everything.
+// the api: node_exporter for this machine, Prometheus (recording rules, the monitoring mixin's alerts)
+// remote-writing into the api, and Alertmanager, which the api and Prometheus send their alerts to.
+// Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ try {
     apiKey,
     mode: 'server',
     recordingRules: true,
+    // the monitoring mixin's rules: the engine's own alerts reach the same Alertmanager
+    ruleFiles: [join(root, 'deploy', 'monitoring', 'rules', 'tft-engine.rules.yml')],
     alertmanager: true,
     ports: { nodeExporter: 9100, prometheus: 9090, alertmanager: 9093 },
     // Startup chatter stays in stack.output(); what needs attention (remote write failing) is shown.

@@ -14,6 +14,7 @@ import { MODEL_RUNTIME, type ModelRuntime } from './inference/providers/model-pr
 import { IngestModule } from './ingest/ingest.module';
 import { METRICS_REGISTRY, metricsRegistryProvider } from './metrics/metrics-registry';
 import { MetricsModule } from './metrics/metrics.module';
+import { OtlpModule } from './otlp/otlp.module';
 import { RemoteWriteModule } from './remote-write/remote-write.module';
 import { PredictionsModule } from './predictions/predictions.module';
 import { ServersModule } from './servers/servers.module';
@@ -47,6 +48,7 @@ export class AppModule {
         MetricsModule,
         IngestModule,
         RemoteWriteModule,
+        OtlpModule,
         InferenceModule,
         PredictionsModule,
         FleetModule,

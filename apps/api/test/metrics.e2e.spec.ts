@@ -51,7 +51,15 @@ describe('GET /metrics (Prometheus exposition)', () => {
     expect(value(text, 'tft_servers{model="TFT"}')).toBe(2);
     expect(value(text, 'tft_forecast_pass_duration_seconds_count')).toBe(1);
     expect(value(text, 'tft_newest_forecast_age_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value(text, 'tft_forecast_step_seconds')).toBe(300);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
+    // the thresholds in effect per profile, as ratios (database memory and ml_compute load are overridden)
+    expect(value(text, 'tft_alert_threshold_utilisation_ratio{profile="web_api",metric="cpu_percent",severity="warning"}')).toBe(0.8);
+    expect(value(text, 'tft_alert_threshold_utilisation_ratio{profile="database",metric="memory_percent",severity="warning"}')).toBe(0.92);
+    expect(value(text, 'tft_alert_threshold_load_average{profile="ml_compute",metric="load_average",severity="critical"}')).toBe(24);
+    expect(value(text, 'tft_alert_threshold_load_average{profile="unknown",metric="load_average",severity="critical"}')).toBe(12);
+    expect(value(text, 'tft_server_info{server="ppcon0001",profile="conductor_mgmt",model="TFT"}')).toBe(1);
+    expect(value(text, 'tft_server_info{server="ppweb0001",profile="web_api",model="TFT"}')).toBe(1);
 
     const p50 = value(text, 'tft_forecast_utilisation_ratio{server="ppcon0001",metric="cpu_percent",horizon="30m",percentile="p50"}')!;
     const p10 = value(text, 'tft_forecast_utilisation_ratio{server="ppcon0001",metric="cpu_percent",horizon="30m",percentile="p10"}')!;
@@ -95,6 +103,35 @@ describe('GET /metrics (Prometheus exposition)', () => {
     const bad = promtool('# HELP tft_x_ratio x\n# TYPE tft_x_ratio gauge\ntft_x_ratio{quantile="0.5"} 1\n');
     expect(bad.status).toBe(3);
     expect(bad.problems.join('\n')).toMatch(/quantile/);
+  });
+
+  it('serves OpenMetrics when the scraper ranks it first, as Prometheus does, and the text format otherwise', async () => {
+    const text = await fed();
+    const prometheus =
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const res = await fetch(`${t!.base}/metrics`, { headers: { accept: prometheus } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/openmetrics-text;.*version=1\.0\.0/);
+    expect(res.headers.get('vary')).toMatch(/Accept/i);
+    const om = await res.text();
+    expect(om.endsWith('\n# EOF\n')).toBe(true);
+    expect(om.match(/^# EOF$/gm)).toHaveLength(1); // once, after the daemon's and the per-server families
+    expect(om).not.toMatch(/\n\n/);
+    expect(om).toMatch(/^# TYPE tft_ingest_samples counter$/m);
+    expect(value(om, 'tft_ingest_samples_total{route="/feed/data",outcome="stored"}')).toBe(300);
+    // the same samples under the same names as the text format (process figures move between scrapes)
+    const ours = (body: string) => body.split('\n').filter((l) => l.startsWith('tft_') && !l.startsWith('tft_newest_forecast_age_seconds'));
+    expect(ours(om)).toEqual(ours(text));
+
+    // the text format stays the default, also after an OpenMetrics scrape
+    for (const accept of [undefined, '*/*', 'text/plain', 'application/json']) {
+      const plain = await fetch(`${t!.base}/metrics`, accept ? { headers: { accept } } : {});
+      expect(plain.headers.get('content-type'), accept).toMatch(/^text\/plain;.*version=0\.0\.4/);
+      const body = await plain.text();
+      expect(body, accept).not.toMatch(/# EOF/);
+      expect(body, accept).toMatch(/^# TYPE tft_ingest_samples_total counter$/m);
+      expect(value(body, 'tft_ingest_samples_total{route="/feed/data",outcome="stored"}'), accept).toBe(300);
+    }
   });
 
   it('leaves the per-server series out with METRICS_PER_SERVER=false', async () => {

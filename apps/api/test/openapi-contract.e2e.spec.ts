@@ -250,6 +250,39 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     expect((await remoteWrite(encodeWriteRequest({ timeseries: [load('node-big', 1001)] }))).status).toBe(413);
   });
 
+  it('POST /v1/metrics and its alias (OTLP/JSON): stored, partial, undecodable, unauthorised, wrong type, too many points', async () => {
+    const otlp = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      call('post', path, { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'x-api-key': KEY, ...headers } });
+    const t0 = Math.floor(Date.now() / 300_000) * 300_000 - 300_000;
+    const load = (host: string | null, points: number) => ({
+      resourceMetrics: [
+        {
+          resource: { attributes: host ? [{ key: 'host.name', value: { stringValue: host } }] : [] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'system.cpu.load_average.1m',
+                  gauge: {
+                    dataPoints: Array.from({ length: points }, (_, i) => ({ asDouble: 1, timeUnixNano: `${t0 + i * 15_000}000000` })),
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    for (const path of ['/v1/metrics', '/api/v1/otlp/v1/metrics']) {
+      expect(await otlp(path, load('otel-contract', 2))).toMatchObject({ status: 200, body: {} });
+      expect(await otlp(path, load(null, 1))).toMatchObject({ status: 200, body: { partialSuccess: { rejectedDataPoints: '1' } } });
+      expect((await otlp(path, { resourceMetrics: 3 })).status).toBe(400);
+      expect((await otlp(path, load('otel-contract', 1), { 'x-api-key': 'wrong-key-0000' })).status).toBe(401);
+      expect((await otlp(path, load('otel-contract', 1001))).status).toBe(413);
+      expect((await otlp(path, 'x', { 'content-type': 'text/plain' })).status).toBe(415);
+    }
+  });
+
   it("serves a POST /feed/data example that Swagger UI's Try it out gets a 200 for", async () => {
     const served = (await (await fetch(`${t.base}/docs-json`)).json()) as OpenAPIObject;
     const record = served.components?.schemas?.['FeedRecordDto'] as SchemaObject;
@@ -278,9 +311,11 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     expect([...seen].filter((s) => s.startsWith('post /feed/data ')).sort()).toEqual(
       ['200', '400', '401', '413', '415'].map((s) => `post /feed/data ${s}`),
     );
-    expect([...seen].filter((s) => s.startsWith('post /api/v1/write ')).sort()).toEqual(
-      ['200', '400', '401', '413', '415'].map((s) => `post /api/v1/write ${s}`),
-    );
+    for (const path of ['/api/v1/write', '/v1/metrics', '/api/v1/otlp/v1/metrics']) {
+      expect([...seen].filter((s) => s.startsWith(`post ${path} `)).sort()).toEqual(
+        ['200', '400', '401', '413', '415'].map((s) => `post ${path} ${s}`),
+      );
+    }
   });
 });
 

@@ -14,7 +14,7 @@ import { ForecastExchange } from './forecast-exchange';
 import { LeaseKeeper } from './lease-keeper';
 import { MetricsLog, type Follower } from './metrics-log';
 import { PartitionOwnership } from './partition-ownership';
-import { RemoteWriteService } from '../remote-write/remote-write.service';
+import { HostSeriesIngest } from '../remote-write/host-series-ingest';
 import { decodeLogged } from './sample-batch';
 
 export const LEASES_BUCKET = 'TFT_LEASES';
@@ -55,7 +55,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     private readonly inference: InferenceService,
     private readonly store: ForecastStore,
     private readonly exchange: ForecastExchange,
-    private readonly remoteWrite: RemoteWriteService,
+    private readonly hostSeries: HostSeriesIngest,
   ) {
     this.leases = new LeaseKeeper(kv, clock, {
       self: config.replicaId,
@@ -217,7 +217,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     const follower = this.log.follow(p, async (payload) => {
       const batch = decodeLogged(payload);
       if ('samples' in batch) await this.windows.apply(batch.samples);
-      else await this.remoteWrite.deriveLogged(batch.series); // the partition's remote-write state lives here
+      else await this.hostSeries.deriveLogged(batch.route, batch.series); // the partition's host series state lives here
     });
     this.followers.set(p, follower);
     // forecast (and adopt the alerts of) a partition once it is replayed and the others' alert state is here
@@ -251,7 +251,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     const released = this.windows.release((server) => this.ownership.owns(server));
     this.exchange.handOver(released); // first: it keeps their alert state, which release() drops
     this.inference.release(released);
-    this.remoteWrite.release(released);
+    this.hostSeries.release(released);
     this.logger.log(`partition ${p}: no longer owned, ${released.length} servers handed over`);
   }
 }

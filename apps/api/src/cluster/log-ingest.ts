@@ -5,6 +5,7 @@ import type { SampleSink } from '../window/sample-sink';
 import { ClusterConnection } from './cluster-connection';
 import { MetricsLog } from './metrics-log';
 import { PartitionOwnership } from './partition-ownership';
+import type { SeriesRoutePath } from '../metrics/api-metrics';
 import type { ClassifiedSeries } from '../remote-write/node-exporter-mapping';
 import { encodeBatch, encodeSeriesBatch } from './sample-batch';
 
@@ -33,13 +34,13 @@ export class LogIngest implements SampleSink {
   }
 
   /**
-   * Remote write in cluster mode: classified series go to their partition's owner, which derives them
+   * Remote write and OTLP in cluster mode: classified series go to their partition's owner, which derives them
    * against the series state it holds (counter rates need the previous sample), so a request spread
    * over replicas stores what one replica would. Returns the samples appended and those a retry re-sent.
    */
-  async appendSeries(series: readonly ClassifiedSeries[]): Promise<{ added: number; duplicates: number }> {
+  async appendSeries(series: readonly ClassifiedSeries[], route: SeriesRoutePath): Promise<{ added: number; duplicates: number }> {
     const counts = { added: 0, duplicates: 0 };
-    for (const { share, duplicate } of await this.append(series, encodeSeriesBatch)) {
+    for (const { share, duplicate } of await this.append(series, (share) => encodeSeriesBatch(share, route))) {
       const n = share.reduce((sum, s) => sum + s.samples.length, 0);
       if (duplicate) counts.duplicates += n;
       else counts.added += n;

@@ -33,7 +33,7 @@ describe('a batch as the metrics log stores it', () => {
     expect(Buffer.from(encodeBatch(s)).equals(Buffer.from(encodeBatch([{ ...s[0], index: 5 }])))).toBe(true);
   });
 
-  it('carries classified remote-write series to their owner, stale markers and infinities included', () => {
+  it('carries classified series to their owner with the route that received them, stale markers and infinities included', () => {
     const series = [
       {
         server: 'node-a',
@@ -46,7 +46,10 @@ describe('a batch as the metrics log stores it', () => {
       },
       { server: 'node-a', key: 'node_load1', role: 'load1' as const, samples: [{ timestamp: 1_780_000_000_000, value: Infinity }] },
     ];
-    expect(decodeLogged(encodeSeriesBatch(series))).toEqual({ series });
+    expect(decodeLogged(encodeSeriesBatch(series, '/api/v1/write'))).toEqual({ series, route: '/api/v1/write' });
+    expect(decodeLogged(encodeSeriesBatch(series, '/v1/metrics'))).toEqual({ series, route: '/v1/metrics' });
+    // a batch logged before the route travelled with it came from remote write
+    expect(decodeLogged(Buffer.from(JSON.stringify({ series: [] })))).toEqual({ series: [], route: '/api/v1/write' });
     const samples = [{ index: 0, server: 'ppweb0001', profile: null, time: 1_780_000_000, values: [1, 2, 3, 4] }];
     expect(decodeLogged(encodeBatch(samples))).toEqual({ samples });
   });

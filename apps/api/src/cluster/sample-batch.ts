@@ -1,3 +1,4 @@
+import type { SeriesRoutePath } from '../metrics/api-metrics';
 import type { ClassifiedSeries, RoleId } from '../remote-write/node-exporter-mapping';
 import type { AcceptedSample } from '../window/window.service';
 
@@ -35,25 +36,26 @@ type LoggedSeries = [string, string, RoleId, [number, number | string][]];
  * A partition's share of a remote-write request, classified but not derived: its owner derives it
  * (counter rates, ratios) against the series state it holds, so that state lives with the partition.
  */
-export function encodeSeriesBatch(series: readonly ClassifiedSeries[]): Uint8Array {
+export function encodeSeriesBatch(series: readonly ClassifiedSeries[], route: SeriesRoutePath): Uint8Array {
   const rows: LoggedSeries[] = series.map((s) => [
     s.server,
     s.key,
     s.role,
     s.samples.map(({ timestamp, value }) => [timestamp, Number.isFinite(value) ? value : String(value)]),
   ]);
-  return Buffer.from(JSON.stringify({ series: rows }));
+  return Buffer.from(JSON.stringify({ series: rows, route }));
 }
 
 /** A stored batch: samples of /feed/data (and of remote write before series were logged), or classified remote-write series. */
-export type LoggedBatch = { samples: AcceptedSample[] } | { series: ClassifiedSeries[] };
+export type LoggedBatch = { samples: AcceptedSample[] } | { series: ClassifiedSeries[]; route: SeriesRoutePath };
 
 export function decodeLogged(payload: Uint8Array): LoggedBatch {
   const parsed = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as
     | LoggedSample[]
-    | { series: LoggedSeries[] };
+    | { series: LoggedSeries[]; route?: SeriesRoutePath };
   if (Array.isArray(parsed)) return { samples: decodeRows(parsed) };
   return {
+    route: parsed.route ?? '/api/v1/write', // batches logged before OTLP came
     series: parsed.series.map(([server, key, role, samples]) => ({
       server,
       key,

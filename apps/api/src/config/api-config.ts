@@ -70,6 +70,10 @@ export interface ApiConfig {
   remoteWriteServerLabel: string;
   /** Prometheus remote write: the filesystem whose usage is disk_percent. */
   remoteWriteMountpoint: string;
+  /** OTLP: the resource attribute that names the server (a trailing `:port` is stripped). */
+  otlpHostAttribute: string;
+  /** OTLP: the filesystem whose usage is disk_percent. */
+  otlpMountpoint: string;
   /** Alertmanager base URLs our alerts are pushed to (API v2); empty = none. */
   alertmanagerUrls: string[];
   /** Receivers of Alertmanager-format webhooks on fire and resolve; empty = none. */
@@ -140,6 +144,8 @@ export const API_ENV = {
   WRITE_RATE_LIMIT: int(0, 10_000_000)({ default: 600 }),
   REMOTE_WRITE_SERVER_LABEL: makeValidator(labelName)({ default: 'instance' }),
   REMOTE_WRITE_MOUNTPOINT: makeValidator(mountpoint)({ default: '/' }),
+  OTLP_HOST_ATTRIBUTE: makeValidator(attributeKey)({ default: 'host.name' }),
+  OTLP_MOUNTPOINT: makeValidator(mountpoint)({ default: '/' }),
   ALERTMANAGER_URL: named((raw) => parseHttpUrls('ALERTMANAGER_URL', raw))({ default: [] }),
   ALERT_WEBHOOK_URLS: named((raw) => parseHttpUrls('ALERT_WEBHOOK_URLS', raw))({ default: [] }),
   ALERT_WEBHOOK_SECRET: str({ default: undefined }),
@@ -175,6 +181,13 @@ function parseNatsUrls(raw: string): string {
 /** A Prometheus label name (what `relabel_configs` can write). */
 function labelName(raw: string): string {
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(raw)) throw new Error(`must be a Prometheus label name such as instance or nodename (got "${raw}")`);
+  return raw;
+}
+
+/** An OpenTelemetry attribute key (dotted lowercase names such as host.name or k8s.node.name). */
+function attributeKey(raw: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/.test(raw))
+    throw new Error(`must be a resource attribute key such as host.name or k8s.node.name (got "${raw.slice(0, 80)}")`);
   return raw;
 }
 
@@ -238,6 +251,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     retireAfterSeconds: e.RETIRE_AFTER,
     remoteWriteServerLabel: e.REMOTE_WRITE_SERVER_LABEL,
     remoteWriteMountpoint: e.REMOTE_WRITE_MOUNTPOINT,
+    otlpHostAttribute: e.OTLP_HOST_ATTRIBUTE,
+    otlpMountpoint: e.OTLP_MOUNTPOINT,
     alertmanagerUrls: [...e.ALERTMANAGER_URL],
     alertWebhookUrls: [...e.ALERT_WEBHOOK_URLS],
     alertWebhookSecret: e.ALERT_WEBHOOK_SECRET,

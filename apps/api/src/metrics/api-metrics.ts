@@ -14,7 +14,10 @@ export type IngestOutcomeLabel =
   | 'max_servers'
   | 'new_servers_rate';
 
-export type WriteRoutePath = '/feed/data' | '/api/v1/write';
+/** The receivers of host series (node_exporter through remote write, OpenTelemetry's host metrics through OTLP). */
+export type SeriesRoutePath = '/api/v1/write' | '/v1/metrics';
+
+export type WriteRoutePath = '/feed/data' | SeriesRoutePath;
 
 /**
  * The counters and histograms the api's services update as they work (GET /metrics); the gauges read
@@ -24,6 +27,7 @@ export type WriteRoutePath = '/feed/data' | '/api/v1/write';
 export class ApiMetrics {
   readonly samples: Counter<'route' | 'outcome'>;
   readonly ignoredSeries: Counter;
+  readonly ignoredPoints: Counter;
   readonly passDuration: Histogram;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
@@ -38,6 +42,11 @@ export class ApiMetrics {
     this.ignoredSeries = new Counter({
       name: 'tft_remote_write_ignored_series_total',
       help: 'Remote-write series the receiver does not use (other metrics, cpu modes, mountpoints); keep them out with write_relabel_configs',
+      registers: [registry],
+    });
+    this.ignoredPoints = new Counter({
+      name: 'tft_otlp_ignored_points_total',
+      help: 'OTLP data points the receiver does not use (other metrics, cpu states, mountpoints, histograms); keep them out with a filter processor',
       registers: [registry],
     });
     this.passDuration = new Histogram({

@@ -8,9 +8,22 @@ import { InferenceService } from '../inference/inference.service';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WindowService } from '../window/window.service';
 import { METRICS_REGISTRY } from './metrics-registry';
+import { EXPOSITION_CONTENT_TYPES, OPENMETRICS_EOF, openMetricsFamilies, type ExpositionFormat } from './open-metrics';
 
 /** Percent metrics are exposed as ratios (0..1), Prometheus' base unit for a share. */
 const RATIO_METRICS = new Set<string>(['cpu_percent', 'memory_percent', 'disk_percent']);
+
+/** One exposition of GET /metrics, as negotiated. */
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+/** The per-server part in both formats, built from the same forecasts. */
+interface PerServerText {
+  text(): Promise<string>;
+  openMetrics(): Promise<string>;
+}
 
 /**
  * The gauges GET /metrics reads from the api's state at scrape time: the daemon's health and, unless
@@ -19,7 +32,7 @@ const RATIO_METRICS = new Set<string>(['cpu_percent', 'memory_percent', 'disk_pe
 @Injectable()
 export class ScrapeCollectors {
   constructor(
-    @Inject(METRICS_REGISTRY) readonly registry: Registry,
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     @Inject(API_CONFIG) config: ApiConfig,
     @Inject(CLOCK) clock: Clock,
     inference: InferenceService,
@@ -71,25 +84,61 @@ export class ScrapeCollectors {
         for (const [severity, n] of Object.entries(counts)) this.set({ severity }, n);
       },
     });
+    new Gauge({
+      name: 'tft_forecast_step_seconds',
+      help: "The model's step: each closed step re-forecasts every server that reported in it",
+      registers,
+    }).set(inference.runtime.grid.stepSeconds);
+    // Per profile rather than per server (tft_server_info names each server's profile); fixed at startup.
+    const ratioThreshold = new Gauge({
+      name: 'tft_alert_threshold_utilisation_ratio',
+      help: 'Alert threshold of cpu, memory or disk use as a ratio, by profile and severity (the pairs of GET /alerts/thresholds)',
+      labelNames: ['profile', 'metric', 'severity'],
+      registers,
+    });
+    const loadThreshold = new Gauge({
+      name: 'tft_alert_threshold_load_average',
+      help: 'Alert threshold of the 1-minute load average, by profile and severity (the pairs of GET /alerts/thresholds)',
+      labelNames: ['profile', 'metric', 'severity'],
+      registers,
+    });
+    for (const { profile, thresholds } of alerts.thresholdsInEffect().profiles) {
+      for (const metric of METRICS) {
+        for (const severity of BREACH_SEVERITIES) {
+          const value = thresholds[metric][severity];
+          if (RATIO_METRICS.has(metric)) ratioThreshold.set({ profile, metric, severity }, value / 100);
+          else loadThreshold.set({ profile, metric, severity }, value);
+        }
+      }
+    }
     if (config.metricsPerServer) this.perServer = this.perServerSeries(store, windows);
   }
 
   /** The per-server forecast series, or null with METRICS_PER_SERVER=false. */
-  private readonly perServer: (() => Promise<string>) | null = null;
+  private readonly perServer: PerServerText | null = null;
 
-  /** The exposition GET /metrics serves: the daemon's series, then the per-server forecasts. */
-  async exposition(): Promise<string> {
+  /** The exposition GET /metrics serves in the format asked for: the daemon's series, then the per-server forecasts. */
+  async exposition(format: ExpositionFormat): Promise<Exposition> {
     const daemon = await this.registry.metrics();
-    return this.perServer ? daemon + (await this.perServer()) : daemon;
+    const contentType = EXPOSITION_CONTENT_TYPES[format];
+    if (format === 'text') return { contentType, body: this.perServer ? daemon + (await this.perServer.text()) : daemon };
+    const perServer = this.perServer ? await this.perServer.openMetrics() : '';
+    return { contentType, body: openMetricsFamilies(daemon) + perServer + OPENMETRICS_EOF };
   }
 
   /**
    * The per-server series in a registry of their own, rebuilt only when the forecasts changed: filling
    * and formatting tens of thousands of label sets on every scrape would stall every read behind it.
    */
-  private perServerSeries(store: ForecastStore, windows: WindowService): () => Promise<string> {
+  private perServerSeries(store: ForecastStore, windows: WindowService): PerServerText {
     const registry = new Registry();
     const registers = [registry];
+    const info = new Gauge({
+      name: 'tft_server_info',
+      help: 'A server with a current forecast: its profile (whose tft_alert_threshold_* apply) and the model that made the forecast; always 1',
+      labelNames: ['server', 'profile', 'model'],
+      registers,
+    });
     const utilisation = new Gauge({
       name: 'tft_forecast_utilisation_ratio',
       help: 'Forecast cpu, memory or disk use as a ratio (percent / 100) at a horizon ahead of the forecast origin, by percentile',
@@ -114,10 +163,11 @@ export class ScrapeCollectors {
       labelNames: ['server', 'window'],
       registers,
     });
-    let built: { generation: number; text: Promise<string> } | null = null;
+    let built: { generation: number; text: Promise<string>; openMetrics: Promise<string> | null } | null = null;
     const fill = (): void => {
-      for (const g of [utilisation, load, breach, probability]) g.reset();
-      for (const { server, risk, highlights } of store.scrapes()) {
+      for (const g of [info, utilisation, load, breach, probability]) g.reset();
+      for (const { server, profile, model, risk, highlights } of store.scrapes()) {
+        info.set({ server, profile: profile ?? 'unknown', model }, 1);
         probability.set({ server, window: '30m' }, risk.probability_30m);
         probability.set({ server, window: '8h' }, risk.probability_8h);
         const dataTime = windows.get(server)?.lastSample ?? Number.NaN;
@@ -138,12 +188,19 @@ export class ScrapeCollectors {
         });
       }
     };
-    return () => {
+    const current = () => {
       if (built?.generation !== store.forecastGeneration) {
         fill();
-        built = { generation: store.forecastGeneration, text: registry.metrics() };
+        built = { generation: store.forecastGeneration, text: registry.metrics(), openMetrics: null };
       }
-      return built.text;
+      return built;
+    };
+    return {
+      text: () => current().text,
+      openMetrics: () => {
+        const b = current();
+        return (b.openMetrics ??= b.text.then(openMetricsFamilies));
+      },
     };
   }
 }

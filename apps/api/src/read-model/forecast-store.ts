@@ -37,6 +37,7 @@ export interface FleetCounts {
 /** One server's forecast as GET /metrics reads it. */
 export interface ForecastScrape {
   server: string;
+  profile: ServerForecast['profile'];
   model: ServerForecast['model'];
   risk: ServerForecast['risk'];
   highlights: ServerForecast['highlights'];
@@ -336,7 +337,7 @@ export class ForecastStore implements OnApplicationShutdown {
 
   /** Every current forecast's scrape figures. */
   *scrapes(): IterableIterator<ForecastScrape> {
-    for (const [server, f] of this.forecasts) yield { server, model: f.model, risk: f.risk, highlights: f.highlights };
+    for (const [server, f] of this.forecasts) yield { server, profile: f.profile, model: f.model, risk: f.risk, highlights: f.highlights };
   }
 
   /** One server's forecast (the ServerPrediction JSON) from its own bytes; null before its first forecast. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeExporterMapping, serverNameOf, type MappedSample } from './node-exporter-mapping';
+import { labelSource, NodeExporterMapping, serverNameOf, type MappedSample } from './node-exporter-mapping';
 import type { TimeSeries } from '@tft/remote-write';
 
 const T = Date.UTC(2026, 11, 1, 12) as number;
@@ -134,12 +134,12 @@ describe('NodeExporterMapping', () => {
   });
 
   it('names the server from the chosen label, strips a port, and refuses names the contract refuses', () => {
-    expect(serverNameOf('10.0.0.7:9100', 'instance')).toBe('10.0.0.7');
-    expect(serverNameOf('web-1.prod', 'nodename')).toBe('web-1.prod');
-    expect(serverNameOf(undefined, 'instance')).toEqual({
+    expect(serverNameOf('10.0.0.7:9100', labelSource('instance'))).toBe('10.0.0.7');
+    expect(serverNameOf('web-1.prod', labelSource('nodename'))).toBe('web-1.prod');
+    expect(serverNameOf(undefined, labelSource('instance'))).toEqual({
       reason: 'series without a instance label (REMOTE_WRITE_SERVER_LABEL=instance names the server)',
     });
-    expect(serverNameOf('[::1]:9100', 'instance')).toMatchObject({ reason: expect.stringContaining('"[::1]:9100"') });
+    expect(serverNameOf('[::1]:9100', labelSource('instance'))).toMatchObject({ reason: expect.stringContaining('"[::1]:9100"') });
 
     const r = mapping('host').map([
       series('node_load1', { host: 'has space', instance: 'a:9100' }, [[T, 1]]),

@@ -70,9 +70,14 @@ export interface MappingResult {
   rollback(): void;
 }
 
-/** What a series contributes: a gauge copied (times a scale), a ratio to a denominator, or a counter's rate. */
+/**
+ * What a series contributes: a gauge copied (times a scale), a ratio to a denominator, a counter's rate,
+ * or a share the receiver already computed from one request (OTLP's usage by state), which like the raw
+ * derivations gives way to a recorded or utilisation gauge of the same metric.
+ */
 type SeriesRole =
   | { kind: 'gauge'; slot: number; scale: number; recorded: boolean }
+  | { kind: 'share'; slot: number }
   | { kind: 'usedRatio'; slot: number; denominator: string }
   | { kind: 'denominator'; name: string }
   | { kind: 'idleCounter' };
@@ -118,6 +123,9 @@ const ROLES = {
   recorded_cpu: { kind: 'gauge', slot: CPU, scale: 100, recorded: true },
   recorded_memory: { kind: 'gauge', slot: MEMORY, scale: 100, recorded: true },
   recorded_disk: { kind: 'gauge', slot: DISK, scale: 100, recorded: true },
+  cpu_share: { kind: 'share', slot: CPU },
+  memory_share: { kind: 'share', slot: MEMORY },
+  filesystem_share: { kind: 'share', slot: DISK },
 } as const satisfies Record<string, SeriesRole>;
 
 export type RoleId = keyof typeof ROLES;
@@ -171,15 +179,32 @@ export interface SeriesState {
   value: number;
 }
 
-/** The server name a series names: its server label's value `raw`, `host:port` reduced to `host`. */
-export function serverNameOf(raw: string | undefined, serverLabel: string): string | { reason: string } {
+/** Where a receiver finds the server's name: a label of each series, or an attribute of each OTLP resource. */
+export interface ServerNameSource {
+  /** What the name is held in, as a refusal names it: `series without a <holder>` ("instance label", ...). */
+  holder: string;
+  /** The key read (`instance`, `host.name`). */
+  key: string;
+  /** The setting that chooses the key (REMOTE_WRITE_SERVER_LABEL, OTLP_HOST_ATTRIBUTE). */
+  setting: string;
+}
+
+/** Remote write's source: REMOTE_WRITE_SERVER_LABEL's label of each series. */
+export const labelSource = (label: string): ServerNameSource => ({
+  holder: `${label} label`,
+  key: label,
+  setting: 'REMOTE_WRITE_SERVER_LABEL',
+});
+
+/** The server name a series names: the value `raw` of its source, `host:port` reduced to `host`. */
+export function serverNameOf(raw: string | undefined, source: ServerNameSource, without = 'series'): string | { reason: string } {
   if (raw === undefined || raw === '') {
-    return { reason: `series without a ${serverLabel} label (REMOTE_WRITE_SERVER_LABEL=${serverLabel} names the server)` };
+    return { reason: `${without} without a ${source.holder} (${source.setting}=${source.key} names the server)` };
   }
   const name = raw.replace(/:\d+$/, '');
   if (!SERVER_NAME_PATTERN.test(name)) {
     return {
-      reason: `${serverLabel}="${raw.slice(0, 80)}" is not a valid server_name (letters, digits and . _ : - , at most 128, starting with a letter or digit)`,
+      reason: `${source.key}="${raw.slice(0, 80)}" is not a valid server_name (letters, digits and . _ : - , at most 128, starting with a letter or digit)`,
     };
   }
   return name;
@@ -315,6 +340,10 @@ export class NodeExporterMapping {
             else add(host, timeMs, role.slot, clampPercent(100 * (1 - value / total)));
             break;
           }
+          case 'share':
+            if (value < 0 || value > 100.01) result.unusable++;
+            else add(host, timeMs, role.slot, clampPercent(value));
+            break;
           case 'gauge': {
             const v = value * role.scale;
             if (v < 0 || (role.slot === LOAD ? v > MAX_LOAD : v > 100.01)) result.unusable++;
@@ -349,10 +378,10 @@ export class NodeExporterMapping {
   }
 
   private serverOf(raw: string | undefined): string | { reason: string } {
-    if (raw === undefined) return serverNameOf(raw, this.options.serverLabel);
+    if (raw === undefined) return serverNameOf(raw, labelSource(this.options.serverLabel));
     let name = this.names.get(raw);
     if (name === undefined) {
-      name = serverNameOf(raw, this.options.serverLabel);
+      name = serverNameOf(raw, labelSource(this.options.serverLabel));
       if (this.names.size < MAX_CACHED_NAMES) this.names.set(raw, name);
     }
     return name;
@@ -373,6 +402,6 @@ export class NodeExporterMapping {
 /** Whether a raw series' metric comes from a recording rule for this host (then only its state is kept). */
 function recordedSkips(host: Host, role: SeriesRole): boolean {
   if (role.kind === 'idleCounter') return (host.recorded & (1 << CPU)) !== 0;
-  if (role.kind === 'usedRatio') return (host.recorded & (1 << role.slot)) !== 0;
+  if (role.kind === 'usedRatio' || role.kind === 'share') return (host.recorded & (1 << role.slot)) !== 0;
   return false;
 }

@@ -6,12 +6,14 @@ import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { WindowService } from '../window/window.service';
 import { NodeExporterMapping } from './node-exporter-mapping';
 import { RemoteWriteService } from './remote-write.service';
+import { HostSeriesIngest } from './host-series-ingest';
 
 @Module({
   imports: [WindowModule, IngestModule],
   controllers: [RemoteWriteController],
   providers: [
     RemoteWriteService,
+    HostSeriesIngest,
     {
       provide: NodeExporterMapping,
       inject: [API_CONFIG, WindowService],
@@ -23,6 +25,6 @@ import { RemoteWriteService } from './remote-write.service';
         }),
     },
   ],
-  exports: [RemoteWriteService],
+  exports: [HostSeriesIngest],
 })
 export class RemoteWriteModule {}

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
-export const PARTS = ['inference', 'ingest', 'remote-write', 'predictions', 'memory', 'tick', 'fleet-reads', 'cluster'] as const;
+export const PARTS = ['inference', 'ingest', 'remote-write', 'otlp', 'predictions', 'memory', 'tick', 'fleet-reads', 'cluster'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchArgs {

@@ -2,6 +2,7 @@ import type { Part } from './args';
 import type { InferenceResult } from './benchmarks/inference';
 import type { ClusterResult } from './benchmarks/cluster';
 import type { IngestResult } from './benchmarks/ingest';
+import type { OtlpResult } from './benchmarks/otlp';
 import type { RemoteWriteResult } from './benchmarks/remote-write';
 import type { ServingResult } from './benchmarks/serving';
 import { configLabel } from './ort-configs';
@@ -27,6 +28,8 @@ export interface BenchReport {
   ingest: IngestResult | null;
   /** Absent in reports written before the remote-write receiver. */
   remote_write?: RemoteWriteResult | null;
+  /** Absent in reports written before the OTLP receiver. */
+  otlp?: OtlpResult | null;
   predictions_current: ServingResult['predictions_current'];
   memory: ServingResult['memory'];
   tick: ServingResult['tick'];
@@ -102,6 +105,17 @@ export function summaryRows(r: BenchReport): string[][] {
       '>= 300,000',
       verdict(w.samples_per_second, (v) => v >= 300000),
     ]);
+  }
+  const o = r.otlp;
+  if (o) {
+    const best = o.runs.find((x) => x.otlp.connections === o.best_connections);
+    rows.push([
+      `OTLP: observations/s into windows, ${num(o.points_per_request)}-point requests from ${num(o.hosts)} hosts, ${o.best_connections} conn., durable`,
+      num(best?.otlp.observations_per_second ?? 0),
+      '',
+      '',
+    ]);
+    rows.push(['OTLP / remote write observations/s, same fleet, run by run', num(o.observations_ratio, 2, 'x'), '', '']);
   }
   const p = r.predictions_current;
   if (p) {
@@ -258,6 +272,27 @@ export function formatReport(r: BenchReport): string {
           String(x.non_2xx),
           String(x.errors),
         ]),
+      ),
+    );
+  }
+  if (r.otlp) {
+    out.push('', 'OTLP beside remote write, fresh api each, alternating', '');
+    out.push(
+      markdownTable(
+        ['connections', 'receiver', 'samples/s', 'observations/s', 'requests', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+        r.otlp.runs.flatMap((x) =>
+          [x.remote_write, x.otlp].map((run, i) => [
+            String(run.connections),
+            i ? 'OTLP' : 'remote write',
+            num(run.samples_per_second),
+            num(run.observations_per_second),
+            String(run.requests),
+            String(run.latency_p50_ms),
+            String(run.latency_p99_ms),
+            String(run.non_2xx),
+            String(run.errors),
+          ]),
+        ),
       ),
     );
   }

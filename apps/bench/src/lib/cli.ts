@@ -9,6 +9,7 @@ import { formatReport, type BenchReport } from './bench-report';
 import { benchInference } from './benchmarks/inference';
 import { benchCluster } from './benchmarks/cluster';
 import { benchIngest } from './benchmarks/ingest';
+import { benchOtlp } from './benchmarks/otlp';
 import { benchRemoteWrite } from './benchmarks/remote-write';
 import { benchServing } from './benchmarks/serving';
 import { defaultIo, type CliIo } from './log';
@@ -81,6 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     : null;
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
+  const otlp = has('otlp') ? await benchOtlp({ root, modelDir, quick: args.quick, log }) : null;
   const cluster = has('cluster') ? await benchCluster({ root, modelDir, quick: args.quick, log }) : null;
   const serving =
     has('predictions') || has('memory') || has('tick') || has('fleet-reads')
@@ -107,6 +109,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     inference,
     ingest,
     remote_write: remoteWrite,
+    otlp,
     predictions_current: serving?.predictions_current ?? null,
     memory: serving?.memory ?? null,
     tick: serving?.tick ?? null,

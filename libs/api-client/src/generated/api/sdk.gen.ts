@@ -32,6 +32,12 @@ import type {
   MetricsControllerMetricsData,
   MetricsControllerMetricsErrors,
   MetricsControllerMetricsResponses,
+  OtlpControllerMetrics0Data,
+  OtlpControllerMetrics0Errors,
+  OtlpControllerMetrics0Responses,
+  OtlpControllerMetrics1Data,
+  OtlpControllerMetrics1Errors,
+  OtlpControllerMetrics1Responses,
   PredictionsControllerCurrentData,
   PredictionsControllerCurrentErrors,
   PredictionsControllerCurrentResponses,
@@ -70,7 +76,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Prometheus metrics: the daemon and, per server, its forecast
  *
- * Prometheus text exposition. The daemon's health (samples per route and outcome, ignored remote-write series, forecast pass durations, servers by model, forecast age, alert deliveries, process metrics) and, unless METRICS_PER_SERVER=false, per server and metric p10/p50/p90 at 30m/1h/4h/8h, seconds until the predicted breach and the incident probabilities. docs/PROMETHEUS.md lists the series.
+ * Prometheus text exposition, or OpenMetrics when the Accept header ranks application/openmetrics-text first (Prometheus does). The daemon's health (samples per route and outcome, ignored remote-write series, forecast pass durations, servers by model, forecast age, alert deliveries, alert thresholds, process metrics) and, unless METRICS_PER_SERVER=false, per server its profile and model, per metric p10/p50/p90 at 30m/1h/4h/8h, seconds until the predicted breach and the incident probabilities. docs/PROMETHEUS.md lists the series.
  */
 export const metricsControllerMetrics = <ThrowOnError extends boolean = false>(
   options?: Options<MetricsControllerMetricsData, ThrowOnError>,
@@ -118,6 +124,46 @@ export const remoteWriteControllerWrite = <ThrowOnError extends boolean = false>
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/api/v1/write',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  });
+
+/**
+ * OpenTelemetry OTLP/HTTP metrics receiver
+ *
+ * ExportMetricsServiceRequest as application/x-protobuf or application/json (OTLP/JSON), gzip or not, as the Collector's otlphttp exporter or an SDK's OTLP exporter sends it. The hostmetrics receiver's system.cpu.time, system.memory.usage, system.filesystem.usage and system.cpu.load_average.1m (or the *.utilization gauges, which win) are mapped to the four metrics (docs/OPENTELEMETRY.md has the table; OTLP_HOST_ATTRIBUTE names the server) and merged into the same step buckets as remote write. Stored durably before the answer; points at or before their series' newest one are duplicates; other metrics are counted and ignored. Refused points are counted in partial_success with their reasons (200); 400 for an undecodable body; 503 with Retry-After (retried) when the store failed or the receiver is saturated. The answer is in the format of the request.
+ */
+export const otlpControllerMetrics0 = <ThrowOnError extends boolean = false>(options: Options<OtlpControllerMetrics0Data, ThrowOnError>) =>
+  (options.client ?? client).post<OtlpControllerMetrics0Responses, OtlpControllerMetrics0Errors, ThrowOnError>({
+    bodySerializer: null,
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/v1/metrics',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  });
+
+/**
+ * OpenTelemetry OTLP/HTTP metrics receiver
+ *
+ * ExportMetricsServiceRequest as application/x-protobuf or application/json (OTLP/JSON), gzip or not, as the Collector's otlphttp exporter or an SDK's OTLP exporter sends it. The hostmetrics receiver's system.cpu.time, system.memory.usage, system.filesystem.usage and system.cpu.load_average.1m (or the *.utilization gauges, which win) are mapped to the four metrics (docs/OPENTELEMETRY.md has the table; OTLP_HOST_ATTRIBUTE names the server) and merged into the same step buckets as remote write. Stored durably before the answer; points at or before their series' newest one are duplicates; other metrics are counted and ignored. Refused points are counted in partial_success with their reasons (200); 400 for an undecodable body; 503 with Retry-After (retried) when the store failed or the receiver is saturated. The answer is in the format of the request.
+ */
+export const otlpControllerMetrics1 = <ThrowOnError extends boolean = false>(options: Options<OtlpControllerMetrics1Data, ThrowOnError>) =>
+  (options.client ?? client).post<OtlpControllerMetrics1Responses, OtlpControllerMetrics1Errors, ThrowOnError>({
+    bodySerializer: null,
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/api/v1/otlp/v1/metrics',
     ...options,
     headers: {
       'Content-Type': 'application/json',

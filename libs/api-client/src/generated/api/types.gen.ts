@@ -161,6 +161,24 @@ export type RemoteWriteResponseDto = {
   rejected: Array<SeriesRejectionDto>;
 };
 
+export type OtlpPartialSuccessDto = {
+  /**
+   * Data points refused (OTLP/JSON writes this int64 as a string)
+   */
+  rejectedDataPoints: string;
+  /**
+   * Each reason with the points it refused
+   */
+  errorMessage: string;
+};
+
+export type OtlpExportResponseDto = {
+  /**
+   * Absent when every point was stored, a duplicate or ignored
+   */
+  partialSuccess?: OtlpPartialSuccessDto;
+};
+
 export type MetricPredictionDto = {
   /**
    * 10th percentile, one value per step (96 steps of 300 s = 8 h); quantiles have two decimals
@@ -869,7 +887,7 @@ export type MetricsControllerMetricsError = MetricsControllerMetricsErrors[keyof
 
 export type MetricsControllerMetricsResponses = {
   /**
-   * Prometheus text format 0.0.4
+   * Prometheus text format 0.0.4 (the default) or OpenMetrics 1.0.0, ending with # EOF
    */
   200: string;
 };
@@ -964,6 +982,94 @@ export type RemoteWriteControllerWriteResponses = {
 };
 
 export type RemoteWriteControllerWriteResponse = RemoteWriteControllerWriteResponses[keyof RemoteWriteControllerWriteResponses];
+
+export type OtlpControllerMetrics0Data = {
+  /**
+   * opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest: binary protobuf, or OTLP/JSON (lowerCamelCase keys, int64 as strings, enums as numbers); Content-Encoding: gzip optional
+   */
+  body: Blob | File;
+  path?: never;
+  query?: never;
+  url: '/v1/metrics';
+};
+
+export type OtlpControllerMetrics0Errors = {
+  /**
+   * The body is not an ExportMetricsServiceRequest in the format its Content-Type names, or not gzip when it says so
+   */
+  400: ErrorDto;
+  /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * Body over MAX_BODY_SIZE (before or after decompression) or more than MAX_RECORDS_PER_REQUEST data points
+   */
+  413: ErrorDto;
+  /**
+   * Content-Type other than application/x-protobuf or application/json, or Content-Encoding other than gzip
+   */
+  415: ErrorDto;
+  /**
+   * The store could not write or the receiver is saturated: nothing acknowledged; see Retry-After
+   */
+  503: ErrorDto;
+};
+
+export type OtlpControllerMetrics0Error = OtlpControllerMetrics0Errors[keyof OtlpControllerMetrics0Errors];
+
+export type OtlpControllerMetrics0Responses = {
+  /**
+   * ExportMetricsServiceResponse in the format of the request
+   */
+  200: OtlpExportResponseDto;
+};
+
+export type OtlpControllerMetrics0Response = OtlpControllerMetrics0Responses[keyof OtlpControllerMetrics0Responses];
+
+export type OtlpControllerMetrics1Data = {
+  /**
+   * opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest: binary protobuf, or OTLP/JSON (lowerCamelCase keys, int64 as strings, enums as numbers); Content-Encoding: gzip optional
+   */
+  body: Blob | File;
+  path?: never;
+  query?: never;
+  url: '/api/v1/otlp/v1/metrics';
+};
+
+export type OtlpControllerMetrics1Errors = {
+  /**
+   * The body is not an ExportMetricsServiceRequest in the format its Content-Type names, or not gzip when it says so
+   */
+  400: ErrorDto;
+  /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * Body over MAX_BODY_SIZE (before or after decompression) or more than MAX_RECORDS_PER_REQUEST data points
+   */
+  413: ErrorDto;
+  /**
+   * Content-Type other than application/x-protobuf or application/json, or Content-Encoding other than gzip
+   */
+  415: ErrorDto;
+  /**
+   * The store could not write or the receiver is saturated: nothing acknowledged; see Retry-After
+   */
+  503: ErrorDto;
+};
+
+export type OtlpControllerMetrics1Error = OtlpControllerMetrics1Errors[keyof OtlpControllerMetrics1Errors];
+
+export type OtlpControllerMetrics1Responses = {
+  /**
+   * ExportMetricsServiceResponse in the format of the request
+   */
+  200: OtlpExportResponseDto;
+};
+
+export type OtlpControllerMetrics1Response = OtlpControllerMetrics1Responses[keyof OtlpControllerMetrics1Responses];
 
 export type PredictionsControllerCurrentData = {
   body?: never;
