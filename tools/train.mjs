@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm run train [-- --smoke] [-- trainer flags]`: the shipped model's recipe, end to end.
-// 1. export the generator's training and held-out datasets (skipped when present), stage the real
-// corpus (data/bitbrains/, from BITBRAINS_GIT when absent), 2. train (training/train.py with the
-// recipe in training/recipes/<version>.json), 3. calibrate the p10/p90 band on the validation split,
-// 4. evaluate on the generator's held-out seed, 5. export ONNX + metadata + golden vectors into
-// models/tft/<version>/, 6. choose the probability alert level on the validation VMs and, where the
-// recipe's alert_rule.write says so, write it into the model's metadata (3.0.0's does not: see its
-// model card). `--smoke` trains a few steps on synthetic data (CI) instead.
+// `npm run train [-- --smoke] [-- trainer flags]`: a shipped model's config file, end to end.
+// MODEL_VERSION (default 3.0.0) picks training/config/<version>.json. 1. export the generator's training
+// and held-out datasets (skipped when present), stage the real corpus (data/bitbrains/, from BITBRAINS_GIT
+// when absent), 2. train (training/train.py --config <file>: its "train" section; flags given here win),
+// 3. calibrate the p10/p90 band on the validation split, 4. evaluate on the generator's held-out seed,
+// 5. export ONNX + metadata + golden vectors into models/tft/<version>/, 6. choose the probability alert
+// level on the validation VMs and, where the config's alert_rule.write says so, write it into the
+// model's metadata (3.0.0's does not: see its model card). `--smoke` trains the config's network a few
+// steps on synthetic data (CI) instead.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -20,39 +21,38 @@ const passThrough = args.filter((a) => a !== '--smoke');
 const version = process.env.MODEL_VERSION ?? '3.0.0';
 const run = (cmd, argv) => execFileSync(cmd, argv, { cwd: root, stdio: 'inherit' });
 
+// The config file holds every trainer setting of the model, explained in its model card.
+const configFile = join(root, 'training', 'config', `${version}.json`);
+if (!existsSync(configFile)) {
+  console.error(`train: no config file for ${version} (${configFile}); MODEL_VERSION names one of training/config/*.json`);
+  process.exit(1);
+}
+const config = JSON.parse(readFileSync(configFile, 'utf8'));
+const trainConfig = ['--config', `training/config/${version}.json`];
+
 run(process.execPath, [join(root, 'tools', 'setup.mjs')]);
 if (smoke) {
-  run(python, ['training/train.py', '--smoke', ...passThrough]);
+  run(python, ['training/train.py', ...trainConfig, '--smoke', ...passThrough]);
   run(python, ['training/export.py', '--smoke']);
   process.exit(0);
 }
 
-// The recipe is a config file: every trainer flag of the shipped model, explained in its model card.
-const recipeFile = join(root, 'training', 'recipes', `${version}.json`);
-if (!existsSync(recipeFile)) {
-  console.error(`train: no recipe for ${version} (${recipeFile}); MODEL_VERSION names one of training/recipes/*.json`);
-  process.exit(1);
-}
-const recipe = JSON.parse(readFileSync(recipeFile, 'utf8'));
-const runName = recipe.train.run_name;
+const runName = config.train.run_name;
 const runDir = `training/runs/${runName}`;
-const trainerFlags = Object.entries(recipe.train).flatMap(([k, v]) =>
-  v === true ? [`--${k}`] : v === false ? [] : [`--${k}`, ...(Array.isArray(v) ? v.map(String) : [String(v)])],
-);
 
-for (const d of recipe.generator_exports) {
+for (const d of config.generator_exports) {
   if (existsSync(join(root, d.out))) {
     console.log(`train: using existing ${d.out} (delete it to regenerate)`);
     continue;
   }
   run(process.execPath, [join(root, 'tools', 'run-app.mjs'), 'generator', 'export', ...d.args, '--out', d.out]);
 }
-for (const dir of recipe.train.real ?? []) {
+for (const dir of config.train.real) {
   if (existsSync(join(root, dir)) && readdirSync(join(root, dir)).length) continue;
   const mirror = process.env.BITBRAINS_GIT;
   if (!mirror) {
     console.error(
-      `train: ${dir} is empty. The recipe trains on the real Bitbrains corpus: mirror the public copy ` +
+      `train: ${dir} is empty. The config trains on the real Bitbrains corpus: mirror the public copy ` +
         '(GitHub JessieRayeBauer/Time-Series-Forecasting-) and set BITBRAINS_GIT to its git directory; ' +
         `this then stages it with ../shared/data/train/stage-bitbrains.py into ${dir} (about 1 GB, git-ignored).`,
     );
@@ -61,21 +61,21 @@ for (const dir of recipe.train.real ?? []) {
   run(python, [resolve(root, '..', 'shared', 'data', 'train', 'stage-bitbrains.py'), mirror, join(root, dir)]);
 }
 
-run(python, ['training/train.py', ...trainerFlags, ...passThrough]);
-run(python, ['training/calibrate.py', '--ckpt', `${runDir}/best.pt`, '--out', `${runDir}/calibrated.pt`, ...recipe.calibrate]);
+run(python, ['training/train.py', ...trainConfig, ...passThrough]);
+run(python, ['training/calibrate.py', '--ckpt', `${runDir}/best.pt`, '--out', `${runDir}/calibrated.pt`, ...config.calibrate]);
 run(python, [
   'training/evaluate.py',
   '--ckpt',
   `${runDir}/calibrated.pt`,
   '--data',
-  recipe.generator_exports.find((d) => d.role === 'holdout').out,
+  config.generator_exports.find((d) => d.role === 'holdout').out,
   '--out',
   `${runDir}/eval_holdout.json`,
 ]);
 run(python, ['training/export.py', '--ckpt', `${runDir}/calibrated.pt`, '--version', version, '--eval', `${runDir}/eval_holdout.json`]);
 
-if (!recipe.alert_rule) {
-  console.log(`train: model exported to models/tft/${version}/ (the p50/p90 crossing alert rule: the recipe chooses no level)`);
+if (!config.alert_rule) {
+  console.log(`train: model exported to models/tft/${version}/ (the p50/p90 crossing alert rule: the config chooses no level)`);
   process.exit(0);
 }
 // The alert level: chosen on the first validation VMs (held out of training by name) and the generator's
@@ -83,17 +83,17 @@ if (!recipe.alert_rule) {
 const held = readFileSync(join(root, runDir, 'validation-series.txt'), 'utf8')
   .split('\n')
   .filter(Boolean);
-const { levels, window, trend_guard, target_precision, validation_vms, stride, write } = recipe.alert_rule;
+const { levels, window, trend_guard, target_precision, validation_vms, stride, write } = config.alert_rule;
 const choiceDir = join(root, runDir, 'level-choice');
 rmSync(choiceDir, { recursive: true, force: true });
 mkdirSync(choiceDir, { recursive: true });
 const chosen = new Set(held.slice(0, validation_vms));
-for (const dir of recipe.train.real ?? []) {
+for (const dir of config.train.real) {
   for (const file of readdirSync(join(root, dir))) {
     if (chosen.has(file.replace(/\.csv$/, ''))) symlinkSync(resolve(root, dir, file), join(choiceDir, file));
   }
 }
-symlinkSync(resolve(root, recipe.generator_exports.find((d) => d.role === 'holdout').out), join(choiceDir, 'generator-holdout.csv'));
+symlinkSync(resolve(root, config.generator_exports.find((d) => d.role === 'holdout').out), join(choiceDir, 'generator-holdout.csv'));
 run(process.execPath, [
   join(root, 'tools', 'run-app.mjs'),
   'backtest',

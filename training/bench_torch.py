@@ -1,6 +1,6 @@
 """PyTorch eager timing of the shipped TFT on the inputs the bench wrote (apps/bench runs this).
 
-  /usr/bin/python3 training/bench_torch.py --model-dir models/tft/1.2.0 --inputs /tmp/tft-bench-xyz
+  /usr/bin/python3 training/bench_torch.py --model-dir models/tft/3.0.0 --inputs /tmp/tft-bench-xyz
 
 --inputs holds inputs.json ({"inputs": [{"name", "dtype", "shape", "file"}, ...]}) and one raw
 little-endian file per input, in the order the model's forward() takes them. Loads
@@ -49,7 +49,10 @@ def main(argv=None):
         fail(f"{weights} is missing: training/export.py writes it next to model.onnx")
     torch.set_num_threads(a.threads)
     ck = torch.load(weights, map_location="cpu")
-    model = TFT(TFTConfig(**ck["model_config"]))
+    try:
+        model = TFT(TFTConfig.from_dict(ck["model_config"]))
+    except ValueError as err:
+        fail(f"{weights}: {err}")
     model.load_state_dict(ck["model"])
     model.eval()
 

@@ -2,7 +2,7 @@
 validation split (the same generator, wild and real series and the same split as train.py; never on
 the evaluation set, ../shared/data/real).
 
-  /usr/bin/python3 training/calibrate.py --ckpt training/runs/m2/best.pt --out training/runs/m2/calibrated.pt
+  /usr/bin/python3 training/calibrate.py --ckpt training/runs/m3/best.pt --out training/runs/m3/calibrated.pt --by_profile
 
 For every observed validation target it takes the ratio of the error beyond p50 to the model's own
 offset, r_lo = (p50 - y) / (p50 - p10) and r_hi = (y - p50) / (p90 - p50), pools them over a few
@@ -95,13 +95,13 @@ def main(argv=None):
 
     ck = torch.load(a.ckpt, map_location="cpu")
     mcfg = dict(ck["model_config"], calibrated=True, calibration_groups=2 if a.by_profile else 1)
-    model = TFT(TFTConfig(**mcfg)).eval()
+    model = TFT(TFTConfig.from_dict(mcfg)).eval()
     missing, unexpected = model.load_state_dict(ck["model"], strict=False)
     assert not unexpected and set(missing) <= {"q_cal"}, (missing, unexpected)
     with torch.no_grad():
         model.q_cal.fill_(1.0)
 
-    tcfg = train.TrainConfig(**ck["train_config"])
+    tcfg = train.checkpoint_config(ck["train_config"])
     tcfg.val_stride = a.val_stride
     series, _ = train.training_series(tcfg)
     store = ft.WindowStore(series, tcfg.max_encoder_length, tcfg.horizon)

@@ -1,7 +1,7 @@
 """Evaluate a checkpoint on held-out CSVs against persistence and seasonal-naive baselines.
 
-  /usr/bin/python3 training/evaluate.py --ckpt training/runs/tft/best.pt --data data/gen/holdout.csv \
-      --out training/runs/tft/eval_holdout.json
+  /usr/bin/python3 training/evaluate.py --ckpt training/runs/m3/calibrated.pt --data data/gen/holdout.csv \
+      --out training/runs/m3/eval_holdout.json
 
 Rolling origins every --stride steps on every series. The first --calib_frac of each series' origins
 (by time) only calibrate the baselines' p10/p90 (empirical residual quantiles per series, metric and
@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import features as ft
 from export import load_model
 from model import QUANTILES
-from train import sha256
+from train import TrainConfig, sha256
 
 SEASON = 288  # 24 h of 300 s steps
 METHODS = ["tft", "persistence", "seasonal_naive"]
@@ -169,7 +169,8 @@ def markdown(r):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--ckpt", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", "tft", "best.pt"))
+    p.add_argument("--ckpt", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", TrainConfig.run_name,
+                                                  "calibrated.pt"))
     p.add_argument("--data", nargs="+", default=["data/gen/holdout.csv"])
     p.add_argument("--stride", type=int, default=36)
     p.add_argument("--calib_frac", type=float, default=0.3)

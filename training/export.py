@@ -1,7 +1,9 @@
 """Export a checkpoint to ONNX + metadata.json + golden.json (parity vectors for the TS runner).
 
-  /usr/bin/python3 training/export.py --ckpt training/runs/tft/best.pt --version 1.2.0
+  /usr/bin/python3 training/export.py --ckpt training/runs/m3/calibrated.pt --version 3.0.0
   /usr/bin/python3 training/export.py --smoke        # training/runs/smoke/best.pt -> training/runs/smoke/export
+
+The network's shape comes from the checkpoint (train.py saves its config in it).
 """
 import os
 
@@ -20,9 +22,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import features as ft
-from model import (DECODER_VARS, ENCODER_VARS, OUTPUT_NAMES, QUANTILES, STATIC_VARS, TFT,
-                   TFTConfig)
+from model import ENCODER_VARS, OUTPUT_NAMES, QUANTILES, STATIC_VARS, TFT, TFTConfig
 from synthetic import synthetic_records
+from train import TrainConfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 17
@@ -30,7 +32,7 @@ OPSET = 17
 
 def load_model(ckpt_path):
     ck = torch.load(ckpt_path, map_location="cpu")
-    model = TFT(TFTConfig(**ck["model_config"]))
+    model = TFT(TFTConfig.from_dict(ck["model_config"]))
     model.load_state_dict(ck["model"])
     model.eval()
     return model, ck
@@ -163,8 +165,8 @@ E2E_RULES = (
     "prefix map, else 0.")
 
 
-def model2_notes(model, ck):
-    """Metadata for the model-2 options (nothing when a 1.2.0-style config is exported)."""
+def input_notes(model, ck):
+    """Metadata for the seasonal input, the recent steps and the calibration, where the model has them."""
     cfg, notes = model.cfg, {}
     if cfg.season:
         notes["seasonal_input"] = (
@@ -240,7 +242,7 @@ def metadata(model, ck, version, evaluation=None):
             "output": "quantiles = base + scale * model_output, base = center + g * (last_observed - center) with "
                       "g in (0,1) learned per step and metric; last_observed = value at the last mask-1 valid step",
         },
-        **model2_notes(model, ck),
+        **input_notes(model, ck),
         "profile_vocabulary": ft.PROFILES,
         "profile_prefixes": ft.PREFIX_PROFILE,
         "value_ranges": ft.VALUE_RANGES,
@@ -261,8 +263,8 @@ def metadata(model, ck, version, evaluation=None):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--ckpt", default=os.path.join(HERE, "runs", "tft", "best.pt"))
-    p.add_argument("--version", default="1.2.0")
+    p.add_argument("--ckpt", default=os.path.join(HERE, "runs", TrainConfig.run_name, "calibrated.pt"))
+    p.add_argument("--version", help="the model's version (required unless --smoke)")
     p.add_argument("--out", help="output dir (default models/tft/<version>)")
     p.add_argument("--eval", help="evaluation JSON from evaluate.py to embed in metadata.json")
     p.add_argument("--smoke", action="store_true", help="export the smoke run into training/runs/smoke/export")
@@ -270,6 +272,9 @@ def main(argv=None):
     if a.smoke:
         a.ckpt = os.path.join(HERE, "runs", "smoke", "best.pt")
         a.out = a.out or os.path.join(HERE, "runs", "smoke", "export")
+        a.version = a.version or "0.0.0-smoke"
+    elif not a.version:
+        p.error("--version is required (the folder models/tft/<version> and metadata.json's version)")
     out = os.path.normpath(a.out or os.path.join(HERE, "..", "models", "tft", a.version))
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)

@@ -19,47 +19,49 @@ DECODER_VARS = ["time_of_day", "day_of_week", "relative_time"]
 STATIC_VARS = ["profile", "cpu_percent_stats", "memory_percent_stats", "disk_percent_stats",
                "load_average_stats"]
 # scale floors: a flat series must not blow up the scaled values. Small, because real hosts idle
-# at 0.1 % cpu and a floor of 1 % made the band ten times wider than the whole series
+# at a fraction of a percent of cpu, and a floor above that level makes their band wider than the series
 SCALE_FLOOR = [0.05, 0.05, 0.05, 0.01]
 Z_CLIP = 20.0  # a spike after a flat window stays a big input, not an unbounded one
 
 
 @dataclass
 class TFTConfig:
-    max_encoder_length: int = 144
+    """The network's shape; the defaults are the shipped model's (train.py's defaults take them)."""
+    max_encoder_length: int = 288
     horizon: int = 96
     hidden: int = 32
     heads: int = 4
     dropout: float = 0.1
     n_profiles: int = 8
     # steps per temporal position: the LSTMs and attention run over (L + H) / patch positions and
-    # each decoder position emits `patch` steps. 1 is the classic per-step TFT; 3 (15 min) does a
-    # third of the work and a ninth of the attention, for the same 5-min outputs
-    patch: int = 1
-    # --- model 2 options; every default is the 1.2.0 behaviour (so 1.2.0 checkpoints still load) ---
-    # "grn": one GRN per variable in the encoder/decoder VSNs (classic TFT); "linear": linear
-    # per-variable embeddings mixed by the selection weights, then ONE shared GRN (a single matmul
-    # per position instead of a GRN per variable; same softmax selection weights)
-    vsn: str = "grn"
+    # each decoder position emits `patch` steps (1 is the classic per-step TFT)
+    patch: int = 6
     # seasonal decoder input: steps back (288 = 24 h). The decoder position for steps o+j..o+j+k-1
     # gets the scaled encoder values (and masks) at steps o+j-season.., computed inside the graph,
     # and the forecast base can mix in the raw value `season` steps back. 0 = off.
     # Needs max_encoder_length >= season >= horizon
-    season: int = 0
+    season: int = 288
     # the last `recent` encoder steps at full resolution (scaled values + masks), through a GRN
     # added to every decoder position right before the output head (last level and trend). 0 = off
-    recent: int = 0
+    recent: int = 12
     # per horizon step and metric scale factors for the p10 / p90 offsets (conformal calibration on
     # the validation split, calibrate.py); a buffer q_cal [H, 4, 2] folded into the graph as constants
     calibrated: bool = False
     # 2: separate factors for servers with no known profile (group 0) and with one (group 1), q_cal
     # [2, H, 4, 2]: the real traces and the wild series have no profile, the generator fleet has one
     calibration_groups: int = 1
-    # the fast layout (model 2): needs vsn "linear". Position-wise layers run on 2-D [B*T, d]
-    # tensors (exported as Gemm with the bias fused), ReLU instead of ELU in the GRNs, one output
-    # layer for p50 / offsets / gates, |.| instead of softplus for the (ordered) quantile offsets,
-    # and leaner in-graph scaling (fewer passes over the [B, L, 4] inputs)
-    fast: bool = False
+
+    @classmethod
+    def from_dict(cls, d):
+        """A checkpoint's model_config. The 2.0.0 and 3.0.0 checkpoints name this layout as
+        {"vsn": "linear", "fast": true}; the classic layout's (1.2.0: per-variable GRNs, neither key
+        nor `season` in its config) is refused: its model.onnx still runs, PyTorch cannot load it."""
+        d = dict(d)
+        fast = d.pop("fast", "season" in d)
+        if not fast or d.pop("vsn", "linear") != "linear":
+            raise ValueError("a checkpoint of the classic TFT layout (per-variable GRNs, model 1.2.0): "
+                             "model.py builds only the layout of the models since 2.0.0")
+        return cls(**d)
 
 
 class GLU(nn.Module):
@@ -111,34 +113,34 @@ class GRN(nn.Module):
 
 
 class VSN(nn.Module):
-    """Variable selection: embed each variable, a GRN per variable, softmax weights from a GRN
-    over all of them (conditioned on the static context)."""
+    """Variable selection over the static variables: embed each variable, a GRN per variable,
+    softmax weights from a GRN over all of them."""
 
-    def __init__(self, input_dims, d, d_context=None):
+    def __init__(self, input_dims, d):
         super().__init__()
-        # no dropout in here: it is the widest part of the net and dropout masks cost more than
-        # the matmuls on a CPU; regularisation comes from the temporal layers' dropout
+        # no dropout in here: dropout masks cost more than the matmuls on a CPU; regularisation
+        # comes from the temporal layers' dropout
         self.embed = nn.ModuleList([nn.Linear(k, d) if k else nn.Identity() for k in input_dims])
         self.var_grns = nn.ModuleList([GRN(d, d, d) for _ in input_dims])
-        self.select = GRN(d * len(input_dims), d, len(input_dims), d_context)
+        self.select = GRN(d * len(input_dims), d, len(input_dims))
 
-    def forward(self, xs, context=None):
+    def forward(self, xs):
         emb = [e(x) for e, x in zip(self.embed, xs)]
-        w = torch.softmax(self.select(torch.cat(emb, -1), context), -1)      # [..., V]
+        w = torch.softmax(self.select(torch.cat(emb, -1)), -1)              # [..., V]
         h = torch.stack([g(x) for g, x in zip(self.var_grns, emb)], -1)     # [..., d, V]
         return (h * w.unsqueeze(-2)).sum(-1), w
 
 
 class LinearVSN(nn.Module):
-    """Cheap variable selection over one concatenated input x [..., D] whose columns belong to V
-    variables (`col_var[c]` = variable of column c).
+    """Variable selection over the temporal inputs: one concatenated input x [B*T, D] whose columns
+    belong to V variables (`col_var[c]` = variable of column c), conditioned on the static context.
 
     Selection weights w = softmax(MLP(x, context)) as in the TFT; each variable's embedding is
     linear, W_v x_v + b_v, so the weighted sum sum_v w_v (W_v x_v + b_v) equals one matmul
     W (x * w[col_var]) + w B: a single [D, d] matmul per position instead of V GRNs. One shared GRN
     then gives the nonlinearity."""
 
-    def __init__(self, col_var, d, d_context=None, act="elu"):
+    def __init__(self, col_var, d, d_context, act="relu"):
         super().__init__()
         V, D = max(col_var) + 1, len(col_var)
         self.act = F.relu if act == "relu" else F.elu
@@ -148,17 +150,14 @@ class LinearVSN(nn.Module):
         self.embed = nn.Linear(D, d, bias=False)
         self.bias = nn.Parameter(torch.zeros(V, d))
         self.sel1 = nn.Linear(D, d)
-        self.sel_ctx = nn.Linear(d_context, d, bias=False) if d_context else None
+        self.sel_ctx = nn.Linear(d_context, d, bias=False)
         self.sel2 = nn.Linear(d, V)
         self.grn = GRN(d, d, d, act=act)
 
-    def forward(self, x, context=None, T=None):
+    def forward(self, x, context, T):
+        """x [B*T, D] (rows b*T+t), context [B, d_context] broadcast over t."""
         h = self.sel1(x)
-        if context is not None:
-            if T is None:
-                h = h + self.sel_ctx(context)
-            else:
-                h = (h.reshape(-1, T, h.shape[-1]) + self.sel_ctx(context)[:, None]).reshape(-1, h.shape[-1])
+        h = (h.reshape(-1, T, h.shape[-1]) + self.sel_ctx(context)[:, None]).reshape(-1, h.shape[-1])
         w = torch.softmax(self.sel2(self.act(h)), -1)                       # [..., V]
         emb = self.embed(x * torch.matmul(w, self.expand)) + torch.matmul(w, self.bias)
         return self.grn(emb), w
@@ -194,13 +193,22 @@ class InterpretableAttention(nn.Module):
 
 
 class TFT(nn.Module):
+    """The TFT with linear variable selection for the temporal inputs (LinearVSN) and one shared GRN,
+    position-wise layers on 2-D [B*T, d] tensors (exported as Gemm with the bias fused), ReLU in the
+    GRNs after the static selection, one output layer for p50 / offsets / gates, |.| for the ordered
+    quantile offsets, static enrichment of the decoder positions only, and lean in-graph scaling."""
+
     def __init__(self, cfg: TFTConfig):
         super().__init__()
         self.cfg = cfg
         d, p, k = cfg.hidden, cfg.dropout, cfg.patch
-        L, H = cfg.max_encoder_length, cfg.horizon
+        L, H, S = cfg.max_encoder_length, cfg.horizon, cfg.season
         if L % k or H % k:
             raise ValueError(f"patch {k} must divide max_encoder_length {L} and horizon {H}")
+        if S and not (H <= S <= L):
+            raise ValueError(f"season {S} needs horizon {H} <= season <= max_encoder_length {L}")
+        if cfg.recent > L:
+            raise ValueError(f"recent {cfg.recent} > max_encoder_length {L}")
         Lp, Hp = L // k, H // k
         self.register_buffer("floor", torch.tensor(SCALE_FLOOR))
         self.register_buffer("enc_pos", torch.arange(L, dtype=torch.float32))
@@ -210,36 +218,19 @@ class TFT(nn.Module):
 
         self.profile_emb = nn.Embedding(cfg.n_profiles, d)
         self.static_vsn = VSN([0] + [3] * N_METRICS, d)
+        # the initial weights of four more GRNs are drawn and dropped, so that a seeded run starts
+        # from the initial weights the shipped 2.0.0 and 3.0.0 were trained from
+        for _ in range(4):
+            GRN(d, d, d)
         # static covariate encoders: selection context, enrichment, LSTM h0, LSTM c0
-        self.static_enc = nn.ModuleList([GRN(d, d, d, dropout=p) for _ in range(4)])
-        S = cfg.season
-        if S and not (H <= S <= L):
-            raise ValueError(f"season {S} needs horizon {H} <= season <= max_encoder_length {L}")
-        if cfg.vsn not in ("grn", "linear"):
-            raise ValueError(f"vsn must be 'grn' or 'linear', not {cfg.vsn!r}")
-        if cfg.recent > L:
-            raise ValueError(f"recent {cfg.recent} > max_encoder_length {L}")
+        self.static_enc = nn.ModuleList([GRN(d, d, d, dropout=p, act="relu") for _ in range(4)])
+        # a position's columns: its `patch` scaled values per metric, their masks, the time features
         t_cols = [N_METRICS, N_METRICS, N_METRICS + 1, N_METRICS + 1, N_METRICS + 2]
-        if cfg.fast and cfg.vsn != "linear":
-            raise ValueError("fast needs vsn 'linear'")
-        act = "relu" if cfg.fast else "elu"
-        if cfg.fast:
-            self.static_enc = nn.ModuleList([GRN(d, d, d, dropout=p, act=act) for _ in range(4)])
-        if cfg.vsn == "grn":
-            # a metric's input at one position: its `patch` scaled values and their masks
-            self.enc_vsn = VSN([2 * k] * N_METRICS + [2, 2, 1], d, d)
-            self.dec_vsn = VSN(([2 * k] * N_METRICS if S else []) + [2, 2, 1], d, d)
-        else:
-            cols = metric_time_cols(k, N_METRICS, t_cols)
-            self.enc_vsn = LinearVSN(cols, d, d, act)
-            dec_cols = cols if S else [c - N_METRICS for c in t_cols]
-            self.dec_vsn = LinearVSN(dec_cols, d, d, act)
+        cols = metric_time_cols(k, N_METRICS, t_cols)
+        self.enc_vsn = LinearVSN(cols, d, d)
+        self.dec_vsn = LinearVSN(cols if S else [c - N_METRICS for c in t_cols], d, d)
         if cfg.recent:
-            self.recent_grn = GRN(2 * N_METRICS * cfg.recent, d, d, d, p, act)
-        if S and not cfg.fast:
-            # how much of the base moves from (mean / last value) to the value `season` steps back
-            self.seasonal = nn.Linear(d, k * N_METRICS)
-            nn.init.constant_(self.seasonal.bias, -2.0)
+            self.recent_grn = GRN(2 * N_METRICS * cfg.recent, d, d, d, p, "relu")
         if cfg.calibrated:
             assert cfg.calibration_groups in (1, 2), "calibration_groups: 1 (one set) or 2 (by profile known)"
             groups = () if cfg.calibration_groups == 1 else (2,)
@@ -247,47 +238,23 @@ class TFT(nn.Module):
         self.lstm_enc = nn.LSTM(d, d, batch_first=True)
         self.lstm_dec = nn.LSTM(d, d, batch_first=True)
         self.post_lstm = GateAddNorm(d, d, p)
-        self.enrich = GRN(d, d, d, d, p, act)
+        self.enrich = GRN(d, d, d, d, p, "relu")
         self.attn = InterpretableAttention(d, cfg.heads)
         self.post_attn = GateAddNorm(d, d, p)
-        self.pos_grn = GRN(d, d, d, dropout=p, act=act)
+        self.pos_grn = GRN(d, d, d, dropout=p, act="relu")
         self.pre_out = GateAddNorm(d, d)
-        if cfg.fast:
-            # one layer: per step and metric [p50, p10 offset, p90 offset, persistence gate
-            # (, seasonal gate)], each block k*4 wide, steps within the patch then metrics
-            self.n_out = 5 if S else 4
-            self.out = nn.Linear(d, self.n_out * k * N_METRICS)
-            if S:
-                with torch.no_grad():
-                    self.out.bias[4 * k * N_METRICS:] = -2.0
-            return
-        self.head = nn.Linear(d, k * N_METRICS * len(QUANTILES))
-        # how much of the forecast base is the last observed value rather than the window mean:
-        # slow metrics (disk, memory) are close to persistence, noisy ones (cpu) revert to the mean
-        self.persist = nn.Linear(d, k * N_METRICS)
+        # one layer: per step and metric [p50, p10 offset, p90 offset, persistence gate
+        # (, seasonal gate)], each block k*4 wide, steps within the patch then metrics
+        self.n_out = 5 if S else 4
+        self.out = nn.Linear(d, self.n_out * k * N_METRICS)
+        if S:
+            with torch.no_grad():
+                self.out.bias[4 * k * N_METRICS:] = -2.0
 
     @property
     def decoder_vars(self):
         seas = [f"{v}_{self.cfg.season * 5 // 60}h_ago" for v in ENCODER_VARS[:N_METRICS]] if self.cfg.season else []
         return seas + DECODER_VARS
-
-    def scaling(self, x, m, n_valid):
-        """Masked mean / std over the valid encoder steps; x is already 0 where m is 0."""
-        cnt = m.sum(1)                                                       # [B, 4]
-        center = x.sum(1) / cnt.clamp(min=1.0)
-        var = (((x - center[:, None]) * m) ** 2).sum(1) / cnt.clamp(min=1.0)
-        scale = torch.maximum(torch.sqrt(var), self.floor)
-        frac = cnt / n_valid[:, None]
-        level = torch.cat([center[:, :3] / 100.0,
-                           torch.log1p(center[:, 3:].clamp(min=0.0)) / math.log1p(100.0)], 1)
-        stats = torch.stack([level, torch.log(scale), frac], -1)             # [B, 4, 3]
-        return center, scale, stats
-
-    def last_observed(self, x, m):
-        """Last observed value per metric inside the valid encoder window (0 when none)."""
-        pos = m * (self.enc_pos + 1.0)[None, :, None]
-        is_last = (pos == torch.amax(pos, 1, keepdim=True)).float() * m
-        return (x * is_last).sum(1)
 
     def calibration(self, prof):
         """the q_cal factors, [H, 4, 2], or [B, H, 4, 2] picked by each row's profile group"""
@@ -296,95 +263,10 @@ class TFT(nn.Module):
         return self.q_cal[(prof > 0).long()]
 
     def forward(self, past_values, past_mask, encoder_length, past_time, future_time, profile):
-        if self.cfg.fast:
-            return self.forward_fast(past_values, past_mask, encoder_length, past_time, future_time, profile)
-        L, H = self.cfg.max_encoder_length, self.cfg.horizon
-        n_valid = encoder_length.float().clamp(1.0, float(L))                # [B]
-        valid = (self.enc_pos[None, :] >= (L - n_valid)[:, None]).float()   # [B, L]
-        m = past_mask * valid[..., None]
-        # where() rather than a product so a NaN under mask 0 cannot leak either
-        x = torch.where(m > 0, past_values, torch.zeros_like(past_values))
-        center, scale, stats = self.scaling(x, m, n_valid)
-        z = torch.clamp((x - center[:, None]) / scale[:, None], -Z_CLIP, Z_CLIP) * m
-
-        # static covariates
-        prof = torch.where((profile >= 0) & (profile < self.cfg.n_profiles), profile, torch.zeros_like(profile))
-        static, static_w = self.static_vsn([self.profile_emb(prof)] + [stats[:, i] for i in range(N_METRICS)])
-        c_sel, c_enr, c_h, c_c = [enc(static) for enc in self.static_enc]
-
-        # variable selection over positions of `patch` steps. Padding is on the left, so a position
-        # is valid when its last step is; time features are those of that last step. Padded
-        # positions get their time features zeroed too
-        k, Lp = self.cfg.patch, L // self.cfg.patch
-        vp = valid[:, k - 1::k]                                               # [B, Lp]
-        pt = torch.where(vp[..., None] > 0, past_time[:, k - 1::k], torch.zeros_like(past_time[:, k - 1::k]))
-        ft = future_time[:, k - 1::k]
-        Hp = H // k
-        S = self.cfg.season
-        if S:
-            # encoder index of the step `season` before future step 1 is L-1+1-S; future steps
-            # 1..H map to L-S..L-S+H-1 (left padding already has mask 0 and z 0)
-            zs, ms = z[:, L - S:L - S + H], m[:, L - S:L - S + H]            # [B, H, 4]
-        if self.cfg.vsn == "grn":
-            enc_in = [torch.cat([z[..., i].reshape(-1, Lp, k), m[..., i].reshape(-1, Lp, k)], -1)
-                      for i in range(N_METRICS)]
-            enc_in += [pt[..., 0:2], pt[..., 2:4], pt[..., 4:5]]
-            dec_in = [torch.cat([zs[..., i].reshape(-1, Hp, k), ms[..., i].reshape(-1, Hp, k)], -1)
-                      for i in range(N_METRICS)] if S else []
-            dec_in += [ft[..., 0:2], ft[..., 2:4], ft[..., 4:5]]
-        else:
-            enc_in = torch.cat([z.reshape(-1, Lp, k * N_METRICS), m.reshape(-1, Lp, k * N_METRICS), pt], -1)
-            dec_in = torch.cat([zs.reshape(-1, Hp, k * N_METRICS), ms.reshape(-1, Hp, k * N_METRICS), ft], -1) \
-                if S else ft
-        enc_x, enc_w = self.enc_vsn(enc_in, c_sel[:, None])
-        enc_x = enc_x * vp[..., None]  # the LSTM sees exactly zero input on padding
-        dec_x, dec_w = self.dec_vsn(dec_in, c_sel[:, None])
-
-        # LSTM encoder/decoder seeded from the static context
-        h0, c0 = c_h.unsqueeze(0).contiguous(), c_c.unsqueeze(0).contiguous()
-        enc_out, state = self.lstm_enc(enc_x, (h0, c0))
-        dec_out, _ = self.lstm_dec(dec_x, state)
-        vsn_out = torch.cat([enc_x, dec_x], 1)
-        temporal = self.post_lstm(torch.cat([enc_out, dec_out], 1), vsn_out)  # [B, Lp+Hp, d]
-
-        # static enrichment, then masked self-attention with decoder queries
-        enriched = self.enrich(temporal, c_enr[:, None])
-        key_ok = torch.cat([vp, torch.ones_like(vp[:, :1]).expand(-1, H // k)], 1)  # [B, Lp+Hp]
-        allowed = self.causal[None] * key_ok[:, None, :]
-        bias = (1.0 - allowed) * -1e9
-        att, _ = self.attn(enriched[:, Lp:], enriched, bias)
-        y = self.post_attn(att, enriched[:, Lp:])
-        y = self.pos_grn(y)
-        if self.cfg.recent:
-            n = self.cfg.recent
-            r = torch.cat([z[:, L - n:].reshape(-1, n * N_METRICS), m[:, L - n:].reshape(-1, n * N_METRICS)], -1)
-            y = y + self.recent_grn(r, c_enr)[:, None]
-        y = self.pre_out(y, temporal[:, Lp:])
-
-        # quantiles ordered by construction: p50 and two softplus offsets around a base that
-        # mixes the window mean and the last observed value
-        raw = self.head(y).reshape(-1, H, N_METRICS, 3)
-        p50 = raw[..., 1]
-        lo, hi = F.softplus(raw[..., 0]), F.softplus(raw[..., 2])
-        if self.cfg.calibrated:
-            qc = self.calibration(prof)
-            lo, hi = lo * qc[..., 0], hi * qc[..., 1]
-        q = torch.stack([p50 - lo, p50, p50 + hi], -1)
-        g = torch.sigmoid(self.persist(y)).reshape(-1, H, N_METRICS)         # [B, H, 4]
-        base = center[:, None] + g * (self.last_observed(x, m) - center)[:, None]
-        if S:
-            # the raw value `season` steps back where observed (x is 0 and ms 0 elsewhere)
-            gs = torch.sigmoid(self.seasonal(y)).reshape(-1, H, N_METRICS) * ms
-            base = base + gs * (x[:, L - S:L - S + H] - base)
-        quantiles = base[..., None] + scale[:, None, :, None] * q
-
-        encoder_weights = (enc_w * vp[..., None]).sum(1) / vp.sum(1, keepdim=True)
-        decoder_weights = dec_w.mean(1)
-        return quantiles, encoder_weights, decoder_weights, static_w
-
-
-    def forward_fast(self, past_values, past_mask, encoder_length, past_time, future_time, profile):
-        """Model 2: the same computation as forward() in spirit (see TFTConfig.fast), cheaper to run."""
+        """Raw inputs (export.py's metadata describes them) -> quantiles [B, H, 4, 3] in original units
+        and the encoder / decoder / static selection weights. quantiles = base + scale * (p50 and the
+        ordered offsets), base = the window mean moved towards the last observed value (and the value
+        `season` steps back) by learned gates."""
         cfg = self.cfg
         L, H, k, S, d = cfg.max_encoder_length, cfg.horizon, cfg.patch, cfg.season, cfg.hidden
         Lp, Hp, M = L // k, H // k, N_METRICS

@@ -1,13 +1,17 @@
 """Train the TFT on contract CSVs.
 
-  /usr/bin/python3 training/train.py --data data/gen/train.csv      # full run (< ~45 min on 2 cores)
-  /usr/bin/python3 training/train.py --smoke                        # a few steps, synthetic data
+  /usr/bin/python3 training/train.py                                      # the shipped model (config/3.0.0.json)
+  /usr/bin/python3 training/train.py --config training/config/2.0.0.json # another model's config file
+  /usr/bin/python3 training/train.py --config training/config/2.0.0.json --max_steps 400   # a flag wins
+  /usr/bin/python3 training/train.py --smoke                              # a few steps, synthetic data
 
+A setting comes from, last one winning: TrainConfig's defaults (the shipped model's config file), the
+--config file's "train" section, --smoke's small run, the command-line flags.
 Writes training/runs/<run_name>/best.pt (git-ignored); export.py turns it into ONNX.
 """
 import os
 
-# BLAS threads must be fixed before numpy/torch load; we share the machine (2 threads at most)
+# BLAS threads must be fixed before numpy/torch load; we share the machine
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -15,7 +19,6 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -27,82 +30,131 @@ import features as ft
 from model import QUANTILES, TFT, TFTConfig, n_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+CONFIG_DIR = os.path.join(HERE, "config")
+SHIPPED = "3.0.0"  # the model whose config file TrainConfig's defaults are (tests/test_config.py checks it)
 
 
 @dataclass
 class TrainConfig:
     data: list = field(default_factory=lambda: ["data/gen/train.csv"])
-    run_name: str = "tft"
+    run_name: str = "m3"
     runs_dir: str = os.path.join(HERE, "runs")
     seed: int = 1337
-    threads: int = 1             # 2 OMP threads thrash badly when the other core is busy
-    # model and windows (the ONNX contract)
-    max_encoder_length: int = 144
+    threads: int = 1             # more OMP threads thrash when the other cores are busy
+    # model and windows (the ONNX contract): model.TFTConfig explains them and holds their defaults
+    max_encoder_length: int = TFTConfig.max_encoder_length
     min_encoder_length: int = 12
-    horizon: int = 96
-    hidden: int = 32
-    heads: int = 4
-    dropout: float = 0.1
-    patch: int = 3               # steps per temporal position (model.TFTConfig.patch)
-    vsn: str = "grn"             # model.TFTConfig.vsn: "grn" (1.2.0) or "linear" (one shared GRN)
-    season: int = 0              # model.TFTConfig.season: seasonal decoder input, 288 = 24 h; 0 = off
-    recent: int = 0              # model.TFTConfig.recent: last steps at full resolution; 0 = off
-    fast: bool = False           # model.TFTConfig.fast: the model-2 layout (needs --vsn linear)
+    horizon: int = TFTConfig.horizon
+    hidden: int = TFTConfig.hidden
+    heads: int = TFTConfig.heads
+    dropout: float = TFTConfig.dropout
+    patch: int = TFTConfig.patch
+    season: int = TFTConfig.season
+    recent: int = TFTConfig.recent
     # optimisation
-    batch_size: int = 64
+    batch_size: int = 128
     lr: float = 3e-3
     warmup_steps: int = 100
     grad_clip: float = 1.0
-    max_steps: int = 12000
-    max_minutes: float = 36.0     # wall-clock budget for the loop; export etc. come on top
-    ema: float = 0.0              # >0: validate and save an exponential moving average of the weights
-                                  # (decay per step, e.g. 0.999) instead of the raw weights; 0 = off
-    eval_interval: int = 200
-    lr_patience: int = 2          # evals without improvement before halving the lr
-    patience: int = 5             # evals without improvement before stopping
+    max_steps: int = 60000
+    max_minutes: float = 50.0     # wall-clock budget for the loop; export etc. come on top
+    ema: float = 0.999            # >0: validate and save an exponential moving average of the weights
+                                  # (decay per step) instead of the raw weights; 0 = off
+    eval_interval: int = 400
+    lr_patience: int = 3          # evals without improvement before halving the lr
+    patience: int = 10            # evals without improvement before stopping
     # split by time: the last val_fraction of every series is validation
     val_fraction: float = 0.15
     val_stride: int = 48
     # augmentation so the runner's partial / cpu-only inputs are in distribution
-    p_full_encoder: float = 0.5
+    p_full_encoder: float = 0.7
     p_cpu_only: float = 0.10
     p_drop_disk_load: float = 0.15
     p_gap: float = 0.2
-    max_gap: int = 48
+    max_gap: int = 96
     p_unknown_profile: float = 0.25  # real hosts often carry no profile; train profile 0 too
     # real-world-shaped series (training/wild.py) mixed with the generator fleet
-    wild_series: int = 120
+    wild_series: int = 240
     wild_days: int = 21
     wild_seed: int = 11
     # real machines' traces (the corpus ../shared/data/train/stage-bitbrains.py stages): files or directories
-    real: list = field(default_factory=list)
-    real_share: float = 0.5      # share of training windows drawn from the real series (when there are any)
+    real: list = field(default_factory=lambda: ["data/bitbrains"])
+    real_share: float = 0.6      # share of training windows drawn from the real series (when there are any)
     val_series: float = 0.15     # share of the real series held out whole (chosen by name) for validation
     val_windows_per_series: int = 60  # validation origins per held-out real series, evenly spaced
     smoke: bool = False
 
 
+# what a config file does not set: where this machine keeps runs, and the smoke switch
+NOT_IN_CONFIG = ("runs_dir", "smoke")
+# --smoke: tiny and fast, on synthetic data (CI checks the pipeline, not the accuracy); the model's
+# shape stays that of the defaults or the --config file
+SMOKE = dict(run_name="smoke", batch_size=16, max_steps=12, eval_interval=6, max_minutes=1.5, warmup_steps=2,
+             val_stride=96, data=[], real=[], smoke=True)
+
+
+def config_path(version):
+    return os.path.join(CONFIG_DIR, f"{version}.json")
+
+
+def read_config(path):
+    """A config file's "train" section, checked against TrainConfig: every key a field (config files
+    set every field but NOT_IN_CONFIG, so each reproduces its model whatever the defaults become),
+    numbers as the field's type."""
+    with open(path) as f:
+        train = json.load(f)["train"]
+    types = {f.name: f.type for f in fields(TrainConfig) if f.name not in NOT_IN_CONFIG}
+    unknown = sorted(set(train) - set(types))
+    if unknown:
+        raise SystemExit(f"{path}: not TrainConfig fields: {', '.join(unknown)}")
+    return {k: typed(path, k, v, types[k]) for k, v in train.items()}
+
+
+def typed(path, key, v, typ):
+    """v as a field of type typ (a JSON 50 for a float field is 50.0), or exit naming the key."""
+    if typ in (int, float) and isinstance(v, (int, float)) and not isinstance(v, bool) and (typ is float or v == int(v)):
+        return typ(v)
+    if typ not in (int, float) and isinstance(v, typ):
+        return v
+    raise SystemExit(f"{path}: {key} = {v!r} is not a {typ.__name__}")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", help="a config file (training/config/<version>.json): its \"train\" section "
+                                     f"overrides the defaults, which are config/{SHIPPED}.json's")
+    p.add_argument("--smoke", action="store_true", help="a few steps on synthetic data (after --config, before flags)")
+    defaults = TrainConfig()
     for f in fields(TrainConfig):
-        if f.name == "data":
-            p.add_argument("--data", nargs="+", help="CSV files or directories (default data/gen/train.csv)")
-        elif f.name == "real":
-            p.add_argument("--real", nargs="+", help="real traces: CSV files or directories (none by default)")
+        if f.name == "smoke":
+            continue
+        if f.type is list:
+            p.add_argument("--" + f.name, nargs="*", metavar="PATH",
+                           help=f"CSV files or directories (default {' '.join(getattr(defaults, f.name)) or 'none'})")
         elif f.type is bool:
-            p.add_argument("--" + f.name, action="store_true")
+            p.add_argument("--" + f.name, action=argparse.BooleanOptionalAction)
         else:
-            p.add_argument("--" + f.name, type=f.type)
+            p.add_argument("--" + f.name, type=f.type, help=f"default {getattr(defaults, f.name)}")
     args = p.parse_args(argv)
     cfg = TrainConfig()
-    if args.smoke:
-        # tiny and fast: CI checks the pipeline, not the accuracy
-        cfg = TrainConfig(run_name="smoke", batch_size=16, max_steps=12, eval_interval=6, max_minutes=1.5,
-                          warmup_steps=2, val_stride=96, smoke=True, data=[])
-    for k, v in vars(args).items():
-        if v is not None and k != "smoke":
+    layers = [read_config(args.config) if args.config else {}, SMOKE if args.smoke else {},
+              {k: v for k, v in vars(args).items() if v is not None and k not in ("config", "smoke")}]
+    for layer in layers:
+        for k, v in layer.items():
             setattr(cfg, k, v)
     return cfg
+
+
+def model_config(cfg):
+    """The network a TrainConfig builds: its model fields, and the profile vocabulary's size."""
+    return TFTConfig(**{f.name: getattr(cfg, f.name) for f in fields(TFTConfig) if hasattr(cfg, f.name)},
+                     n_profiles=len(ft.PROFILES))
+
+
+def checkpoint_config(d):
+    """A checkpoint's train_config as a TrainConfig. Older checkpoints also carry the layout switches
+    vsn / fast, which TFTConfig.from_dict checks on their model_config."""
+    return TrainConfig(**{k: v for k, v in d.items() if k not in ("vsn", "fast")})
 
 
 def sha256(path):
@@ -302,8 +354,7 @@ def main(argv=None):
           f"({sum(s.held_out for s in series)} held out for validation), {sum(len(s) for s in series)} steps "
           f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
 
-    mcfg = TFTConfig(cfg.max_encoder_length, cfg.horizon, cfg.hidden, cfg.heads, cfg.dropout, len(ft.PROFILES),
-                     cfg.patch, vsn=cfg.vsn, season=cfg.season, recent=cfg.recent, fast=cfg.fast)
+    mcfg = model_config(cfg)
     model = TFT(mcfg)
     print(f"model: {n_params(model)} parameters; run dir {run_dir}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)

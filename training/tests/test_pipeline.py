@@ -2,6 +2,7 @@ import json
 import os
 import tempfile
 import unittest
+from dataclasses import asdict
 
 import numpy as np
 import onnx
@@ -37,8 +38,9 @@ class SmokePipelineTest(unittest.TestCase):
 
     def test_checkpoint_carries_config(self):
         ck = torch.load(self.ckpt)
-        self.assertEqual(ck["model_config"]["max_encoder_length"], 144)
+        self.assertEqual(ck["model_config"], asdict(train.model_config(train.TrainConfig())))  # the shipped network
         self.assertTrue(ck["train_config"]["smoke"])
+        self.assertEqual(ck["train_config"]["real"], [])
         self.assertEqual(len(ck["data"][0]["sha256"]), 64)
 
     def test_onnx_is_valid_and_small(self):
@@ -78,7 +80,8 @@ class SmokePipelineTest(unittest.TestCase):
                 np.testing.assert_allclose(out[k].ravel(), v["data"], atol=1e-5, err_msg=c["name"])
         for c in g["end_to_end"]["cases"]:
             recs = [(ft.parse_time(r["timestamp"]), [r[m] for m in ft.METRICS]) for r in c["records"]]
-            inputs, origin = ft.window_from_history(c["server_name"], recs, c["profile"], 144, 96)
+            inputs, origin = ft.window_from_history(c["server_name"], recs, c["profile"], model.cfg.max_encoder_length,
+                                                    model.cfg.horizon)
             self.assertEqual(ft.format_time(origin), c["as_of"])
             for k, v in inputs.items():
                 np.testing.assert_array_equal(v.ravel(), np.array(c["inputs"][k]["data"], v.dtype), err_msg=k)

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AlertDeliveryModule } from './alert-delivery/alert-delivery.module';
-import { AlertsApiModule } from './alerts/alerts-api.module';
+import { AlertsApiModule } from './alerts-api/alerts-api.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
@@ -9,11 +9,17 @@ import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { HealthModule } from './health/health.module';
 import { CLOCK, systemClock, type Clock } from '@tft/contracts';
 import { InferenceModule } from './inference/inference.module';
-import { createModelRuntime } from './inference/model-runtime.factory';
-import { MODEL_RUNTIME, type ModelRuntime } from './inference/providers/model-provider';
+import { createModelRuntime } from './model/model-runtime.factory';
+import { MODEL_RUNTIME, type ModelRuntime } from './model/model-provider';
 import { IngestModule } from './ingest/ingest.module';
 import { METRICS_REGISTRY, metricsRegistryProvider } from './metrics/metrics-registry';
 import { MetricsModule } from './metrics/metrics.module';
+import { STEP_GRID } from './step-grid';
+import { FORECAST_CENSUS } from './ingest/forecast-census';
+import { PrometheusModule } from './prometheus/prometheus.module';
+import { ForecastStore } from './read-model/forecast-store';
+import { ReadModelModule } from './read-model/read-model.module';
+import { SnapshotModule } from './snapshot/snapshot.module';
 import { OtlpModule } from './otlp/otlp.module';
 import { RemoteWriteModule } from './remote-write/remote-write.module';
 import { PredictionsModule } from './predictions/predictions.module';
@@ -21,7 +27,7 @@ import { ServersModule } from './servers/servers.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { LogIngest } from './cluster/log-ingest';
 import { PartitionOwnership } from './cluster/partition-ownership';
-import { EVERY_SERVER, OWNERSHIP } from './inference/ownership';
+import { EVERY_SERVER, OWNERSHIP } from './common/ownership';
 import { SAMPLE_SINK } from './window/sample-sink';
 import { WindowModule } from './window/window.module';
 import { WindowService } from './window/window.service';
@@ -45,7 +51,10 @@ export class AppModule {
       imports: [
         ScheduleModule.forRoot(),
         AuthModule.forRoot(config),
+        SnapshotModule,
         MetricsModule,
+        PrometheusModule,
+        ReadModelModule,
         IngestModule,
         RemoteWriteModule,
         OtlpModule,
@@ -68,6 +77,7 @@ export class AppModule {
           provide: MODEL_RUNTIME,
           useFactory: () => deps.runtime ?? createModelRuntime(config),
         },
+        { provide: STEP_GRID, inject: [MODEL_RUNTIME], useFactory: (runtime: ModelRuntime) => runtime.grid },
         {
           provide: WINDOW_STORE,
           inject: [MODEL_RUNTIME],
@@ -79,8 +89,21 @@ export class AppModule {
         { provide: OWNERSHIP, useValue: ownership },
         { provide: PartitionOwnership, useValue: ownership },
         { provide: SAMPLE_SINK, useExisting: cluster ? LogIngest : WindowService },
+        // ports: what a lower module needs of a higher one, wired here so neither imports the other
+        { provide: FORECAST_CENSUS, useExisting: ForecastStore },
       ],
-      exports: [API_CONFIG, CLOCK, MODEL_RUNTIME, WINDOW_STORE, METRICS_REGISTRY, OWNERSHIP, PartitionOwnership, SAMPLE_SINK],
+      exports: [
+        API_CONFIG,
+        CLOCK,
+        MODEL_RUNTIME,
+        STEP_GRID,
+        FORECAST_CENSUS,
+        WINDOW_STORE,
+        METRICS_REGISTRY,
+        OWNERSHIP,
+        PartitionOwnership,
+        SAMPLE_SINK,
+      ],
     };
   }
 }

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '@tft/contracts';
-import { buildOpenApiDocument } from '../src/configure-app';
-import type { ModelProvider } from '../src/inference/providers/model-provider';
+import { buildOpenApiDocument } from '../src/openapi/openapi-document';
+import { MODEL_RUNTIME, type ModelProvider, type ModelRuntime } from '../src/model/model-provider';
+import { LatestPass } from '../src/snapshot/latest-pass';
 import { WindowService } from '../src/window/window.service';
 import { daily, END, history, startTestApp, type RecordShape, type TestApp } from './test-app';
 
@@ -36,7 +37,7 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
     // 20 minutes behind the newest sample would be stale at the default STALE_AFTER
     t = await startTestApp({ STALE_AFTER: '1d', RETIRE_AFTER: '2d' });
     // Count calls into the model to prove reads are served from the cache.
-    const tft = t.inference.runtime.tft as ModelProvider;
+    const tft = t.app.get<ModelRuntime>(MODEL_RUNTIME).tft as ModelProvider;
     const forecast = tft.forecast.bind(tft);
     tft.forecast = (requests) => {
       tftCalls++;
@@ -150,15 +151,16 @@ describe('inference api over HTTP (real model, real SQLite)', () => {
   });
 
   it('answers the calls made during a tick with one shared follow-up tick', async () => {
-    const ticks = t.inference.passCount;
+    const passes = () => t.app.get(LatestPass).stats.count;
+    const ticks = passes();
     const first = t.inference.pass();
     const second = t.inference.pass();
     const third = t.inference.pass();
     expect(third).toBe(second);
     await Promise.all([first, second, third]);
-    expect(t.inference.passCount).toBe(ticks + 2);
+    expect(passes()).toBe(ticks + 2);
     await t.inference.pass(); // idle again: a tick of its own
-    expect(t.inference.passCount).toBe(ticks + 3);
+    expect(passes()).toBe(ticks + 3);
   });
 
   it('serves the cached body gzipped on request, and 304 while its ETag is current', async () => {

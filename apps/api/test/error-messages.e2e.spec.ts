@@ -1,7 +1,7 @@
 import { ConsoleLogger, Logger, type ArgumentsHost } from '@nestjs/common';
 import { PROFILES } from '@tft/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ErrorBodyFilter } from '../src/configure-app';
+import { ErrorBodyFilter } from '../src/common/http/error-body.filter';
 import { WindowService } from '../src/window/window.service';
 import { END, history, startTestApp, type TestApp } from './test-app';
 

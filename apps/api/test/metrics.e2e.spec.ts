@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiEvents } from '../src/snapshot/api-events';
+import { LatestPass } from '../src/snapshot/latest-pass';
 import { daily, history, startTestApp, type TestApp } from './test-app';
 
 /** `promtool check metrics` on an exposition: its exit code and the problems it names. */
@@ -89,7 +91,15 @@ describe('GET /metrics (Prometheus exposition)', () => {
     const forecastLines = (t: string) => t.split('\n').filter((l) => l.startsWith('tft_forecast_'));
     const again = await (await fetch(`${t!.base}/metrics`)).text();
     expect(forecastLines(again)).toEqual(forecastLines(text));
-    t!.inference.forgetServers(['ppweb0001']);
+    // what a pass publishes when a server leaves (stale or retired)
+    t!.app.get(ApiEvents).emit('forecast.snapshot', {
+      dataTime: Math.floor(Date.now() / 1000),
+      forecasts: [],
+      removed: ['ppweb0001'],
+      latest: new Map(),
+      staleServers: 0,
+      pass: t!.app.get(LatestPass).stats,
+    });
     const after = await (await fetch(`${t!.base}/metrics`)).text();
     expect(after).not.toMatch(/server="ppweb0001"/);
     expect(after).toMatch(/server="ppcon0001"/);

@@ -2,7 +2,7 @@ import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { OpenAPIObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../src/configure-app';
+import { buildOpenApiDocument } from '../src/openapi/openapi-document';
 import { encodeWriteRequest } from '@tft/remote-write';
 import { daily, history, startTestApp, type TestApp } from './test-app';
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindowService } from '../src/window/window.service';
-import { InferenceService } from '../src/inference/inference.service';
 import { END, startTestApp, type RecordShape, type TestApp } from './test-app';
 
 interface Status {
@@ -108,7 +107,6 @@ describe('servers that stopped reporting (STALE_AFTER, RETIRE_AFTER)', () => {
     });
     const retired = windows.retireIdle();
     expect(retired.sort()).toEqual(['ppgen0099', 'ppweb0001']);
-    t.app.get(InferenceService).forgetServers(retired);
     const status = await t.get<Status>('/status');
     expect(status.servers.map((s) => s.server_name)).toEqual(['ppdb0001']);
     expect(windows.get('ppgen0099')).toBeUndefined();

@@ -13,6 +13,9 @@ import { ClusterService, LEASES_BUCKET, LEASES_KV } from './cluster.service';
 import { FORECASTS_BUCKET, FORECASTS_KV, ForecastExchange } from './forecast-exchange';
 import { LogIngest } from './log-ingest';
 import { MetricsLog } from './metrics-log';
+import { CLUSTER_STATUS } from '../health/cluster-status';
+import { HOST_SERIES_LOG } from '../remote-write/host-series-log';
+import { OWNER_DETAIL } from '../servers/owner-detail';
 
 /** Cluster mode's services; AppModule imports it only when NATS_URL is set. */
 @Global()
@@ -42,8 +45,11 @@ export class ClusterModule {
         ForecastExchange,
         ClusterService,
         LogIngest,
+        { provide: CLUSTER_STATUS, useExisting: ClusterService },
+        { provide: OWNER_DETAIL, useExisting: ClusterService },
+        { provide: HOST_SERIES_LOG, useExisting: LogIngest },
       ],
-      exports: [ClusterService, LogIngest],
+      exports: [ClusterService, LogIngest, CLUSTER_STATUS, OWNER_DETAIL, HOST_SERIES_LOG],
     };
   }
 }

@@ -121,7 +121,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    */
   async detailFromOwner(server: string): Promise<Buffer | null> {
     const p = this.ownership.partitionOf(server);
-    const until = Date.now() + (this.config.leaseTtlSeconds * 1000) / 3 + 1000;
+    const until = this.clock.now() + (this.config.leaseTtlSeconds * 1000) / 3 + 1000;
     let why = '';
     do {
       const owner = this.leases.leases[p]?.owner;
@@ -138,7 +138,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
         }
       }
       await new Promise((r) => setTimeout(r, 250));
-    } while (Date.now() < until);
+    } while (this.clock.now() < until);
     throw new RetryLaterException(`server "${server.slice(0, 128)}": ${why}; retry`);
   }
 
@@ -166,7 +166,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
           stale_servers: Number(info['stale_servers'] ?? 0),
         }))
         .sort((a, b) => a.replica_id.localeCompare(b.replica_id)),
-      remote_forecast_age_seconds: arrived === null ? null : Math.round((Date.now() - arrived) / 100) / 10,
+      remote_forecast_age_seconds: arrived === null ? null : Math.round((this.clock.now() - arrived) / 100) / 10,
     };
   }
 
@@ -180,7 +180,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
         {
           partitions: this.ownership.ownedPartitions(),
           servers: this.windows.size,
-          stale_servers: this.inference.staleCount(),
+          stale_servers: this.windows.staleCount(),
           data_time: dataTime === null ? null : isoSeconds(dataTime),
         },
         (giving) => this.handOff(giving),
@@ -213,7 +213,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   private take(p: number): void {
     this.ownership.take(p);
-    const started = Date.now();
+    const started = this.clock.now();
     const follower = this.log.follow(p, async (payload) => {
       const batch = decodeLogged(payload);
       if ('samples' in batch) await this.windows.apply(batch.samples);
@@ -227,7 +227,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
         if (this.followers.get(p) !== follower) return;
         this.ownership.markReady(p);
         const firing = this.exchange.adopt(p);
-        this.logger.log(`partition ${p}: replayed in ${Date.now() - started} ms, forecasting it; ${firing} firing alerts go on here`);
+        this.logger.log(`partition ${p}: replayed in ${this.clock.now() - started} ms, forecasting it; ${firing} firing alerts go on here`);
         this.inference.requestPass();
       });
   }

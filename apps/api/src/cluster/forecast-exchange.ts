@@ -1,14 +1,14 @@
+import { CLOCK, type Clock } from '@tft/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
 import { isoSeconds, round2, type MetricForecasts } from '@tft/forecasting';
 import { AlertDeliveryService, type SentState } from '../alert-delivery/alert-delivery.service';
 import { AlertsService, type Alert, type ServerAlertState } from '../alerts/alerts.service';
-import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
-import { forecastHighlights } from '../read-model/forecast-highlights';
+import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
+import { forecastHighlights } from '../snapshot/forecast-highlights';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { InferenceService } from '../inference/inference.service';
 import { ForecastStore, type LocalPublish } from '../read-model/forecast-store';
-import type { NewForecast } from '../read-model/server-forecast';
+import type { NewForecast } from '../snapshot/forecast-snapshot';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
 import { PartitionOwnership } from './partition-ownership';
@@ -109,10 +109,10 @@ export class ForecastExchange {
     private readonly store: ForecastStore,
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
-    private readonly inference: InferenceService,
     private readonly alerts: AlertsService,
     private readonly delivery: AlertDeliveryService,
     @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The /status rows of the servers other replicas own, as their owners last published them. */
@@ -158,23 +158,23 @@ export class ForecastExchange {
     } catch {
       return; // NATS away: go on with what the watch has
     }
-    const started = Date.now();
+    const started = this.clock.now();
     let seen = this.watchedRevision;
     let movedAt = started;
     while (this.watchedRevision < head && !this.stopped) {
       await new Promise((r) => setTimeout(r, 50));
       if (this.watchedRevision !== seen) {
         seen = this.watchedRevision;
-        movedAt = Date.now();
-      } else if (Date.now() - movedAt > stallMs) {
+        movedAt = this.clock.now();
+      } else if (this.clock.now() - movedAt > stallMs) {
         this.logger.warn(
           `the ${FORECASTS_BUCKET} watch stalled ${head - this.watchedRevision} entries behind; adopting from what it has (alerts may be notified again)`,
         );
         return;
       }
     }
-    if (Date.now() - started > stallMs)
-      this.logger.log(`the ${FORECASTS_BUCKET} watch took ${Math.round((Date.now() - started) / 1000)} s to catch up`);
+    if (this.clock.now() - started > stallMs)
+      this.logger.log(`the ${FORECASTS_BUCKET} watch took ${Math.round((this.clock.now() - started) / 1000)} s to catch up`);
   }
 
   /**
@@ -333,7 +333,7 @@ export class ForecastExchange {
             this.remoteStatus.delete(server);
             this.remoteHandOver.delete(server);
           }
-          this.lastArrivalAt = Date.now();
+          this.lastArrivalAt = this.clock.now();
           this.schedulePublish();
         }
       } catch (err) {
@@ -349,7 +349,7 @@ export class ForecastExchange {
       this.publishTimer = null;
       const local = this.windows.dataTime() ?? Number.NEGATIVE_INFINITY;
       const dataNow = Math.max(local, this.remoteDataTime);
-      this.store.publish(Number.isFinite(dataNow) ? dataNow : Math.floor(Date.now() / 1000), this.inference.staleCount());
+      this.store.publish(Number.isFinite(dataNow) ? dataNow : Math.floor(this.clock.now() / 1000), this.windows.staleCount());
     }, PUBLISH_AFTER_MS);
   }
 }

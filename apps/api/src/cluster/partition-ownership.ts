@@ -1,4 +1,4 @@
-import type { Ownership } from '../inference/ownership';
+import type { Ownership } from '../common/ownership';
 import { partitionOf } from './partitions';
 
 /**

@@ -101,6 +101,9 @@ export const API_CONFIG = Symbol('API_CONFIG');
 /** The one config error of every daemon (@tft/contracts), re-exported for this app's config readers. */
 export { ConfigError };
 
+/** Writes per minute per client (WRITE_RATE_LIMIT) unless configured. */
+export const DEFAULT_WRITE_RATE_LIMIT = 600;
+
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8501'];
 
 const int = (min: number, max: number) => makeValidator(integerIn(min, max));
@@ -141,7 +144,7 @@ export const API_ENV = {
   API_KEYS: named((raw) => parseApiKeys(undefined, raw))({ default: [] }),
   READS_REQUIRE_KEY: flag({ default: false }),
   CORS_ORIGINS: named((raw) => parseOrigins('CORS_ORIGINS', raw, DEFAULT_CORS_ORIGINS))({ default: DEFAULT_CORS_ORIGINS }),
-  WRITE_RATE_LIMIT: int(0, 10_000_000)({ default: 600 }),
+  WRITE_RATE_LIMIT: int(0, 10_000_000)({ default: DEFAULT_WRITE_RATE_LIMIT }),
   REMOTE_WRITE_SERVER_LABEL: makeValidator(labelName)({ default: 'instance' }),
   REMOTE_WRITE_MOUNTPOINT: makeValidator(mountpoint)({ default: '/' }),
   OTLP_HOST_ATTRIBUTE: makeValidator(attributeKey)({ default: 'host.name' }),

@@ -1,7 +1,6 @@
 import { IngestModule } from '../ingest/ingest.module';
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
-import { InferenceModule } from '../inference/inference.module';
 import { ReadModelModule } from '../read-model/read-model.module';
 import { WarmupModule } from '../warmup/warmup.module';
 import { WindowModule } from '../window/window.module';
@@ -10,7 +9,7 @@ import { nodeProcessProbe, PROCESS_PROBE } from './process-probe';
 import { StatusService } from './status.service';
 
 @Module({
-  imports: [InferenceModule, ReadModelModule, WindowModule, WarmupModule, AlertsModule, IngestModule],
+  imports: [ReadModelModule, WindowModule, WarmupModule, AlertsModule, IngestModule],
   controllers: [HealthController],
   providers: [StatusService, { provide: PROCESS_PROBE, useValue: nodeProcessProbe }],
 })

@@ -1,14 +1,15 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { isoSeconds } from '@tft/forecasting';
-import { ClusterService } from '../cluster/cluster.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { InferenceService } from '../inference/inference.service';
+import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import { ServerLimits } from '../ingest/server-limits';
 import { ForecastStore } from '../read-model/forecast-store';
+import { LatestPass } from '../snapshot/latest-pass';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
 import type { HealthDto, MemoryStatusDto, ServerStatusDto, StatusDto } from './dto/status.dto';
+import { CLUSTER_STATUS, type ClusterStatusSource } from './cluster-status';
 import { PROCESS_PROBE, type ProcessProbe } from './process-probe';
 
 /** What GET /health and GET /status report: liveness, warmup, fleet readiness, clocks, inference, memory. */
@@ -18,16 +19,17 @@ export class StatusService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PROCESS_PROBE) private readonly process: ProcessProbe,
-    private readonly inference: InferenceService,
+    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
+    private readonly passes: LatestPass,
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly store: ForecastStore,
     private readonly limits: ServerLimits,
-    @Optional() private readonly cluster?: ClusterService,
+    @Optional() @Inject(CLUSTER_STATUS) private readonly cluster?: ClusterStatusSource,
   ) {}
 
   health(): HealthDto {
-    const rt = this.inference.runtime;
+    const rt = this.runtime;
     return {
       status: rt.tft ? 'healthy' : 'degraded',
       service: 'tft_inference_daemon',
@@ -41,7 +43,7 @@ export class StatusService {
   }
 
   status(): StatusDto {
-    const rt = this.inference.runtime;
+    const rt = this.runtime;
     const alerting = new Set<string>();
     for (const { name } of this.store.servers()) if (this.store.alertsOf(name).length) alerting.add(name);
     const servers: ServerStatusDto[] = [...this.windows.all()].map((e) => {
@@ -69,7 +71,7 @@ export class StatusService {
     const wall = Math.floor(this.clock.now() / 1000);
     return {
       running: true,
-      tick_count: this.inference.passCount,
+      tick_count: this.passes.stats.count,
       window_size: this.windows.bucketCount(),
       clock: {
         data_time: dataTime === null ? null : isoSeconds(dataTime),
@@ -102,11 +104,11 @@ export class StatusService {
         fallback_reason: rt.device.fallbackReason,
         step_seconds: rt.grid.stepSeconds,
         forecast_interval_seconds: this.config.forecastIntervalSeconds,
-        last_tick_ms: Math.round(this.inference.lastPassMs * 10) / 10,
+        last_tick_ms: Math.round(this.passes.stats.lastMs * 10) / 10,
       },
       memory: {
         ...memoryStatus(this.process.memoryUsage()),
-        last_collection_ms: roundMs(this.inference.droppedGarbage.lastMs),
+        last_collection_ms: roundMs(this.passes.stats.lastCollectionMs),
       },
       servers,
       cluster: this.cluster?.status() ?? null,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
-import { ReadModelModule } from '../read-model/read-model.module';
 import { WarmupModule } from '../warmup/warmup.module';
 import { WindowModule } from '../window/window.module';
 import { GARBAGE_COLLECTOR, v8GarbageCollector } from './garbage-collector';
@@ -8,7 +7,7 @@ import { InferenceScheduler } from './inference.scheduler';
 import { InferenceService } from './inference.service';
 
 @Module({
-  imports: [WindowModule, WarmupModule, AlertsModule, ReadModelModule],
+  imports: [WindowModule, WarmupModule, AlertsModule],
   providers: [InferenceService, InferenceScheduler, { provide: GARBAGE_COLLECTOR, useValue: v8GarbageCollector }],
   exports: [InferenceService],
 })

@@ -3,14 +3,14 @@ import { CLOCK, METRICS, type Clock } from '@tft/contracts';
 import { heuristicForecast, serverIncidentRisk, type StepSeries } from '@tft/forecasting';
 import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
 import { ApiMetrics } from '../metrics/api-metrics';
-import { forecastHighlights } from '../read-model/forecast-highlights';
-import { ForecastStore } from '../read-model/forecast-store';
-import type { NewForecast } from '../read-model/server-forecast';
+import { ApiEvents } from '../snapshot/api-events';
+import { forecastHighlights } from '../snapshot/forecast-highlights';
+import type { NewForecast, PassStats } from '../snapshot/forecast-snapshot';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService, type ServerEntry } from '../window/window.service';
 import { DeferredCollection, GARBAGE_COLLECTOR, type GarbageCollector } from './garbage-collector';
-import { OWNERSHIP, type Ownership } from './ownership';
-import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from './providers/model-provider';
+import { OWNERSHIP, type Ownership } from '../common/ownership';
+import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime } from '../model/model-provider';
 
 /**
  * The window state a forecast was made from: the closed-steps version for the TFT (it sees closed
@@ -45,38 +45,38 @@ const COLLECT_AFTER_SERVERS = 2000;
 
 /**
  * The forecast passes. Each pass re-forecasts only servers whose window changed: warm ones through
- * the TFT in batched calls, the others through the heuristic, and publishes the results to the
- * ForecastStore, which is all readers see; no read triggers inference.
+ * the TFT in batched calls, the others through the heuristic, drives the alert lifecycles with the
+ * results, and publishes what it changed as one ForecastSnapshot (ApiEvents), of which every reader
+ * is a projection; no read triggers inference.
  */
 @Injectable()
 export class InferenceService implements OnApplicationShutdown {
   private readonly logger = new Logger('Inference');
   private readonly made = new Map<string, PassRecord>();
-  readonly droppedGarbage: DeferredCollection;
+  private readonly droppedGarbage: DeferredCollection;
   private reforecastSinceCollection = 0;
   private inFlight: Promise<number> | null = null;
   private followUp: Promise<number> | null = null;
   private passRequested = false;
   private closed = false;
-  passCount = 0;
-  lastPassMs = 0;
-  /** Wall-clock time (ms) the newest forecast was made; null before the first. */
-  newestForecastAt: number | null = null;
+  private stats: PassStats = { count: 0, lastMs: 0, newestForecastAt: null, lastCollectionMs: null };
 
   constructor(
-    @Inject(MODEL_RUNTIME) readonly runtime: ModelRuntime,
+    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GARBAGE_COLLECTOR) collector: GarbageCollector,
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly alerts: AlertsService,
     private readonly metrics: ApiMetrics,
-    private readonly store: ForecastStore,
+    private readonly events: ApiEvents,
     @Inject(OWNERSHIP) private readonly ownership: Ownership,
   ) {
     this.droppedGarbage = new DeferredCollection(collector, 1000);
     // a closed step is forecast at once, without waiting for the interval
     windows.onStepsClosed(() => this.requestPass());
+    // retired servers (idle, or making room under MAX_SERVERS) leave the forecasts and the alerts
+    windows.onRetired((names) => this.forget(names));
   }
 
   get busy(): boolean {
@@ -160,6 +160,7 @@ export class InferenceService implements OnApplicationShutdown {
       // without the alert state that goes with it.
       const leaving: string[] = [];
       const fresh: NewForecast[] = [];
+      const latest = new Map<string, ArrayLike<number>>();
       for (const entry of this.windows.all()) {
         if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
         if (!this.ownership.forecasts(entry.name)) continue;
@@ -175,7 +176,12 @@ export class InferenceService implements OnApplicationShutdown {
           : { model: 'heuristic', version: entry.window.changes };
         const made = this.made.get(entry.name);
         if (made && sameStamp(made.stamp, stamp)) {
-          if (made.changes !== entry.window.changes) this.refreshCurrent(made, entry);
+          if (made.changes !== entry.window.changes) {
+            // the open step moved: the newest means, without running the model again
+            made.changes = entry.window.changes;
+            const newest = entry.window.latestMeans();
+            if (newest) latest.set(entry.name, newest);
+          }
           continue;
         }
         const open = entry.window.series(true);
@@ -232,24 +238,29 @@ export class InferenceService implements OnApplicationShutdown {
           updated.push(input);
         }
       }
-      for (const name of leaving) {
-        this.store.remove(name);
-        this.alerts.resolveServer(name, dataNow);
-      }
-      for (const forecast of fresh) this.store.put(forecast);
+      for (const name of leaving) this.alerts.resolveServer(name, dataNow);
       if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds);
-      this.store.publish(dataNow, stale);
       this.reforecastSinceCollection += updated.length;
       if (this.reforecastSinceCollection >= COLLECT_AFTER_SERVERS) {
         this.reforecastSinceCollection = 0;
         this.droppedGarbage.request();
       }
-      this.passCount++;
-      this.lastPassMs = performance.now() - started;
-      if (updated.length) {
-        this.newestForecastAt = this.clock.now();
-        this.metrics.passDuration.observe(this.lastPassMs / 1000);
-      }
+      const lastMs = performance.now() - started;
+      this.stats = {
+        count: this.stats.count + 1,
+        lastMs,
+        newestForecastAt: updated.length ? this.clock.now() : this.stats.newestForecastAt,
+        lastCollectionMs: this.droppedGarbage.lastMs,
+      };
+      if (updated.length) this.metrics.passDuration.observe(lastMs / 1000);
+      this.events.emit('forecast.snapshot', {
+        dataTime: dataNow,
+        forecasts: fresh,
+        removed: leaving,
+        latest,
+        staleServers: stale,
+        pass: this.stats,
+      });
       return updated.length;
     } catch (err) {
       this.logger.error(`forecast pass failed: ${(err as Error).message}`);
@@ -262,14 +273,21 @@ export class InferenceService implements OnApplicationShutdown {
     return this.windows.dataTime() ?? Math.floor(this.clock.now() / 1000);
   }
 
-  /** Drops retired servers' forecasts and alerts. */
-  forgetServers(names: readonly string[]): void {
+  /** Drops retired servers' forecasts and alerts, and publishes that at once. */
+  private forget(names: readonly string[]): void {
+    if (!names.length) return;
     for (const name of names) {
       this.made.delete(name);
-      this.store.remove(name);
       this.alerts.forget(name);
     }
-    if (names.length) this.store.publish(this.dataNow(), this.staleCount());
+    this.events.emit('forecast.snapshot', {
+      dataTime: this.dataNow(),
+      forecasts: [],
+      removed: names,
+      latest: new Map(),
+      staleServers: this.windows.staleCount(),
+      pass: this.stats,
+    });
   }
 
   /**
@@ -281,18 +299,5 @@ export class InferenceService implements OnApplicationShutdown {
       this.made.delete(name);
       this.alerts.release(name);
     }
-  }
-
-  staleCount(): number {
-    let stale = 0;
-    for (const entry of this.windows.all()) if (this.windows.isStale(entry)) stale++;
-    return stale;
-  }
-
-  /** Hands the store the open step's newest means without re-running the model. */
-  private refreshCurrent(made: PassRecord, entry: ServerEntry): void {
-    made.changes = entry.window.changes;
-    const newest = entry.window.latestMeans();
-    if (newest) this.store.setLatest(entry.name, newest);
   }
 }

@@ -5,16 +5,15 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
-import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
+import { DEFAULT_GRID } from '../step-grid';
 import { SqliteWindowStore } from '../window/window.store';
 import { WindowService } from '../window/window.service';
-import type { InferenceService } from '../inference/inference.service';
+import type { LatestPass } from '../snapshot/latest-pass';
 import { ApiMetrics } from '../metrics/api-metrics';
 import type { ServerLimits } from './server-limits';
 import { IngestService, InvalidClockOffsetError } from './ingest.service';
 
 const WALL = Date.UTC(2026, 11, 1, 9) / 1000;
-const runtime = { grid: DEFAULT_GRID } as ModelRuntime;
 
 function setup(env: Record<string, string> = {}) {
   const config = loadApiConfig({
@@ -22,7 +21,7 @@ function setup(env: Record<string, string> = {}) {
     ...env,
   });
   const store = new SqliteWindowStore(config.dataDir, 300, 'NORMAL');
-  const windows = new WindowService(config, runtime, store);
+  const windows = new WindowService(config, DEFAULT_GRID, store);
   windows.onModuleInit();
   let now = WALL;
   const ingest = new IngestService(
@@ -30,9 +29,7 @@ function setup(env: Record<string, string> = {}) {
     { now: () => now * 1000 },
     windows,
     windows,
-    {
-      passCount: 0,
-    } as InferenceService,
+    { stats: { count: 0 } } as LatestPass,
     new ApiMetrics(new Registry()),
     { admit: (samples) => ({ admitted: [...samples], refused: [] }) } as ServerLimits,
   );

@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, PayloadTooLargeException } fro
 import { RetryLaterException } from '../common/retry-later.exception';
 import { validateSync } from 'class-validator';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { InferenceService } from '../inference/inference.service';
+import { LatestPass } from '../snapshot/latest-pass';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
@@ -117,7 +117,7 @@ export class IngestService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
     @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
-    private readonly inference: InferenceService,
+    private readonly passes: LatestPass,
     private readonly metrics: ApiMetrics,
     private readonly limits: ServerLimits,
   ) {}
@@ -150,7 +150,7 @@ export class IngestService {
       records_added: added,
       duplicates,
       window_size: this.windows.bucketCount(),
-      tick: this.inference.passCount,
+      tick: this.passes.stats.count,
       rejected,
     };
   }

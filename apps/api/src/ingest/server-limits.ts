@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { InferenceService } from '../inference/inference.service';
-import { ForecastStore } from '../read-model/forecast-store';
+import { FORECAST_CENSUS, type ForecastCensus } from './forecast-census';
 import { WindowService } from '../window/window.service';
 
 /** The limit that refused a new server, as /metrics labels it. */
@@ -56,8 +55,7 @@ export class ServerLimits {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
-    private readonly forecasts: ForecastStore,
-    private readonly inference: InferenceService,
+    @Inject(FORECAST_CENSUS) private readonly forecasts: ForecastCensus,
   ) {}
 
   /** The servers held, against MAX_SERVERS. */
@@ -84,7 +82,7 @@ export class ServerLimits {
 
     const { maxServers, maxNewServersPerMinute } = this.config;
     const room = maxServers - this.held();
-    if (fresh.size > room) this.inference.forgetServers(this.windows.retireStale(fresh.size - room));
+    if (fresh.size > room) this.windows.retireStale(fresh.size - room);
     let free = maxServers - this.held();
     const budget = this.budget(client);
     const verdicts = new Map<string, ServerLimit | null>();
@@ -111,7 +109,7 @@ export class ServerLimits {
   }
 
   private known(server: string): boolean {
-    return this.windows.get(server) !== undefined || this.forecasts.modelOf(server) !== null || this.admittedRecently.has(server);
+    return this.windows.get(server) !== undefined || this.forecasts.has(server) || this.admittedRecently.has(server);
   }
 
   /** In cluster mode the owner's forecast makes a name known within a pass; until then this set does (oldest out first). */

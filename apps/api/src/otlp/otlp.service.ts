@@ -13,7 +13,7 @@ import {
   type PartialSuccess,
 } from '@tft/otlp';
 import { RetryLaterException } from '../common/retry-later.exception';
-import { bodyReadError, humanBytes, type BodyParserError } from '../configure-app';
+import { bodyReadError, humanBytes, type BodyParserError } from '../common/http/body-errors';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService } from '../ingest/ingest.service';
 import { ApiMetrics } from '../metrics/api-metrics';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 
 /** A forecast pass as the change feed announces it. */
@@ -62,7 +63,7 @@ interface FeedEvent {
  * longer kept or came from an earlier run of the api.
  */
 export class ChangeFeed {
-  private readonly boot = Date.now().toString(36);
+  private readonly boot = randomBytes(4).toString('hex');
   private seq = 0;
   private readonly kept: FeedEvent[] = [];
   private keptBytes = 0;

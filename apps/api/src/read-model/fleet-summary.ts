@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { METRICS, type MetricName, type Severity } from '@tft/contracts';
-import type { ModelKind } from '../inference/providers/model-provider';
+import type { ModelKind } from '../model/model-provider';
 
 /** The orders GET /fleet/summary can list servers in. */
 export const SUMMARY_SORTS = ['risk', 'alert', 'name', ...METRICS] as const;

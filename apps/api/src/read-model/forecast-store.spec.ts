@@ -4,11 +4,11 @@ import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { AlertsService, type Alert } from '../alerts/alerts.service';
 import { loadApiConfig } from '../config/api-config';
-import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
+import { DEFAULT_GRID, type ModelRuntime } from '../model/model-provider';
 import type { CachedBody } from '../common/cached-body';
-import { forecastHighlights } from './forecast-highlights';
+import { forecastHighlights } from '../snapshot/forecast-highlights';
 import { ForecastStore, type LocalPublish } from './forecast-store';
-import type { NewForecast } from './server-forecast';
+import type { NewForecast } from '../snapshot/forecast-snapshot';
 
 const runtime = {
   tft: null,

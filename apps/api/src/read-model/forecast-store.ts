@@ -1,12 +1,14 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { METRICS, PROFILES } from '@tft/contracts';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { CLOCK, METRICS, PROFILES, systemClock, type Clock } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
 import { AlertsService, byUrgency, mergeResolved, type Alert } from '../alerts/alerts.service';
 import { CachedBody } from '../common/cached-body';
-import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
+import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import { CHANGED_LISTED, ChangeFeed, type AlertEvent } from './change-feed';
 import { pageOf, sortEntries, type SummaryEntry, type SummaryFilter, type SummarySort, type WorstAlert } from './fleet-summary';
-import { ServerForecast, type NewForecast } from './server-forecast';
+import { ApiEvents } from '../snapshot/api-events';
+import type { ForecastSnapshot, NewForecast } from '../snapshot/forecast-snapshot';
+import { ServerForecast } from './server-forecast';
 
 /** GET /predictions/current narrowed: by server names, metrics (METRICS indexes), and a page in name order. */
 export interface PredictionsQuery {
@@ -88,7 +90,7 @@ export class ForecastStore implements OnApplicationShutdown {
     fleet_health: 'healthy',
   };
   private counts: FleetCounts = emptyCounts();
-  private predictionTime = isoSeconds(Math.floor(Date.now() / 1000));
+  private predictionTime: string;
   private passes = 0;
   /** Bumped when the set of forecasts changes (re-forecast, gone, retired): what /metrics rebuilds on. */
   forecastGeneration = 0;
@@ -100,7 +102,21 @@ export class ForecastStore implements OnApplicationShutdown {
   constructor(
     @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
     private readonly alerts: AlertsService,
-  ) {}
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() events?: ApiEvents,
+  ) {
+    this.predictionTime = isoSeconds(Math.floor(clock.now() / 1000));
+    events?.on('forecast.snapshot', (snapshot) => this.apply(snapshot));
+    events?.on('app.stopping', () => this.feed.close());
+  }
+
+  /** A pass's snapshot: what it changed becomes visible, and is announced, at once. */
+  apply(snapshot: ForecastSnapshot): void {
+    for (const server of snapshot.removed) this.remove(server);
+    for (const forecast of snapshot.forecasts) this.put(forecast);
+    for (const [server, latest] of snapshot.latest) this.setLatest(server, latest);
+    this.publish(snapshot.dataTime, snapshot.staleServers);
+  }
 
   onApplicationShutdown(): void {
     this.feed.close();
@@ -213,7 +229,7 @@ export class ForecastStore implements OnApplicationShutdown {
     this.feed.announce('pass', {
       pass: this.passes,
       prediction_time: this.predictionTime,
-      published_at: new Date().toISOString(),
+      published_at: new Date(this.clock.now()).toISOString(),
       changed: [...changed].slice(0, CHANGED_LISTED),
       changed_count: changed.size,
       removed,
@@ -329,6 +345,11 @@ export class ForecastStore implements OnApplicationShutdown {
 
   get size(): number {
     return this.forecasts.size;
+  }
+
+  /** Whether a server has a forecast (this replica's or, in cluster mode, another's). */
+  has(server: string): boolean {
+    return this.forecasts.has(server);
   }
 
   modelOf(server: string): ServerForecast['model'] | null {

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { METRICS, PROFILES, type Severity } from '@tft/contracts';
-import type { ModelKind } from '../inference/providers/model-provider';
+import type { ModelKind } from '../model/model-provider';
 import type { PredictionsQuery, SummaryQuery } from './forecast-store';
 import { SUMMARY_SORTS, type SummarySort } from './fleet-summary';
 

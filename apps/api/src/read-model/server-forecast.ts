@@ -1,25 +1,8 @@
 import { METRICS } from '@tft/contracts';
-import { isoSeconds, round2, round3, type Drivers, type MetricForecasts, type ServerIncidentRisk } from '@tft/forecasting';
-import type { ModelKind } from '../inference/providers/model-provider';
-import type { ForecastHighlights } from './forecast-highlights';
-
-/** What a forecast pass hands the store for one re-forecast server. */
-export interface NewForecast {
-  server: string;
-  profile: string | null;
-  model: ModelKind;
-  /** Epoch seconds of the start of the last step used. */
-  origin: number;
-  quantiles: MetricForecasts;
-  drivers: Drivers | null;
-  risk: ServerIncidentRisk;
-  highlights: ForecastHighlights;
-  warmup: { is_warmed_up: boolean; progress_percent: number };
-  /** Newest step mean per metric, METRICS order; NaN for a metric never received. */
-  latest: ArrayLike<number>;
-  /** Hours from the origin to the horizon, over which `trend` runs. */
-  horizonHours: number;
-}
+import { isoSeconds, round2, round3, type ServerIncidentRisk } from '@tft/forecasting';
+import type { NewForecast } from '../snapshot/forecast-snapshot';
+import type { ModelKind } from '../model/model-provider';
+import type { ForecastHighlights } from '../snapshot/forecast-highlights';
 
 const ALL_METRICS: readonly number[] = METRICS.map((_, m) => m);
 const numberText = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');

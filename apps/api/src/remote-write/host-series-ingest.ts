@@ -7,7 +7,7 @@ import { ServerLimits } from '../ingest/server-limits';
 import { ApiMetrics, type SeriesRoutePath } from '../metrics/api-metrics';
 import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
-import { LogIngest } from '../cluster/log-ingest';
+import { HOST_SERIES_LOG, type HostSeriesLog } from './host-series-log';
 import {
   NodeExporterMapping,
   type Classification,
@@ -63,7 +63,7 @@ export class HostSeriesIngest {
     private readonly metrics: ApiMetrics,
     private readonly limits: ServerLimits,
     private readonly mapping: NodeExporterMapping,
-    @Optional() private readonly log?: LogIngest,
+    @Optional() @Inject(HOST_SERIES_LOG) private readonly log?: HostSeriesLog,
   ) {
     windows.onRetired((servers) => this.mapping.forget(servers));
   }
@@ -157,7 +157,7 @@ export class HostSeriesIngest {
    * (deriveLogged) against the state it holds. The answer counts raw samples appended; what the owners
    * make of them (stale markers, unusable values) is counted in their /metrics.
    */
-  private async toOwners(log: LogIngest, route: SeriesRoutePath, series: readonly ClassifiedSeries[]): Promise<Outcome> {
+  private async toOwners(log: HostSeriesLog, route: SeriesRoutePath, series: readonly ClassifiedSeries[]): Promise<Outcome> {
     let appended;
     try {
       appended = await log.appendSeries(series, route);

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { CLOCK_OFFSET_HEADER } from '@tft/contracts';
 import { RetryLaterException } from '../common/retry-later.exception';
-import { bodyReadError, type BodyParserError } from '../configure-app';
+import { bodyReadError, type BodyParserError } from '../common/http/body-errors';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService } from '../ingest/ingest.service';
 import { ApiMetrics } from '../metrics/api-metrics';

@@ -1,9 +1,9 @@
 import { Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { METRICS } from '@tft/contracts';
 import { isoSeconds, type StepSeries, round3 } from '@tft/forecasting';
-import { ClusterService } from '../cluster/cluster.service';
 import { CachedBody } from '../common/cached-body';
-import { OWNERSHIP, type Ownership } from '../inference/ownership';
+import { OWNERSHIP, type Ownership } from '../common/ownership';
+import { OWNER_DETAIL, type OwnerDetail } from './owner-detail';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
@@ -30,7 +30,7 @@ export class ServersService {
     private readonly warmup: WarmupService,
     private readonly store: ForecastStore,
     @Inject(OWNERSHIP) private readonly ownership: Ownership,
-    @Optional() private readonly cluster?: ClusterService,
+    @Optional() @Inject(OWNER_DETAIL) private readonly cluster?: OwnerDetail,
   ) {
     cluster?.answerDetailsWith((name) => (this.windows.get(name) ? this.localDetail(name) : null));
   }

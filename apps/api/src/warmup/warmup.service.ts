@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
+import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import type { ServerWindow } from '../window/server-window';
 
 export interface ServerWarmup {

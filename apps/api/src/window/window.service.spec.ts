@@ -4,19 +4,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../config/api-config';
-import { DEFAULT_GRID, type ModelRuntime } from '../inference/providers/model-provider';
+import { DEFAULT_GRID } from '../step-grid';
 import { SqliteWindowStore, type WindowStore } from './window.store';
 import { StoreWriteError, WindowService, type AcceptedSample } from './window.service';
 
 const T = Date.UTC(2026, 0, 5, 12) / 1000;
-const runtime = { grid: DEFAULT_GRID } as ModelRuntime;
 
 function sample(index: number, server: string, time: number, cpu = 10): AcceptedSample {
   return { index, server, profile: null, time, values: [cpu, 20, 30, 1] };
 }
 
 function service(store: WindowStore): WindowService {
-  const s = new WindowService(loadApiConfig({}), runtime, store);
+  const s = new WindowService(loadApiConfig({}), DEFAULT_GRID, store);
   s.onModuleInit();
   return s;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { profileFromServerName } from '@tft/contracts';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { MODEL_RUNTIME, type ModelRuntime } from '../inference/providers/model-provider';
+import { STEP_GRID, type StepGrid } from '../step-grid';
 import { ServerWindow, type AddOutcome } from './server-window';
 import { WINDOW_STORE, type BucketWrite, type SeriesWrite, type WindowStore } from './window.store';
 
@@ -85,14 +85,14 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(API_CONFIG) config: ApiConfig,
-    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
+    @Inject(STEP_GRID) private readonly grid: StepGrid,
     @Inject(WINDOW_STORE) private readonly store: WindowStore,
   ) {
-    const context = runtime.grid.maxEncoderLength;
+    const context = grid.maxEncoderLength;
     // a day of history for the console by default; never less than the model's context plus the open step
     this.retentionSteps = Math.max(config.retentionSteps ?? DEFAULT_RETENTION_STEPS, context + 1);
     this.staleAfterSeconds = config.staleAfterSeconds;
-    this.retireAfterSeconds = Math.max(config.retireAfterSeconds, this.retentionSteps * runtime.grid.stepSeconds);
+    this.retireAfterSeconds = Math.max(config.retireAfterSeconds, this.retentionSteps * grid.stepSeconds);
   }
 
   /**
@@ -110,17 +110,24 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     return this.newestSample - entry.lastSample > this.staleAfterSeconds;
   }
 
+  /** Stale servers held (their data is kept until they are retired). */
+  staleCount(): number {
+    let stale = 0;
+    for (const e of this.servers.values()) if (this.isStale(e)) stale++;
+    return stale;
+  }
+
   /** Servers that are not stale. */
   *reporting(): IterableIterator<ServerEntry> {
     for (const e of this.servers.values()) if (!this.isStale(e)) yield e;
   }
 
   get stepSeconds(): number {
-    return this.runtime.grid.stepSeconds;
+    return this.grid.stepSeconds;
   }
 
   onModuleInit(): void {
-    const started = Date.now();
+    const started = performance.now();
     const byId = new Map<number, ServerEntry>();
     for (const s of this.store.servers()) {
       const entry = {
@@ -149,7 +156,9 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       this.newestSample = Math.max(this.newestSample, e.lastSample);
     }
     if (this.servers.size) {
-      this.logger.log(`restored ${this.servers.size} servers (${buckets} buckets) from ${this.store.path} in ${Date.now() - started} ms`);
+      this.logger.log(
+        `restored ${this.servers.size} servers (${buckets} buckets) from ${this.store.path} in ${Math.round(performance.now() - started)} ms`,
+      );
     }
   }
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ReadModelModule } from '../read-model/read-model.module';
 import { AlertsController } from './alerts.controller';
-import { AlertsModule } from './alerts.module';
+import { AlertsModule } from '../alerts/alerts.module';
 
 /** GET /alerts/*: the active alerts as the ForecastStore published them, the resolved ones, the thresholds. */
 @Module({

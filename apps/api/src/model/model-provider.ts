@@ -1,4 +1,5 @@
 import type { BreachRule, Drivers, MetricForecasts, StepSeries } from '@tft/forecasting';
+import { DEFAULT_GRID, type StepGrid } from '../step-grid';
 
 export type ModelKind = 'TFT' | 'heuristic';
 
@@ -21,13 +22,8 @@ export interface ModelProvider {
   close?(): Promise<void>;
 }
 
-/** The time grid every part of the api works on, from the model's metadata (or defaults without one). */
-export interface ModelGrid {
-  stepSeconds: number;
-  horizon: number;
-  minEncoderLength: number;
-  maxEncoderLength: number;
-}
+/** The model's time grid (STEP_GRID for the parts that only need the grid). */
+export type ModelGrid = StepGrid;
 
 export interface DeviceInfo {
   /** `cpu` or `cuda:0`. */
@@ -59,10 +55,4 @@ export interface ModelRuntime {
 
 export const MODEL_RUNTIME = Symbol('MODEL_RUNTIME');
 
-/** Used when no model metadata is available: the shipped model's grid. */
-export const DEFAULT_GRID: ModelGrid = {
-  stepSeconds: 300,
-  horizon: 96,
-  minEncoderLength: 12,
-  maxEncoderLength: 288,
-};
+export { DEFAULT_GRID };

@@ -3,11 +3,12 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CLOCK, METRICS, type Clock } from '@tft/contracts';
 import { AlertsService } from '../alerts/alerts.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { BREACH_SEVERITIES, HIGHLIGHT_HORIZONS, HIGHLIGHT_QUANTILES, highlightIndex } from '../read-model/forecast-highlights';
-import { InferenceService } from '../inference/inference.service';
+import { BREACH_SEVERITIES, HIGHLIGHT_HORIZONS, HIGHLIGHT_QUANTILES, highlightIndex } from '../snapshot/forecast-highlights';
+import { LatestPass } from '../snapshot/latest-pass';
+import { STEP_GRID, type StepGrid } from '../step-grid';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WindowService } from '../window/window.service';
-import { METRICS_REGISTRY } from './metrics-registry';
+import { METRICS_REGISTRY } from '../metrics/metrics-registry';
 import { EXPOSITION_CONTENT_TYPES, OPENMETRICS_EOF, openMetricsFamilies, type ExpositionFormat } from './open-metrics';
 
 /** Percent metrics are exposed as ratios (0..1), Prometheus' base unit for a share. */
@@ -35,7 +36,8 @@ export class ScrapeCollectors {
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     @Inject(API_CONFIG) config: ApiConfig,
     @Inject(CLOCK) clock: Clock,
-    inference: InferenceService,
+    passes: LatestPass,
+    @Inject(STEP_GRID) grid: StepGrid,
     store: ForecastStore,
     windows: WindowService,
     alerts: AlertsService,
@@ -60,7 +62,8 @@ export class ScrapeCollectors {
       registers,
       collect() {
         this.reset();
-        if (inference.newestForecastAt !== null) this.set((clock.now() - inference.newestForecastAt) / 1000);
+        const { newestForecastAt } = passes.stats;
+        if (newestForecastAt !== null) this.set((clock.now() - newestForecastAt) / 1000);
       },
     });
     new Gauge({
@@ -88,7 +91,7 @@ export class ScrapeCollectors {
       name: 'tft_forecast_step_seconds',
       help: "The model's step: each closed step re-forecasts every server that reported in it",
       registers,
-    }).set(inference.runtime.grid.stepSeconds);
+    }).set(grid.stepSeconds);
     // Per profile rather than per server (tft_server_info names each server's profile); fixed at startup.
     const ratioThreshold = new Gauge({
       name: 'tft_alert_threshold_utilisation_ratio',

@@ -3,8 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ReadRoute } from '../common/read-route.decorator';
 import { ForecastStore } from '../read-model/forecast-store';
-import { AlertsService } from './alerts.service';
-import { ActiveAlertsDto, AlertDto, ThresholdsDto } from './dto/alert.dto';
+import { AlertsService } from '../alerts/alerts.service';
+import { ActiveAlertsDto, AlertDto, ThresholdsDto } from '../alerts/dto/alert.dto';
 
 @ApiTags('alerts')
 @Controller('alerts')

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import type { InferenceDevice } from '../../config/api-config';
+import type { InferenceDevice } from '../config/api-config';
 import type { DeviceInfo } from './model-provider';
 
 interface GpuProfile {

@@ -2,10 +2,10 @@ import { Logger } from '@nestjs/common';
 import { profileIndex as metadataProfileIndex } from '@tft/forecasting';
 import { shippedModelDir, TftRunner } from '@tft/tft-runner';
 import type { ApiConfig } from '../config/api-config';
-import { cpuProfile, selectDevice } from './providers/device-profile';
-import { HeuristicProvider } from './providers/heuristic.provider';
-import { DEFAULT_GRID, type ModelRuntime } from './providers/model-provider';
-import { OnnxTftProvider } from './providers/onnx-tft.provider';
+import { cpuProfile, selectDevice } from './device-profile';
+import { HeuristicProvider } from './heuristic.provider';
+import { DEFAULT_GRID, type ModelRuntime } from './model-provider';
+import { OnnxTftProvider } from './onnx-tft.provider';
 
 const logger = new Logger('Inference');
 

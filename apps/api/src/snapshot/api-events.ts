@@ -1,0 +1,29 @@
+import { EventEmitter } from 'node:events';
+import { Injectable } from '@nestjs/common';
+import type { ForecastSnapshot } from './forecast-snapshot';
+
+/** The api's events and what each carries. */
+export interface ApiEventMap {
+  /** A forecast pass (or a retirement) published what it changed. */
+  'forecast.snapshot': [snapshot: ForecastSnapshot];
+  /** SIGTERM/SIGINT: the HTTP server stops; long-lived responses (event streams) must end. */
+  'app.stopping': [];
+}
+
+/**
+ * Typed events between modules (immich's EventRepository is the pattern): a module that produces
+ * something emits it here, and the modules that read it subscribe, so neither imports the other.
+ * Handlers run synchronously in subscription order, as node's EventEmitter calls them.
+ */
+@Injectable()
+export class ApiEvents {
+  private readonly emitter = new EventEmitter();
+
+  emit<E extends keyof ApiEventMap>(event: E, ...args: ApiEventMap[E]): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  on<E extends keyof ApiEventMap>(event: E, handler: (...args: ApiEventMap[E]) => void): void {
+    this.emitter.on(event, handler as (...args: unknown[]) => void);
+  }
+}
