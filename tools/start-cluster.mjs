@@ -69,7 +69,7 @@ run(
   { GENERATOR_PORT: generatorPort, API_URL: apiUrl(0) },
 );
 const readVia = REPLICAS > 1 ? 1 : 0;
-run('web', process.execPath, [join(root, 'tools', 'serve-web.mjs')], {
+run('web', process.execPath, [join(root, 'dist', 'apps', 'web-server', 'main.js')], {
   WEB_PORT: webPort,
   API_URL: apiUrl(readVia),
   GENERATOR_URL: `http://127.0.0.1:${generatorPort}`,

@@ -36,7 +36,7 @@ const services = [
   },
   {
     name: 'web',
-    script: join(root, 'tools', 'serve-web.mjs'),
+    script: join(root, 'dist', 'apps', 'web-server', 'main.js'),
     args: [],
     env: { WEB_PORT: webPort, API_URL: apiUrl, GENERATOR_URL: generatorUrl },
   },

@@ -1,4 +1,4 @@
-// The webpack config of every Node app (api, generator, bench, backtest): tsc-compiled, unminified,
+// The webpack config of every Node app (api, generator, web-server, bench, backtest): tsc-compiled, unminified,
 // with source maps, a generated package.json and src/assets copied, built to dist/<project root>.
 // Each app's webpack.config.js is `module.exports = nodeAppConfig(__dirname)`.
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');

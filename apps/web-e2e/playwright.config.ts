@@ -5,7 +5,7 @@ const root = join(__dirname, '..', '..');
 
 /**
  * Browser end-to-end tests of the ops console against the real daemons: global-setup.ts starts the
- * built api, generator and tools/serve-web.mjs on free ports. Debian's chromium, never a download.
+ * built api, generator and console server (apps/web-server) on free ports. Debian's chromium, never a download.
  */
 export default defineConfig({
   testDir: './src',

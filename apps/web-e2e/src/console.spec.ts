@@ -117,7 +117,7 @@ test('a server page draws history and forecast on a non-blank chart', async ({ p
   expect(pixels!.critical).toBeGreaterThan(20);
   await shot(page, 'server-detail');
 
-  // A deep link (or reload) of a client-side route is served index.html by tools/serve-web.mjs.
+  // A deep link (or reload) of a client-side route is served index.html by the console server (apps/web-server).
   await page.reload();
   await expect(page.getByTestId('server-header').locator('h2')).toHaveText(name);
 });

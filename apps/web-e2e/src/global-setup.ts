@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEMO_START, freePort, getJson, modelDir, requireBuilt, root, startService, stopService, tempDataDir, waitFor } from './services';
 
 /**
- * Starts api + generator (20 servers, 24 h backfill, 60x, simulated time pinned at DEMO_START) + serve-web on free ports, waits until
+ * Starts api + generator (20 servers, 24 h backfill, 60x, simulated time pinned at DEMO_START) + the console server on free ports, waits until
  * all 20 servers are forecast, and hands the URLs and the api's pid to the tests through env.
  * Returns the teardown.
  */
@@ -28,7 +28,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     [join(root, 'dist', 'apps', 'generator', 'main.js'), '--servers', '20', '--backfill', '24h', '--speed', '60', '--start', DEMO_START],
     { GENERATOR_PORT: String(generatorPort), API_URL: apiUrl },
   );
-  const web = startService('serve-web', [join(root, 'tools', 'serve-web.mjs')], {
+  const web = startService('web-server', [join(root, 'dist', 'apps', 'web-server', 'main.js')], {
     WEB_PORT: String(webPort),
     API_URL: apiUrl,
     GENERATOR_URL: generatorUrl,
@@ -42,7 +42,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   try {
     await waitFor('the api', async () => (await fetch(`${apiUrl}/health`)).ok, 30_000);
     await waitFor('the generator', async () => (await fetch(`${generatorUrl}/health`)).ok, 30_000);
-    await waitFor('serve-web', async () => (await fetch(`${webUrl}/`)).ok, 10_000);
+    await waitFor('the console server', async () => (await fetch(`${webUrl}/`)).ok, 10_000);
     await waitFor(
       '20 forecast servers',
       async () => {

@@ -82,7 +82,7 @@ test('the console stays usable on a 10,000-server fleet', async ({ page }) => {
     SQLITE_SYNCHRONOUS: 'NORMAL',
     ...(model ? { MODEL_DIR: model } : {}),
   });
-  const web = startService('large-fleet-serve-web', [join(root, 'tools', 'serve-web.mjs')], {
+  const web = startService('large-fleet-web-server', [join(root, 'dist', 'apps', 'web-server', 'main.js')], {
     WEB_PORT: String(webPort),
     API_URL: apiUrl,
     GENERATOR_URL: `http://127.0.0.1:${noGeneratorPort}`,
@@ -93,7 +93,7 @@ test('the console stays usable on a 10,000-server fleet', async ({ page }) => {
   page.on('pageerror', (error) => pageErrors.push(error.message));
   try {
     await waitFor('the api', async () => (await fetch(`${apiUrl}/health`)).ok, 30_000);
-    await waitFor('serve-web', async () => (await fetch(`http://127.0.0.1:${webPort}/`)).ok, 10_000);
+    await waitFor('the console server', async () => (await fetch(`http://127.0.0.1:${webPort}/`)).ok, 10_000);
 
     const fillStart = Date.now();
     for (let s = STEPS; s >= 0; s--) await feedRecords(apiUrl, samples(ORIGIN - s * STEP_MS, 0));

@@ -39,7 +39,7 @@ test("a second start continues after the first run's data and shows a live fleet
       { GENERATOR_PORT: String(generatorPort), API_URL: apiUrl },
     ),
   ];
-  const web = startService('restart-serve-web', [join(root, 'tools', 'serve-web.mjs')], {
+  const web = startService('restart-web-server', [join(root, 'dist', 'apps', 'web-server', 'main.js')], {
     WEB_PORT: String(webPort),
     API_URL: apiUrl,
     GENERATOR_URL: generatorUrl,

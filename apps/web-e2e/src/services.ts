@@ -86,10 +86,11 @@ export function requireBuilt(): void {
   for (const file of [
     join(root, 'dist', 'apps', 'api', 'main.js'),
     join(root, 'dist', 'apps', 'generator', 'main.js'),
+    join(root, 'dist', 'apps', 'web-server', 'main.js'),
     join(root, 'dist', 'apps', 'web', 'browser', 'index.html'),
   ]) {
     if (!existsSync(file)) {
-      throw new Error(`${file} is missing: run \`npx nx e2e web-e2e\` (it builds api, generator and web first)`);
+      throw new Error(`${file} is missing: run \`npx nx e2e web-e2e\` (it builds api, generator, web and web-server first)`);
     }
   }
 }

@@ -174,7 +174,7 @@ describe('.env.example', () => {
   });
 
   it('puts every variable in a daemon section, and a variable listed twice has one value', () => {
-    expect([...new Set(entries.map((e) => e.section))].sort()).toEqual(['apps/api', 'apps/generator', 'tools/serve-web.mjs']);
+    expect([...new Set(entries.map((e) => e.section))].sort()).toEqual(['apps/api', 'apps/generator', 'apps/web-server']);
     expect(entries.filter((e) => documented.get(e.name) !== e.value).map((e) => e.name)).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
-import { Controller, Query, Req, Res } from '@nestjs/common';
+import { Controller, Query, Req, Res, ValidationPipe } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
 import { ForecastStore } from '../read-model/forecast-store';
-import { summaryQuery } from '../read-model/read-queries';
 import { FleetSummaryDto, FleetSummaryQueryDto } from './dto/fleet-summary.dto';
 
 @ApiTags('fleet')
@@ -20,7 +19,11 @@ export class FleetController {
     cached: true,
     badRequest: 'An unknown query parameter, sort, profile, severity or model, a limit outside 1..10000, or a cursor of another sort',
   })
-  summary(@Query() params: FleetSummaryQueryDto, @Req() req: Request, @Res() res: Response): void {
-    this.store.summary(summaryQuery(params)).send(req, res);
+  summary(
+    @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) params: FleetSummaryQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): void {
+    this.store.summary(params.toQuery()).send(req, res);
   }
 }

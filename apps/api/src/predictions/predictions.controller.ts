@@ -1,9 +1,8 @@
-import { Controller, Query, Req, Res } from '@nestjs/common';
+import { Controller, Query, Req, Res, ValidationPipe } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
 import { ForecastStore } from '../read-model/forecast-store';
-import { predictionsQuery } from '../read-model/read-queries';
 import { PredictionsDto, ServerPredictionDto } from './dto/predictions.dto';
 import { PredictionsQueryDto } from './dto/predictions-query.dto';
 
@@ -23,7 +22,11 @@ export class PredictionsController {
     cached: true,
     badRequest: 'An unknown query parameter or metric, a limit outside 1..10000, or a cursor this api did not return',
   })
-  current(@Query() params: PredictionsQueryDto, @Req() req: Request, @Res() res: Response): void {
-    this.store.predictions(predictionsQuery(params)).send(req, res);
+  current(
+    @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) params: PredictionsQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): void {
+    this.store.predictions(params.toQuery()).send(req, res);
   }
 }

@@ -1,4 +1,4 @@
-import { METRICS, SERVER_NAME_PATTERN } from '@tft/contracts';
+import { MAX_LOAD_AVERAGE, METRICS, SERVER_NAME_PATTERN } from '@tft/contracts';
 import type { Label, TimeSeries } from '@tft/remote-write';
 
 /** Slots of a mapped sample, in METRICS order. */
@@ -9,9 +9,6 @@ const METRIC_SLOTS = METRICS.length;
 
 /** Server label values whose names are kept checked: more than any fleet the api holds. */
 const MAX_CACHED_NAMES = 1_000_000;
-
-/** The largest load average a JSON record may carry: the same bound for remote write. */
-const MAX_LOAD = 100_000;
 
 export interface MappingOptions {
   /** The label naming the server (REMOTE_WRITE_SERVER_LABEL); a trailing `:port` is stripped. */
@@ -346,7 +343,7 @@ export class NodeExporterMapping {
             break;
           case 'gauge': {
             const v = value * role.scale;
-            if (v < 0 || (role.slot === LOAD ? v > MAX_LOAD : v > 100.01)) result.unusable++;
+            if (v < 0 || (role.slot === LOAD ? v > MAX_LOAD_AVERAGE : v > 100.01)) result.unusable++;
             else add(host, timeMs, role.slot, role.slot === LOAD ? v : clampPercent(v));
             break;
           }

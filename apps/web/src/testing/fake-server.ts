@@ -28,7 +28,7 @@ export function json(body: unknown, status = 200): Response {
   });
 }
 
-/** What tools/serve-web.mjs answers when a daemon is down. */
+/** What the console server (apps/web-server) answers when a daemon is down. */
 export function unreachable(service: 'api' | 'generator'): Response {
   return json(
     {

@@ -90,14 +90,14 @@ describe('parseEnvExample', () => {
       'API_PORT=8000',
       'API_HOST=',
       '',
-      '# --- ops console (tools/serve-web.mjs) ---',
+      '# --- ops console (apps/web-server) ---',
       'WEB_PORT=8501',
     ].join('\n');
     expect(parseEnvExample(text)).toEqual([
       { section: '', name: 'TOP', value: '1' },
       { section: 'apps/api', name: 'API_PORT', value: '8000' },
       { section: 'apps/api', name: 'API_HOST', value: '' },
-      { section: 'tools/serve-web.mjs', name: 'WEB_PORT', value: '8501' },
+      { section: 'apps/web-server', name: 'WEB_PORT', value: '8501' },
     ]);
   });
 });

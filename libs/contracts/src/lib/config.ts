@@ -132,7 +132,7 @@ export function configErrorReporter(label: (key: string) => string = (key) => ke
 
 /** One `NAME=value` line of .env.example and the `# --- title (where) ---` section it sits in. */
 export interface EnvExampleEntry {
-  /** What the section header names in parentheses: `apps/api`, `tools/serve-web.mjs`; '' before any. */
+  /** What the section header names in parentheses: `apps/api`, `apps/web-server`; '' before any. */
   section: string;
   name: string;
   value: string;

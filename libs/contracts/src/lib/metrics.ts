@@ -23,6 +23,13 @@ export const METRIC_SPECS: Readonly<Record<MetricName, MetricSpec>> = {
   },
 };
 
+/**
+ * The largest load average a record may carry, whichever path it takes (POST /feed/data, remote write,
+ * OTLP): no real host comes near it, and it keeps an overflow or a typo out of the windows. The load's
+ * spec above stays unbounded, as a forecast of it is.
+ */
+export const MAX_LOAD_AVERAGE = 100_000;
+
 export type Severity = 'warning' | 'critical';
 export type ThresholdPair = Readonly<Record<Severity, number>>;
 

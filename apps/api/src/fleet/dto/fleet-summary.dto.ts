@@ -1,21 +1,27 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { METRICS, PROFILES } from '@tft/contracts';
+import { METRICS, PROFILES, type Severity } from '@tft/contracts';
+import { CommaList, MAX_PAGE, PageLimit } from '../../common/query-params';
+import type { ModelKind } from '../../model/model-provider';
 import { EnvironmentDto, ServerRiskDto } from '../../predictions/dto/predictions.dto';
-import { SUMMARY_SORTS } from '../../read-model/fleet-summary';
-import type { SummaryParams } from '../../read-model/read-queries';
+import type { SummaryQuery } from '../../read-model/forecast-store';
+import { SUMMARY_SORTS, type SummarySort } from '../../read-model/fleet-summary';
 
-export class FleetSummaryQueryDto implements SummaryParams {
+const PROFILE_CHOICES = [...PROFILES, 'unknown'];
+const SEVERITY_CHOICES: readonly (Severity | 'none')[] = ['critical', 'warning', 'none'];
+const MODEL_CHOICES: readonly ModelKind[] = ['TFT', 'heuristic'];
+
+export class FleetSummaryQueryDto {
   @ApiPropertyOptional({
+    type: String,
     enum: SUMMARY_SORTS,
     default: 'risk',
     description:
       'risk: 8-hour then 30-minute incident probability, highest first; alert: critical, then warning, soonest first; ' +
       'name; a metric: its current value, highest first. Ties by name.',
   })
-  @IsOptional()
-  @IsString()
-  sort?: string;
+  @CommaList(SUMMARY_SORTS, { single: true })
+  sort?: SummarySort[];
 
   @ApiPropertyOptional({ example: 'db00', description: 'Servers whose name contains this (case-insensitive)' })
   @IsOptional()
@@ -23,34 +29,51 @@ export class FleetSummaryQueryDto implements SummaryParams {
   @MaxLength(128)
   q?: string;
 
-  @ApiPropertyOptional({ example: 'database,web_api', description: `Comma list of ${[...PROFILES, 'unknown'].join(', ')}` })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  profile?: string;
+  @ApiPropertyOptional({ type: String, example: 'database,web_api', description: `Comma list of ${PROFILE_CHOICES.join(', ')}` })
+  @CommaList(PROFILE_CHOICES)
+  profile?: string[];
 
-  @ApiPropertyOptional({ example: 'critical,warning', description: 'Worst active alert: comma list of critical, warning, none' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  severity?: string;
+  @ApiPropertyOptional({
+    type: String,
+    example: 'critical,warning',
+    description: 'Worst active alert: comma list of critical, warning, none',
+  })
+  @CommaList(SEVERITY_CHOICES)
+  severity?: (Severity | 'none')[];
 
-  @ApiPropertyOptional({ example: 'heuristic', description: 'Comma list of TFT, heuristic' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  model?: string;
+  @ApiPropertyOptional({ type: String, example: 'heuristic', description: 'Comma list of TFT, heuristic' })
+  @CommaList(MODEL_CHOICES)
+  model?: ModelKind[];
 
-  @ApiPropertyOptional({ example: '100', description: 'Page size (1..10000); default every matching server' })
-  @IsOptional()
-  @IsString()
-  limit?: string;
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    example: 100,
+    description: `Page size (1..${MAX_PAGE}); default every matching server`,
+  })
+  @PageLimit()
+  limit?: number;
 
   @ApiPropertyOptional({ description: '`next_cursor` of the previous page (same sort and filters)' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   cursor?: string;
+
+  /** The read model's query: the filters as sets, risk the default order. */
+  toQuery(): SummaryQuery {
+    const q = this.q?.trim();
+    return {
+      sort: this.sort?.[0] ?? 'risk',
+      ...(q ? { q } : {}),
+      ...(this.profile ? { profiles: new Set(this.profile) } : {}),
+      ...(this.severity ? { severities: new Set(this.severity) } : {}),
+      ...(this.model ? { models: new Set(this.model) } : {}),
+      ...(this.limit !== undefined ? { limit: this.limit } : {}),
+      ...(this.cursor !== undefined ? { cursor: this.cursor } : {}),
+    };
+  }
 }
 
 export class SummaryWarmupDto {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PROFILES, SERVER_NAME_MAX_LENGTH, STATUSES } from '@tft/contracts';
+import { MAX_LOAD_AVERAGE, PROFILES, SERVER_NAME_MAX_LENGTH, STATUSES } from '@tft/contracts';
 import {
   ArrayMinSize,
   IsArray,
@@ -19,7 +19,6 @@ import type { ErrorDto } from '../../common/dto/error.dto';
 export const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const FINITE = { allowNaN: false, allowInfinity: false };
 const PROFILE_VALUES = [...PROFILES, 'unknown'];
-const MAX_LOAD_AVERAGE = 100_000;
 
 /** Enough of a sent value to spot the mistake; a reason never carries a whole field back. */
 const SHOWN_CHARS = 40;

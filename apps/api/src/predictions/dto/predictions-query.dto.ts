@@ -1,36 +1,47 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { METRICS } from '@tft/contracts';
-import type { PredictionsParams } from '../../read-model/read-queries';
+import { METRICS, type MetricName } from '@tft/contracts';
+import { CommaList, MAX_PAGE, PageLimit } from '../../common/query-params';
+import type { PredictionsQuery } from '../../read-model/forecast-store';
 
 /** Optional narrowing of GET /predictions/current; without any, the whole fleet as the original contract has it. */
-export class PredictionsQueryDto implements PredictionsParams {
-  @ApiPropertyOptional({ example: 'ppdb0001,ppweb0002', description: 'Only these servers (comma list)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100_000)
-  servers?: string;
+export class PredictionsQueryDto {
+  @ApiPropertyOptional({ type: String, example: 'ppdb0001,ppweb0002', description: 'Only these servers (comma list)' })
+  @CommaList(undefined, { what: 'server names' })
+  servers?: string[];
 
   @ApiPropertyOptional({
+    type: String,
     example: 'cpu_percent,memory_percent',
     description: `Only these metrics (comma list of ${METRICS.join(', ')}); alerts too`,
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  metrics?: string;
+  @CommaList(METRICS)
+  metrics?: MetricName[];
 
   @ApiPropertyOptional({
-    example: '500',
-    description: 'Page size (1..10000) in server-name order; the body then has `next_cursor`, null on the last page',
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    example: 500,
+    description: `Page size (1..${MAX_PAGE}) in server-name order; the body then has \`next_cursor\`, null on the last page`,
   })
-  @IsOptional()
-  @IsString()
-  limit?: string;
+  @PageLimit()
+  limit?: number;
 
   @ApiPropertyOptional({ description: '`next_cursor` of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   cursor?: string;
+
+  /** The read model's query: metrics as their METRICS indexes. */
+  toQuery(): PredictionsQuery {
+    const metrics = this.metrics;
+    return {
+      ...(this.servers ? { servers: this.servers } : {}),
+      ...(metrics ? { metrics: METRICS.flatMap((m, i) => (metrics.includes(m) ? [i] : [])) } : {}),
+      ...(this.limit !== undefined ? { limit: this.limit } : {}),
+      ...(this.cursor !== undefined ? { cursor: this.cursor } : {}),
+    };
+  }
 }

@@ -8,13 +8,13 @@ const SERVICE_LABELS: Record<Service, string> = {
   generator: 'metrics generator',
 };
 
-/** Base URL of the inference api as the browser sees it; tools/serve-web.mjs proxies /api. */
+/** Base URL of the inference api as the browser sees it; the console server (apps/web-server) proxies /api. */
 export const API_BASE_URL = new InjectionToken<string>('API_BASE_URL', {
   providedIn: 'root',
   factory: () => '/api',
 });
 
-/** Base URL of the metrics generator; tools/serve-web.mjs proxies /generator. */
+/** Base URL of the metrics generator; the console server (apps/web-server) proxies /generator. */
 export const GENERATOR_BASE_URL = new InjectionToken<string>('GENERATOR_BASE_URL', { providedIn: 'root', factory: () => '/generator' });
 
 /** The fetch the generated clients use (specs substitute a fake server). */

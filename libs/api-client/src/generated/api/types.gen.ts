@@ -1086,7 +1086,7 @@ export type PredictionsControllerCurrentData = {
     /**
      * Page size (1..10000) in server-name order; the body then has `next_cursor`, null on the last page
      */
-    limit?: string;
+    limit?: number;
     /**
      * `next_cursor` of the previous page
      */
@@ -1141,7 +1141,7 @@ export type FleetControllerSummaryData = {
     /**
      * Page size (1..10000); default every matching server
      */
-    limit?: string;
+    limit?: number;
     /**
      * `next_cursor` of the previous page (same sort and filters)
      */

@@ -1,0 +1,59 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsOptional, ValidateBy, type ValidationArguments } from 'class-validator';
+
+/** The most servers one page of a listing holds. */
+export const MAX_PAGE = 10_000;
+
+const commaList = (raw: unknown): unknown =>
+  typeof raw === 'string'
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : raw;
+
+const shown = (items: readonly string[]): string => items.map((u) => `"${u.slice(0, 64)}"`).join(', ');
+
+/**
+ * An optional query parameter sent as a comma list, typed as the array of its items, each one of
+ * `allowed` (or any non-empty item without `allowed`). The refusal names the unknown items and the list
+ * to choose from; `single` takes exactly one item.
+ */
+export function CommaList(allowed?: readonly string[], { single = false, what = 'values' } = {}): PropertyDecorator {
+  const unknownOf = (items: readonly string[]) => (allowed ? items.filter((i) => !allowed.includes(i)) : []);
+  const choices = allowed ? allowed.join(', ') : what;
+  return applyDecorators(
+    IsOptional(),
+    Transform(({ value }) => commaList(value)),
+    ValidateBy({
+      name: 'commaList',
+      validator: {
+        validate: (value: unknown) =>
+          Array.isArray(value) && value.length > 0 && (!single || value.length === 1) && unknownOf(value as string[]).length === 0,
+        defaultMessage: ({ property, value }: ValidationArguments) => {
+          const items = Array.isArray(value) ? (value as string[]) : [];
+          const unknown = unknownOf(items);
+          if (items.length && !unknown.length) return `${property}: one of ${choices}, not a list`;
+          return `${property}: ${items.length ? `unknown ${shown(unknown)}` : 'empty'}; use a comma list of ${choices}`;
+        },
+      },
+    }),
+  );
+}
+
+/** `limit`: an optional page size, an integer in 1..MAX_PAGE. */
+export function PageLimit(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)),
+    ValidateBy({
+      name: 'pageLimit',
+      validator: {
+        validate: (value: unknown) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_PAGE,
+        defaultMessage: ({ property, value }: ValidationArguments) =>
+          `${property}: must be an integer in 1..${MAX_PAGE} (got "${String(value).slice(0, 32)}")`,
+      },
+    }),
+  );
+}
