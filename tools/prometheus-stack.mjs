@@ -5,7 +5,7 @@
 // Debian's prometheus, prometheus-node-exporter and prometheus-alertmanager packages (upstream names
 // are tried too).
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -328,20 +328,16 @@ function withDefaults(options) {
   };
 }
 
-/** `[__name__, mode, mountpoint]` joined by `;`, so one keep rule can say "this name with that label". */
+/**
+ * `[__name__, mode, mountpoint]` joined by `;`, so one keep rule can say "this name with that label":
+ * the series of the receiver's table (libs/remote-write's received-series.json; keepRegex there builds
+ * the same rule for the api and docs/PROMETHEUS.md, and a test checks they agree).
+ */
 function keepRegex({ mountpoint }) {
-  const mount = escapeRegex(mountpoint);
-  // the recording rules the api's receiver reads; the others are for dashboards and stay in Prometheus
-  const rules = ['instance:node_cpu_utilisation:rate5m', 'instance:node_memory_utilisation:ratio'];
-  return [
-    'node_cpu_seconds_total;idle;',
-    'node_memory_(MemAvailable|MemTotal)_bytes;;',
-    'node_load1;;',
-    `node_filesystem_(avail|size)_bytes;;${mount}`,
-    `instance:node_filesystem_usage:ratio;;${mount}`,
-    ...rules.map((name) => `${escapeRegex(name)};;`),
-  ].join('|');
+  return RECEIVED_SERIES.map((s) => `${escapeRegex(s.name)};${s.mode ?? ''};${s.atMountpoint ? escapeRegex(mountpoint) : ''}`).join('|');
 }
+
+const RECEIVED_SERIES = JSON.parse(readFileSync(new URL('../libs/remote-write/src/lib/received-series.json', import.meta.url), 'utf8'));
 
 const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

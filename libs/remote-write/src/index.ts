@@ -1,1 +1,2 @@
 export * from './lib/write-request';
+export * from './lib/received-series';

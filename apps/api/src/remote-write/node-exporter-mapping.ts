@@ -1,5 +1,5 @@
 import { MAX_LOAD_AVERAGE, METRICS, SERVER_NAME_PATTERN } from '@tft/contracts';
-import type { Label, TimeSeries } from '@tft/remote-write';
+import { RECEIVED_SERIES, type Label, type ReceivedRole, type ReceivedSeries, type TimeSeries } from '@tft/remote-write';
 
 /** Slots of a mapped sample, in METRICS order. */
 const [CPU, MEMORY, DISK, LOAD] = (['cpu_percent', 'memory_percent', 'disk_percent', 'load_average'] as const).map((m) =>
@@ -79,34 +79,22 @@ type SeriesRole =
   | { kind: 'denominator'; name: string }
   | { kind: 'idleCounter' };
 
+/** RECEIVED_SERIES by metric name. */
+const RECEIVED_BY_NAME = new Map<string, ReceivedSeries[]>();
+for (const s of RECEIVED_SERIES) RECEIVED_BY_NAME.set(s.name, [...(RECEIVED_BY_NAME.get(s.name) ?? []), s]);
+
 /**
- * The series the receiver reads. Raw node_exporter series work without recording rules (Prometheus
- * in agent mode); the node-mixin recording rules, when a full Prometheus sends them, take precedence
- * for their metric on that host.
+ * The series the receiver reads (RECEIVED_SERIES, in @tft/remote-write). Raw node_exporter series work
+ * without recording rules (Prometheus in agent mode); the node-mixin recording rules, when a full
+ * Prometheus sends them, take precedence for their metric on that host.
  */
 function roleOf(labels: SeriesLabels, mountpoint: string): RoleId | null {
-  switch (labels.name) {
-    case 'node_cpu_seconds_total':
-      return labels.mode === 'idle' ? 'idle' : null;
-    case 'node_memory_MemAvailable_bytes':
-      return 'memory_available';
-    case 'node_memory_MemTotal_bytes':
-      return 'memory_total';
-    case 'node_filesystem_avail_bytes':
-      return labels.mountpoint === mountpoint ? 'filesystem_available' : null;
-    case 'node_filesystem_size_bytes':
-      return labels.mountpoint === mountpoint ? 'filesystem_size' : null;
-    case 'node_load1':
-      return 'load1';
-    case 'instance:node_cpu_utilisation:rate5m':
-      return 'recorded_cpu';
-    case 'instance:node_memory_utilisation:ratio':
-      return 'recorded_memory';
-    case 'instance:node_filesystem_usage:ratio':
-      return labels.mountpoint === mountpoint ? 'recorded_disk' : null;
-    default:
-      return null;
+  for (const s of (labels.name !== undefined && RECEIVED_BY_NAME.get(labels.name)) || []) {
+    if (s.mode !== undefined && labels.mode !== s.mode) continue;
+    if (s.atMountpoint && labels.mountpoint !== mountpoint) continue;
+    return s.role;
   }
+  return null;
 }
 
 /** Each role by a name that travels (cluster mode logs classified series for their partition's owner). */
@@ -123,7 +111,8 @@ const ROLES = {
   cpu_share: { kind: 'share', slot: CPU },
   memory_share: { kind: 'share', slot: MEMORY },
   filesystem_share: { kind: 'share', slot: DISK },
-} as const satisfies Record<string, SeriesRole>;
+  // every role of the receiver's table has its derivation here
+} as const satisfies Record<ReceivedRole, SeriesRole> & Record<string, SeriesRole>;
 
 export type RoleId = keyof typeof ROLES;
 
