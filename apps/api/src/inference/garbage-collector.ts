@@ -16,7 +16,7 @@ let gc: (() => void) | undefined;
  * detector does the same) so that no launcher needs the flag. V8 frees a dropped Buffer's memory only
  * when a major collection finds it unreachable, and a heap with little JavaScript garbage can go
  * minutes without one, so what a pass over a large fleet dropped (its inputs, quantiles and the
- * bytes of the forecasts it replaced, about 20 KB a server) would stay resident.
+ * bytes of the forecasts it replaced) would stay resident.
  */
 export const v8GarbageCollector: GarbageCollector = {
   collect(): number {
