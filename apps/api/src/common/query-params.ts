@@ -1,6 +1,9 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy, type ValidationArguments } from 'class-validator';
+
+/** A read's query DTO, validated and typed (numbers as numbers, comma lists as arrays), unknown parameters refused. */
+export const QUERY_PIPE = new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
 
 /** The most servers one page of a listing holds. */
 export const MAX_PAGE = 10_000;

@@ -1,4 +1,5 @@
-import { Controller, Query, Req, Res, ValidationPipe } from '@nestjs/common';
+import { Controller, Query, Req, Res } from '@nestjs/common';
+import { QUERY_PIPE } from '../common/query-params';
 import type { Request, Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
@@ -19,11 +20,7 @@ export class FleetController {
     cached: true,
     badRequest: 'An unknown query parameter, sort, profile, severity or model, a limit outside 1..10000, or a cursor of another sort',
   })
-  summary(
-    @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) params: FleetSummaryQueryDto,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): void {
+  summary(@Query(QUERY_PIPE) params: FleetSummaryQueryDto, @Req() req: Request, @Res() res: Response): void {
     this.store.summary(params.toQuery()).send(req, res);
   }
 }

@@ -12,7 +12,7 @@ import {
   type MetricsRequest,
   type PartialSuccess,
 } from '@tft/otlp';
-import { RetryLaterException } from '../common/retry-later.exception';
+import { InFlightGate } from '../common/in-flight-gate';
 import { bodyReadError, humanBytes, type BodyParserError } from '../common/http/body-errors';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService } from '../ingest/ingest.service';
@@ -56,7 +56,7 @@ export function otlpFormat(contentType: string | undefined): OtlpFormat {
  */
 @Injectable()
 export class OtlpService {
-  private inFlight = 0;
+  private readonly gate = new InFlightGate(MAX_CONCURRENT_WRITES, 'OTLP');
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -66,20 +66,17 @@ export class OtlpService {
 
   async receive(req: Request, client: string): Promise<OtlpAnswer> {
     const format = otlpFormat(req.headers['content-type']);
-    if (this.inFlight >= MAX_CONCURRENT_WRITES) {
-      throw new RetryLaterException(`the receiver is busy with ${this.inFlight} OTLP requests; retry after 1 s`, 1);
-    }
-    this.inFlight++;
-    try {
+    return this.gate.run(async () => {
       // JSON went through the api's JSON parser (gzip, deflate or br; MAX_BODY_SIZE after decompression)
-      const request = format === 'json' ? decodeMetricsJson(req.body) : decodeMetricsProtobuf(await this.readProtobuf(req));
+      let request: MetricsRequest;
+      try {
+        request = format === 'json' ? decodeMetricsJson(req.body) : decodeMetricsProtobuf(await this.readProtobuf(req));
+      } catch (err) {
+        if (err instanceof UndecodableMetricsError) throw new BadRequestException(err.message);
+        throw err;
+      }
       return { format, body: encodeMetricsResponse(await this.store(request, req.headers[CLOCK_OFFSET_HEADER], client), format) };
-    } catch (err) {
-      if (err instanceof UndecodableMetricsError) throw new BadRequestException(err.message);
-      throw err;
-    } finally {
-      this.inFlight--;
-    }
+    });
   }
 
   /** A protobuf body, gunzipped when it says so; MAX_BODY_SIZE holds before and after decompression. */

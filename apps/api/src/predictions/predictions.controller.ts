@@ -1,4 +1,5 @@
-import { Controller, Query, Req, Res, ValidationPipe } from '@nestjs/common';
+import { Controller, Query, Req, Res } from '@nestjs/common';
+import { QUERY_PIPE } from '../common/query-params';
 import type { Request, Response } from 'express';
 import { ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
@@ -22,11 +23,7 @@ export class PredictionsController {
     cached: true,
     badRequest: 'An unknown query parameter or metric, a limit outside 1..10000, or a cursor this api did not return',
   })
-  current(
-    @Query(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true })) params: PredictionsQueryDto,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): void {
+  current(@Query(QUERY_PIPE) params: PredictionsQueryDto, @Req() req: Request, @Res() res: Response): void {
     this.store.predictions(params.toQuery()).send(req, res);
   }
 }

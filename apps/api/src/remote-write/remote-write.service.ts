@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, PayloadTooLargeException, Unsu
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { CLOCK_OFFSET_HEADER } from '@tft/contracts';
-import { RetryLaterException } from '../common/retry-later.exception';
+import { InFlightGate } from '../common/in-flight-gate';
 import { bodyReadError, type BodyParserError } from '../common/http/body-errors';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService } from '../ingest/ingest.service';
@@ -27,7 +27,7 @@ const ROUTE = '/api/v1/write';
  */
 @Injectable()
 export class RemoteWriteService {
-  private inFlight = 0;
+  private readonly gate = new InFlightGate(MAX_CONCURRENT_WRITES, 'remote-write');
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -47,15 +47,7 @@ export class RemoteWriteService {
   /** One request: its encoding, its body (MAX_BODY_SIZE, like JSON writes), then the samples. `client`: see ServerLimits. */
   async receive(req: IncomingMessage, client: string): Promise<RemoteWriteResponseDto> {
     RemoteWriteService.checkEncoding(req.headers['content-encoding']);
-    if (this.inFlight >= MAX_CONCURRENT_WRITES) {
-      throw new RetryLaterException(`the receiver is busy with ${this.inFlight} remote-write requests; retry after 1 s`, 1);
-    }
-    this.inFlight++;
-    try {
-      return await this.store(await this.readBody(req), req.headers[CLOCK_OFFSET_HEADER], client);
-    } finally {
-      this.inFlight--;
-    }
+    return this.gate.run(async () => this.store(await this.readBody(req), req.headers[CLOCK_OFFSET_HEADER], client));
   }
 
   /** The raw body: Express' parsers refuse Content-Encoding: snappy (415), which Prometheus never retries. */
