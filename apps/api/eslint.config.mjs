@@ -17,7 +17,7 @@ export const API_LAYERS = [
   ['alerts'],
   ['inference'],
   ['read-model'],
-  ['predictions', 'fleet', 'servers', 'events', 'health', 'prometheus', 'alerts-api', 'alert-delivery'],
+  ['bodies', 'predictions', 'fleet', 'servers', 'events', 'health', 'prometheus', 'alerts-api', 'alert-delivery'],
   ['cluster'],
   ['openapi'],
 ];

@@ -11,14 +11,14 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { RetryLaterException } from '../common/retry-later.exception';
-import { ForecastStore } from '../read-model/forecast-store';
+import { LiveFeed } from './live-feed';
 import { AlertEventDto, PassEventDto } from './dto/events.dto';
 
 @ApiTags('events')
 @ApiExtraModels(PassEventDto, AlertEventDto)
 @Controller()
 export class EventsController {
-  constructor(private readonly store: ForecastStore) {}
+  constructor(private readonly live: LiveFeed) {}
 
   @Get('events')
   @ApiOperation({
@@ -37,7 +37,7 @@ export class EventsController {
   })
   @ApiServiceUnavailableResponse({ description: 'As many clients as the feed takes are connected; retry later' })
   events(@Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): void {
-    if (!this.store.feed.subscribe(res, lastEventId))
+    if (!this.live.feed.subscribe(res, lastEventId))
       throw new RetryLaterException('the change feed has as many clients as it takes; retry later', 5);
   }
 }

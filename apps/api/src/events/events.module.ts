@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ReadModelModule } from '../read-model/read-model.module';
 import { EventsController } from './events.controller';
+import { LiveFeed } from './live-feed';
 
 @Module({
-  imports: [ReadModelModule],
   controllers: [EventsController],
+  providers: [LiveFeed],
 })
 export class EventsModule {}

@@ -3,13 +3,13 @@ import { QUERY_PIPE } from '../common/query-params';
 import type { Request, Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
-import { ForecastStore } from '../read-model/forecast-store';
+import { ReadBodies } from '../bodies/read-bodies';
 import { FleetSummaryDto, FleetSummaryQueryDto } from './dto/fleet-summary.dto';
 
 @ApiTags('fleet')
 @Controller('fleet')
 export class FleetController {
-  constructor(private readonly store: ForecastStore) {}
+  constructor(private readonly bodies: ReadBodies) {}
 
   @ReadRoute('summary', {
     summary: 'Every server in one compact entry, sortable, filterable and paged, with the fleet counts and risk (cached)',
@@ -21,6 +21,6 @@ export class FleetController {
     badRequest: 'An unknown query parameter, sort, profile, severity or model, a limit outside 1..10000, or a cursor of another sort',
   })
   summary(@Query(QUERY_PIPE) params: FleetSummaryQueryDto, @Req() req: Request, @Res() res: Response): void {
-    this.store.summary(params.toQuery()).send(req, res);
+    this.bodies.summary(params.toQuery()).send(req, res);
   }
 }

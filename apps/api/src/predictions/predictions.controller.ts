@@ -3,7 +3,7 @@ import { QUERY_PIPE } from '../common/query-params';
 import type { Request, Response } from 'express';
 import { ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { ReadRoute } from '../common/read-route.decorator';
-import { ForecastStore } from '../read-model/forecast-store';
+import { ReadBodies } from '../bodies/read-bodies';
 import { PredictionsDto, ServerPredictionDto } from './dto/predictions.dto';
 import { PredictionsQueryDto } from './dto/predictions-query.dto';
 
@@ -11,7 +11,7 @@ import { PredictionsQueryDto } from './dto/predictions-query.dto';
 @ApiExtraModels(ServerPredictionDto)
 @Controller()
 export class PredictionsController {
-  constructor(private readonly store: ForecastStore) {}
+  constructor(private readonly bodies: ReadBodies) {}
 
   @ReadRoute('predictions/current', {
     summary: 'Latest 8-hour forecasts for every server, with alerts, fleet risk and model info (cached)',
@@ -24,6 +24,6 @@ export class PredictionsController {
     badRequest: 'An unknown query parameter or metric, a limit outside 1..10000, or a cursor this api did not return',
   })
   current(@Query(QUERY_PIPE) params: PredictionsQueryDto, @Req() req: Request, @Res() res: Response): void {
-    this.store.predictions(params.toQuery()).send(req, res);
+    this.bodies.predictions(params.toQuery()).send(req, res);
   }
 }

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ReadModelModule } from '../read-model/read-model.module';
+import { BodiesModule } from '../bodies/bodies.module';
 import { PredictionsController } from './predictions.controller';
 
 @Module({
-  imports: [ReadModelModule],
+  imports: [BodiesModule],
   controllers: [PredictionsController],
 })
 export class PredictionsModule {}

@@ -1,4 +1,4 @@
-import { METRICS } from '@tft/contracts';
+import { METRICS, systemClock } from '@tft/contracts';
 import type { MetricForecasts, ServerIncidentRisk } from '@tft/forecasting';
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,9 @@ import { loadApiConfig } from '../config/api-config';
 import { DEFAULT_GRID, type ModelRuntime } from '../model/model-provider';
 import type { CachedBody } from '../common/cached-body';
 import { forecastHighlights } from '../snapshot/forecast-highlights';
+import { ReadBodies } from '../bodies/read-bodies';
+import { LiveFeed } from '../events/live-feed';
+import { ApiEvents } from '../snapshot/api-events';
 import { ForecastStore, type LocalPublish } from './forecast-store';
 import type { NewForecast } from '../snapshot/forecast-snapshot';
 
@@ -54,8 +57,20 @@ function forecast(server: string, opts: { cpu?: number; p8h?: number; profile?: 
   };
 }
 
+/** Each store's projections, as the app wires them through ApiEvents. */
+const readSides = new WeakMap<ForecastStore, { bodies: ReadBodies; live: LiveFeed }>();
+
+function newStore(alerts: AlertsService): ForecastStore {
+  const events = new ApiEvents();
+  const store = new ForecastStore(alerts, systemClock, events);
+  readSides.set(store, { bodies: new ReadBodies(store, runtime, events), live: new LiveFeed(events) });
+  return store;
+}
+
+const bodiesOf = (store: ForecastStore): ReadBodies => (readSides.get(store) as { bodies: ReadBodies }).bodies;
+
 function storeWith(...forecasts: NewForecast[]): ForecastStore {
-  const store = new ForecastStore(runtime, new AlertsService(loadApiConfig({})));
+  const store = newStore(new AlertsService(loadApiConfig({})));
   for (const f of forecasts) store.put(f);
   store.publish(T0, 0);
   return store;
@@ -83,7 +98,7 @@ function subscribeFrames(store: ForecastStore): string[] {
     write: (f: string) => frames.push(f),
     end: () => res,
   } as unknown as Response;
-  store.feed.subscribe(res, undefined);
+  readSides.get(store)?.live.feed.subscribe(res, undefined);
   return frames;
 }
 
@@ -96,7 +111,7 @@ describe('ForecastStore', () => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = json(store.summary({ sort: 'risk', limit, cursor }));
+        const page = json(bodiesOf(store).summary({ sort: 'risk', limit, cursor }));
         expect(page.matching).toBe(57);
         seen.push(...page.servers.map((s: { name: string }) => s.name));
         cursor = page.next_cursor ?? undefined;
@@ -108,15 +123,15 @@ describe('ForecastStore', () => {
   });
 
   it('keeps pages free of repeats when a server is added between two pages', () => {
-    const store = new ForecastStore(runtime, new AlertsService(loadApiConfig({})));
+    const store = newStore(new AlertsService(loadApiConfig({})));
     for (const n of ['b', 'd', 'f']) store.put(forecast(`pp${n}`));
     store.publish(T0, 0);
-    const first = json(store.summary({ sort: 'name', limit: 2 }));
+    const first = json(bodiesOf(store).summary({ sort: 'name', limit: 2 }));
     expect(first.servers.map((s: { name: string }) => s.name)).toEqual(['ppb', 'ppd']);
     store.put(forecast('ppa'));
     store.put(forecast('ppe'));
     store.publish(T0 + 300, 0);
-    const second = json(store.summary({ sort: 'name', limit: 2, cursor: first.next_cursor }));
+    const second = json(bodiesOf(store).summary({ sort: 'name', limit: 2, cursor: first.next_cursor }));
     expect(second.servers.map((s: { name: string }) => s.name)).toEqual(['ppe', 'ppf']);
     expect(second.next_cursor).toBeNull();
   });
@@ -128,69 +143,78 @@ describe('ForecastStore', () => {
       forecast('ppweb0001'),
       forecast('ppweb0002', { model: 'heuristic' }),
     );
-    const names = (q: Parameters<ForecastStore['summary']>[0]) => json(store.summary(q)).servers.map((s: { name: string }) => s.name);
+    const names = (q: Parameters<ForecastStore['summary']>[0]) =>
+      json(bodiesOf(store).summary(q)).servers.map((s: { name: string }) => s.name);
     expect(names({ sort: 'name', q: 'DB0' })).toEqual(['ppdb0001', 'ppdb0002']);
     expect(names({ sort: 'name', profiles: new Set(['web_api']), models: new Set(['heuristic']) })).toEqual(['ppweb0002']);
     expect(names({ sort: 'name', severities: new Set(['critical']) })).toEqual([]);
     expect(names({ sort: 'name', severities: new Set(['none']) })).toHaveLength(4);
-    expect(json(store.summary({ sort: 'name', q: 'web' })).fleet).toMatchObject({ total_servers: 4, servers_tft: 2, servers_heuristic: 2 });
+    expect(json(bodiesOf(store).summary({ sort: 'name', q: 'web' })).fleet).toMatchObject({
+      total_servers: 4,
+      servers_tft: 2,
+      servers_heuristic: 2,
+    });
   });
 
   it('lists the worst alert of each server and sorts by it', () => {
     const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0' }));
-    const store = new ForecastStore(runtime, alerts);
+    const store = newStore(alerts);
     const hot = forecast('pphot0001', { cpu: 99 });
     store.put(hot);
     store.put(forecast('ppcool0001'));
     alerts.update([{ server: 'pphot0001', profile: 'web_api', model: 'TFT', origin: T0, at: T0, quantiles: hot.quantiles }], 300);
     store.publish(T0, 0);
-    const summary = json(store.summary({ sort: 'alert' }));
+    const summary = json(bodiesOf(store).summary({ sort: 'alert' }));
     expect(summary.servers[0]).toMatchObject({
       name: 'pphot0001',
       alert: { severity: 'critical', metric: 'cpu_percent', minutes_ahead: 5 },
     });
     expect(summary.servers[1]).toMatchObject({ name: 'ppcool0001', alert: null });
     expect(summary.fleet).toMatchObject({ alerts_critical: 1, alerts_warning: 0 });
-    expect(json(store.summary({ sort: 'name', severities: new Set(['critical']) })).servers).toHaveLength(1);
+    expect(json(bodiesOf(store).summary({ sort: 'name', severities: new Set(['critical']) })).servers).toHaveLength(1);
   });
 
   it('changes ETags exactly when content does', () => {
     const store = storeWith(forecast('ppa'), forecast('ppb'));
-    const before = { summary: store.summary({ sort: 'risk' }), full: store.predictions(), one: store.serverBody('ppa') as CachedBody };
+    const before = {
+      summary: bodiesOf(store).summary({ sort: 'risk' }),
+      full: bodiesOf(store).predictions(),
+      one: bodiesOf(store).serverBody('ppa') as CachedBody,
+    };
     expect(statusFor(before.summary, before.summary.etag)).toBe(304);
     // a pass that changed nothing: the same bodies
     store.publish(T0, 0);
-    expect(store.summary({ sort: 'risk' }).etag).toBe(before.summary.etag);
-    expect(store.predictions().etag).toBe(before.full.etag);
+    expect(bodiesOf(store).summary({ sort: 'risk' }).etag).toBe(before.summary.etag);
+    expect(bodiesOf(store).predictions().etag).toBe(before.full.etag);
     // only ppb's live numbers move: ppa's own body stays, the fleet bodies change
     store.setLatest('ppb', [31, 20, 20, 20]);
     store.publish(T0 + 60, 0);
-    expect(store.serverBody('ppa')?.etag).toBe(before.one.etag);
-    expect(store.summary({ sort: 'risk' }).etag).not.toBe(before.summary.etag);
-    expect(statusFor(store.predictions(), before.full.etag)).toBe(200);
-    expect(json(store.predictions()).predictions.ppb.cpu_percent.current).toBe(31);
+    expect(bodiesOf(store).serverBody('ppa')?.etag).toBe(before.one.etag);
+    expect(bodiesOf(store).summary({ sort: 'risk' }).etag).not.toBe(before.summary.etag);
+    expect(statusFor(bodiesOf(store).predictions(), before.full.etag)).toBe(200);
+    expect(json(bodiesOf(store).predictions()).predictions.ppb.cpu_percent.current).toBe(31);
     // the same value again is no change
-    const now = store.predictions().etag;
+    const now = bodiesOf(store).predictions().etag;
     store.setLatest('ppb', [31, 20, 20, 20]);
     store.publish(T0 + 120, 0);
-    expect(store.predictions().etag).toBe(now);
+    expect(bodiesOf(store).predictions().etag).toBe(now);
   });
 
   it('publishes whole passes only: a staged forecast is invisible until publish', () => {
     const store = storeWith(forecast('ppa', { cpu: 30 }));
     store.put(forecast('ppa', { cpu: 60 }));
     store.put(forecast('ppnew'));
-    expect(json(store.predictions()).predictions.ppa.cpu_percent.p50[0]).toBe(30);
-    expect(store.serverBody('ppnew')).toBeNull();
+    expect(json(bodiesOf(store).predictions()).predictions.ppa.cpu_percent.p50[0]).toBe(30);
+    expect(bodiesOf(store).serverBody('ppnew')).toBeNull();
     store.publish(T0 + 300, 0);
-    expect(json(store.predictions()).predictions.ppa.cpu_percent.p50[0]).toBe(60);
-    expect(Object.keys(json(store.predictions()).predictions).sort()).toEqual(['ppa', 'ppnew']);
+    expect(json(bodiesOf(store).predictions()).predictions.ppa.cpu_percent.p50[0]).toBe(60);
+    expect(Object.keys(json(bodiesOf(store).predictions()).predictions).sort()).toEqual(['ppa', 'ppnew']);
   });
 
   it('narrows the predictions body by servers and metrics, and pages it by name', () => {
     const store = storeWith(forecast('ppc'), forecast('ppa'), forecast('ppb'));
-    const whole = json(store.predictions());
-    const narrowed = json(store.predictions({ servers: ['ppb', 'ppzz'], metrics: [0, 3] }));
+    const whole = json(bodiesOf(store).predictions());
+    const narrowed = json(bodiesOf(store).predictions({ servers: ['ppb', 'ppzz'], metrics: [0, 3] }));
     expect(Object.keys(narrowed.predictions)).toEqual(['ppb']);
     expect(narrowed.predictions.ppb).toEqual({
       cpu_percent: whole.predictions.ppb.cpu_percent,
@@ -202,23 +226,23 @@ describe('ForecastStore', () => {
       risk: whole.predictions.ppb.risk,
     });
     expect(narrowed).not.toHaveProperty('next_cursor');
-    const first = json(store.predictions({ limit: 2 }));
+    const first = json(bodiesOf(store).predictions({ limit: 2 }));
     expect(Object.keys(first.predictions)).toEqual(['ppa', 'ppb']);
-    const last = json(store.predictions({ limit: 2, cursor: first.next_cursor }));
+    const last = json(bodiesOf(store).predictions({ limit: 2, cursor: first.next_cursor }));
     expect(Object.keys(last.predictions)).toEqual(['ppc']);
     expect(last.next_cursor).toBeNull();
-    expect(() => store.predictions({ limit: 2, cursor: 'garbage' })).toThrow(/cursor: not a cursor this api returned/);
-    expect(() => store.summary({ sort: 'risk', cursor: first.next_cursor })).toThrow(/pages through sort=name, not sort=risk/);
+    expect(() => bodiesOf(store).predictions({ limit: 2, cursor: 'garbage' })).toThrow(/cursor: not a cursor this api returned/);
+    expect(() => bodiesOf(store).summary({ sort: 'risk', cursor: first.next_cursor })).toThrow(/pages through sort=name, not sort=risk/);
   });
 
   it('serves one server from its own bytes, equal to its entry in the fleet body', () => {
     const store = storeWith(forecast('ppa'), forecast('ppb', { cpu: 50 }));
-    expect(json(store.serverBody('ppb') as CachedBody)).toEqual(json(store.predictions()).predictions.ppb);
-    expect(store.forecastJson('ppb')?.toString()).toBe((store.serverBody('ppb') as CachedBody).body.toString());
+    expect(json(bodiesOf(store).serverBody('ppb') as CachedBody)).toEqual(json(bodiesOf(store).predictions()).predictions.ppb);
+    expect(bodiesOf(store).forecastJson('ppb')?.toString()).toBe((bodiesOf(store).serverBody('ppb') as CachedBody).body.toString());
   });
 
   it('lists at most 500 changed servers in a pass event and counts them all', () => {
-    const store = new ForecastStore(runtime, new AlertsService(loadApiConfig({})));
+    const store = newStore(new AlertsService(loadApiConfig({})));
     const frames = subscribeFrames(store);
     for (let i = 0; i < 600; i++) store.put(forecast(`pp${String(i).padStart(4, '0')}`));
     store.publish(T0, 0);
@@ -226,12 +250,12 @@ describe('ForecastStore', () => {
     expect(data.changed).toHaveLength(500);
     expect(data.changed_count).toBe(600);
     expect(data.total_servers).toBe(600);
-    store.onApplicationShutdown();
+    readSides.get(store)?.live.onApplicationShutdown();
   });
 
   it('announces each pass that changed something with the servers to refetch, and alert transitions', () => {
     const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0', ALERT_RESOLVE_AFTER: '0s' }));
-    const store = new ForecastStore(runtime, alerts);
+    const store = newStore(alerts);
     const frames = subscribeFrames(store);
     store.put(forecast('ppa'));
     store.put(forecast('ppb'));
@@ -263,7 +287,7 @@ describe('ForecastStore', () => {
       'pass changed= removed=ppb live=0',
       'resolved ppb',
     ]);
-    store.onApplicationShutdown();
+    readSides.get(store)?.live.onApplicationShutdown();
   });
 });
 
@@ -287,7 +311,7 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
 
   it('serves remote forecasts and alerts with its own, reports only its own, and hands alerts over', () => {
     const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0' }));
-    const store = new ForecastStore(runtime, alerts);
+    const store = newStore(alerts);
     const shared: LocalPublish[] = [];
     store.onLocalPublish((p) => shared.push(p));
     const hot = forecast('pplocal0001', { cpu: 99 });
@@ -303,11 +327,11 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     store.setRemoteStale(3);
     store.publish(T0, 1);
 
-    const active = json(store.activeAlertsBody());
+    const active = json(bodiesOf(store).activeAlertsBody());
     // critical (own) before warning (remote), one list for the whole fleet
     expect(active.alerts.map((a: Alert) => `${a.server} ${a.severity}`)).toEqual(['pplocal0001 critical', 'ppremote0001 warning']);
     expect(store.alertsOf('ppremote0001')).toHaveLength(1);
-    const summary = json(store.summary({ sort: 'name' }));
+    const summary = json(bodiesOf(store).summary({ sort: 'name' }));
     expect(summary.fleet).toMatchObject({ total_servers: 2, stale_servers: 4, alerts_critical: 1, alerts_warning: 1 });
     // only what this replica forecast goes to the others, with its alerts
     expect(shared).toHaveLength(1);
@@ -320,7 +344,7 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     store.handOver('pplocal0001');
     alerts.release('pplocal0001');
     store.publish(T0 + 60, 1);
-    expect(json(store.activeAlertsBody()).count).toBe(2);
+    expect(json(bodiesOf(store).activeAlertsBody()).count).toBe(2);
     expect(store.alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
     // and the remote one becomes this replica's: its own (empty) lifecycle rules from now on
     store.adopt('ppremote0001');
@@ -329,6 +353,6 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     store.removeRemote('pplocal0001');
     store.publish(T0 + 180, 1);
     expect(store.size).toBe(1);
-    expect(json(store.activeAlertsBody()).count).toBe(0);
+    expect(json(bodiesOf(store).activeAlertsBody()).count).toBe(0);
   });
 });

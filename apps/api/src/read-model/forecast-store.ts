@@ -1,11 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { CLOCK, METRICS, PROFILES, systemClock, type Clock } from '@tft/contracts';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { CLOCK, PROFILES, systemClock, type Clock } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
 import { AlertsService, byUrgency, mergeResolved, type Alert } from '../alerts/alerts.service';
-import { CachedBody } from '../common/cached-body';
-import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
-import { CHANGED_LISTED, ChangeFeed, type AlertEvent } from './change-feed';
-import { pageOf, sortEntries, type SummaryEntry, type SummaryFilter, type SummarySort, type WorstAlert } from './fleet-summary';
+import { CHANGED_LISTED, type AlertEvent } from '../snapshot/fleet-published';
+import type { SummaryFilter, SummarySort } from './fleet-summary';
 import { ApiEvents } from '../snapshot/api-events';
 import type { ForecastSnapshot, NewForecast } from '../snapshot/forecast-snapshot';
 import { ServerForecast } from './server-forecast';
@@ -36,6 +34,9 @@ export interface FleetCounts {
   profiles: Record<string, number>;
 }
 
+/** The fleet's incident outlook as every summary and the predictions body carry it. */
+export type FleetEnvironment = FleetIncidentRisk & { total_servers: number; fleet_health: string };
+
 /** One server's forecast as GET /metrics reads it. */
 export interface ForecastScrape {
   server: string;
@@ -52,28 +53,20 @@ export interface LocalPublish {
   alertsOf(server: string): Alert[];
 }
 
-/** Bodies of narrowed queries kept per published state; a console polling one page hits this. */
-const QUERY_BODIES_KEPT = 64;
-
-const worstOf = (a: WorstAlert, b: Alert): boolean =>
-  a.severity !== b.severity ? b.severity === 'critical' : b.minutes_ahead < a.minutes_ahead;
-
 /**
- * What readers see: every server's newest forecast, the fleet summary, the alerts and the change
- * feed, all as of the last forecast pass. A pass stages its results and publishes them at its end,
- * so readers never see half a pass; bodies are built when first asked for after a publish and then
- * served as-is (ETag, gzip) until the next.
+ * The read model: every server's newest forecast, the fleet figures and the alerts, all as of the last
+ * publish. A pass's snapshot (and, in cluster mode, the other replicas' entries) is staged and made
+ * visible at once, so readers never see half a pass; each publish is announced ('fleet.published') to
+ * the projections that render it (ReadBodies, the change feed).
  */
 @Injectable()
-export class ForecastStore implements OnApplicationShutdown {
-  readonly feed = new ChangeFeed();
+export class ForecastStore {
   private readonly forecasts = new Map<string, ServerForecast>();
-  private readonly entries = new Map<string, SummaryEntry>();
   private readonly staged = new Map<string, ServerForecast | null>();
   private readonly stagedLatest = new Map<string, ArrayLike<number>>();
   private alertsByServer = new Map<string, Alert[]>();
-  private alertsJson = '[]';
-  private activeAlerts = new CachedBody('{"timestamp":null,"count":0,"alerts":[]}');
+  private firing: readonly Alert[] = [];
+  private alertsTime: number | null = null;
   /** Cluster mode: the alerts other replicas raised, by server, as their owners published them. */
   private readonly remoteAlerts = new Map<string, Alert[]>();
   /** Per server another replica owns: its recently resolved alerts, as that owner last published them. */
@@ -84,7 +77,7 @@ export class ForecastStore implements OnApplicationShutdown {
   private readonly localRemoved = new Set<string>();
   private readonly localPublishListeners: ((p: LocalPublish) => void)[] = [];
   private firingSeverity = new Map<string, Alert>();
-  private environment: FleetIncidentRisk & { total_servers: number; fleet_health: string } = {
+  private environment: FleetEnvironment = {
     ...fleetIncidentRisk([]),
     total_servers: 0,
     fleet_health: 'healthy',
@@ -94,20 +87,14 @@ export class ForecastStore implements OnApplicationShutdown {
   private passes = 0;
   /** Bumped when the set of forecasts changes (re-forecast, gone, retired): what /metrics rebuilds on. */
   forecastGeneration = 0;
-  private fullBody: CachedBody | null = null;
-  private readonly queryBodies = new Map<string, CachedBody>();
-  private readonly sorted = new Map<SummarySort, SummaryEntry[]>();
-  private readonly serverBodies = new Map<string, CachedBody>();
 
   constructor(
-    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
     private readonly alerts: AlertsService,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
-    @Optional() events?: ApiEvents,
+    @Optional() private readonly events?: ApiEvents,
   ) {
     this.predictionTime = isoSeconds(Math.floor(clock.now() / 1000));
     events?.on('forecast.snapshot', (snapshot) => this.apply(snapshot));
-    events?.on('app.stopping', () => this.feed.close());
   }
 
   /** A pass's snapshot: what it changed becomes visible, and is announced, at once. */
@@ -116,10 +103,6 @@ export class ForecastStore implements OnApplicationShutdown {
     for (const forecast of snapshot.forecasts) this.put(forecast);
     for (const [server, latest] of snapshot.latest) this.setLatest(server, latest);
     this.publish(snapshot.dataTime, snapshot.staleServers);
-  }
-
-  onApplicationShutdown(): void {
-    this.feed.close();
   }
 
   // ---- written by the forecast pass ----
@@ -212,31 +195,27 @@ export class ForecastStore implements OnApplicationShutdown {
     const liveUpdates = moved.length;
     const alertEvents = this.publishAlerts(dataNow, changed);
     this.announceLocal();
-    // what readers got of these servers is out of date: rebuilt on the next read
-    for (const server of [...changed, ...removed, ...moved]) {
-      this.entries.delete(server);
-      this.serverBodies.delete(server);
-    }
     const first = this.passes++ === 0;
     if (!first && !changed.size && !removed.length && !liveUpdates && staleServers === this.counts.stale_servers) return;
-    for (const [server, f] of this.forecasts) if (!this.entries.has(server)) this.entries.set(server, this.entryOf(f));
     this.predictionTime = isoSeconds(dataNow);
     this.recount(staleServers);
     if (forecastsChanged) this.forecastGeneration++;
-    this.fullBody = null;
-    this.queryBodies.clear();
-    this.sorted.clear();
-    this.feed.announce('pass', {
-      pass: this.passes,
-      prediction_time: this.predictionTime,
-      published_at: new Date(this.clock.now()).toISOString(),
-      changed: [...changed].slice(0, CHANGED_LISTED),
-      changed_count: changed.size,
+    this.events?.emit('fleet.published', {
+      pass: {
+        pass: this.passes,
+        prediction_time: this.predictionTime,
+        published_at: new Date(this.clock.now()).toISOString(),
+        changed: [...changed].slice(0, CHANGED_LISTED),
+        changed_count: changed.size,
+        removed,
+        live_updates: liveUpdates,
+        total_servers: this.forecasts.size,
+      },
+      alerts: alertEvents,
+      changed: [...changed],
       removed,
-      live_updates: liveUpdates,
-      total_servers: this.forecasts.size,
+      moved,
     });
-    for (const event of alertEvents) this.feed.announce('alert', event);
   }
 
   private announceLocal(): void {
@@ -256,9 +235,8 @@ export class ForecastStore implements OnApplicationShutdown {
   private publishAlerts(dataNow: number, changed: Set<string>): AlertEvent[] {
     const own = this.alerts.publish().filter((a) => !this.remoteAlerts.has(a.server));
     const alerts = this.remoteAlerts.size ? [...own, ...[...this.remoteAlerts.values()].flat()].sort(byUrgency) : own;
-    const json = JSON.stringify(alerts);
-    this.alertsJson = json;
-    this.activeAlerts = new CachedBody(`{"timestamp":${JSON.stringify(isoSeconds(dataNow))},"count":${alerts.length},"alerts":${json}}`);
+    this.firing = alerts;
+    this.alertsTime = dataNow;
     const byServer = new Map<string, Alert[]>();
     const firing = new Map<string, Alert>();
     const events: AlertEvent[] = [];
@@ -285,37 +263,6 @@ export class ForecastStore implements OnApplicationShutdown {
     this.firingSeverity = firing;
     this.alertsByServer = byServer;
     return events;
-  }
-
-  private entryOf(f: ServerForecast): SummaryEntry {
-    let alert: WorstAlert | null = null;
-    for (const a of this.alertsByServer.get(f.server) ?? []) {
-      if (!alert || worstOf(alert, a)) alert = { severity: a.severity, metric: a.metric, minutes_ahead: a.minutes_ahead };
-    }
-    const current = Object.fromEntries(METRICS.map((m, i) => [m, Number.isFinite(f.current[i]) ? f.current[i] : null]));
-    return {
-      name: f.server,
-      profile: f.profile,
-      model: f.model,
-      probability_30m: f.risk.probability_30m,
-      probability_8h: f.risk.probability_8h,
-      current: f.current,
-      alert,
-      json: JSON.stringify({
-        name: f.server,
-        profile: f.profile,
-        model: f.model,
-        warmup: f.warmup,
-        current,
-        risk: {
-          probability_30m: Math.round(f.risk.probability_30m * 1e4) / 1e4,
-          probability_8h: Math.round(f.risk.probability_8h * 1e4) / 1e4,
-          driver: f.risk.driver,
-        },
-        alert,
-        forecast_origin: isoSeconds(f.origin),
-      }),
-    };
   }
 
   private recount(staleServers: number): void {
@@ -361,26 +308,24 @@ export class ForecastStore implements OnApplicationShutdown {
     for (const [server, f] of this.forecasts) yield { server, profile: f.profile, model: f.model, risk: f.risk, highlights: f.highlights };
   }
 
-  /** One server's forecast (the ServerPrediction JSON) from its own bytes; null before its first forecast. */
-  forecastJson(server: string): Buffer | null {
-    return this.forecasts.get(server)?.json() ?? null;
+  /** One server's forecast; undefined before its first. */
+  forecast(server: string): ServerForecast | undefined {
+    return this.forecasts.get(server);
   }
 
-  /** GET /servers/{name}/forecast: one server's forecast with its own ETag. */
-  serverBody(server: string): CachedBody | null {
-    const f = this.forecasts.get(server);
-    if (!f) return null;
-    let body = this.serverBodies.get(server);
-    if (!body) {
-      body = new CachedBody(f.json());
-      this.serverBodies.set(server, body);
-    }
-    return body;
+  /** Every server's forecast, in the order they first got one. */
+  all(): IterableIterator<ServerForecast> {
+    return this.forecasts.values();
   }
 
-  /** GET /alerts/active: the alerts firing as of the last publish, the whole fleet's in cluster mode. */
-  activeAlertsBody(): CachedBody {
-    return this.activeAlerts;
+  /** The alerts firing as of the last publish (the whole fleet's in cluster mode), most urgent first, and the data time they are as of. */
+  firingAlerts(): { alerts: readonly Alert[]; at: number | null } {
+    return { alerts: this.firing, at: this.alertsTime };
+  }
+
+  /** The whole-fleet figures as of the last publish. */
+  fleet(): { predictionTime: string; counts: FleetCounts; environment: FleetEnvironment } {
+    return { predictionTime: this.predictionTime, counts: this.counts, environment: this.environment };
   }
 
   /** Servers with a forecast (name and profile). */
@@ -400,98 +345,6 @@ export class ForecastStore implements OnApplicationShutdown {
 
   alertsOf(server: string): Alert[] {
     return this.alertsByServer.get(server) ?? [];
-  }
-
-  /** GET /predictions/current, whole or narrowed. */
-  predictions(query: PredictionsQuery = {}): CachedBody {
-    const whole = !query.servers && !query.metrics && query.limit === undefined && query.cursor === undefined;
-    if (whole) return (this.fullBody ??= this.buildPredictions(query));
-    return this.cachedQuery(`p${JSON.stringify(query)}`, () => this.buildPredictions(query));
-  }
-
-  /** GET /fleet/summary. */
-  summary(query: SummaryQuery): CachedBody {
-    return this.cachedQuery(`s${JSON.stringify(query, (_, v: unknown) => (v instanceof Set ? [...v].sort() : v))}`, () =>
-      this.buildSummary(query),
-    );
-  }
-
-  private cachedQuery(key: string, build: () => CachedBody): CachedBody {
-    let body = this.queryBodies.get(key);
-    if (!body) {
-      if (this.queryBodies.size >= QUERY_BODIES_KEPT) this.queryBodies.delete(this.queryBodies.keys().next().value as string);
-      body = build();
-      this.queryBodies.set(key, body);
-    }
-    return body;
-  }
-
-  private sortedBy(sort: SummarySort): SummaryEntry[] {
-    let list = this.sorted.get(sort);
-    if (!list) {
-      list = sortEntries(this.entries.values(), sort);
-      this.sorted.set(sort, list);
-    }
-    return list;
-  }
-
-  private buildSummary(q: SummaryQuery): CachedBody {
-    const { items, matching, next } = pageOf(this.sortedBy(q.sort), q.sort, q, q.limit ?? Number.MAX_SAFE_INTEGER, q.cursor);
-    const head = JSON.stringify({
-      prediction_time: this.predictionTime,
-      fleet: this.counts,
-      environment: this.environment,
-      matching,
-      next_cursor: next,
-    });
-    return new CachedBody(`${head.slice(0, -1)},"servers":[${items.map((e) => e.json).join(',')}]}`);
-  }
-
-  private buildPredictions(q: PredictionsQuery): CachedBody {
-    const names = q.servers ? new Set(q.servers) : undefined;
-    const metricNames = q.metrics ? new Set(q.metrics.map((m) => METRICS[m])) : undefined;
-    let selected: string[];
-    let next: string | null = null;
-    if (q.limit !== undefined || q.cursor !== undefined) {
-      const page = pageOf(this.sortedBy('name'), 'name', { names }, q.limit ?? Number.MAX_SAFE_INTEGER, q.cursor);
-      selected = page.items.map((e) => e.name);
-      next = page.next;
-    } else {
-      selected = names ? [...this.forecasts.keys()].filter((n) => names.has(n)) : [...this.forecasts.keys()];
-    }
-    const parts: Buffer[] = [Buffer.from('{"predictions":{')];
-    selected.forEach((name, i) => {
-      parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(name)}:`), (this.forecasts.get(name) as ServerForecast).json(q.metrics));
-    });
-    const narrowedAlerts =
-      names || metricNames
-        ? JSON.stringify(
-            [...this.firingSeverity.values()].filter((a) => (!names || names.has(a.server)) && (!metricNames || metricNames.has(a.metric))),
-          )
-        : this.alertsJson;
-    const paging = q.limit !== undefined || q.cursor !== undefined ? `,"next_cursor":${JSON.stringify(next)}` : '';
-    parts.push(
-      Buffer.from(
-        `},"alerts":${narrowedAlerts},"environment":${JSON.stringify(this.environment)},"metadata":${JSON.stringify(this.metadata())}${paging}}`,
-      ),
-    );
-    return new CachedBody(Buffer.concat(parts));
-  }
-
-  private metadata() {
-    const rt = this.runtime;
-    return {
-      model_type: rt.tft ? 'TFT' : 'heuristic',
-      model_dir: rt.modelDir,
-      model_version: rt.modelVersion,
-      prediction_time: this.predictionTime,
-      horizon_steps: rt.grid.horizon,
-      step_seconds: rt.grid.stepSeconds,
-      device: rt.device.device,
-      inference_profile: rt.device.profile,
-      servers_tft: this.counts.servers_tft,
-      servers_heuristic: this.counts.servers_heuristic,
-    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BodiesModule } from '../bodies/bodies.module';
 import { ReadModelModule } from '../read-model/read-model.module';
 import { WarmupModule } from '../warmup/warmup.module';
 import { WindowModule } from '../window/window.module';
@@ -6,7 +7,7 @@ import { ServersController } from './servers.controller';
 import { ServersService } from './servers.service';
 
 @Module({
-  imports: [WindowModule, WarmupModule, ReadModelModule],
+  imports: [WindowModule, WarmupModule, ReadModelModule, BodiesModule],
   controllers: [ServersController],
   providers: [ServersService],
 })

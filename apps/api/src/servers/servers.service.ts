@@ -4,6 +4,7 @@ import { isoSeconds, type StepSeries, round3 } from '@tft/forecasting';
 import { CachedBody } from '../common/cached-body';
 import { OWNERSHIP, type Ownership } from '../common/ownership';
 import { OWNER_DETAIL, type OwnerDetail } from './owner-detail';
+import { ReadBodies } from '../bodies/read-bodies';
 import { ForecastStore } from '../read-model/forecast-store';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
@@ -29,6 +30,7 @@ export class ServersService {
     private readonly windows: WindowService,
     private readonly warmup: WarmupService,
     private readonly store: ForecastStore,
+    private readonly bodies: ReadBodies,
     @Inject(OWNERSHIP) private readonly ownership: Ownership,
     @Optional() @Inject(OWNER_DETAIL) private readonly cluster?: OwnerDetail,
   ) {
@@ -83,13 +85,13 @@ export class ServersService {
       alerts: this.store.alertsOf(entry.name),
     };
     const head = JSON.stringify(rest);
-    const forecast = this.store.forecastJson(entry.name) ?? Buffer.from('null');
+    const forecast = this.bodies.forecastJson(entry.name) ?? Buffer.from('null');
     return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"forecast":`), forecast, Buffer.from('}')]);
   }
 
   /** One server's forecast body; 404 for an unknown server or one not forecast yet. */
   forecast(name: string): CachedBody {
-    const body = this.store.serverBody(name);
+    const body = this.bodies.serverBody(name);
     if (body) return body;
     if (!this.windows.get(name)) throw unknownServer(name);
     throw new NotFoundException(`server "${name.slice(0, 128)}" has no forecast yet: it is stale or the first pass has not run`);

@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
+import type { FleetPublished } from './fleet-published';
 import type { ForecastSnapshot } from './forecast-snapshot';
 
 /** The api's events and what each carries. */
 export interface ApiEventMap {
   /** A forecast pass (or a retirement) published what it changed. */
   'forecast.snapshot': [snapshot: ForecastSnapshot];
+  /** The read model made a snapshot (and the other replicas' entries) visible: its projections refresh. */
+  'fleet.published': [published: FleetPublished];
   /** SIGTERM/SIGINT: the HTTP server stops; long-lived responses (event streams) must end. */
   'app.stopping': [];
 }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Response } from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ChangeFeed, DEFAULT_CHANGE_FEED_OPTIONS, type PassEvent } from './change-feed';
+import type { PassEvent } from '../snapshot/fleet-published';
+import { ChangeFeed, DEFAULT_CHANGE_FEED_OPTIONS } from './change-feed';
 
 /** A response that records what is written, with a settable backlog of unsent bytes. */
 class FakeResponse extends EventEmitter {
