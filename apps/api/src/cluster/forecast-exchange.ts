@@ -7,7 +7,8 @@ import { AlertsService, type Alert, type ServerAlertState } from '../alerts/aler
 import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import { forecastHighlights } from '../snapshot/forecast-highlights';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { ForecastStore, type LocalPublish } from '../read-model/forecast-store';
+import { ForecastStore } from '../read-model/forecast-store';
+import { ApiEvents } from '../snapshot/api-events';
 import type { NewForecast } from '../snapshot/forecast-snapshot';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
@@ -113,6 +114,7 @@ export class ForecastExchange {
     private readonly delivery: AlertDeliveryService,
     @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: ApiEvents,
   ) {}
 
   /** The /status rows of the servers other replicas own, as their owners last published them. */
@@ -121,7 +123,9 @@ export class ForecastExchange {
   }
 
   start(): void {
-    this.store.onLocalPublish((p) => void this.send(p));
+    // this replica's own forecasts and removals, as each pass (or retirement) published them; the read
+    // model has applied the snapshot by then (it subscribed first), so the alerts sent with them are current
+    this.events.on('forecast.snapshot', (s) => void this.send(new Map(s.forecasts.map((f) => [f.server, f])), s.removed));
     void this.watch();
   }
 
@@ -239,9 +243,13 @@ export class ForecastExchange {
    * once its state and all before it are stored: a replica killed right after paging leaves its
    * successor the state that says so.
    */
-  private async send(p: LocalPublish): Promise<void> {
+  /**
+   * Shares this replica's forecasts (with their alerts) and removals. Called after every publish, even
+   * one with nothing of its own: the webhook notifications of a publish go once its send ends (ShareLedger).
+   */
+  private async send(own: ReadonlyMap<string, NewForecast>, ownRemoved: readonly string[]): Promise<void> {
     const token = this.delivery.shareToken();
-    const forecasts = new Map(p.forecasts);
+    const forecasts = new Map(own);
     for (const [server, forecast] of forecasts) this.ledger.supersede(server, token, forecast);
     for (const [server, forecast] of this.ledger.pending()) {
       if (!this.ownership.forecasts(server)) this.ledger.forget(server);
@@ -252,13 +260,13 @@ export class ForecastExchange {
       const entry: ExchangedForecast = {
         owner: this.config.replicaId,
         forecast: toWire(forecast),
-        alerts: p.alertsOf(server),
+        alerts: this.store.alertsOf(server),
         handOver: this.handOverOf(server),
         status: this.statusOf(server, forecast.model),
       };
       return this.kv.put(keyOf(server), JSON.stringify(entry));
     });
-    const deletes = p.removed.map((server) => this.kv.delete(keyOf(server)));
+    const deletes = ownRemoved.map((server) => this.kv.delete(keyOf(server)));
     const [stored, removed] = await Promise.all([Promise.allSettled(puts), Promise.allSettled(deletes)]);
     const servers = [...forecasts];
     this.ledger.end(
@@ -350,6 +358,7 @@ export class ForecastExchange {
       const local = this.windows.dataTime() ?? Number.NEGATIVE_INFINITY;
       const dataNow = Math.max(local, this.remoteDataTime);
       this.store.publish(Number.isFinite(dataNow) ? dataNow : Math.floor(this.clock.now() / 1000), this.windows.staleCount());
+      void this.send(new Map(), []);
     }, PUBLISH_AFTER_MS);
   }
 }

@@ -10,7 +10,7 @@ import { forecastHighlights } from '../snapshot/forecast-highlights';
 import { ReadBodies } from '../bodies/read-bodies';
 import { LiveFeed } from '../events/live-feed';
 import { ApiEvents } from '../snapshot/api-events';
-import { ForecastStore, type LocalPublish } from './forecast-store';
+import { ForecastStore } from './forecast-store';
 import type { NewForecast } from '../snapshot/forecast-snapshot';
 
 const runtime = {
@@ -309,11 +309,9 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     resolved_at: null,
   });
 
-  it('serves remote forecasts and alerts with its own, reports only its own, and hands alerts over', () => {
+  it('serves remote forecasts and alerts with its own, and hands alerts over', () => {
     const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0' }));
     const store = newStore(alerts);
-    const shared: LocalPublish[] = [];
-    store.onLocalPublish((p) => shared.push(p));
     const hot = forecast('pplocal0001', { cpu: 99 });
     store.put(hot);
     alerts.update([{ server: 'pplocal0001', profile: 'web_api', model: 'TFT', origin: T0, at: T0, quantiles: hot.quantiles }], 300);
@@ -333,10 +331,7 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     expect(store.alertsOf('ppremote0001')).toHaveLength(1);
     const summary = json(bodiesOf(store).summary({ sort: 'name' }));
     expect(summary.fleet).toMatchObject({ total_servers: 2, stale_servers: 4, alerts_critical: 1, alerts_warning: 1 });
-    // only what this replica forecast goes to the others, with its alerts
-    expect(shared).toHaveLength(1);
-    expect([...shared[0].forecasts.keys()]).toEqual(['pplocal0001']);
-    expect(shared[0].alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
+    expect(store.alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
     // GET /alerts/resolved: the whole fleet's, the other replica's included
     expect(store.resolvedAlerts().map((a) => `${a.server} ${a.metric}`)).toEqual(['ppremote0001 disk_percent']);
 

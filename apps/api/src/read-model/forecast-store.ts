@@ -46,13 +46,6 @@ export interface ForecastScrape {
   highlights: ServerForecast['highlights'];
 }
 
-/** What one publish made of this process's own forecasts: what cluster mode hands the other replicas. */
-export interface LocalPublish {
-  forecasts: ReadonlyMap<string, NewForecast>;
-  removed: readonly string[];
-  alertsOf(server: string): Alert[];
-}
-
 /**
  * The read model: every server's newest forecast, the fleet figures and the alerts, all as of the last
  * publish. A pass's snapshot (and, in cluster mode, the other replicas' entries) is staged and made
@@ -73,9 +66,6 @@ export class ForecastStore {
   private readonly remoteResolved = new Map<string, Alert[]>();
   /** Cluster mode: stale servers other replicas hold. */
   private remoteStale = 0;
-  private readonly localForecasts = new Map<string, NewForecast>();
-  private readonly localRemoved = new Set<string>();
-  private readonly localPublishListeners: ((p: LocalPublish) => void)[] = [];
   private firingSeverity = new Map<string, Alert>();
   private environment: FleetEnvironment = {
     ...fleetIncidentRisk([]),
@@ -111,10 +101,6 @@ export class ForecastStore {
   put(forecast: NewForecast): void {
     this.staged.set(forecast.server, new ServerForecast(forecast));
     this.stagedLatest.delete(forecast.server);
-    if (this.localPublishListeners.length) {
-      this.localForecasts.set(forecast.server, forecast);
-      this.localRemoved.delete(forecast.server);
-    }
   }
 
   // ---- written by cluster mode: what the other replicas' passes made ----
@@ -152,11 +138,6 @@ export class ForecastStore {
     this.remoteStale = count;
   }
 
-  /** Calls `listener` after each publish with this process's own forecasts and removals since the previous one. */
-  onLocalPublish(listener: (p: LocalPublish) => void): void {
-    this.localPublishListeners.push(listener);
-  }
-
   /** A server's newest step means moved without a re-forecast. */
   setLatest(server: string, latest: ArrayLike<number>): void {
     this.stagedLatest.set(server, latest);
@@ -167,10 +148,6 @@ export class ForecastStore {
     const had = this.staged.get(server) ?? this.forecasts.get(server);
     this.staged.set(server, null);
     this.stagedLatest.delete(server);
-    if (this.localPublishListeners.length) {
-      this.localForecasts.delete(server);
-      this.localRemoved.add(server);
-    }
     return had !== undefined && had !== null;
   }
 
@@ -194,7 +171,6 @@ export class ForecastStore {
     this.stagedLatest.clear();
     const liveUpdates = moved.length;
     const alertEvents = this.publishAlerts(dataNow, changed);
-    this.announceLocal();
     const first = this.passes++ === 0;
     if (!first && !changed.size && !removed.length && !liveUpdates && staleServers === this.counts.stale_servers) return;
     this.predictionTime = isoSeconds(dataNow);
@@ -216,19 +192,6 @@ export class ForecastStore {
       removed,
       moved,
     });
-  }
-
-  private announceLocal(): void {
-    // announced even when empty: cluster mode lets the notifications of a publish go once its send ends
-    if (!this.localPublishListeners.length) return;
-    const local: LocalPublish = {
-      forecasts: new Map(this.localForecasts),
-      removed: [...this.localRemoved],
-      alertsOf: (server) => this.alertsByServer.get(server) ?? [],
-    };
-    this.localForecasts.clear();
-    this.localRemoved.clear();
-    for (const listener of this.localPublishListeners) listener(local);
   }
 
   /** Takes the alerts as of this publish; marks servers whose alerts changed and returns the fire/resolve events. */
