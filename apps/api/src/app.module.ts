@@ -16,6 +16,7 @@ import { METRICS_REGISTRY, metricsRegistryProvider } from './metrics/metrics-reg
 import { MetricsModule } from './metrics/metrics.module';
 import { STEP_GRID } from './step-grid';
 import { FORECAST_CENSUS } from './ingest/forecast-census';
+import { HOST_SERIES_STORE } from './remote-write/host-series-store';
 import { PrometheusModule } from './prometheus/prometheus.module';
 import { ForecastStore } from './read-model/forecast-store';
 import { ReadModelModule } from './read-model/read-model.module';
@@ -91,6 +92,7 @@ export class AppModule {
         { provide: SAMPLE_SINK, useExisting: cluster ? LogIngest : WindowService },
         // ports: what a lower module needs of a higher one, wired here so neither imports the other
         { provide: FORECAST_CENSUS, useExisting: ForecastStore },
+        { provide: HOST_SERIES_STORE, useExisting: WindowService },
       ],
       exports: [
         API_CONFIG,
@@ -98,6 +100,7 @@ export class AppModule {
         MODEL_RUNTIME,
         STEP_GRID,
         FORECAST_CENSUS,
+        HOST_SERIES_STORE,
         WINDOW_STORE,
         METRICS_REGISTRY,
         OWNERSHIP,

@@ -1,2 +1,3 @@
 export * from './lib/write-request';
 export * from './lib/received-series';
+export * from './lib/series-state';

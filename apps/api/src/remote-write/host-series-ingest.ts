@@ -5,9 +5,9 @@ import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { sampleTimeProblem } from '../ingest/ingest.service';
 import { ServerLimits } from '../ingest/server-limits';
 import { ApiMetrics, type SeriesRoutePath } from '../metrics/api-metrics';
-import { SAMPLE_SINK, type SampleSink } from '../window/sample-sink';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
 import { HOST_SERIES_LOG, type HostSeriesLog } from './host-series-log';
+import { HOST_SERIES_STORE, type HostSeriesStore } from './host-series-store';
 import {
   NodeExporterMapping,
   type Classification,
@@ -59,7 +59,7 @@ export class HostSeriesIngest {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly windows: WindowService,
-    @Inject(SAMPLE_SINK) private readonly sink: SampleSink,
+    @Inject(HOST_SERIES_STORE) private readonly seriesStore: HostSeriesStore,
     private readonly metrics: ApiMetrics,
     private readonly limits: ServerLimits,
     private readonly mapping: NodeExporterMapping,
@@ -143,7 +143,7 @@ export class HostSeriesIngest {
     const accepted = acceptedSamples(derived);
     let applied;
     try {
-      applied = await this.sink.apply(accepted, derived.changed);
+      applied = await this.seriesStore.apply(accepted, derived.changed);
     } catch (err) {
       derived.rollback();
       if (err instanceof StoreWriteError) throw new RetryLaterException(err.message);
@@ -176,7 +176,7 @@ export class HostSeriesIngest {
     const accepted = acceptedSamples(derived);
     this.metrics.countSamples(route, 'stale_marker', derived.staleMarkers);
     this.metrics.countSamples(route, 'unusable', derived.unusable);
-    await this.windows.apply(accepted, derived.changed);
+    await this.seriesStore.apply(accepted, derived.changed);
   }
 
   /** Servers another replica owns now (cluster mode): their series state is that owner's. */

@@ -1,5 +1,13 @@
 import { MAX_LOAD_AVERAGE, METRICS, SERVER_NAME_PATTERN } from '@tft/contracts';
-import { RECEIVED_SERIES, type Label, type ReceivedRole, type ReceivedSeries, type TimeSeries } from '@tft/remote-write';
+import {
+  RECEIVED_SERIES,
+  type Label,
+  type ReceivedRole,
+  type ReceivedSeries,
+  type SeriesState,
+  type SeriesStateChange,
+  type TimeSeries,
+} from '@tft/remote-write';
 
 /** Slots of a mapped sample, in METRICS order. */
 const [CPU, MEMORY, DISK, LOAD] = (['cpu_percent', 'memory_percent', 'disk_percent', 'load_average'] as const).map((m) =>
@@ -17,14 +25,6 @@ export interface MappingOptions {
   mountpoint: string;
   /** A host's series states as stored before a restart, asked for when the host is first seen. */
   storedSeries?: (server: string) => Map<string, SeriesState> | undefined;
-}
-
-/** A series state to make durable with the request: its host, its key, its newest sample. */
-export interface SeriesStateChange {
-  server: string;
-  series: string;
-  timeMs: number;
-  value: number;
 }
 
 /** One host's metrics at one timestamp of one request: a partial sample for the window. */
@@ -157,12 +157,6 @@ function pickLabels(labels: readonly Label[], serverLabel: string): SeriesLabels
     else if (name === 'mountpoint') picked.mountpoint = value;
   }
   return picked;
-}
-
-/** The newest sample of one series: the duplicate horizon, and a counter's previous value for its rate. */
-export interface SeriesState {
-  timeMs: number;
-  value: number;
 }
 
 /** Where a receiver finds the server's name: a label of each series, or an attribute of each OTLP resource. */

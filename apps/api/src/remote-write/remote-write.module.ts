@@ -3,7 +3,7 @@ import { IngestModule } from '../ingest/ingest.module';
 import { WindowModule } from '../window/window.module';
 import { RemoteWriteController } from './remote-write.controller';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { WindowService } from '../window/window.service';
+import { HOST_SERIES_STORE, type HostSeriesStore } from './host-series-store';
 import { NodeExporterMapping } from './node-exporter-mapping';
 import { RemoteWriteService } from './remote-write.service';
 import { HostSeriesIngest } from './host-series-ingest';
@@ -16,12 +16,12 @@ import { HostSeriesIngest } from './host-series-ingest';
     HostSeriesIngest,
     {
       provide: NodeExporterMapping,
-      inject: [API_CONFIG, WindowService],
-      useFactory: (config: ApiConfig, windows: WindowService) =>
+      inject: [API_CONFIG, HOST_SERIES_STORE],
+      useFactory: (config: ApiConfig, store: HostSeriesStore) =>
         new NodeExporterMapping({
           serverLabel: config.remoteWriteServerLabel,
           mountpoint: config.remoteWriteMountpoint,
-          storedSeries: (server) => windows.takeStoredSeries(server),
+          storedSeries: (server) => store.takeStoredSeries(server),
         }),
     },
   ],

@@ -1,4 +1,4 @@
-import type { AcceptedSample, ApplyResult, SeriesStateUpdate } from './window.service';
+import type { AcceptedSample, ApplyResult } from './window.service';
 
 /**
  * Where validated samples go before a write is acknowledged: the WindowService of a single process
@@ -6,7 +6,7 @@ import type { AcceptedSample, ApplyResult, SeriesStateUpdate } from './window.se
  * resolves only once the samples are durable and rejects with StoreWriteError when they are not.
  */
 export interface SampleSink {
-  apply(samples: readonly AcceptedSample[], seriesStates?: readonly SeriesStateUpdate[]): Promise<ApplyResult>;
+  apply(samples: readonly AcceptedSample[]): Promise<ApplyResult>;
 }
 
 export const SAMPLE_SINK = Symbol('SAMPLE_SINK');

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { profileFromServerName } from '@tft/contracts';
+import type { SeriesState, SeriesStateChange } from '@tft/remote-write';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { STEP_GRID, type StepGrid } from '../step-grid';
 import { ServerWindow, type AddOutcome } from './server-window';
@@ -39,14 +40,6 @@ export class StoreWriteError extends Error {}
 /** Steps kept per server unless RETENTION_STEPS says otherwise: 24 h at 300-s steps. */
 export const DEFAULT_RETENTION_STEPS = 288;
 
-/** A remote-write series' newest sample, made durable with the request's buckets (see NodeExporterMapping). */
-export interface SeriesStateUpdate {
-  server: string;
-  series: string;
-  timeMs: number;
-  value: number;
-}
-
 /** Requests applied in memory whose writes share the next transaction. */
 interface CommitGroup {
   created: ServerEntry[];
@@ -75,7 +68,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   private readonly stepsClosedListeners: (() => void)[] = [];
   private readonly retiredListeners: ((servers: readonly string[]) => void)[] = [];
   /** Remote-write series states read at startup, by server, until the receiver asks for them. */
-  private readonly storedSeries = new Map<string, Map<string, { timeMs: number; value: number }>>();
+  private readonly storedSeries = new Map<string, Map<string, SeriesState>>();
   /** The newest sample accepted for any server (epoch s): the data clock. */
   private newestSample = Number.NEGATIVE_INFINITY;
   readonly retentionSteps: number;
@@ -196,7 +189,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
    * once and the disk syncs once, yet no request is answered before its samples are durable. A failed
    * write rejects every request of the group with StoreWriteError.
    */
-  apply(samples: readonly AcceptedSample[], seriesStates: readonly SeriesStateUpdate[] = []): Promise<ApplyResult> {
+  apply(samples: readonly AcceptedSample[], seriesStates: readonly SeriesStateChange[] = []): Promise<ApplyResult> {
     const result: ApplyResult = {
       added: 0,
       serversWithClosedChanges: 0,
@@ -297,7 +290,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The remote-write series states stored for a server at startup (once: the receiver keeps them from then on). */
-  takeStoredSeries(server: string): Map<string, { timeMs: number; value: number }> | undefined {
+  takeStoredSeries(server: string): Map<string, SeriesState> | undefined {
     const states = this.storedSeries.get(server);
     this.storedSeries.delete(server);
     return states;
