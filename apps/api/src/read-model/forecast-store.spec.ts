@@ -143,7 +143,7 @@ describe('ForecastStore', () => {
       forecast('ppweb0001'),
       forecast('ppweb0002', { model: 'heuristic' }),
     );
-    const names = (q: Parameters<ForecastStore['summary']>[0]) =>
+    const names = (q: Parameters<ReadBodies['summary']>[0]) =>
       json(bodiesOf(store).summary(q)).servers.map((s: { name: string }) => s.name);
     expect(names({ sort: 'name', q: 'DB0' })).toEqual(['ppdb0001', 'ppdb0002']);
     expect(names({ sort: 'name', profiles: new Set(['web_api']), models: new Set(['heuristic']) })).toEqual(['ppweb0002']);
