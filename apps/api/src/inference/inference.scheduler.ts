@@ -33,7 +33,7 @@ export class InferenceScheduler implements OnApplicationBootstrap, OnApplication
       setInterval(() => {
         try {
           this.windows.prune();
-          this.windows.retireIdle(); // the passes hear of the retired servers (WindowService.onRetired)
+          this.windows.retireIdle(); // the passes hear of the retired servers ('window.retired')
         } catch (err) {
           this.logger.warn(`pruning old buckets failed: ${(err as Error).message}`);
         }

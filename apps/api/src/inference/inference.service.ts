@@ -74,9 +74,9 @@ export class InferenceService implements OnApplicationShutdown {
   ) {
     this.droppedGarbage = new DeferredCollection(collector, 1000);
     // a closed step is forecast at once, without waiting for the interval
-    windows.onStepsClosed(() => this.requestPass());
+    events.on('window.steps-closed', () => this.requestPass());
     // retired servers (idle, or making room under MAX_SERVERS) leave the forecasts and the alerts
-    windows.onRetired((names) => this.forget(names));
+    events.on('window.retired', (names) => this.forget(names));
   }
 
   get busy(): boolean {

@@ -6,6 +6,7 @@ import { sampleTimeProblem } from '../ingest/ingest.service';
 import { ServerLimits } from '../ingest/server-limits';
 import { ApiMetrics, type SeriesRoutePath } from '../metrics/api-metrics';
 import { StoreWriteError, WindowService, type AcceptedSample } from '../window/window.service';
+import { ApiEvents } from '../snapshot/api-events';
 import { HOST_SERIES_LOG, type HostSeriesLog } from './host-series-log';
 import { HOST_SERIES_STORE, type HostSeriesStore } from './host-series-store';
 import {
@@ -63,9 +64,10 @@ export class HostSeriesIngest {
     private readonly metrics: ApiMetrics,
     private readonly limits: ServerLimits,
     private readonly mapping: NodeExporterMapping,
+    events: ApiEvents,
     @Optional() @Inject(HOST_SERIES_LOG) private readonly log?: HostSeriesLog,
   ) {
-    windows.onRetired((servers) => this.mapping.forget(servers));
+    events.on('window.retired', (servers) => this.mapping.forget(servers));
   }
 
   /** One request's classified series, with the sender's clock offset (X-Clock-Offset) and its client (ServerLimits). */

@@ -9,6 +9,10 @@ export interface ApiEventMap {
   'forecast.snapshot': [snapshot: ForecastSnapshot];
   /** The read model made a snapshot (and the other replicas' entries) visible: its projections refresh. */
   'fleet.published': [published: FleetPublished];
+  /** A commit closed a step or changed a closed one: forecasts are due. */
+  'window.steps-closed': [];
+  /** Servers retired with their data (silent for RETIRE_AFTER, or making room under MAX_SERVERS). */
+  'window.retired': [servers: readonly string[]];
   /** SIGTERM/SIGINT: the HTTP server stops; long-lived responses (event streams) must end. */
   'app.stopping': [];
 }

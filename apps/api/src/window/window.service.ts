@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { profileFromServerName } from '@tft/contracts';
 import type { SeriesState, SeriesStateChange } from '@tft/remote-write';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { ApiEvents } from '../snapshot/api-events';
 import { STEP_GRID, type StepGrid } from '../step-grid';
 import { ServerWindow, type AddOutcome } from './server-window';
 import { WINDOW_STORE, type BucketWrite, type SeriesWrite, type WindowStore } from './window.store';
@@ -65,8 +66,6 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
   /** Buckets held across the fleet, kept up to date per request (only touched servers can change). */
   private totalBuckets = 0;
   private pending: CommitGroup | null = null;
-  private readonly stepsClosedListeners: (() => void)[] = [];
-  private readonly retiredListeners: ((servers: readonly string[]) => void)[] = [];
   /** Remote-write series states read at startup, by server, until the receiver asks for them. */
   private readonly storedSeries = new Map<string, Map<string, SeriesState>>();
   /** The newest sample accepted for any server (epoch s): the data clock. */
@@ -80,6 +79,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     @Inject(API_CONFIG) config: ApiConfig,
     @Inject(STEP_GRID) private readonly grid: StepGrid,
     @Inject(WINDOW_STORE) private readonly store: WindowStore,
+    @Optional() private readonly events?: ApiEvents,
   ) {
     const context = grid.maxEncoderLength;
     // a day of history for the console by default; never less than the model's context plus the open step
@@ -281,12 +281,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     for (const w of group.waiters) w.resolve();
-    if (group.closedChanges) for (const listener of this.stepsClosedListeners) listener();
-  }
-
-  /** Calls `listener` after each commit that closed a step or changed a closed one (forecasts are due). */
-  onStepsClosed(listener: () => void): void {
-    this.stepsClosedListeners.push(listener);
+    if (group.closedChanges) this.events?.emit('window.steps-closed');
   }
 
   /** The remote-write series states stored for a server at startup (once: the receiver keeps them from then on). */
@@ -294,11 +289,6 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     const states = this.storedSeries.get(server);
     this.storedSeries.delete(server);
     return states;
-  }
-
-  /** Calls `listener` with the names of the servers each retireIdle() or retireStale() removed. */
-  onRetired(listener: (servers: readonly string[]) => void): void {
-    this.retiredListeners.push(listener);
   }
 
   /** Rebuilds the given servers from the store after a failed write. */
@@ -352,7 +342,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       this.totalBuckets -= e.window.bucketCount();
     }
     const names = entries.map((e) => e.name);
-    if (names.length) for (const listener of this.retiredListeners) listener(names);
+    if (names.length) this.events?.emit('window.retired', names);
     return names;
   }
 
