@@ -8,7 +8,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertId, type Alert, type AlertTransitions } from '../alerts/alerts.service';
 import { loadApiConfig, type ApiConfig } from '../config/api-config';
 import type { AlertmanagerAlert, WebhookPayload } from './alert-payloads';
-import { AlertDeliveryService, SHARE_WAIT_MS, WEBHOOK_QUEUE_LIMIT } from './alert-delivery.service';
+
+/** The alert lifecycles' publishes as delivery subscribes to them: `listen` gets each handler. */
+const alertSource = (listen: (l: (t: AlertTransitions) => void) => void): AlertSource =>
+  ({ on: (_event: string, handler: (t: AlertTransitions) => void) => listen(handler) }) as unknown as AlertSource;
+import { AlertDeliveryService, SHARE_WAIT_MS, WEBHOOK_QUEUE_LIMIT, type AlertSource } from './alert-delivery.service';
 import { fetchTransport, type AlertTransport } from './alert-transport';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
@@ -63,7 +67,7 @@ function setup(over: Partial<ApiConfig> = {}, statusOf: (url: string) => number 
   };
   const registry = new Registry();
   const profiles = { get: (server: string) => (server === 'ppweb0001' ? { profile: 'web_api' } : undefined) };
-  const service = new AlertDeliveryService(config, { now: () => Date.now() }, registry, transport, { onPublish: subscribe }, profiles);
+  const service = new AlertDeliveryService(config, { now: () => Date.now() }, registry, transport, alertSource(subscribe), profiles);
   const publish = (firing: Alert[], resolved: Alert[] = [], handedOver: string[] = []) => listener?.({ firing, resolved, handedOver });
   const alertmanager = (url = 'http://am1:9093/api/v2/alerts') =>
     sent.filter((s) => s.url === url).map((s) => ({ at: s.at, alerts: JSON.parse(s.body) as AlertmanagerAlert[] }));
@@ -244,7 +248,7 @@ describe('AlertDeliveryService to Alertmanager', () => {
       { now: () => Date.now() },
       new Registry(),
       slow,
-      { onPublish: (l) => (listener = l) },
+      alertSource((l) => (listener = l)),
       { get: () => undefined },
     );
     for (const metric of ['memory_percent', 'disk_percent', 'load_average'] as const) {
@@ -475,7 +479,7 @@ describe('AlertDeliveryService over HTTP', () => {
       { now: () => Date.now() },
       new Registry(),
       fetchTransport,
-      { onPublish: (l) => (listener = l) },
+      alertSource((l) => (listener = l)),
       { get: () => ({ profile: 'database' }) },
     );
     const firstSeen = isoSeconds(Math.floor(Date.now() / 1000) - 600);

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, type Clock } from '@tft/contracts';
 import { Counter, type Registry } from 'prom-client';
-import { AlertsService, type Alert, type AlertTransitions } from '../alerts/alerts.service';
+import type { Alert, AlertTransitions } from '../snapshot/alert';
+import { ApiEvents } from '../snapshot/api-events';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { METRICS_REGISTRY } from '../metrics/metrics-registry';
 import { WindowService } from '../window/window.service';
@@ -32,8 +33,8 @@ export const WEBHOOK_QUEUE_LIMIT = 500;
 
 const HEADERS = { 'content-type': 'application/json', 'user-agent': 'tft-inference' };
 
-/** Where alerts come from: AlertsService. */
-export type AlertSource = Pick<AlertsService, 'onPublish'>;
+/** Where alerts come from: the alert lifecycles' publishes ('alerts.published' on ApiEvents). */
+export type AlertSource = Pick<ApiEvents, 'on'>;
 /** Where servers' profiles come from: WindowService. */
 export interface ProfileSource {
   get(server: string): { profile: string | null } | undefined;
@@ -92,7 +93,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(ALERT_TRANSPORT) transport: AlertTransport,
-    @Inject(AlertsService) alerts: AlertSource,
+    @Inject(ApiEvents) alerts: AlertSource,
     @Inject(WindowService) private readonly profiles: ProfileSource,
   ) {
     this.resendIntervalMs = config.alertResendIntervalSeconds * 1000;
@@ -138,7 +139,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
       const channel = new DeliveryChannel(outbox, { ...common, kind: 'webhook', target, resendAfterMs: null });
       this.webhooks.push({ channel, url: target.url, queue });
     }
-    alerts.onPublish((transitions) => this.publish(transitions));
+    alerts.on('alerts.published', (transitions) => this.publish(transitions));
   }
 
   /** Each target's health, for status pages. */

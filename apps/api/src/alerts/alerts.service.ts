@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { METRICS, PROFILES, type MetricName, type Severity } from '@tft/contracts';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { METRICS, PROFILES, type MetricName } from '@tft/contracts';
 import {
   AlertLifecycle,
   isoSeconds,
@@ -17,33 +17,10 @@ import {
 import { loadThresholdConfig } from '../config/alert-thresholds';
 import type { ThresholdsDto } from './dto/alert.dto';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import type { Alert, AlertTransitions } from '../snapshot/alert';
+import { ApiEvents } from '../snapshot/api-events';
 
-export interface Alert {
-  /** Stable identity of this server's alert on this metric (see alertId). */
-  id: string;
-  server: string;
-  metric: MetricName;
-  severity: Severity;
-  predicted_value: number;
-  threshold: number;
-  minutes_ahead: number;
-  /**
-   * What raised it: the probability of the breach reached the model's level (probability), the median
-   * crossed, the upper band crossed within 30 minutes, or the recent trend (guard).
-   */
-  trigger: 'probability' | 'p50' | 'p90' | 'trend';
-  /** For trigger probability: P(the breach within the rule's window), as the forecast has it. */
-  probability?: number;
-  /** When the crossing is expected (data time). */
-  expected_at: string;
-  model: string;
-  state: 'firing' | 'resolved';
-  /** Data time the breach was first predicted (it fired ALERT_FOR later). */
-  first_seen: string;
-  /** Data time of the latest pass that still predicted it. */
-  last_seen: string;
-  resolved_at: string | null;
-}
+export type { Alert, AlertTransitions };
 
 export interface ServerForecastInput {
   server: string;
@@ -83,16 +60,6 @@ export const byUrgency = (a: Alert, b: Alert): number =>
   (a.severity === b.severity ? a.minutes_ahead - b.minutes_ahead : a.severity === 'critical' ? -1 : 1) || a.server.localeCompare(b.server);
 
 /**
- * What changed in one publish: every alert firing now, those resolved since the previous publish, and
- * the ids of alerts handed over to another replica since then (neither firing here nor resolved).
- */
-export interface AlertTransitions {
-  firing: readonly Alert[];
-  resolved: readonly Alert[];
-  handedOver: readonly string[];
-}
-
-/**
  * What moves with a server when another replica takes it over (cluster mode): each metric's
  * hysteresis, pending or firing, and its firing alerts, so the new owner goes on with the same alert
  * (same id and first_seen) instead of starting it again.
@@ -125,9 +92,10 @@ export class AlertsService {
   private resolved: Alert[] = [];
   private resolvedSincePublish: Alert[] = [];
   private handedOverSincePublish: string[] = [];
-  private readonly publishListeners: ((transitions: AlertTransitions) => void)[] = [];
-
-  constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
+  constructor(
+    @Inject(API_CONFIG) apiConfig: ApiConfig,
+    @Optional() private readonly events?: ApiEvents,
+  ) {
     this.config = loadThresholdConfig(apiConfig.alertThresholdsFile);
     this.lifecycle = new AlertLifecycle({
       forSeconds: apiConfig.alertForSeconds,
@@ -156,13 +124,8 @@ export class AlertsService {
     const transitions = { firing: alerts, resolved: this.resolvedSincePublish, handedOver: this.handedOverSincePublish };
     this.resolvedSincePublish = [];
     this.handedOverSincePublish = [];
-    for (const listener of this.publishListeners) listener(transitions);
+    this.events?.emit('alerts.published', transitions);
     return alerts;
-  }
-
-  /** Calls `listener` after every publish (once per forecast pass) with the firing and newly resolved alerts. */
-  onPublish(listener: (transitions: AlertTransitions) => void): void {
-    this.publishListeners.push(listener);
   }
 
   /** Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their alerts. */
