@@ -4,10 +4,24 @@ import { isoSeconds } from '@tft/forecasting';
 import type { Alert } from '../alerts/alerts.service';
 import { CachedBody } from '../common/cached-body';
 import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
-import { ForecastStore, type PredictionsQuery, type SummaryQuery } from '../read-model/forecast-store';
-import { pageOf, sortEntries, type SummaryEntry, type SummarySort, type WorstAlert } from '../read-model/fleet-summary';
+import { ForecastStore } from '../read-model/forecast-store';
+import { pageOf, sortEntries, type SummaryEntry, type SummaryFilter, type SummarySort, type WorstAlert } from './fleet-summary';
 import type { ServerForecast } from '../read-model/server-forecast';
 import { ApiEvents } from '../snapshot/api-events';
+
+/** GET /predictions/current narrowed: by server names, metrics (METRICS indexes), and a page in name order. */
+export interface PredictionsQuery {
+  servers?: readonly string[];
+  metrics?: readonly number[];
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SummaryQuery extends SummaryFilter {
+  sort: SummarySort;
+  limit?: number;
+  cursor?: string;
+}
 
 /** Bodies of narrowed queries kept per published state; a console polling one page hits this. */
 const QUERY_BODIES_KEPT = 64;

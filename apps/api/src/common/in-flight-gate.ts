@@ -1,5 +1,8 @@
 import { RetryLaterException } from './retry-later.exception';
 
+/** Requests of one host-metric receiver (remote write, OTLP) decoded and stored at once. */
+export const MAX_CONCURRENT_WRITES = 32;
+
 /**
  * At most `limit` requests of one receiver decoded and stored at once; beyond it the receiver answers
  * 503 with Retry-After, which Prometheus and OTLP exporters retry with backoff (they drop data on a 429).

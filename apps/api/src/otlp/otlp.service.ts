@@ -12,13 +12,12 @@ import {
   type MetricsRequest,
   type PartialSuccess,
 } from '@tft/otlp';
-import { InFlightGate } from '../common/in-flight-gate';
+import { InFlightGate, MAX_CONCURRENT_WRITES } from '../common/in-flight-gate';
 import { bodyReadError, humanBytes, type BodyParserError } from '../common/http/body-errors';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService } from '../ingest/ingest.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { HostSeriesIngest } from '../remote-write/host-series-ingest';
-import { MAX_CONCURRENT_WRITES } from '../remote-write/remote-write.service';
 import { classifyMetrics, pointCount } from './host-metrics-mapping';
 
 const ROUTE = '/v1/metrics';

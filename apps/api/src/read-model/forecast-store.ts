@@ -3,24 +3,9 @@ import { CLOCK, PROFILES, systemClock, type Clock } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
 import { AlertsService, byUrgency, mergeResolved, type Alert } from '../alerts/alerts.service';
 import { CHANGED_LISTED, type AlertEvent } from '../snapshot/fleet-published';
-import type { SummaryFilter, SummarySort } from './fleet-summary';
 import { ApiEvents } from '../snapshot/api-events';
 import type { ForecastSnapshot, NewForecast } from '../snapshot/forecast-snapshot';
 import { ServerForecast } from './server-forecast';
-
-/** GET /predictions/current narrowed: by server names, metrics (METRICS indexes), and a page in name order. */
-export interface PredictionsQuery {
-  servers?: readonly string[];
-  metrics?: readonly number[];
-  limit?: number;
-  cursor?: string;
-}
-
-export interface SummaryQuery extends SummaryFilter {
-  sort: SummarySort;
-  limit?: number;
-  cursor?: string;
-}
 
 /** The whole-fleet figures every summary carries, whatever it lists. */
 export interface FleetCounts {

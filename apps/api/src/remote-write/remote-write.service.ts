@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, PayloadTooLargeException, Unsu
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { CLOCK_OFFSET_HEADER } from '@tft/contracts';
-import { InFlightGate } from '../common/in-flight-gate';
+import { InFlightGate, MAX_CONCURRENT_WRITES } from '../common/in-flight-gate';
 import { bodyReadError, type BodyParserError } from '../common/http/body-errors';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { IngestService } from '../ingest/ingest.service';
@@ -11,12 +11,6 @@ import type { RemoteWriteResponseDto } from './dto/remote-write.dto';
 import { HostSeriesIngest } from './host-series-ingest';
 import { NodeExporterMapping } from './node-exporter-mapping';
 import { decodeWriteRequest, UndecodableWriteError } from '@tft/remote-write';
-
-/**
- * Remote-write requests decoded and mapped at once; beyond it the receiver answers 503 with
- * Retry-After (Prometheus retries 5xx and backs off, but drops data on a 429).
- */
-export const MAX_CONCURRENT_WRITES = 32;
 
 const ROUTE = '/api/v1/write';
 

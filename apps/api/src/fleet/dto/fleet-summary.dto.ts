@@ -4,8 +4,8 @@ import { METRICS, PROFILES, type Severity } from '@tft/contracts';
 import { CommaList, MAX_PAGE, PageLimit } from '../../common/query-params';
 import type { ModelKind } from '../../model/model-provider';
 import { EnvironmentDto, ServerRiskDto } from '../../predictions/dto/predictions.dto';
-import type { SummaryQuery } from '../../read-model/forecast-store';
-import { SUMMARY_SORTS, type SummarySort } from '../../read-model/fleet-summary';
+import type { SummaryQuery } from '../../bodies/read-bodies';
+import { SUMMARY_SORTS, type SummarySort } from '../../bodies/fleet-summary';
 
 const PROFILE_CHOICES = [...PROFILES, 'unknown'];
 const SEVERITY_CHOICES: readonly (Severity | 'none')[] = ['critical', 'warning', 'none'];

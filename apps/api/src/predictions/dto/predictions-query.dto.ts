@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { METRICS, type MetricName } from '@tft/contracts';
 import { CommaList, MAX_PAGE, PageLimit } from '../../common/query-params';
-import type { PredictionsQuery } from '../../read-model/forecast-store';
+import type { PredictionsQuery } from '../../bodies/read-bodies';
 
 /** Optional narrowing of GET /predictions/current; without any, the whole fleet as the original contract has it. */
 export class PredictionsQueryDto {
