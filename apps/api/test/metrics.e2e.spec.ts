@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlertsService } from '../src/alerts/alerts.service';
 import { ApiEvents } from '../src/snapshot/api-events';
 import { LatestPass } from '../src/snapshot/latest-pass';
 import { daily, history, startTestApp, type TestApp } from './test-app';
@@ -98,6 +99,7 @@ describe('GET /metrics (Prometheus exposition)', () => {
       removed: ['ppweb0001'],
       latest: new Map(),
       staleServers: 0,
+      alerts: t!.app.get(AlertsService).take(),
       pass: t!.app.get(LatestPass).stats,
     });
     const after = await (await fetch(`${t!.base}/metrics`)).text();

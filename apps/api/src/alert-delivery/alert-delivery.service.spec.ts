@@ -7,11 +7,12 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertId, type Alert, type AlertTransitions } from '../alerts/alerts.service';
 import { loadApiConfig, type ApiConfig } from '../config/api-config';
+import type { ForecastSnapshot } from '../snapshot/forecast-snapshot';
 import type { AlertmanagerAlert, WebhookPayload } from './alert-payloads';
 
-/** The alert lifecycles' publishes as delivery subscribes to them: `listen` gets each handler. */
-const alertSource = (listen: (l: (t: AlertTransitions) => void) => void): AlertSource =>
-  ({ on: (_event: string, handler: (t: AlertTransitions) => void) => listen(handler) }) as unknown as AlertSource;
+/** The forecast snapshots as delivery subscribes to them: `listen` gets each handler. */
+const alertSource = (listen: (l: (s: Pick<ForecastSnapshot, 'alerts'>) => void) => void): AlertSource =>
+  ({ on: (_event: string, handler: (s: Pick<ForecastSnapshot, 'alerts'>) => void) => listen(handler) }) as unknown as AlertSource;
 import { AlertDeliveryService, SHARE_WAIT_MS, WEBHOOK_QUEUE_LIMIT, type AlertSource } from './alert-delivery.service';
 import { fetchTransport, type AlertTransport } from './alert-transport';
 
@@ -37,6 +38,8 @@ const alert = (metric: Alert['metric'], over: Partial<Alert> = {}): Alert => ({
   resolved_at: null,
   ...over,
 });
+/** A snapshot's alerts that only fire: nothing resolved, handed over or dropped. */
+const firingOnly = (firing: Alert[]): AlertTransitions => ({ firing, raised: [], updated: [], resolved: [], handedOver: [], dropped: [] });
 const resolvedAt = (a: Alert, seconds: number): Alert => ({ ...a, state: 'resolved', resolved_at: data(seconds) });
 
 interface Sent {
@@ -54,8 +57,8 @@ function setup(over: Partial<ApiConfig> = {}, statusOf: (url: string) => number 
     alertWebhookUrls: [],
     ...over,
   };
-  let listener: ((t: AlertTransitions) => void) | undefined;
-  const subscribe = vi.fn((l: (t: AlertTransitions) => void) => {
+  let listener: ((s: Pick<ForecastSnapshot, 'alerts'>) => void) | undefined;
+  const subscribe = vi.fn((l: (s: Pick<ForecastSnapshot, 'alerts'>) => void) => {
     listener = l;
   });
   const sent: Sent[] = [];
@@ -68,7 +71,9 @@ function setup(over: Partial<ApiConfig> = {}, statusOf: (url: string) => number 
   const registry = new Registry();
   const profiles = { get: (server: string) => (server === 'ppweb0001' ? { profile: 'web_api' } : undefined) };
   const service = new AlertDeliveryService(config, { now: () => Date.now() }, registry, transport, alertSource(subscribe), profiles);
-  const publish = (firing: Alert[], resolved: Alert[] = [], handedOver: string[] = []) => listener?.({ firing, resolved, handedOver });
+  const publish = (firing: Alert[], resolved: Alert[] = [], handedOver: string[] = [], dropped: Alert[] = []) => {
+    listener?.({ alerts: { ...firingOnly(firing), resolved, handedOver, dropped } });
+  };
   const alertmanager = (url = 'http://am1:9093/api/v2/alerts') =>
     sent.filter((s) => s.url === url).map((s) => ({ at: s.at, alerts: JSON.parse(s.body) as AlertmanagerAlert[] }));
   const webhook = (url: string) => sent.filter((s) => s.url === url).map((s) => ({ ...s, payload: JSON.parse(s.body) as WebhookPayload }));
@@ -197,11 +202,11 @@ describe('AlertDeliveryService to Alertmanager', () => {
     ).toEqual(['critical']);
   });
 
-  it('ends an alert that disappears without a resolve (its server was forgotten)', async () => {
+  it('ends an alert dropped without a resolve (its server retired)', async () => {
     const t = setup();
     t.publish([alert('cpu_percent'), alert('disk_percent')]);
     await vi.advanceTimersByTimeAsync(10_000);
-    t.publish([alert('disk_percent')]);
+    t.publish([alert('disk_percent')], [], [], [alert('cpu_percent')]);
     await vi.advanceTimersByTimeAsync(0);
     expect(
       t
@@ -242,7 +247,7 @@ describe('AlertDeliveryService to Alertmanager', () => {
         return new Promise((resolve) => (answer = () => resolve({ status: 200, body: '' })));
       },
     };
-    let listener: ((x: AlertTransitions) => void) | undefined;
+    let listener: ((s: Pick<ForecastSnapshot, 'alerts'>) => void) | undefined;
     const service = new AlertDeliveryService(
       loadApiConfig({ ALERTMANAGER_URL: 'http://am1:9093' }),
       { now: () => Date.now() },
@@ -251,8 +256,11 @@ describe('AlertDeliveryService to Alertmanager', () => {
       alertSource((l) => (listener = l)),
       { get: () => undefined },
     );
-    for (const metric of ['memory_percent', 'disk_percent', 'load_average'] as const) {
-      listener?.({ firing: [alert('cpu_percent'), alert(metric)], resolved: [], handedOver: [] });
+    let previous: Alert | undefined;
+    for (const [i, metric] of (['memory_percent', 'disk_percent', 'load_average'] as const).entries()) {
+      const resolved = previous ? [resolvedAt(previous, 20 * i)] : [];
+      listener?.({ alerts: { ...firingOnly([alert('cpu_percent'), alert(metric)]), resolved } });
+      previous = alert(metric);
       await vi.advanceTimersByTimeAsync(20_000);
     }
     expect(bodies).toHaveLength(1);
@@ -468,7 +476,7 @@ describe('AlertDeliveryService over HTTP', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    let listener: ((x: AlertTransitions) => void) | undefined;
+    let listener: ((s: Pick<ForecastSnapshot, 'alerts'>) => void) | undefined;
     service = new AlertDeliveryService(
       loadApiConfig({
         ALERTMANAGER_URL: base,
@@ -483,7 +491,7 @@ describe('AlertDeliveryService over HTTP', () => {
       { get: () => ({ profile: 'database' }) },
     );
     const firstSeen = isoSeconds(Math.floor(Date.now() / 1000) - 600);
-    listener?.({ firing: [alert('cpu_percent', { server: 'ppdb 01', first_seen: firstSeen })], resolved: [], handedOver: [] });
+    listener?.({ alerts: firingOnly([alert('cpu_percent', { server: 'ppdb 01', first_seen: firstSeen })]) });
     await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5000 });
     const am = received.find((r) => r.url === '/api/v2/alerts');
     const hook = received.find((r) => r.url === '/hook');

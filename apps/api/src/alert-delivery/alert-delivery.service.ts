@@ -33,7 +33,7 @@ export const WEBHOOK_QUEUE_LIMIT = 500;
 
 const HEADERS = { 'content-type': 'application/json', 'user-agent': 'tft-inference' };
 
-/** Where alerts come from: the alert lifecycles' publishes ('alerts.published' on ApiEvents). */
+/** Where alerts come from: the forecast snapshots ('forecast.snapshot' on ApiEvents), each with its alerts' transitions. */
 export type AlertSource = Pick<ApiEvents, 'on'>;
 /** Where servers' profiles come from: WindowService. */
 export interface ProfileSource {
@@ -139,7 +139,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
       const channel = new DeliveryChannel(outbox, { ...common, kind: 'webhook', target, resendAfterMs: null });
       this.webhooks.push({ channel, url: target.url, queue });
     }
-    alerts.on('alerts.published', (transitions) => this.publish(transitions));
+    alerts.on('forecast.snapshot', (snapshot) => this.publish(snapshot.alerts));
   }
 
   /** Each target's health, for status pages. */
@@ -169,7 +169,11 @@ export class AlertDeliveryService implements OnModuleDestroy {
     this.continued.set(id, sent);
   }
 
-  private publish({ firing, resolved, handedOver }: AlertTransitions): void {
+  /**
+   * Keeps Alertmanager's alerts (one per label set) in step with a snapshot's firing alerts, and ends
+   * those its transitions say resolved or dropped.
+   */
+  private publish({ firing, resolved, handedOver, dropped }: AlertTransitions): void {
     if (this.closed) return;
     const now = this.clock.now();
     const fired: SentAlert[] = [];
@@ -182,16 +186,15 @@ export class AlertDeliveryService implements OnModuleDestroy {
       this.firingKeys.delete(id);
       this.sent.delete(key);
     }
-    for (const alert of resolved) {
+    // alerts of retired servers end without a resolve, rather than firing on forever
+    for (const alert of [...resolved, ...dropped]) {
       const entry = this.end(alert.id, now);
       if (!entry) continue;
       entry.alert = alert;
       ended.push(entry);
       changed = true;
     }
-    const stillFiring = new Set<string>();
     for (const alert of firing) {
-      stillFiring.add(alert.id);
       const previousKey = this.firingKeys.get(alert.id);
       const previous = previousKey === undefined ? undefined : this.sent.get(previousKey);
       const profile = this.profiles.get(alert.server)?.profile ?? previous?.profile ?? 'unknown';
@@ -217,13 +220,6 @@ export class AlertDeliveryService implements OnModuleDestroy {
         entry.notifiedSeverity = alert.severity;
         fired.push(entry);
       }
-      changed = true;
-    }
-    // alerts of servers forgotten without a resolve still end, rather than firing on forever
-    for (const id of [...this.firingKeys.keys()]) {
-      if (stillFiring.has(id)) continue;
-      const entry = this.end(id, now);
-      if (entry) ended.push(entry);
       changed = true;
     }
     this.continued.clear(); // taken over with the servers just before this publish; none left to go on with

@@ -72,6 +72,36 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
     });
   });
 
+  it('says once how the alerts moved since the previous take: raised, updated, resolved, dropped', () => {
+    const alerts = new AlertsService(loadApiConfig({}));
+    const moves = () => {
+      const t = alerts.take();
+      const ids = (list: readonly { server: string; metric: string; minutes_ahead: number }[]) =>
+        list.map((a) => `${a.server} ${a.metric} ${a.minutes_ahead}`);
+      return { firing: ids(t.firing), raised: ids(t.raised), updated: ids(t.updated), resolved: ids(t.resolved), dropped: ids(t.dropped) };
+    };
+    const quiet = { firing: [], raised: [], updated: [], resolved: [], dropped: [] };
+    pass(alerts, 0, 70);
+    expect(moves()).toEqual(quiet); // pending: nothing fires yet
+    pass(alerts, 10, 70);
+    const fired = alerts.active()[0];
+    const line = `pprisk0001 cpu_percent ${fired.minutes_ahead}`;
+    expect(moves()).toEqual({ ...quiet, firing: [line], raised: [line] });
+    pass(alerts, 15, 70);
+    expect(moves()).toEqual({ ...quiet, firing: [line] }); // predicted the same: no move
+    pass(alerts, 20, 75); // the same alert, sooner
+    const sooner = `pprisk0001 cpu_percent ${alerts.active()[0].minutes_ahead}`;
+    expect(sooner).not.toBe(line);
+    expect(moves()).toEqual({ ...quiet, firing: [sooner], updated: [sooner] });
+    pass(alerts, 25, null);
+    pass(alerts, 40, null); // clear for ALERT_RESOLVE_AFTER
+    expect(moves()).toEqual({ ...quiet, resolved: [sooner] });
+    pass(alerts, 50, 70);
+    pass(alerts, 60, 70);
+    alerts.forget('pprisk0001'); // retired while firing, within one take: raised and dropped cancel to a drop
+    expect(moves()).toEqual({ ...quiet, dropped: [line] });
+  });
+
   it('hands a server over: the taker goes on with the same alert, the giver neither fires nor resolves it', () => {
     const giver = new AlertsService(loadApiConfig({}));
     pass(giver, 0, 70);
@@ -82,7 +112,7 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
     expect(state.lifecycle.cpu_percent).toEqual({ since: at(0), firing: true, clearSince: at(15) });
     giver.release('pprisk0001');
     expect(giver.active()).toEqual([]);
-    expect(giver.publish()).toEqual([]);
+    expect(giver.take()).toMatchObject({ firing: [], raised: [], resolved: [], handedOver: [alertId('pprisk0001', 'cpu_percent')] });
     expect(giver.recentlyResolved()).toEqual([]);
 
     const taker = new AlertsService(loadApiConfig({}));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { METRICS, PROFILES, type MetricName } from '@tft/contracts';
 import {
   AlertLifecycle,
@@ -17,8 +17,7 @@ import {
 import { loadThresholdConfig } from '../config/alert-thresholds';
 import type { ThresholdsDto } from './dto/alert.dto';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import type { Alert, AlertTransitions } from '../snapshot/alert';
-import { ApiEvents } from '../snapshot/api-events';
+import { alertMove, type Alert, type AlertTransitions } from '../snapshot/alert';
 
 export type { Alert, AlertTransitions };
 
@@ -90,12 +89,13 @@ export class AlertsService {
   private readonly lifecycle: AlertLifecycle;
   private readonly firing = new Map<string, Alert>();
   private resolved: Alert[] = [];
-  private resolvedSincePublish: Alert[] = [];
-  private handedOverSincePublish: string[] = [];
-  constructor(
-    @Inject(API_CONFIG) apiConfig: ApiConfig,
-    @Optional() private readonly events?: ApiEvents,
-  ) {
+  /** How the alerts moved since the last take(), by `server|metric`: each alert's newest raise or update. */
+  private raisedSinceTake = new Map<string, Alert>();
+  private updatedSinceTake = new Map<string, Alert>();
+  private resolvedSinceTake: Alert[] = [];
+  private handedOverSinceTake: string[] = [];
+  private droppedSinceTake: Alert[] = [];
+  constructor(@Inject(API_CONFIG) apiConfig: ApiConfig) {
     this.config = loadThresholdConfig(apiConfig.alertThresholdsFile);
     this.lifecycle = new AlertLifecycle({
       forSeconds: apiConfig.alertForSeconds,
@@ -118,14 +118,22 @@ export class AlertsService {
     };
   }
 
-  /** The firing alerts after a pass (the ForecastStore publishes them); tells the delivery what fired and resolved. */
-  publish(): Alert[] {
-    const alerts = this.active();
-    const transitions = { firing: alerts, resolved: this.resolvedSincePublish, handedOver: this.handedOverSincePublish };
-    this.resolvedSincePublish = [];
-    this.handedOverSincePublish = [];
-    this.events?.emit('alerts.published', transitions);
-    return alerts;
+  /** The alerts firing now and how they moved since the previous take: what a forecast snapshot carries. */
+  take(): AlertTransitions {
+    const transitions: AlertTransitions = {
+      firing: this.active(),
+      raised: [...this.raisedSinceTake.values()],
+      updated: [...this.updatedSinceTake.values()],
+      resolved: this.resolvedSinceTake,
+      handedOver: this.handedOverSinceTake,
+      dropped: this.droppedSinceTake,
+    };
+    this.raisedSinceTake = new Map();
+    this.updatedSinceTake = new Map();
+    this.resolvedSinceTake = [];
+    this.handedOverSinceTake = [];
+    this.droppedSinceTake = [];
+    return transitions;
   }
 
   /** Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their alerts. */
@@ -146,8 +154,9 @@ export class AlertsService {
         const { transition, since } = this.lifecycle.observe(key, p !== undefined, now);
         if (transition === 'resolved') this.resolve(key, now);
         if (!p || (transition !== 'fired' && transition !== 'firing') || since === null) continue;
-        this.firing.set(key, {
-          id: this.firing.get(key)?.id ?? alertId(f.server, metric),
+        const before = this.firing.get(key);
+        const alert: Alert = {
+          id: before?.id ?? alertId(f.server, metric),
           server: f.server,
           metric,
           severity: p.severity,
@@ -162,7 +171,11 @@ export class AlertsService {
           first_seen: isoSeconds(since),
           last_seen: isoSeconds(now),
           resolved_at: null,
-        });
+        };
+        this.firing.set(key, alert);
+        const move = alertMove(before, alert);
+        if (move === 'raised' || this.raisedSinceTake.has(key)) this.raisedSinceTake.set(key, alert);
+        else if (move === 'updated') this.updatedSinceTake.set(key, alert);
       }
     }
   }
@@ -176,14 +189,14 @@ export class AlertsService {
   private resolve(key: string, now: number): void {
     const firing = this.firing.get(key);
     if (!firing) return;
-    this.firing.delete(key);
+    this.leave(key);
     const resolved: Alert = {
       ...firing,
       state: 'resolved',
       resolved_at: isoSeconds(now),
     };
     this.resolved.unshift(resolved);
-    this.resolvedSincePublish.push(resolved);
+    this.resolvedSinceTake.push(resolved);
     this.resolved.length = Math.min(this.resolved.length, RESOLVED_KEPT);
   }
 
@@ -212,15 +225,26 @@ export class AlertsService {
     for (const key of [...this.lifecycle.keys()]) if (key.startsWith(`${server}|`)) this.lifecycle.drop(key);
     for (const [key, alert] of [...this.firing]) {
       if (!key.startsWith(`${server}|`)) continue;
-      this.firing.delete(key);
-      this.handedOverSincePublish.push(alert.id);
+      this.leave(key);
+      this.handedOverSinceTake.push(alert.id);
     }
   }
 
   /** Drops alerts of servers that no longer exist. */
   forget(server: string): void {
     for (const key of [...this.lifecycle.keys()]) if (key.startsWith(`${server}|`)) this.lifecycle.drop(key);
-    for (const key of [...this.firing.keys()]) if (key.startsWith(`${server}|`)) this.firing.delete(key);
+    for (const [key, alert] of [...this.firing]) {
+      if (!key.startsWith(`${server}|`)) continue;
+      this.leave(key);
+      this.droppedSinceTake.push(alert);
+    }
+  }
+
+  /** An alert stops firing here: whatever it raised since the last take goes with it. */
+  private leave(key: string): void {
+    this.firing.delete(key);
+    this.raisedSinceTake.delete(key);
+    this.updatedSinceTake.delete(key);
   }
 
   /** Firing alerts, critical first, then soonest. */

@@ -5,6 +5,7 @@ import { isoSeconds, round2, type MetricForecasts } from '@tft/forecasting';
 import { AlertDeliveryService, type SentState } from '../alert-delivery/alert-delivery.service';
 import { AlertsService, type Alert, type ServerAlertState } from '../alerts/alerts.service';
 import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
+import { alertChanges } from '../snapshot/alert';
 import { forecastHighlights } from '../snapshot/forecast-highlights';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { ForecastStore } from '../read-model/forecast-store';
@@ -88,6 +89,8 @@ export class ForecastExchange {
   private readonly remoteStatus = new Map<string, RemoteServerStatus>();
   /** Per server another replica owns: its alert state as last published, for taking it over. */
   private readonly remoteHandOver = new Map<string, AlertHandOver>();
+  /** Per server another replica owns: its firing alerts as the read model has them, what the next entry's move from. */
+  private readonly remoteFiring = new Map<string, readonly Alert[]>();
   /** Servers whose previous owner left a final hand-off entry (deleted once taken over). */
   private readonly handOffEntries = new Set<string>();
   private markInitialized: () => void = () => undefined;
@@ -143,6 +146,7 @@ export class ForecastExchange {
   handOver(servers: readonly string[]): void {
     for (const server of servers) {
       this.remoteHandOver.set(server, this.handOverOf(server));
+      this.remoteFiring.set(server, this.store.alertsOf(server));
       this.store.handOver(server);
     }
     this.schedulePublish();
@@ -232,6 +236,7 @@ export class ForecastExchange {
       this.store.adopt(name);
       this.remoteStatus.delete(name);
       this.remoteHandOver.delete(name);
+      this.remoteFiring.delete(name);
       if (this.handOffEntries.delete(name)) this.kv.delete(handOffKeyOf(name)).catch(() => undefined); // taken: tidy
     }
     return firing;
@@ -320,6 +325,7 @@ export class ForecastExchange {
           if (this.ownership.forecasts(server)) {
             this.remoteStatus.delete(server); // this replica's own, or stale news of it
             this.remoteHandOver.delete(server);
+            this.remoteFiring.delete(server);
             continue;
           }
           if (e.key.startsWith('h.')) {
@@ -332,14 +338,21 @@ export class ForecastExchange {
           }
           if (e.operation === 'PUT') {
             const { forecast, alerts, handOver, status } = e.json<ExchangedForecast>();
-            this.store.putRemote(this.revive(forecast), alerts, handOver.state.resolved);
+            this.store.putRemote(
+              this.revive(forecast),
+              alerts,
+              handOver.state.resolved,
+              alertChanges(this.remoteFiring.get(server) ?? [], alerts),
+            );
+            this.remoteFiring.set(server, alerts);
             this.remoteStatus.set(server, status);
             this.remoteHandOver.set(server, handOver);
             this.remoteDataTime = Math.max(this.remoteDataTime, forecast.origin);
           } else {
-            this.store.removeRemote(server);
+            this.store.removeRemote(server, alertChanges(this.remoteFiring.get(server) ?? [], []));
             this.remoteStatus.delete(server);
             this.remoteHandOver.delete(server);
+            this.remoteFiring.delete(server);
           }
           this.lastArrivalAt = this.clock.now();
           this.schedulePublish();

@@ -46,8 +46,8 @@ const COLLECT_AFTER_SERVERS = 2000;
 /**
  * The forecast passes. Each pass re-forecasts only servers whose window changed: warm ones through
  * the TFT in batched calls, the others through the heuristic, drives the alert lifecycles with the
- * results, and publishes what it changed as one ForecastSnapshot (ApiEvents), of which every reader
- * is a projection; no read triggers inference.
+ * results, and publishes what it changed, with the alerts' transitions, as one ForecastSnapshot
+ * (ApiEvents), of which every reader is a projection; no read triggers inference.
  */
 @Injectable()
 export class InferenceService implements OnApplicationShutdown {
@@ -259,6 +259,7 @@ export class InferenceService implements OnApplicationShutdown {
         removed: leaving,
         latest,
         staleServers: stale,
+        alerts: this.alerts.take(),
         pass: this.stats,
       });
       return updated.length;
@@ -286,6 +287,7 @@ export class InferenceService implements OnApplicationShutdown {
       removed: names,
       latest: new Map(),
       staleServers: this.windows.staleCount(),
+      alerts: this.alerts.take(),
       pass: this.stats,
     });
   }

@@ -9,6 +9,7 @@ import type { CachedBody } from '../common/cached-body';
 import { forecastHighlights } from '../snapshot/forecast-highlights';
 import { ReadBodies } from '../bodies/read-bodies';
 import { LiveFeed } from '../events/live-feed';
+import { alertChanges } from '../snapshot/alert';
 import { ApiEvents } from '../snapshot/api-events';
 import { ForecastStore } from './forecast-store';
 import type { NewForecast } from '../snapshot/forecast-snapshot';
@@ -68,6 +69,19 @@ function newStore(alerts: AlertsService): ForecastStore {
 }
 
 const bodiesOf = (store: ForecastStore): ReadBodies => (readSides.get(store) as { bodies: ReadBodies }).bodies;
+
+/** A pass's publish: what is staged, with the alerts' transitions since the previous one. */
+function publishPass(store: ForecastStore, alerts: AlertsService, dataTime: number, staleServers: number): void {
+  store.apply({
+    dataTime,
+    forecasts: [],
+    removed: [],
+    latest: new Map(),
+    staleServers,
+    alerts: alerts.take(),
+    pass: { count: 1, lastMs: 0, newestForecastAt: null, lastCollectionMs: null },
+  });
+}
 
 function storeWith(...forecasts: NewForecast[]): ForecastStore {
   const store = newStore(new AlertsService(loadApiConfig({})));
@@ -163,7 +177,7 @@ describe('ForecastStore', () => {
     store.put(hot);
     store.put(forecast('ppcool0001'));
     alerts.update([{ server: 'pphot0001', profile: 'web_api', model: 'TFT', origin: T0, at: T0, quantiles: hot.quantiles }], 300);
-    store.publish(T0, 0);
+    publishPass(store, alerts, T0, 0);
     const summary = json(bodiesOf(store).summary({ sort: 'alert' }));
     expect(summary.servers[0]).toMatchObject({
       name: 'pphot0001',
@@ -259,17 +273,17 @@ describe('ForecastStore', () => {
     const frames = subscribeFrames(store);
     store.put(forecast('ppa'));
     store.put(forecast('ppb'));
-    store.publish(T0, 0);
+    publishPass(store, alerts, T0, 0);
     store.setLatest('ppa', [35, 20, 20, 20]);
-    store.publish(T0 + 60, 0);
-    store.publish(T0 + 120, 0); // nothing new: no event
+    publishPass(store, alerts, T0 + 60, 0);
+    publishPass(store, alerts, T0 + 120, 0); // nothing new: no event
     const hot = forecast('ppb', { cpu: 99 });
     store.put(hot);
     alerts.update([{ server: 'ppb', profile: 'web_api', model: 'TFT', origin: T0, at: T0 + 300, quantiles: hot.quantiles }], 300);
-    store.publish(T0 + 300, 0);
+    publishPass(store, alerts, T0 + 300, 0);
     store.remove('ppb');
     alerts.resolveServer('ppb', T0 + 600);
-    store.publish(T0 + 600, 1);
+    publishPass(store, alerts, T0 + 600, 1);
     const events = frames
       .filter((f) => f.startsWith('id:'))
       .map((f) => {
@@ -321,9 +335,14 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
       state: 'resolved' as const,
       resolved_at: '2026-01-05T11:50:00Z',
     };
-    store.putRemote(forecast('ppremote0001'), [remoteAlert('ppremote0001')], [resolvedThere]);
+    store.putRemote(
+      forecast('ppremote0001'),
+      [remoteAlert('ppremote0001')],
+      [resolvedThere],
+      alertChanges([], [remoteAlert('ppremote0001')]),
+    );
     store.setRemoteStale(3);
-    store.publish(T0, 1);
+    publishPass(store, alerts, T0, 1);
 
     const active = json(bodiesOf(store).activeAlertsBody());
     // critical (own) before warning (remote), one list for the whole fleet
@@ -338,15 +357,15 @@ describe('ForecastStore in cluster mode: other replicas’ forecasts beside its 
     // the local server moves to another replica: its forecast and alerts stay readable, its lifecycle goes
     store.handOver('pplocal0001');
     alerts.release('pplocal0001');
-    store.publish(T0 + 60, 1);
+    publishPass(store, alerts, T0 + 60, 1);
     expect(json(bodiesOf(store).activeAlertsBody()).count).toBe(2);
     expect(store.alertsOf('pplocal0001').map((a) => a.severity)).toEqual(['critical']);
-    // and the remote one becomes this replica's: its own (empty) lifecycle rules from now on
+    // and the remote one becomes this replica's: its own (empty) lifecycle rules from its next snapshot
     store.adopt('ppremote0001');
-    store.publish(T0 + 120, 1);
+    publishPass(store, alerts, T0 + 120, 1);
     expect(store.alertsOf('ppremote0001')).toEqual([]);
-    store.removeRemote('pplocal0001');
-    store.publish(T0 + 180, 1);
+    store.removeRemote('pplocal0001', alertChanges(store.alertsOf('pplocal0001'), []));
+    publishPass(store, alerts, T0 + 180, 1);
     expect(store.size).toBe(1);
     expect(json(bodiesOf(store).activeAlertsBody()).count).toBe(0);
   });

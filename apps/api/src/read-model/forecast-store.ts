@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, PROFILES, systemClock, type Clock } from '@tft/contracts';
 import { fleetIncidentRisk, isoSeconds, type FleetIncidentRisk } from '@tft/forecasting';
 import { AlertsService, byUrgency, mergeResolved, type Alert } from '../alerts/alerts.service';
+import type { AlertChanges } from '../snapshot/alert';
 import { CHANGED_LISTED, type AlertEvent } from '../snapshot/fleet-published';
 import { ApiEvents } from '../snapshot/api-events';
 import type { ForecastSnapshot, NewForecast } from '../snapshot/forecast-snapshot';
@@ -35,7 +36,8 @@ export interface ForecastScrape {
  * The read model: every server's newest forecast, the fleet figures and the alerts, all as of the last
  * publish. A pass's snapshot (and, in cluster mode, the other replicas' entries) is staged and made
  * visible at once, so readers never see half a pass; each publish is announced ('fleet.published') to
- * the projections that render it (ReadBodies, the change feed).
+ * the projections that render it (ReadBodies, the change feed). Alert transitions arrive computed: a
+ * pass's from its alert lifecycles, another owner's from the exchange.
  */
 @Injectable()
 export class ForecastStore {
@@ -43,15 +45,22 @@ export class ForecastStore {
   private readonly staged = new Map<string, ServerForecast | null>();
   private readonly stagedLatest = new Map<string, ArrayLike<number>>();
   private alertsByServer = new Map<string, Alert[]>();
+  /** The whole fleet's firing alerts as of the last publish, most urgent first. */
   private firing: readonly Alert[] = [];
   private alertsTime: number | null = null;
+  /** This process's firing alerts as its newest snapshot carried them. */
+  private ownAlerts: readonly Alert[] = [];
+  /** Alert events and servers whose alerts moved since the last publish, as the snapshots and the exchange said. */
+  private stagedAlertEvents: AlertEvent[] = [];
+  private readonly stagedAlertServers = new Set<string>();
+  /** Servers this replica took over since its last snapshot: their previous owner's alerts show until that snapshot. */
+  private readonly adopted = new Set<string>();
   /** Cluster mode: the alerts other replicas raised, by server, as their owners published them. */
   private readonly remoteAlerts = new Map<string, Alert[]>();
   /** Per server another replica owns: its recently resolved alerts, as that owner last published them. */
   private readonly remoteResolved = new Map<string, Alert[]>();
   /** Cluster mode: stale servers other replicas hold. */
   private remoteStale = 0;
-  private firingSeverity = new Map<string, Alert>();
   private environment: FleetEnvironment = {
     ...fleetIncidentRisk([]),
     total_servers: 0,
@@ -77,6 +86,14 @@ export class ForecastStore {
     for (const server of snapshot.removed) this.remove(server);
     for (const forecast of snapshot.forecasts) this.put(forecast);
     for (const [server, latest] of snapshot.latest) this.setLatest(server, latest);
+    this.ownAlerts = snapshot.alerts.firing;
+    for (const server of this.adopted) {
+      this.remoteAlerts.delete(server);
+      this.remoteResolved.delete(server);
+    }
+    this.adopted.clear();
+    this.stageAlertChanges(snapshot.alerts);
+    for (const a of snapshot.alerts.dropped) this.stageAlertEvent('resolved', a);
     this.publish(snapshot.dataTime, snapshot.staleServers);
   }
 
@@ -90,21 +107,26 @@ export class ForecastStore {
 
   // ---- written by cluster mode: what the other replicas' passes made ----
 
-  /** Another replica's forecast of a server it owns, with that server's firing and recently resolved alerts; seen from the next publish. */
-  putRemote(forecast: NewForecast, alerts: Alert[], resolved: Alert[]): void {
+  /**
+   * Another replica's forecast of a server it owns, with that server's firing and recently resolved
+   * alerts and how they moved since its previous entry; seen from the next publish.
+   */
+  putRemote(forecast: NewForecast, alerts: Alert[], resolved: Alert[], changes: AlertChanges): void {
     this.staged.set(forecast.server, new ServerForecast(forecast));
     this.stagedLatest.delete(forecast.server);
     this.remoteAlerts.set(forecast.server, alerts);
     if (resolved.length) this.remoteResolved.set(forecast.server, resolved);
     else this.remoteResolved.delete(forecast.server);
+    this.stageAlertChanges(changes);
   }
 
-  /** A server another replica owns left (stale or retired). */
-  removeRemote(server: string): void {
+  /** A server another replica owns left (stale or retired), with the alerts it had. */
+  removeRemote(server: string, changes: AlertChanges): void {
     this.staged.set(server, null);
     this.stagedLatest.delete(server);
     this.remoteAlerts.delete(server);
     this.remoteResolved.delete(server);
+    this.stageAlertChanges(changes);
   }
 
   /** Another replica owns the server now: its alerts as last published stay until that owner's replace them. */
@@ -112,10 +134,9 @@ export class ForecastStore {
     this.remoteAlerts.set(server, this.alertsByServer.get(server) ?? []);
   }
 
-  /** This replica owns the server now: its own lifecycle raises its alerts from here on. */
+  /** This replica owns the server now: its own lifecycle's alerts replace the previous owner's from its next snapshot. */
   adopt(server: string): void {
-    this.remoteAlerts.delete(server);
-    this.remoteResolved.delete(server);
+    this.adopted.add(server);
   }
 
   /** Stale servers the other replicas hold, counted in the fleet figures from the next publish. */
@@ -155,9 +176,14 @@ export class ForecastStore {
     }
     this.stagedLatest.clear();
     const liveUpdates = moved.length;
-    const alertEvents = this.publishAlerts(dataNow, changed);
+    this.takeAlerts(dataNow);
+    for (const server of this.stagedAlertServers) if (this.forecasts.has(server)) changed.add(server);
+    this.stagedAlertServers.clear();
+    const alertEvents = this.stagedAlertEvents;
+    this.stagedAlertEvents = [];
     const first = this.passes++ === 0;
-    if (!first && !changed.size && !removed.length && !liveUpdates && staleServers === this.counts.stale_servers) return;
+    if (!first && !changed.size && !removed.length && !liveUpdates && !alertEvents.length && staleServers === this.counts.stale_servers)
+      return;
     this.predictionTime = isoSeconds(dataNow);
     this.recount(staleServers);
     if (forecastsChanged) this.forecastGeneration++;
@@ -179,16 +205,29 @@ export class ForecastStore {
     });
   }
 
-  /** Takes the alerts as of this publish; marks servers whose alerts changed and returns the fire/resolve events. */
-  private publishAlerts(dataNow: number, changed: Set<string>): AlertEvent[] {
-    const own = this.alerts.publish().filter((a) => !this.remoteAlerts.has(a.server));
-    const alerts = this.remoteAlerts.size ? [...own, ...[...this.remoteAlerts.values()].flat()].sort(byUrgency) : own;
-    this.firing = alerts;
+  /** The fleet's firing alerts as of this publish: this process's newest, and the other owners' (cluster mode). */
+  private takeAlerts(dataNow: number): void {
+    const own = this.remoteAlerts.size ? this.ownAlerts.filter((a) => !this.remoteAlerts.has(a.server)) : this.ownAlerts;
+    this.firing = this.remoteAlerts.size ? [...own, ...[...this.remoteAlerts.values()].flat()].sort(byUrgency) : own;
     this.alertsTime = dataNow;
     const byServer = new Map<string, Alert[]>();
-    const firing = new Map<string, Alert>();
-    const events: AlertEvent[] = [];
-    const event = (state: AlertEvent['state'], a: Alert): AlertEvent => ({
+    for (const a of this.firing) {
+      const list = byServer.get(a.server);
+      if (list) list.push(a);
+      else byServer.set(a.server, [a]);
+    }
+    this.alertsByServer = byServer;
+  }
+
+  private stageAlertChanges({ raised, updated, resolved }: AlertChanges): void {
+    for (const a of raised) this.stageAlertEvent('firing', a);
+    for (const a of updated) this.stagedAlertServers.add(a.server);
+    for (const a of resolved) this.stageAlertEvent('resolved', a);
+  }
+
+  private stageAlertEvent(state: AlertEvent['state'], a: Alert): void {
+    this.stagedAlertServers.add(a.server);
+    this.stagedAlertEvents.push({
       state,
       id: a.id,
       server: a.server,
@@ -196,21 +235,6 @@ export class ForecastStore {
       severity: a.severity,
       minutes_ahead: a.minutes_ahead,
     });
-    for (const a of alerts) {
-      byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);
-      firing.set(a.id, a);
-      const before = this.firingSeverity.get(a.id);
-      if (!before || before.severity !== a.severity) events.push(event('firing', a));
-      if (!before || before.severity !== a.severity || before.minutes_ahead !== a.minutes_ahead) changed.add(a.server);
-    }
-    for (const [id, a] of this.firingSeverity) {
-      if (firing.has(id)) continue;
-      events.push(event('resolved', a));
-      if (this.forecasts.has(a.server)) changed.add(a.server);
-    }
-    this.firingSeverity = firing;
-    this.alertsByServer = byServer;
-    return events;
   }
 
   private recount(staleServers: number): void {
@@ -225,9 +249,9 @@ export class ForecastStore {
       counts.profiles[profile] = (counts.profiles[profile] ?? 0) + 1;
       risks.push(f.risk);
     }
-    for (const a of this.firingSeverity.values()) counts[a.severity === 'critical' ? 'alerts_critical' : 'alerts_warning']++;
+    for (const a of this.firing) counts[a.severity === 'critical' ? 'alerts_critical' : 'alerts_warning']++;
     const fleet = fleetIncidentRisk(risks);
-    const degraded = this.firingSeverity.size > 0 || fleet.high_risk_servers > 0;
+    const degraded = this.firing.length > 0 || fleet.high_risk_servers > 0;
     this.counts = counts;
     this.environment = {
       ...fleet,
@@ -281,7 +305,6 @@ export class ForecastStore {
     for (const f of this.forecasts.values()) yield { name: f.server, profile: f.profile };
   }
 
-  /** Alerts firing for one server as of the last publish, critical first. */
   /**
    * Recently resolved alerts of the whole fleet, newest first (GET /alerts/resolved): this replica's, and
    * in cluster mode the other owners' as they last published them. An alert resolved before its server
@@ -291,6 +314,7 @@ export class ForecastStore {
     return mergeResolved(this.alerts.recentlyResolved(), ...this.remoteResolved.values());
   }
 
+  /** Alerts firing for one server as of the last publish, critical first. */
   alertsOf(server: string): Alert[] {
     return this.alertsByServer.get(server) ?? [];
   }

@@ -27,12 +27,45 @@ export interface Alert {
   resolved_at: string | null;
 }
 
-/**
- * What changed in one publish: every alert firing now, those resolved since the previous publish, and
- * the ids of alerts handed over to another replica since then (neither firing here nor resolved).
- */
-export interface AlertTransitions {
-  firing: readonly Alert[];
+/** How one snapshot's alerts moved since the previous one, the rule every reader takes them by. */
+export interface AlertChanges {
+  /** Fired since the previous snapshot, or firing at another severity: what pages. */
+  raised: readonly Alert[];
+  /** Still firing at the same severity, now expected at another time. */
+  updated: readonly Alert[];
+  /** Resolved since the previous snapshot. */
   resolved: readonly Alert[];
+}
+
+/**
+ * What one snapshot carries of its process's alerts: every alert firing now, and how they moved since
+ * the previous snapshot, computed once where the lifecycles move them.
+ */
+export interface AlertTransitions extends AlertChanges {
+  /** Every alert firing now, most urgent first. */
+  firing: readonly Alert[];
+  /** Ids of alerts handed over to another replica since the previous snapshot: neither firing here nor resolved. */
   handedOver: readonly string[];
+  /** Alerts of servers retired while they fired: they end without a resolve. */
+  dropped: readonly Alert[];
+}
+
+/** A new alert or another severity is raised; another expected time at the same severity is an update. */
+export function alertMove(before: Alert | undefined, after: Alert): 'raised' | 'updated' | null {
+  if (!before || before.severity !== after.severity) return 'raised';
+  return before.minutes_ahead !== after.minutes_ahead ? 'updated' : null;
+}
+
+/** How a server's alerts moved between two of its owner's publishes (cluster mode reads them as levels). */
+export function alertChanges(before: readonly Alert[], after: readonly Alert[]): AlertChanges {
+  const previous = new Map(before.map((a) => [a.id, a]));
+  const raised: Alert[] = [];
+  const updated: Alert[] = [];
+  for (const a of after) {
+    const move = alertMove(previous.get(a.id), a);
+    if (move === 'raised') raised.push(a);
+    else if (move === 'updated') updated.push(a);
+    previous.delete(a.id);
+  }
+  return { raised, updated, resolved: [...previous.values()] };
 }

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
-import type { AlertTransitions } from './alert';
 import type { FleetPublished } from './fleet-published';
 import type { ForecastSnapshot } from './forecast-snapshot';
 
@@ -10,8 +9,6 @@ export interface ApiEventMap {
   'forecast.snapshot': [snapshot: ForecastSnapshot];
   /** The read model made a snapshot (and the other replicas' entries) visible: its projections refresh. */
   'fleet.published': [published: FleetPublished];
-  /** The alert lifecycles published what fires now, what resolved and what was handed over since the last publish. */
-  'alerts.published': [transitions: AlertTransitions];
   /** A commit closed a step or changed a closed one: forecasts are due. */
   'window.steps-closed': [];
   /** Servers retired with their data (silent for RETIRE_AFTER, or making room under MAX_SERVERS). */

@@ -1,5 +1,6 @@
 import type { Drivers, MetricForecasts, ServerIncidentRisk } from '@tft/forecasting';
 import type { ModelKind } from '../model/model-provider';
+import type { AlertTransitions } from './alert';
 import type { ForecastHighlights } from './forecast-highlights';
 
 /** One re-forecast server as a pass made it: the model's quantiles and what the pass derived from them. */
@@ -48,5 +49,7 @@ export interface ForecastSnapshot {
   latest: ReadonlyMap<string, ArrayLike<number>>;
   /** Stale servers this process holds. */
   staleServers: number;
+  /** This process's alerts after the pass, and how they moved since the previous snapshot. */
+  alerts: AlertTransitions;
   pass: PassStats;
 }
