@@ -17,7 +17,7 @@ export const API_LAYERS = [
   ['alerts'],
   ['inference'],
   ['read-model'],
-  ['bodies', 'predictions', 'fleet', 'servers', 'events', 'health', 'prometheus', 'alerts-api', 'alert-delivery'],
+  ['bodies', 'predictions', 'fleet', 'servers', 'drivers', 'events', 'health', 'prometheus', 'alerts-api', 'alert-delivery'],
   ['cluster'],
   ['openapi'],
 ];

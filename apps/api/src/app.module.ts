@@ -25,6 +25,7 @@ import { OtlpModule } from './otlp/otlp.module';
 import { RemoteWriteModule } from './remote-write/remote-write.module';
 import { PredictionsModule } from './predictions/predictions.module';
 import { ServersModule } from './servers/servers.module';
+import { DriversModule } from './drivers/drivers.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { LogIngest } from './cluster/log-ingest';
 import { PartitionOwnership } from './cluster/partition-ownership';
@@ -64,6 +65,7 @@ export class AppModule {
         FleetModule,
         EventsModule,
         ServersModule,
+        DriversModule,
         HealthModule,
         AlertDeliveryModule,
         AlertsApiModule,

@@ -217,6 +217,11 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     const one = await call('get', '/servers/{server_name}/forecast', { url: '/servers/ppcontract01/forecast' });
     expect(one.body).toEqual(predictions['ppcontract01']);
     expect((await call('get', '/servers/{server_name}/forecast', { url: '/servers/nope/forecast' })).status).toBe(404);
+    const drivers = await call('get', '/servers/{server_name}/drivers', { url: '/servers/ppcontract01/drivers' });
+    expect(drivers.body).toMatchObject({ model: 'TFT', reason: null, metrics: { cpu_percent: expect.any(Array) } });
+    const heuristic = await call('get', '/servers/{server_name}/drivers', { url: '/servers/ppcontract02/drivers' });
+    expect(heuristic.body).toMatchObject({ model: 'heuristic', metrics: null, reason: expect.any(String) });
+    expect((await call('get', '/servers/{server_name}/drivers', { url: '/servers/nope/drivers' })).status).toBe(404);
     const events = await fetch(`${t.base}/events`);
     expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(contract.document.paths['/events']?.get?.responses['200']).toBeDefined();
@@ -344,6 +349,7 @@ describe('closed reads and the rate limit answer as documented', () => {
       ['/servers', '/servers'],
       ['/servers/{server_name}', '/servers/ppweb0001'],
       ['/servers/{server_name}/forecast', '/servers/ppweb0001/forecast'],
+      ['/servers/{server_name}/drivers', '/servers/ppweb0001/drivers'],
       ['/fleet/summary', '/fleet/summary'],
       ['/events', '/events'],
       ['/metrics', '/metrics'],

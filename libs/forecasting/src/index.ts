@@ -2,6 +2,7 @@ export * from './lib/step-grid';
 export * from './lib/model-metadata';
 export * from './lib/model-inputs';
 export * from './lib/forecast-decoding';
+export * from './lib/attribution';
 export * from './lib/heuristic';
 export * from './lib/alert-rules';
 export * from './lib/incident-risk';

@@ -57,6 +57,17 @@ describe('alertmanagerAlert', () => {
     });
   });
 
+  it('says what drives the alerting metric, when the pass named it', () => {
+    const driver = { input: 'cpu_percent.recent', label: 'cpu_percent over the last hour', change: 31.24 };
+    expect(alertmanagerAlert(firing({ driver }), 'web_api', times()).annotations).toMatchObject({
+      driver: 'cpu_percent over the last hour',
+      driver_input: 'cpu_percent.recent',
+      driver_change: '31.24',
+    });
+    expect(webhookAlert(firing({ driver }), 'web_api', times()).annotations['driver']).toBe('cpu_percent over the last hour');
+    expect(alertmanagerAlert(firing({ driver: null }), 'web_api', times()).annotations).not.toHaveProperty('driver');
+  });
+
   it('words the summary per metric and trigger: no percent sign on the load average', () => {
     expect(alertSummary(firing({ metric: 'load_average', trigger: 'p90', threshold: 8, predicted_value: 8.314, minutes_ahead: 10 }))).toBe(
       'load_average p90 reaches 8 in 10 min (predicted 8.31)',

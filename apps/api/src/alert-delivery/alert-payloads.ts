@@ -72,6 +72,8 @@ export function alertAnnotations(alert: Alert): Record<string, string> {
     threshold: String(alert.threshold),
     expected_at: alert.expected_at,
     alert_id: alert.id,
+    // the page says why: what moves the alerting metric's forecast most (GET /servers/{name}/drivers)
+    ...(alert.driver ? { driver: alert.driver.label, driver_input: alert.driver.input, driver_change: String(alert.driver.change) } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import {
 import { loadThresholdConfig } from '../config/alert-thresholds';
 import type { ThresholdsDto } from './dto/alert.dto';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
-import { alertMove, type Alert, type AlertTransitions } from '../snapshot/alert';
+import { alertMove, type Alert, type AlertDriver, type AlertTransitions } from '../snapshot/alert';
 
 export type { Alert, AlertTransitions };
 
@@ -136,8 +136,12 @@ export class AlertsService {
     return transitions;
   }
 
-  /** Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their alerts. */
-  update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number): void {
+  /**
+   * Re-evaluates the given servers' forecasts, each at its own data time. Servers not given keep their
+   * alerts. Returns the alerts this raised (new, or at another severity).
+   */
+  update(forecasts: Iterable<ServerForecastInput>, stepSeconds: number): Alert[] {
+    const raised: Alert[] = [];
     for (const f of forecasts) {
       const now = f.at;
       const thresholds = this.thresholds(f.profile);
@@ -171,13 +175,28 @@ export class AlertsService {
           first_seen: isoSeconds(since),
           last_seen: isoSeconds(now),
           resolved_at: null,
+          driver: null,
         };
-        this.firing.set(key, alert);
         const move = alertMove(before, alert);
+        if (move !== 'raised') alert.driver = before?.driver ?? null;
+        else raised.push(alert);
+        this.firing.set(key, alert);
         if (move === 'raised' || this.raisedSinceTake.has(key)) this.raisedSinceTake.set(key, alert);
         else if (move === 'updated') this.updatedSinceTake.set(key, alert);
       }
     }
+    return raised;
+  }
+
+  /** Names what drives a firing alert's metric (the pass attributes the TFT's forecasts of raised alerts). */
+  annotate(alert: Alert, driver: AlertDriver): void {
+    const key = `${alert.server}|${alert.metric}`;
+    const firing = this.firing.get(key);
+    if (firing?.id !== alert.id) return;
+    const annotated = { ...firing, driver };
+    this.firing.set(key, annotated);
+    if (this.raisedSinceTake.has(key)) this.raisedSinceTake.set(key, annotated);
+    if (this.updatedSinceTake.has(key)) this.updatedSinceTake.set(key, annotated);
   }
 
   /** Resolves every alert of a server that stopped reporting (stale) at data time `now`. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, METRICS, type Clock } from '@tft/contracts';
-import { heuristicForecast, serverIncidentRisk, type StepSeries } from '@tft/forecasting';
-import { AlertsService, type ServerForecastInput } from '../alerts/alerts.service';
+import { heuristicForecast, round2, serverIncidentRisk, type StepSeries } from '@tft/forecasting';
+import { AlertsService, type Alert, type ServerForecastInput } from '../alerts/alerts.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { ApiEvents } from '../snapshot/api-events';
 import { forecastHighlights } from '../snapshot/forecast-highlights';
@@ -200,6 +200,7 @@ export class InferenceService implements OnApplicationShutdown {
         });
       }
       const updated: ServerForecastInput[] = [];
+      const tftRequests = new Map<string, ForecastRequest>();
       for (const kind of ['TFT', 'heuristic'] as const) {
         if (!jobs[kind].length) continue;
         const provider = kind === 'TFT' && this.runtime.tft ? this.runtime.tft : this.runtime.heuristic;
@@ -235,11 +236,12 @@ export class InferenceService implements OnApplicationShutdown {
             horizonHours: (horizon * stepSeconds) / 3600,
           });
           this.made.set(request.server, { stamp, changes: entry.window.changes });
+          if (kind === 'TFT' && provider.kind === 'TFT') tftRequests.set(request.server, request);
           updated.push(input);
         }
       }
       for (const name of leaving) this.alerts.resolveServer(name, dataNow);
-      if (updated.length) this.alerts.update(updated, this.runtime.grid.stepSeconds);
+      if (updated.length) await this.nameDrivers(this.alerts.update(updated, this.runtime.grid.stepSeconds), tftRequests);
       this.reforecastSinceCollection += updated.length;
       if (this.reforecastSinceCollection >= COLLECT_AFTER_SERVERS) {
         this.reforecastSinceCollection = 0;
@@ -266,6 +268,29 @@ export class InferenceService implements OnApplicationShutdown {
     } catch (err) {
       this.logger.error(`forecast pass failed: ${(err as Error).message}`);
       return 0;
+    }
+  }
+
+  /**
+   * A raised alert says what drives its metric's forecast, so the page says why: the top input group of
+   * an ablation of the same request (one onnxruntime call per alerting server). Alerts fire rarely; a
+   * failure leaves the alert without a driver rather than holding it back.
+   */
+  private async nameDrivers(raised: readonly Alert[], requests: ReadonlyMap<string, ForecastRequest>): Promise<void> {
+    const tft = this.runtime.tft;
+    if (!tft?.attribute) return;
+    const byServer = new Map<string, Alert[]>();
+    for (const a of raised) if (requests.has(a.server)) byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);
+    for (const [server, alerts] of byServer) {
+      try {
+        const attributions = await tft.attribute(requests.get(server)!);
+        for (const a of alerts) {
+          const [top] = attributions[a.metric];
+          if (top && top.change > 0) this.alerts.annotate(a, { input: top.input, label: top.label, change: round2(top.change) });
+        }
+      } catch (err) {
+        this.logger.warn(`no drivers for ${server}'s alerts: ${(err as Error).message}`);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import type { BreachRule, Drivers, MetricForecasts, StepSeries } from '@tft/forecasting';
+import type { Attributions, BreachRule, Drivers, MetricForecasts, StepSeries } from '@tft/forecasting';
 import { DEFAULT_GRID, type StepGrid } from '../step-grid';
 
 export type ModelKind = 'TFT' | 'heuristic';
@@ -18,6 +18,8 @@ export interface ForecastResult {
 export interface ModelProvider {
   readonly kind: ModelKind;
   forecast(requests: readonly ForecastRequest[]): Promise<ForecastResult[]>;
+  /** What drives one forecast, by ablation of its input groups (models with learned inputs only). */
+  attribute?(request: ForecastRequest): Promise<Attributions>;
   /** Frees what the provider holds (the TFT's session and its thread). */
   close?(): Promise<void>;
 }

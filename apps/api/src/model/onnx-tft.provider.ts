@@ -1,3 +1,4 @@
+import type { Attributions } from '@tft/forecasting';
 import type { TftRunner } from '@tft/tft-runner';
 import type { ForecastRequest, ForecastResult, ModelProvider } from './model-provider';
 
@@ -10,6 +11,10 @@ export class OnnxTftProvider implements ModelProvider {
   async forecast(requests: readonly ForecastRequest[]): Promise<ForecastResult[]> {
     const forecasts = await this.runner.forecast(requests.map(({ series, profileIndex }) => ({ series, profileIndex })));
     return forecasts.map(({ quantiles, drivers }) => ({ quantiles, drivers }));
+  }
+
+  async attribute({ series, profileIndex }: ForecastRequest): Promise<Attributions> {
+    return (await this.runner.attribute({ series, profileIndex })).attributions;
   }
 
   close(): Promise<void> {

@@ -1,5 +1,14 @@
 import type { MetricName, Severity } from '@tft/contracts';
 
+/** What drives the alerting metric's forecast most (GET /servers/{name}/drivers, as of the alert's raise). */
+export interface AlertDriver {
+  /** `cpu_percent.recent`, `calendar`, ... */
+  input: string;
+  label: string;
+  /** Mean absolute change of the metric's p50 over the horizon without it (metric units). */
+  change: number;
+}
+
 export interface Alert {
   /** Stable identity of this server's alert on this metric (see alertId). */
   id: string;
@@ -25,6 +34,8 @@ export interface Alert {
   /** Data time of the latest pass that still predicted it. */
   last_seen: string;
   resolved_at: string | null;
+  /** The top driver of the metric's forecast when the alert was raised; null from the heuristic, or when not known. */
+  driver?: AlertDriver | null;
 }
 
 /** How one snapshot's alerts moved since the previous one, the rule every reader takes them by. */

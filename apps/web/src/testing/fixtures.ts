@@ -10,6 +10,7 @@ import type {
   PassEventDto,
   PredictionsDto,
   ServerDetailDto,
+  ServerDriversDto,
   ServerPredictionDto,
   ThresholdsDto,
 } from '@tft/api-client';
@@ -307,6 +308,30 @@ export function serverDetail(overrides: Partial<ServerDetailDto> = {}): ServerDe
     forecast: predictions().predictions['ppweb0004'],
     alerts: [ALERTS[1]],
     ...overrides,
+  };
+}
+
+/** GET /servers/ppweb0004/drivers: memory held high over the last hour drives its own forecast. */
+export function serverDrivers(): ServerDriversDto {
+  const rows = (leading: string, change: number) => [
+    { input: leading, label: leading, change, share: 0.7 },
+    { input: 'calendar', label: 'time of day and day of week', change: change / 4, share: 0.175 },
+    { input: 'cpu_percent.day_ago', label: 'cpu_percent 24 h before the horizon', change: change / 8, share: 0.125 },
+    { input: 'profile', label: 'the server profile', change: 0, share: 0 },
+  ];
+  return {
+    server_name: 'ppweb0004',
+    model: 'TFT',
+    model_version: '3.0.0',
+    forecast_origin: ORIGIN,
+    method: 'Each input group is replaced, one at a time, by a neutral baseline and the forecast re-run.',
+    metrics: {
+      cpu_percent: rows('cpu_percent.recent', 6.4),
+      memory_percent: rows('memory_percent.recent', 12.52),
+      disk_percent: rows('disk_percent.day_ago', 0.4),
+      load_average: rows('load_average.recent', 0.318),
+    },
+    reason: null,
   };
 }
 

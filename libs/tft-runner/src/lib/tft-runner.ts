@@ -2,11 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
+  ablatedInputs,
+  attributionsOf,
   buildModelInputs,
   decodeQuantiles,
   decodeWeights,
   N_TIME_FEATURES,
   parseModelMetadata,
+  type Attributions,
   type Drivers,
   type EncoderInput,
   type MetricForecasts,
@@ -96,12 +99,25 @@ export class TftRunner {
   }
 
   buildInputs(items: readonly EncoderInput[]): ModelInputs {
+    return buildModelInputs(items, this.shape);
+  }
+
+  /**
+   * What drives one forecast: the forecast and one ablation per input group (see ablatedInputs) in a
+   * single call, scored per metric by how far each ablation moves the p50.
+   */
+  async attribute(item: EncoderInput): Promise<{ origin: number; attributions: Attributions }> {
     const m = this.metadata;
-    return buildModelInputs(items, {
-      L: m.max_encoder_length,
-      H: m.horizon,
-      stepSeconds: m.step_seconds,
-    });
+    const inputs = ablatedInputs(this.buildInputs([item]), this.shape);
+    const result = await this.session.run(toPlainFeeds(inputs, m.max_encoder_length, m.horizon), true);
+    const quantiles = result['quantiles'].data as Float32Array;
+    const rows = Array.from({ length: inputs.batch }, (_, b) => decodeQuantiles(quantiles, b, m));
+    return { origin: inputs.origins[0], attributions: attributionsOf(rows[0], rows.slice(1)) };
+  }
+
+  private get shape() {
+    const m = this.metadata;
+    return { L: m.max_encoder_length, H: m.horizon, stepSeconds: m.step_seconds };
   }
 
   private async forecastBatch(items: readonly EncoderInput[]): Promise<Forecast[]> {

@@ -1,6 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { METRICS, PROFILES } from '@tft/contracts';
 
+export class AlertDriverDto {
+  @ApiProperty({ example: 'cpu_percent.recent' })
+  input!: string;
+  @ApiProperty({ example: 'cpu_percent over the last hour' })
+  label!: string;
+  @ApiProperty({
+    example: 31.2,
+    description: "Mean absolute change of the metric's p50 over the horizon without this input (metric units)",
+  })
+  change!: number;
+}
+
 export class AlertDto {
   @ApiProperty({
     example: '3f2a9c41d07be581',
@@ -64,6 +76,14 @@ export class AlertDto {
     description: 'Data time it resolved (clear for ALERT_RESOLVE_AFTER, or its server went stale); null while it fires',
   })
   resolved_at!: string | null;
+  @ApiProperty({
+    type: AlertDriverDto,
+    nullable: true,
+    required: false,
+    description:
+      "What drives the alerting metric's forecast most, as of the alert's raise (GET /servers/{name}/drivers); null from the heuristic",
+  })
+  driver?: AlertDriverDto | null;
 }
 
 export class ActiveAlertsDto {

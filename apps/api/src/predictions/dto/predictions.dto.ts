@@ -99,7 +99,8 @@ export class ServerPredictionDto {
   @ApiProperty({
     type: DriversDto,
     nullable: true,
-    description: 'What drives the forecast; null from the heuristic',
+    description:
+      "The TFT's variable-selection weights: where the network looked, not what drives the forecast (recent and day-old values reach the output past them; GET /servers/{name}/drivers measures what does). Null from the heuristic",
   })
   drivers!: DriversDto | null;
   @ApiProperty({ type: ServerRiskDto })

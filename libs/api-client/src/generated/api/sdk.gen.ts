@@ -13,6 +13,9 @@ import type {
   AlertsControllerThresholdsData,
   AlertsControllerThresholdsErrors,
   AlertsControllerThresholdsResponses,
+  DriversControllerForServerData,
+  DriversControllerForServerErrors,
+  DriversControllerForServerResponses,
   EventsControllerEventsData,
   EventsControllerEventsErrors,
   EventsControllerEventsResponse,
@@ -262,6 +265,23 @@ export const serversControllerForecast = <ThrowOnError extends boolean = false>(
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/servers/{server_name}/forecast',
+    ...options,
+  });
+
+/**
+ * What drives a server's current forecast, per metric, by ablation of its inputs
+ *
+ * Each input group (each metric’s last hour, each metric’s values 24 h before the horizon, the calendar, the profile) is replaced by a neutral baseline and the forecast re-run in one batched model call; a group’s change is how far that moves the p50. Computed on the first request after a forecast and kept until the next.
+ */
+export const driversControllerForServer = <ThrowOnError extends boolean = false>(
+  options: Options<DriversControllerForServerData, ThrowOnError>,
+) =>
+  (options.client ?? client).get<DriversControllerForServerResponses, DriversControllerForServerErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/servers/{server_name}/drivers',
     ...options,
   });
 

@@ -267,10 +267,19 @@ export type ServerPredictionDto = {
    */
   forecast_origin: string;
   /**
-   * What drives the forecast; null from the heuristic
+   * The TFT's variable-selection weights: where the network looked, not what drives the forecast (recent and day-old values reach the output past them; GET /servers/{name}/drivers measures what does). Null from the heuristic
    */
   drivers: DriversDto | null;
   risk: ServerRiskDto;
+};
+
+export type AlertDriverDto = {
+  input: string;
+  label: string;
+  /**
+   * Mean absolute change of the metric's p50 over the horizon without this input (metric units)
+   */
+  change: number;
 };
 
 export type AlertDto = {
@@ -316,6 +325,10 @@ export type AlertDto = {
    * Data time it resolved (clear for ALERT_RESOLVE_AFTER, or its server went stale); null while it fires
    */
   resolved_at: string | null;
+  /**
+   * What drives the alerting metric's forecast most, as of the alert's raise (GET /servers/{name}/drivers); null from the heuristic
+   */
+  driver?: AlertDriverDto | null;
 };
 
 export type ExpectedCountDto = {
@@ -581,6 +594,54 @@ export type ServerDetailDto = {
    */
   forecast: ServerPredictionDto | null;
   alerts: Array<AlertDto>;
+};
+
+export type InputAttributionDto = {
+  /**
+   * The input group: `<metric>.recent` (its last hour), `<metric>.day_ago` (its values 24 h before the horizon), `calendar`, `profile`
+   */
+  input: string;
+  label: string;
+  /**
+   * Mean absolute change of the metric's p50 over the horizon when the group is at its neutral baseline, in the metric's units
+   */
+  change: number;
+  /**
+   * The group's part of all groups' changes for this metric (0 when none moves it)
+   */
+  share: number;
+};
+
+export type MetricAttributionsDto = {
+  /**
+   * Largest change first
+   */
+  cpu_percent: Array<InputAttributionDto>;
+  memory_percent: Array<InputAttributionDto>;
+  disk_percent: Array<InputAttributionDto>;
+  load_average: Array<InputAttributionDto>;
+};
+
+export type ServerDriversDto = {
+  server_name: string;
+  model: 'TFT' | 'heuristic';
+  model_version: string | null;
+  /**
+   * The origin of the forecast attributed
+   */
+  forecast_origin: string;
+  /**
+   * How the attribution is computed, in one line
+   */
+  method: string;
+  /**
+   * Per forecast metric, what moves it; null for a heuristic forecast (see `reason`)
+   */
+  metrics: MetricAttributionsDto | null;
+  /**
+   * Why there are no attributions, when there are none
+   */
+  reason: string | null;
 };
 
 export type HealthDetailsDto = {
@@ -1281,6 +1342,34 @@ export type ServersControllerForecastResponses = {
 };
 
 export type ServersControllerForecastResponse = ServersControllerForecastResponses[keyof ServersControllerForecastResponses];
+
+export type DriversControllerForServerData = {
+  body?: never;
+  path: {
+    server_name: string;
+  };
+  query?: never;
+  url: '/servers/{server_name}/drivers';
+};
+
+export type DriversControllerForServerErrors = {
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * No forecast for this server, or (cluster mode) another replica forecasts it
+   */
+  404: ErrorDto;
+};
+
+export type DriversControllerForServerError = DriversControllerForServerErrors[keyof DriversControllerForServerErrors];
+
+export type DriversControllerForServerResponses = {
+  200: ServerDriversDto;
+};
+
+export type DriversControllerForServerResponse = DriversControllerForServerResponses[keyof DriversControllerForServerResponses];
 
 export type HealthControllerHealthData = {
   body?: never;

@@ -1,6 +1,6 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { ORIGIN, passEvent, serverDetail, THRESHOLDS } from '../../../testing/fixtures';
+import { ALERTS, ORIGIN, passEvent, serverDetail, serverDrivers, THRESHOLDS } from '../../../testing/fixtures';
 import {
   fakeServer,
   json,
@@ -39,7 +39,11 @@ describe('ServerDetail', () => {
     await render('ppweb0004', {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
     });
-    expect(server.requests.map((r) => r.path).sort()).toEqual(['/api/alerts/thresholds', '/api/servers/ppweb0004']);
+    expect(server.requests.map((r) => r.path).sort()).toEqual([
+      '/api/alerts/thresholds',
+      '/api/servers/ppweb0004',
+      '/api/servers/ppweb0004/drivers',
+    ]);
     expect(text('forecast-model')).toBe('TFT');
     expect(text('warmup')).toBe('ready · 144/12 steps');
     expect(text('risk')).toBe('10.8 % / 24.0 %');
@@ -91,14 +95,43 @@ describe('ServerDetail', () => {
     expect(JSON.stringify(memory[0].lastOption)).toContain('"critical 80"');
   });
 
-  it('lists the drivers of a TFT forecast, largest first', async () => {
+  it('shows per metric the inputs that move its forecast most, and the selection weights labelled for what they are', async () => {
     await render('ppweb0004', {
       'GET /api/servers/ppweb0004': () => json(serverDetail()),
+      'GET /api/servers/ppweb0004/drivers': () => json(serverDrivers()),
     });
-    const items = [...el().querySelectorAll('[data-testid="drivers"] li')].map((li) =>
+    const rows = (metric: string) =>
+      [...el().querySelectorAll(`[data-testid="drivers"] [data-metric="${metric}"] li`)].map((li) =>
+        [...li.querySelectorAll('.name, .pct')].map((s) => s.textContent?.trim()).join(' '),
+      );
+    // an input that moves nothing (the profile here) is not listed
+    expect(rows('memory_percent')).toEqual(['Memory, last hour 12.5 pts', 'Time of day, day of week 3.1 pts', 'CPU, 24 h ago 1.6 pts']);
+    expect(rows('load_average')[0]).toBe('Load average, last hour 0.32');
+    expect(text('drivers-method')).toContain('neutral baseline');
+    const weights = el().querySelector('[data-testid="selection-weights"]')!;
+    expect(weights.querySelector('summary')?.textContent).toContain('not what drives it');
+    const weightItems = [...weights.querySelectorAll('li')].map((li) =>
       [...li.querySelectorAll('.name, .pct')].map((s) => s.textContent?.trim()).join(' '),
     );
-    expect(items.slice(0, 3)).toEqual(['load_average 48 %', 'cpu_percent 29 %', 'memory_percent 23 %']);
+    expect(weightItems.slice(0, 3)).toEqual(['load_average 48 %', 'cpu_percent 29 %', 'memory_percent 23 %']);
+  });
+
+  it('keeps the page when the drivers cannot be read, and says why', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+      'GET /api/servers/ppweb0004/drivers': () => json({ message: 'ppweb0004 has no closed step to attribute' }, 404),
+    });
+    expect(text('forecast-model')).toBe('TFT');
+    expect(text('no-drivers')).toContain('ppweb0004 has no closed step to attribute');
+  });
+
+  it('says what drives each alert of the server', async () => {
+    const driven = { ...ALERTS[1], driver: { input: 'memory_percent.recent', label: 'memory_percent over the last hour', change: 12.52 } };
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail({ alerts: [driven] })),
+      'GET /api/servers/ppweb0004/drivers': () => json(serverDrivers()),
+    });
+    expect(text('alert-driver')).toBe('driven by Memory, last hour');
   });
 
   it('flags a heuristic forecast and explains the missing drivers', async () => {
@@ -121,7 +154,8 @@ describe('ServerDetail', () => {
     expect(text('forecast-model')).toBe('heuristic');
     expect(text('heuristic-note')).toContain('5 of the 12 closed steps');
     expect(text('warmup')).toBe('warming up · 5/12 steps');
-    expect(text('no-drivers')).toContain('heuristic forecast has no learned drivers');
+    expect(text('no-drivers')).toContain('heuristic forecast extends the recent trend');
+    expect(server.count('GET /api/servers/ppweb0004/drivers')).toBe(0);
   });
 
   it('says when the server is unknown', async () => {

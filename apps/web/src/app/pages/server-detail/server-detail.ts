@@ -2,13 +2,14 @@ import { ChangeDetectionStrategy, Component, computed, inject, input } from '@an
 import { DatePipe } from '@angular/common';
 import { RouterLink } from '@angular/router';
 import { formatMetricValue, formatMinutesAhead, formatProbability, formatTimestamp, formatTrigger, METRIC_INFO } from '../../core/format';
+import { asServiceError } from '../../core/api';
 import { changeFeed, passTouches } from '../../core/change-feed';
 import { REFRESH_POLICY, refresher } from '../../core/refresh';
 import { METRICS, thresholdsOf } from '../../core/thresholds';
 import { ServersService } from '../../data/servers.service';
 import { ThresholdsService } from '../../data/thresholds.service';
 import { Chart } from '../../shared/chart';
-import { Drivers } from './drivers';
+import { Drivers, inputName } from './drivers';
 import { buildForecastChartOption } from './forecast-chart-options';
 
 /**
@@ -39,7 +40,18 @@ export class ServerDetail {
   protected readonly detail = refresher(
     async (signal) => {
       const [server, thresholds] = await Promise.all([this.servers.detail(this.name(), signal), this.thresholdsService.inEffect(signal)]);
-      return { server, thresholds };
+      // the attribution is the TFT's alone; a failure to read it leaves the rest of the page standing
+      const drivers =
+        server.forecast?.model === 'TFT'
+          ? await this.servers.drivers(this.name(), signal).then(
+              (body) => ({ body, error: null }),
+              (err: unknown) => ({
+                body: null,
+                error: `What drives this forecast could not be read. ${asServiceError('api', err).message}`,
+              }),
+            )
+          : { body: null, error: null };
+      return { server, thresholds, drivers };
     },
     {
       service: 'api',
@@ -56,6 +68,7 @@ export class ServerDetail {
     return d ? thresholdsOf(d.thresholds, d.server.profile) : null;
   });
   protected readonly forecast = computed(() => this.server()?.forecast ?? null);
+  protected readonly drivers = computed(() => this.detail.value()?.drivers ?? { body: null, error: null });
   protected readonly charts = computed(() => {
     const s = this.server();
     const thresholds = this.thresholds();
@@ -83,4 +96,5 @@ export class ServerDetail {
   protected readonly formatTrigger = formatTrigger;
   protected readonly formatTime = formatTimestamp;
   protected readonly info = METRIC_INFO;
+  protected readonly inputName = inputName;
 }
