@@ -26,6 +26,7 @@ import { RemoteWriteModule } from './remote-write/remote-write.module';
 import { PredictionsModule } from './predictions/predictions.module';
 import { ServersModule } from './servers/servers.module';
 import { DriversModule } from './drivers/drivers.module';
+import { ModelReloadModule } from './model-reload/model-reload.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { LogIngest } from './cluster/log-ingest';
 import { PartitionOwnership } from './cluster/partition-ownership';
@@ -66,6 +67,7 @@ export class AppModule {
         EventsModule,
         ServersModule,
         DriversModule,
+        ModelReloadModule,
         HealthModule,
         AlertDeliveryModule,
         AlertsApiModule,

@@ -222,6 +222,12 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     const heuristic = await call('get', '/servers/{server_name}/drivers', { url: '/servers/ppcontract02/drivers' });
     expect(heuristic.body).toMatchObject({ model: 'heuristic', metrics: null, reason: expect.any(String) });
     expect((await call('get', '/servers/{server_name}/drivers', { url: '/servers/nope/drivers' })).status).toBe(404);
+    // the newest shipped version, loaded again beside itself
+    const keyed = { headers: { 'x-api-key': KEY } };
+    const reload = await call('post', '/model/reload', keyed);
+    expect(reload.body).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/), previous_version: reload.body['version'] });
+    expect((await call('post', '/model/reload', { url: '/model/reload?version=0.0.1', ...keyed })).status).toBe(404);
+    expect((await call('post', '/model/reload', { url: '/model/reload?version=newest', ...keyed })).status).toBe(400);
     const events = await fetch(`${t.base}/events`);
     expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(contract.document.paths['/events']?.get?.responses['200']).toBeDefined();

@@ -13,6 +13,8 @@ import { ClusterService, LEASES_BUCKET, LEASES_KV } from './cluster.service';
 import { FORECASTS_BUCKET, FORECASTS_KV, ForecastExchange } from './forecast-exchange';
 import { LogIngest } from './log-ingest';
 import { MetricsLog } from './metrics-log';
+import { ModelReloadRelay } from './model-reload-relay';
+import { ModelReloadModule } from '../model-reload/model-reload.module';
 import { CLUSTER_STATUS } from '../health/cluster-status';
 import { HOST_SERIES_LOG } from '../remote-write/host-series-log';
 import { OWNER_DETAIL } from '../servers/owner-detail';
@@ -24,7 +26,16 @@ export class ClusterModule {
   static forRoot(): DynamicModule {
     return {
       module: ClusterModule,
-      imports: [WindowModule, WarmupModule, AlertsModule, AlertDeliveryModule, InferenceModule, ReadModelModule, RemoteWriteModule],
+      imports: [
+        WindowModule,
+        WarmupModule,
+        AlertsModule,
+        AlertDeliveryModule,
+        InferenceModule,
+        ReadModelModule,
+        RemoteWriteModule,
+        ModelReloadModule,
+      ],
       providers: [
         {
           provide: ClusterConnection,
@@ -45,6 +56,7 @@ export class ClusterModule {
         ForecastExchange,
         ClusterService,
         LogIngest,
+        ModelReloadRelay,
         { provide: CLUSTER_STATUS, useExisting: ClusterService },
         { provide: OWNER_DETAIL, useExisting: ClusterService },
         { provide: HOST_SERIES_LOG, useExisting: LogIngest },

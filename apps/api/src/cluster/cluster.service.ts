@@ -1,3 +1,4 @@
+import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
 import type { Msg, Subscription } from '@nats-io/nats-core';
@@ -56,6 +57,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     private readonly store: ForecastStore,
     private readonly exchange: ForecastExchange,
     private readonly hostSeries: HostSeriesIngest,
+    @Inject(MODEL_RUNTIME) private readonly runtime: ModelRuntime,
   ) {
     this.leases = new LeaseKeeper(kv, clock, {
       self: config.replicaId,
@@ -164,6 +166,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
           partitions: Array.isArray(info['partitions']) ? (info['partitions'] as number[]) : [],
           servers: Number(info['servers'] ?? 0),
           stale_servers: Number(info['stale_servers'] ?? 0),
+          model_version: typeof info['model_version'] === 'string' ? info['model_version'] : null,
         }))
         .sort((a, b) => a.replica_id.localeCompare(b.replica_id)),
       remote_forecast_age_seconds: arrived === null ? null : Math.round((this.clock.now() - arrived) / 100) / 10,
@@ -182,6 +185,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
           servers: this.windows.size,
           stale_servers: this.windows.staleCount(),
           data_time: dataTime === null ? null : isoSeconds(dataTime),
+          model_version: this.runtime.modelVersion,
         },
         (giving) => this.handOff(giving),
       );

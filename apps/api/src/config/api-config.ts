@@ -30,6 +30,8 @@ export interface ApiConfig {
   dataDir: string;
   /** Model directory (model.onnx + metadata.json); `undefined` = newest under models/tft. */
   modelDir: string | undefined;
+  /** How often the folder of model versions is checked for a newer one (s); 0 = never. */
+  modelWatchIntervalSeconds: number;
   device: InferenceDevice;
   /** CPU threads for onnxruntime; `undefined` = all available cores. */
   inferenceThreads: number | undefined;
@@ -123,6 +125,7 @@ export const API_ENV = {
   API_HOST: str({ default: undefined }),
   DATA_DIR: str({ default: './data' }),
   MODEL_DIR: str({ default: undefined }),
+  MODEL_WATCH_INTERVAL: duration()({ default: 30 }),
   INFERENCE_DEVICE: choice(['auto', 'cpu', 'cuda'])({ default: 'auto' }),
   INFERENCE_THREADS: int(1, 1024)({ default: undefined }),
   FORECAST_INTERVAL_S: int(1, 3600)({ default: 5 }),
@@ -231,6 +234,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     host: listenHost(apiKeys, e.API_HOST),
     dataDir: resolve(e.DATA_DIR),
     modelDir: e.MODEL_DIR === undefined ? undefined : resolve(e.MODEL_DIR),
+    modelWatchIntervalSeconds: e.MODEL_WATCH_INTERVAL,
     device: e.INFERENCE_DEVICE,
     inferenceThreads: e.INFERENCE_THREADS,
     forecastIntervalSeconds: e.FORECAST_INTERVAL_S,

@@ -37,6 +37,7 @@ export class StatusService {
       details: {
         model: rt.tft ? 'TFT' : 'heuristic',
         model_error: rt.loadError,
+        model_version: rt.modelVersion,
         device: rt.device.device,
       },
     };

@@ -19,9 +19,12 @@ import { MODEL_RUNTIME, type ForecastRequest, type ModelKind, type ModelRuntime 
 interface ForecastStamp {
   model: ModelKind;
   version: number;
+  /** The TFT version that made it: a reloaded model forecasts every warm server again. */
+  modelVersion: string | null;
 }
 
-const sameStamp = (a: ForecastStamp, b: ForecastStamp): boolean => a.model === b.model && a.version === b.version;
+const sameStamp = (a: ForecastStamp, b: ForecastStamp): boolean =>
+  a.model === b.model && a.version === b.version && a.modelVersion === b.modelVersion;
 
 /** What a pass remembers of each server's newest forecast, to tell whether the next pass must redo it. */
 interface PassRecord {
@@ -155,6 +158,8 @@ export class InferenceService implements OnApplicationShutdown {
       let work = 0;
       let stale = 0;
       const dataNow = this.dataNow();
+      // the model as of the pass's start: a reload meanwhile takes effect from the next pass
+      const { tft, alertRule, modelVersion, profileIndex } = this.runtime;
       // What the pass changes reaches the store, the alerts and the other replicas together at its end:
       // a publish while it yields (another replica's entries arriving) must not share a forecast
       // without the alert state that goes with it.
@@ -172,8 +177,8 @@ export class InferenceService implements OnApplicationShutdown {
         }
         const warm = this.warmup.of(entry.window).is_warmed_up;
         const stamp: ForecastStamp = warm
-          ? { model: 'TFT', version: entry.window.version }
-          : { model: 'heuristic', version: entry.window.changes };
+          ? { model: 'TFT', version: entry.window.version, modelVersion }
+          : { model: 'heuristic', version: entry.window.changes, modelVersion: null };
         const made = this.made.get(entry.name);
         if (made && sameStamp(made.stamp, stamp)) {
           if (made.changes !== entry.window.changes) {
@@ -190,7 +195,7 @@ export class InferenceService implements OnApplicationShutdown {
         const request = {
           server: entry.name,
           series: closed ?? open,
-          profileIndex: this.runtime.profileIndex(entry.name, entry.profile),
+          profileIndex: profileIndex(entry.name, entry.profile),
         };
         jobs[warm && closed ? 'TFT' : 'heuristic'].push({
           request,
@@ -203,7 +208,7 @@ export class InferenceService implements OnApplicationShutdown {
       const tftRequests = new Map<string, ForecastRequest>();
       for (const kind of ['TFT', 'heuristic'] as const) {
         if (!jobs[kind].length) continue;
-        const provider = kind === 'TFT' && this.runtime.tft ? this.runtime.tft : this.runtime.heuristic;
+        const provider = kind === 'TFT' && tft ? tft : this.runtime.heuristic;
         const results = await provider.forecast(jobs[kind].map((j) => j.request));
         for (const [i, { request, entry, stamp, open }] of jobs[kind].entries()) {
           if (++work % SERVERS_PER_SLICE === 0) await yieldToEventLoop();
@@ -217,7 +222,7 @@ export class InferenceService implements OnApplicationShutdown {
             quantiles: results[i].quantiles,
             // the TFT's servers also get the recent trend, for the alerts' trend guard
             trend: kind === 'TFT' ? heuristicForecast(open, this.runtime.grid.horizon) : undefined,
-            rule: kind === 'TFT' ? this.runtime.alertRule : null,
+            rule: kind === 'TFT' ? alertRule : null,
           };
           const thresholds = this.alerts.thresholds(entry.profile);
           const { horizon, stepSeconds } = this.runtime.grid;
@@ -226,6 +231,7 @@ export class InferenceService implements OnApplicationShutdown {
             server: request.server,
             profile: entry.profile,
             model: kind,
+            modelVersion: provider.kind === 'TFT' ? modelVersion : null,
             origin,
             quantiles: input.quantiles,
             drivers: results[i].drivers,
@@ -241,7 +247,7 @@ export class InferenceService implements OnApplicationShutdown {
         }
       }
       for (const name of leaving) this.alerts.resolveServer(name, dataNow);
-      if (updated.length) await this.nameDrivers(this.alerts.update(updated, this.runtime.grid.stepSeconds), tftRequests);
+      if (updated.length) await this.nameDrivers(this.alerts.update(updated, this.runtime.grid.stepSeconds), tftRequests, tft);
       this.reforecastSinceCollection += updated.length;
       if (this.reforecastSinceCollection >= COLLECT_AFTER_SERVERS) {
         this.reforecastSinceCollection = 0;
@@ -276,8 +282,11 @@ export class InferenceService implements OnApplicationShutdown {
    * an ablation of the same request (one onnxruntime call per alerting server). Alerts fire rarely; a
    * failure leaves the alert without a driver rather than holding it back.
    */
-  private async nameDrivers(raised: readonly Alert[], requests: ReadonlyMap<string, ForecastRequest>): Promise<void> {
-    const tft = this.runtime.tft;
+  private async nameDrivers(
+    raised: readonly Alert[],
+    requests: ReadonlyMap<string, ForecastRequest>,
+    tft: ModelRuntime['tft'],
+  ): Promise<void> {
     if (!tft?.attribute) return;
     const byServer = new Map<string, Alert[]>();
     for (const a of raised) if (requests.has(a.server)) byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);

@@ -39,13 +39,31 @@ export interface DeviceInfo {
   fallbackReason: string | null;
 }
 
-/** What the inference module loaded at startup: the TFT (or why not), the heuristic, grid and device. */
+/** One TFT version as loaded: what a model reload swaps in as a whole. */
+export interface LoadedModel {
+  tft: ModelProvider;
+  grid: ModelGrid;
+  modelDir: string;
+  modelVersion: string;
+  /** The TFT's probability alert rule (its metadata's alert_rule); null: the p50/p90 crossing rule. */
+  alertRule: BreachRule | null;
+  /** Profile vocabulary and prefix map for profile indices. */
+  profileIndex(serverName: string, profile: string | null): number;
+}
+
+/**
+ * The model the api serves: the TFT (or why none), the heuristic, grid and device. One object for the
+ * process's life; a reload (ModelReloadService) replaces its model fields together, between passes'
+ * reads, so a reader that takes them at once (as a pass does at its start) never mixes two models.
+ */
 export interface ModelRuntime {
   tft: ModelProvider | null;
   heuristic: ModelProvider;
   grid: ModelGrid;
   device: DeviceInfo;
   modelDir: string | null;
+  /** The folder of versions the model came from, watched for newer ones; null when MODEL_DIR pins one version. */
+  modelsRoot: string | null;
   modelVersion: string | null;
   /** The TFT's probability alert rule (its metadata's alert_rule); null: the p50/p90 crossing rule. */
   alertRule: BreachRule | null;

@@ -54,6 +54,7 @@ export class ServerForecast {
     });
     const rest = JSON.stringify({
       model: f.model,
+      ...(f.modelVersion ? { model_version: f.modelVersion } : {}),
       profile: f.profile,
       forecast_origin: isoSeconds(f.origin),
       drivers: f.drivers,

@@ -15,6 +15,8 @@ export interface ApiEventMap {
   'window.retired': [servers: readonly string[]];
   /** SIGTERM/SIGINT: the HTTP server stops; long-lived responses (event streams) must end. */
   'app.stopping': [];
+  /** The served model changed (a reload here, or one another replica relayed): from `previous` to `version`. */
+  'model.swapped': [swap: { version: string; previous: string | null; relayed: boolean }];
 }
 
 /**

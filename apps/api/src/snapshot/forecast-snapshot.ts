@@ -8,6 +8,8 @@ export interface NewForecast {
   server: string;
   profile: string | null;
   model: ModelKind;
+  /** The TFT version that made it; null (or absent) for the heuristic. */
+  modelVersion?: string | null;
   /** Epoch seconds of the start of the last step used. */
   origin: number;
   quantiles: MetricForecasts;

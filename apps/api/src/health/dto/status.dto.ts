@@ -12,6 +12,8 @@ export class HealthDetailsDto {
     description: 'Why no model is loaded, if so',
   })
   model_error!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '3.0.0', description: 'The TFT version serving; null in heuristic mode' })
+  model_version!: string | null;
   @ApiProperty({ example: 'cpu' })
   device!: string;
 }
@@ -230,6 +232,8 @@ export class ReplicaDto {
   servers!: number;
   @ApiProperty({ example: 0 })
   stale_servers!: number;
+  @ApiProperty({ type: String, nullable: true, example: '3.0.0', description: 'The TFT version it serves, as of its last lease round' })
+  model_version!: string | null;
 }
 
 export class ClusterStatusDto {

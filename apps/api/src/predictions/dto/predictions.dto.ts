@@ -88,6 +88,13 @@ export class ServerPredictionDto {
     description: 'TFT once warm; heuristic while warming up or without a model',
   })
   model!: 'TFT' | 'heuristic';
+  @ApiProperty({
+    required: false,
+    example: '3.0.0',
+    description:
+      'The TFT version that made this forecast (absent for the heuristic): after a model reload, servers move to the new version as the next pass forecasts them',
+  })
+  model_version?: string;
   @ApiProperty({ enum: [...PROFILES, null], nullable: true })
   profile!: string | null;
   @ApiProperty({

@@ -35,6 +35,9 @@ import type {
   MetricsControllerMetricsData,
   MetricsControllerMetricsErrors,
   MetricsControllerMetricsResponses,
+  ModelReloadControllerReloadData,
+  ModelReloadControllerReloadErrors,
+  ModelReloadControllerReloadResponses,
   OtlpControllerMetrics0Data,
   OtlpControllerMetrics0Errors,
   OtlpControllerMetrics0Responses,
@@ -282,6 +285,23 @@ export const driversControllerForServer = <ThrowOnError extends boolean = false>
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/servers/{server_name}/drivers',
+    ...options,
+  });
+
+/**
+ * Serve another model version without a restart
+ *
+ * Loads the version (default: the newest under the folder of versions MODEL_DIR names) beside the model serving; the next forecast pass uses it and every warm server is forecast again, passes under way finish on the old one. In cluster mode every replica reloads.
+ */
+export const modelReloadControllerReload = <ThrowOnError extends boolean = false>(
+  options?: Options<ModelReloadControllerReloadData, ThrowOnError>,
+) =>
+  (options?.client ?? client).post<ModelReloadControllerReloadResponses, ModelReloadControllerReloadErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/model/reload',
     ...options,
   });
 

@@ -261,6 +261,10 @@ export type ServerPredictionDto = {
    * TFT once warm; heuristic while warming up or without a model
    */
   model: 'TFT' | 'heuristic';
+  /**
+   * The TFT version that made this forecast (absent for the heuristic): after a model reload, servers move to the new version as the next pass forecasts them
+   */
+  model_version?: string;
   profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | null;
   /**
    * Start of the last step used; step h covers origin + (h+1) x step
@@ -644,6 +648,22 @@ export type ServerDriversDto = {
   reason: string | null;
 };
 
+export type ModelReloadDto = {
+  /**
+   * The version serving from the next forecast pass on
+   */
+  version: string;
+  /**
+   * The version it replaced; null after heuristic mode
+   */
+  previous_version: string | null;
+  model_dir: string;
+  /**
+   * Milliseconds the new model took to load
+   */
+  load_ms: number;
+};
+
 export type HealthDetailsDto = {
   /**
    * heuristic when no model could be loaded
@@ -653,6 +673,10 @@ export type HealthDetailsDto = {
    * Why no model is loaded, if so
    */
   model_error: string | null;
+  /**
+   * The TFT version serving; null in heuristic mode
+   */
+  model_version: string | null;
   device: string;
 };
 
@@ -824,6 +848,10 @@ export type ReplicaDto = {
    */
   servers: number;
   stale_servers: number;
+  /**
+   * The TFT version it serves, as of its last lease round
+   */
+  model_version: string | null;
 };
 
 export type ClusterStatusDto = {
@@ -1370,6 +1398,53 @@ export type DriversControllerForServerResponses = {
 };
 
 export type DriversControllerForServerResponse = DriversControllerForServerResponses[keyof DriversControllerForServerResponses];
+
+export type ModelReloadControllerReloadData = {
+  body?: never;
+  path?: never;
+  query?: {
+    /**
+     * The version folder to serve, under the folder of versions MODEL_DIR names (default: the newest there)
+     */
+    version?: string;
+  };
+  url: '/model/reload';
+};
+
+export type ModelReloadControllerReloadErrors = {
+  /**
+   * version is not x.y.z
+   */
+  400: ErrorDto;
+  /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * No such version folder
+   */
+  404: ErrorDto;
+  /**
+   * MODEL_DIR pins one version, or the model steps on another grid (a restart is needed)
+   */
+  409: ErrorDto;
+  /**
+   * The model did not load; the one serving goes on
+   */
+  422: ErrorDto;
+  /**
+   * More than WRITE_RATE_LIMIT writes per minute from this client; see `Retry-After`
+   */
+  429: ErrorDto;
+};
+
+export type ModelReloadControllerReloadError = ModelReloadControllerReloadErrors[keyof ModelReloadControllerReloadErrors];
+
+export type ModelReloadControllerReloadResponses = {
+  200: ModelReloadDto;
+};
+
+export type ModelReloadControllerReloadResponse = ModelReloadControllerReloadResponses[keyof ModelReloadControllerReloadResponses];
 
 export type HealthControllerHealthData = {
   body?: never;
