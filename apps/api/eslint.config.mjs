@@ -12,7 +12,7 @@ export const API_LAYERS = [
   ['model'],
   ['snapshot'],
   ['window'],
-  ['warmup'],
+  ['warmup', 'archive'],
   ['ingest', 'remote-write', 'otlp'],
   ['alerts'],
   ['inference'],

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AlertDeliveryModule } from './alert-delivery/alert-delivery.module';
 import { AlertsApiModule } from './alerts-api/alerts-api.module';
+import { ArchiveModule } from './archive/archive.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
@@ -72,6 +73,7 @@ export class AppModule {
         AlertDeliveryModule,
         AlertsApiModule,
         WindowModule,
+        ArchiveModule,
         ...(cluster ? [ClusterModule.forRoot()] : []),
       ],
       providers: [

@@ -233,6 +233,13 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     expect(contract.document.paths['/events']?.get?.responses['200']).toBeDefined();
     await events.body?.cancel();
     seen.add('get /events 200');
+    const csv = await fetch(`${t.base}/export?servers=ppcontract01`, { headers: { 'x-api-key': KEY } });
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect((await csv.text()).split('\n')[0]).toBe('timestamp,server_name,cpu_percent,memory_percent,disk_percent,load_average,profile');
+    expect((contract.document.paths['/export']?.get?.responses['200'] as ResponseObject | undefined)?.content?.['text/csv']).toBeDefined();
+    seen.add('get /export 200');
+    expect((await call('get', '/export', { url: '/export?since=yesterday', headers: { 'x-api-key': KEY } })).status).toBe(400);
+    expect((await call('get', '/export')).status).toBe(401);
     await call('get', '/health');
     await call('get', '/status');
     const metrics = await call('get', '/metrics');

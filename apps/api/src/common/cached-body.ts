@@ -1,5 +1,6 @@
 import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
+import { acceptsGzip } from './http/accepts-gzip';
 
 /** Bodies smaller than this are sent as they are: gzip would save less than its headers and time cost. */
 const GZIP_FROM_BYTES = 16 * 1024;
@@ -31,8 +32,7 @@ export class CachedBody {
       res.status(304).end();
       return;
     }
-    const acceptsGzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    if (!acceptsGzip || this.body.length < GZIP_FROM_BYTES) {
+    if (!acceptsGzip(req) || this.body.length < GZIP_FROM_BYTES) {
       this.write(res, this.body, false);
       return;
     }

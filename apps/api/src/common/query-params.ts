@@ -60,3 +60,37 @@ export function PageLimit(): PropertyDecorator {
     }),
   );
 }
+
+const ISO_DATE_TIME = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d))?$/;
+
+/** Epoch seconds of an ISO 8601 date-time with a zone (or a date, midnight UTC); the raw value when it is none. */
+const epochSeconds = (raw: unknown): unknown => {
+  if (typeof raw !== 'string' || !ISO_DATE_TIME.test(raw.trim())) return raw;
+  const ms = Date.parse(raw.trim());
+  return Number.isFinite(ms) ? ms / 1000 : raw;
+};
+
+/**
+ * An optional point in time sent as an ISO 8601 date-time with a zone (`2026-01-05T06:00:00Z`) or a date
+ * (midnight UTC), typed as epoch seconds. `after` names a parameter this one must come after.
+ */
+export function DateTimeParam({ after }: { after?: string } = {}): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    Transform(({ value }) => epochSeconds(value)),
+    ValidateBy({
+      name: 'dateTime',
+      validator: {
+        validate: (value: unknown, args?: ValidationArguments) => {
+          if (typeof value !== 'number') return false;
+          const earlier = after === undefined ? undefined : (args?.object as Record<string, unknown>)[after];
+          return typeof earlier !== 'number' || value > earlier;
+        },
+        defaultMessage: ({ property, value }: ValidationArguments) =>
+          typeof value === 'number'
+            ? `${property}: must be after ${after}`
+            : `${property}: must be an ISO 8601 date-time with a zone, such as 2026-01-05T06:00:00Z, or a date (got "${String(value).slice(0, 64)}")`,
+      },
+    }),
+  );
+}

@@ -102,6 +102,13 @@ describe('loadApiConfig through its envalid schema', () => {
     }
   });
 
+  it('keeps an archive for 14 days of data time unless ARCHIVE_RETENTION says otherwise (0 = none)', () => {
+    expect(loadApiConfig({}).archiveRetentionSeconds).toBe(14 * 86400);
+    expect(loadApiConfig({ ARCHIVE_RETENTION: '36h' }).archiveRetentionSeconds).toBe(36 * 3600);
+    expect(loadApiConfig({ ARCHIVE_RETENTION: '0' }).archiveRetentionSeconds).toBe(0);
+    expect(() => loadApiConfig({ ARCHIVE_RETENTION: 'forever' })).toThrow('ARCHIVE_RETENTION: invalid duration "forever"');
+  });
+
   it('reads cluster mode: NATS URLs, a replica id, partitions and the lease TTL, each named when wrong', () => {
     expect(loadApiConfig({}).natsUrl).toBeUndefined();
     expect(loadApiConfig({ API_PORT: '8002' }).replicaId).toMatch(/-8002$/);

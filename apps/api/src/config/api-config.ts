@@ -40,6 +40,8 @@ export interface ApiConfig {
   warmupSteps: number | undefined;
   /** Step buckets kept per server; at least the model's context. `undefined` = max(2 x context, 288). */
   retentionSteps: number | undefined;
+  /** Data time the archive of closed steps keeps (DATA_DIR/archive.sqlite); 0 = no archive. */
+  archiveRetentionSeconds: number;
   maxBodyBytes: number;
   maxRecordsPerRequest: number;
   /** Servers the api holds at most (stale ones included); a new server beyond it is refused. */
@@ -131,6 +133,7 @@ export const API_ENV = {
   FORECAST_INTERVAL_S: int(1, 3600)({ default: 5 }),
   WARMUP_STEPS: int(1, 10000)({ default: undefined }),
   RETENTION_STEPS: int(1, 100000)({ default: undefined }),
+  ARCHIVE_RETENTION: duration()({ default: parseDuration('14d') }),
   MAX_BODY_SIZE: size({ default: parseSize('16mb') }),
   MAX_RECORDS_PER_REQUEST: int(1, 1_000_000)({ default: 20000 }),
   MAX_SERVERS: int(1, 10_000_000)({ default: 20_000 }),
@@ -240,6 +243,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     forecastIntervalSeconds: e.FORECAST_INTERVAL_S,
     warmupSteps: e.WARMUP_STEPS,
     retentionSteps: e.RETENTION_STEPS,
+    archiveRetentionSeconds: e.ARCHIVE_RETENTION,
     maxBodyBytes: e.MAX_BODY_SIZE,
     maxRecordsPerRequest: e.MAX_RECORDS_PER_REQUEST,
     maxServers: e.MAX_SERVERS,

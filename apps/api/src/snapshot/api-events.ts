@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
+import type { ClosedStep } from './closed-step';
 import type { FleetPublished } from './fleet-published';
 import type { ForecastSnapshot } from './forecast-snapshot';
 
@@ -11,6 +12,11 @@ export interface ApiEventMap {
   'fleet.published': [published: FleetPublished];
   /** A commit closed a step or changed a closed one: forecasts are due. */
   'window.steps-closed': [];
+  /**
+   * The closed steps a commit stored: new ones and closed ones a late sample changed. Emitted only
+   * while someone listens (the archive), since collecting them costs the commit a pass over its writes.
+   */
+  'window.closed-steps-stored': [steps: readonly ClosedStep[]];
   /** Servers retired with their data (silent for RETIRE_AFTER, or making room under MAX_SERVERS). */
   'window.retired': [servers: readonly string[]];
   /** SIGTERM/SIGINT: the HTTP server stops; long-lived responses (event streams) must end. */
@@ -34,5 +40,10 @@ export class ApiEvents {
 
   on<E extends keyof ApiEventMap>(event: E, handler: (...args: ApiEventMap[E]) => void): void {
     this.emitter.on(event, handler as (...args: unknown[]) => void);
+  }
+
+  /** Whether anything subscribed to `event`: a producer may skip building a payload nobody reads. */
+  listens(event: keyof ApiEventMap): boolean {
+    return this.emitter.listenerCount(event) > 0;
   }
 }

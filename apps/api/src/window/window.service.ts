@@ -3,6 +3,7 @@ import { profileFromServerName } from '@tft/contracts';
 import type { SeriesState, SeriesStateChange } from '@tft/remote-write';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { ApiEvents } from '../snapshot/api-events';
+import type { ClosedStep } from '../snapshot/closed-step';
 import { STEP_GRID, type StepGrid } from '../step-grid';
 import { ServerWindow, type AddOutcome } from './server-window';
 import { WINDOW_STORE, type BucketWrite, type SeriesWrite, type WindowStore } from './window.store';
@@ -46,6 +47,8 @@ interface CommitGroup {
   created: ServerEntry[];
   profileUpdates: Set<ServerEntry>;
   touched: Map<ServerEntry, Set<number>>;
+  /** Each touched server's newest step before the group's first sample for it: closed if the window moved on. */
+  newestBefore: Map<ServerEntry, number>;
   /** By server and series: the newest state of each series the group's requests moved. */
   seriesWrites: Map<string, SeriesWrite>;
   /** Whether any request of the group closed or changed a closed step. */
@@ -220,6 +223,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
           buckets: entry.window.bucketCount(),
           version: entry.window.version,
         });
+      if (!group.newestBefore.has(entry)) group.newestBefore.set(entry, entry.window.newest);
       const outcome: AddOutcome = entry.window.add(s.time, s.values, s.weights);
       if (outcome === 'added') {
         result.added++;
@@ -252,6 +256,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       created: [],
       profileUpdates: new Set(),
       touched: new Map(),
+      newestBefore: new Map(),
       seriesWrites: new Map(),
       closedChanges: false,
       waiters: [],
@@ -281,7 +286,48 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     for (const w of group.waiters) w.resolve();
-    if (group.closedChanges) this.events?.emit('window.steps-closed');
+    if (group.closedChanges) {
+      if (this.events?.listens('window.closed-steps-stored')) this.events.emit('window.closed-steps-stored', this.closedStepsOf(group));
+      this.events?.emit('window.steps-closed');
+    }
+  }
+
+  /** The closed steps a committed group wrote: those it closed and closed ones its late samples changed. */
+  private closedStepsOf(group: CommitGroup): ClosedStep[] {
+    const steps: ClosedStep[] = [];
+    const add = (entry: ServerEntry, start: number) => {
+      const step = this.stepOf(entry, start);
+      if (step) steps.push(step);
+    };
+    for (const [entry, starts] of group.touched) {
+      const newest = entry.window.newest;
+      for (const start of starts) if (start < newest) add(entry, start);
+      const wasOpen = group.newestBefore.get(entry);
+      if (wasOpen !== undefined && wasOpen < newest && !starts.has(wasOpen)) add(entry, wasOpen);
+    }
+    return steps;
+  }
+
+  /** A server's step as the archive keeps it (the means of its samples), or null when the window holds none there. */
+  stepOf(entry: ServerEntry, start: number): ClosedStep | null {
+    const bucket = entry.window.bucket(start);
+    if (!bucket || bucket.count === 0) return null;
+    const means = new Float64Array(bucket.sums.length);
+    for (let m = 0; m < means.length; m++) means[m] = bucket.metricCounts[m] ? bucket.sums[m] / bucket.metricCounts[m] : Number.NaN;
+    return { server: entry.name, profile: entry.profile, start, means };
+  }
+
+  /** A server's closed steps after `after` (epoch s), oldest first: what an archive that stopped at `after` lacks. */
+  closedStepsAfter(entry: ServerEntry, after: number): ClosedStep[] {
+    const S = this.stepSeconds;
+    const newest = entry.window.newest;
+    if (!Number.isFinite(newest)) return [];
+    const steps: ClosedStep[] = [];
+    for (let start = Math.max(after + S, newest - (this.retentionSteps - 1) * S); start < newest; start += S) {
+      const step = this.stepOf(entry, start);
+      if (step) steps.push(step);
+    }
+    return steps;
   }
 
   /** The remote-write series states stored for a server at startup (once: the receiver keeps them from then on). */

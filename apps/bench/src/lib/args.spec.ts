@@ -1,12 +1,14 @@
 import { parseBenchArgs, parseRenderArgs, PARTS, UsageError } from './args';
 
 describe('parseBenchArgs', () => {
-  it('runs every part, slowly, without JSON by default', () => {
+  it('runs every part but the opt-in ones, slowly, without JSON by default', () => {
     expect(parseBenchArgs([])).toEqual({
       json: null,
-      parts: [...PARTS],
+      parts: PARTS.filter((p) => p !== 'archive'),
       quick: false,
       help: false,
+      archiveServers: 10_000,
+      archiveDays: 14,
     });
   });
 
@@ -16,6 +18,8 @@ describe('parseBenchArgs', () => {
       parts: ['inference', 'tick'],
       quick: true,
       help: false,
+      archiveServers: 500,
+      archiveDays: 1,
     });
     expect(parseBenchArgs(['--json=x.json']).json).toBe('x.json');
     expect(parseBenchArgs(['-h']).help).toBe(true);
@@ -24,9 +28,20 @@ describe('parseBenchArgs', () => {
   it('names the unknown part', () => {
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(
-      /--only takes a comma list of inference, ingest, remote-write, otlp, predictions, memory, tick, fleet-reads, cluster \(got "inference,gpu"\)/,
+      /--only takes a comma list of inference, ingest, remote-write, otlp, predictions, memory, tick, fleet-reads, cluster, archive \(got "inference,gpu"\)/,
     );
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only/);
+  });
+
+  it('sizes the archive part, naming a bad size', () => {
+    expect(parseBenchArgs(['--only', 'archive', '--archive-servers', '50', '--archive-days', '1'])).toMatchObject({
+      parts: ['archive'],
+      archiveServers: 50,
+      archiveDays: 1,
+    });
+    expect(parseBenchArgs(['--quick', '--archive-days', '3'])).toMatchObject({ archiveServers: 500, archiveDays: 3 });
+    expect(() => parseBenchArgs(['--archive-servers', '0'])).toThrow('--archive-servers takes an integer in 1..1000000 (got "0")');
+    expect(() => parseBenchArgs(['--archive-days', '1.5'])).toThrow('--archive-days takes an integer in 1..366 (got "1.5")');
   });
 
   it('rejects unknown options, positionals and a missing --json file', () => {

@@ -1,26 +1,58 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
-export const PARTS = ['inference', 'ingest', 'remote-write', 'otlp', 'predictions', 'memory', 'tick', 'fleet-reads', 'cluster'] as const;
+export const PARTS = [
+  'inference',
+  'ingest',
+  'remote-write',
+  'otlp',
+  'predictions',
+  'memory',
+  'tick',
+  'fleet-reads',
+  'cluster',
+  'archive',
+] as const;
 export type Part = (typeof PARTS)[number];
+
+/** Parts that run only when --only names them: the archive part fills and exports gigabytes at full size. */
+export const OPT_IN_PARTS: readonly Part[] = ['archive'];
+
+/** What runs without --only. */
+export const DEFAULT_PARTS: readonly Part[] = PARTS.filter((p) => !OPT_IN_PARTS.includes(p));
 
 export interface BenchArgs {
   json: string | null;
   parts: Part[];
   quick: boolean;
   help: boolean;
+  /** The archive part's fleet and days of history. */
+  archiveServers: number;
+  archiveDays: number;
 }
+
+/** The archive part's full size: the memory part's fleet over the api's default ARCHIVE_RETENTION. */
+export const ARCHIVE_SERVERS = 10_000;
+export const ARCHIVE_DAYS = 14;
+
+/** The archive part's size with --quick unless given: a sanity check of the whole path. */
+const QUICK_ARCHIVE = { servers: 500, days: 1 };
 
 export class UsageError extends Error {}
 
-export const USAGE = `usage: npm run bench -- [--json <file>] [--only ${PARTS.join('|')}[,...]] [--quick] [--help]
+export const USAGE = `usage: npm run bench -- [--json <file>] [--only ${PARTS.join('|')}[,...]] [--quick]
+         [--archive-servers <n>] [--archive-days <d>] [--help]
        npm run bench -- render --json <file>
        npm run soak -- [options]  (the same as npm run bench -- soak; --help lists its options)
 
   --json <file>   also write the figures as JSON
-  --only <parts>  run only these parts (comma list): ${PARTS.join(', ')}
+  --only <parts>  run only these parts (comma list): ${PARTS.join(', ')}; without it, all but
+                  ${OPT_IN_PARTS.join(', ')}
                   (predictions, memory, tick and fleet-reads share one api process and its 1,000-server
                   fill; fleet-reads runs on memory's 10,000 servers, so it fills them too)
   --quick         fewer repetitions and shorter runs: a sanity check, not figures to quote
+  --archive-servers <n>, --archive-days <d>
+                  the archive part's fleet and history (default ${ARCHIVE_SERVERS} servers x ${ARCHIVE_DAYS} days,
+                  ${QUICK_ARCHIVE.servers} x ${QUICK_ARCHIVE.days} with --quick)
   --help          this text
 
   render --json <file>  print a dated markdown entry for docs/BENCHMARKS.md from a --json file
@@ -45,13 +77,22 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      'archive-servers': { type: 'string' },
+      'archive-days': { type: 'string' },
     },
     USAGE,
   );
+  const quick = values.quick ?? false;
+  const count = (name: string, raw: string | undefined, fallback: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || v < 1 || v > max) throw new UsageError(`--${name} takes an integer in 1..${max} (got "${raw}")`);
+    return v;
+  };
   if (values.json !== undefined && (values.json.trim() === '' || values.json.startsWith('--'))) {
     throw new UsageError(`--json needs a file name (got "${values.json}")`);
   }
-  let parts: Part[] = [...PARTS];
+  let parts: Part[] = [...DEFAULT_PARTS];
   if (values.only !== undefined) {
     const asked = values.only
       .split(',')
@@ -66,8 +107,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return {
     json: values.json ?? null,
     parts,
-    quick: values.quick ?? false,
+    quick,
     help: values.help ?? false,
+    archiveServers: count('archive-servers', values['archive-servers'], quick ? QUICK_ARCHIVE.servers : ARCHIVE_SERVERS, 1_000_000),
+    archiveDays: count('archive-days', values['archive-days'], quick ? QUICK_ARCHIVE.days : ARCHIVE_DAYS, 366),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Part } from './args';
+import type { ArchiveResult } from './benchmarks/archive';
 import type { InferenceResult } from './benchmarks/inference';
 import type { ClusterResult } from './benchmarks/cluster';
 import type { IngestResult } from './benchmarks/ingest';
@@ -38,6 +39,8 @@ export interface BenchReport {
   serving: Omit<ServingResult, 'predictions_current' | 'memory' | 'tick' | 'fleet_reads'> | null;
   /** Absent in reports written before cluster mode. */
   cluster?: ClusterResult | null;
+  /** Absent in reports written before the archive. */
+  archive?: ArchiveResult | null;
 }
 
 /** The headline figures of the parts that ran: [figure, value, target, verdict] rows. */
@@ -198,6 +201,30 @@ export function summaryRows(r: BenchReport): string[][] {
       ]);
     }
   }
+  const a = r.archive;
+  if (a) {
+    const fleet = `${num(a.servers)} servers x ${a.days} day${a.days === 1 ? '' : 's'}`;
+    rows.push([
+      `archive: disk per server and day (SQLite, ${fleet})`,
+      `${num(a.archive.bytes_per_server_day / 1024, 1, ' KB')} (${num(a.archive.bytes_per_row, 1)} B a step)`,
+      '',
+      '',
+    ]);
+    for (const x of a.exports) {
+      rows.push([
+        `archive: GET /export of ${num(x.rows)} rows (${fleet}), ${x.encoding}: MB, s`,
+        `${num(x.bytes / 1024 ** 2, 1)} MB in ${num(x.seconds, 1)} s (${num(x.rows_per_second)} rows/s)`,
+        '',
+        '',
+      ]);
+      rows.push([
+        `archive: api RSS / V8 heap increase at the peak of the ${x.encoding} export`,
+        `${num(x.rss_mb_peak_increase, 1)} / ${num(x.heap_mb_peak_increase, 1, ' MB')}`,
+        '',
+        '',
+      ]);
+    }
+  }
   if (r.tick)
     rows.push([
       `tick: step closed -> new forecast served (FORECAST_INTERVAL_S=${r.tick.forecast_interval_s})`,
@@ -339,6 +366,32 @@ export function formatReport(r: BenchReport): string {
           ['10,000', ...cols(m.breakdown_10000)],
           ['10,000 streaming', ...cols(m.streaming_10000.breakdown_end)],
         ],
+      ),
+    );
+  }
+  const a = r.archive;
+  if (a) {
+    out.push(
+      '',
+      `archive: ${num(a.servers)} servers x ${a.days} day${a.days === 1 ? '' : 's'} filled through POST /feed/data in ${num(a.fill.seconds)} s ` +
+        `(${num(a.fill.records_per_second)} records/s); ${num(a.archive.rows)} rows, ${num(a.archive.file_bytes / 1024 ** 2, 1)} MB`,
+      '',
+    );
+    out.push(
+      markdownTable(
+        ['export', 'rows', 'MB on the wire', 's', 'rows/s', 'MB/s', 'RSS before', 'RSS peak +', 'heap before', 'heap peak +'],
+        a.exports.map((x) => [
+          x.encoding,
+          num(x.rows),
+          num(x.bytes / 1024 ** 2, 1),
+          num(x.seconds, 1),
+          num(x.rows_per_second),
+          num(x.megabytes_per_second, 1),
+          num(x.rss_mb_before),
+          num(x.rss_mb_peak_increase, 1),
+          num(x.heap_mb_before),
+          num(x.heap_mb_peak_increase, 1),
+        ]),
       ),
     );
   }

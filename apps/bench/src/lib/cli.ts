@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { shippedModelDir, shippedModelDirs } from '@tft/tft-runner';
 import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
 import { formatReport, type BenchReport } from './bench-report';
+import { benchArchive } from './benchmarks/archive';
 import { benchInference } from './benchmarks/inference';
 import { benchCluster } from './benchmarks/cluster';
 import { benchIngest } from './benchmarks/ingest';
@@ -84,6 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
   const otlp = has('otlp') ? await benchOtlp({ root, modelDir, quick: args.quick, log }) : null;
   const cluster = has('cluster') ? await benchCluster({ root, modelDir, quick: args.quick, log }) : null;
+  const archive = has('archive') ? await benchArchive({ root, modelDir, servers: args.archiveServers, days: args.archiveDays, log }) : null;
   const serving =
     has('predictions') || has('memory') || has('tick') || has('fleet-reads')
       ? await benchServing({
@@ -115,6 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     tick: serving?.tick ?? null,
     fleet_reads: serving?.fleet_reads ?? null,
     cluster,
+    archive,
     serving: serving
       ? {
           api_startup_ms: serving.api_startup_ms,

@@ -109,6 +109,46 @@ describe('renderBenchmarks', () => {
   });
 });
 
+describe('the archive part in a report', () => {
+  const archive = {
+    servers: 50,
+    days: 1,
+    steps_per_server: 288,
+    fill: { records: 14450, seconds: 0.3, records_per_second: 55170 },
+    archive: { rows: 14400, file_bytes: 454656, bytes_per_row: 31.6, bytes_per_server_day: 9093 },
+    exports: [
+      {
+        encoding: 'identity',
+        rows: 14400,
+        bytes: 953882,
+        seconds: 0.05,
+        rows_per_second: 307999,
+        megabytes_per_second: 19.5,
+        rss_mb_before: 183.7,
+        rss_mb_peak_increase: 0.4,
+        heap_mb_before: 31.8,
+        heap_mb_peak_increase: 2.7,
+      },
+    ],
+  };
+  const report = parseBenchReport(JSON.stringify({ ...JSON.parse(fixture), parts: ['archive'], archive }), 'archive');
+
+  it('names the sizes it ran with and gives its figures', () => {
+    const md = renderBenchmarks(report);
+    expect(md).toContain('`npm run bench -- --only archive --archive-servers 50 --archive-days 1 --json bench.json`');
+    expect(rowOf(md, 'archive: disk per server and day')).toEqual([
+      'archive: disk per server and day (SQLite, 50 servers x 1 day)',
+      '8.9 KB (31.6 B a step)',
+      '',
+      '',
+    ]);
+    expect(rowOf(md, 'archive: api RSS / V8 heap increase at the peak of the identity export')?.[1]).toBe('0.4 / 2.7 MB');
+    expect(formatReport(report)).toContain(
+      '| identity | 14,400 | 0.9            | 0.1 | 307,999 | 19.5 | 184        | 0.4        | 32          | 2.7         |',
+    );
+  });
+});
+
 describe('parseBenchReport', () => {
   it('names the file and what is missing when it is not the bench output', () => {
     expect(() => parseBenchReport('{"date": "yesterday"', 'x.json')).toThrow(/^x\.json is not JSON/);

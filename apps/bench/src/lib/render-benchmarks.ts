@@ -1,4 +1,4 @@
-import { PARTS, type Part } from './args';
+import { ARCHIVE_DAYS, ARCHIVE_SERVERS, DEFAULT_PARTS, type Part } from './args';
 import { summaryRows, type BenchReport } from './bench-report';
 import { markdownTable } from './report';
 
@@ -25,9 +25,12 @@ export function parseBenchReport(text: string, source: string): BenchReport {
 function commandOf(r: BenchReport): string {
   // a report written before a part existed (its key absent) ran everything there was then
   const key = (p: Part): string => (p === 'predictions' ? 'predictions_current' : p.replace('-', '_'));
-  const all = PARTS.every((p) => r.parts.includes(p) || !(key(p) in r));
+  const all = DEFAULT_PARTS.every((p) => r.parts.includes(p) || !(key(p) in r)) && r.parts.every((p) => DEFAULT_PARTS.includes(p));
   const only = all ? '' : ` --only ${r.parts.join(',')}`;
-  return `npm run bench --${only}${r.quick ? ' --quick' : ''} --json bench.json`;
+  const a = r.archive;
+  const archive =
+    a && (a.servers !== ARCHIVE_SERVERS || a.days !== ARCHIVE_DAYS) ? ` --archive-servers ${a.servers} --archive-days ${a.days}` : '';
+  return `npm run bench --${only}${r.quick ? ' --quick' : ''}${archive} --json bench.json`;
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');

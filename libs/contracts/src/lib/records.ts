@@ -1,4 +1,4 @@
-import type { MetricName } from './metrics';
+import { METRICS, type MetricName } from './metrics';
 import type { Profile, Status } from './fleet';
 
 /** One host-metric sample, exactly the seed's `/feed/data` record. */
@@ -9,6 +9,13 @@ export type MetricRecord = {
   status?: Status | string;
   profile?: Profile | string;
 } & Record<MetricName, number>;
+
+/**
+ * The columns of a contract CSV, one row per server and step: what the backtest and the trainer read
+ * (by name, in any order, other columns ignored) and what the api's GET /export writes. The
+ * generator's labelled export adds its labels (status, scenario, incident) to these.
+ */
+export const CONTRACT_CSV_COLUMNS = ['timestamp', 'server_name', ...METRICS, 'profile'] as const;
 
 /** Server names: 1-128 characters of letters, digits and `._:-` (hostnames, FQDNs, instance ids). */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

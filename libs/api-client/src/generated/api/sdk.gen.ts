@@ -13,6 +13,9 @@ import type {
   AlertsControllerThresholdsData,
   AlertsControllerThresholdsErrors,
   AlertsControllerThresholdsResponses,
+  ArchiveControllerExportData,
+  ArchiveControllerExportErrors,
+  ArchiveControllerExportResponses,
   DriversControllerForServerData,
   DriversControllerForServerErrors,
   DriversControllerForServerResponses,
@@ -371,5 +374,22 @@ export const alertsControllerThresholds = <ThrowOnError extends boolean = false>
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/alerts/thresholds',
+    ...options,
+  });
+
+/**
+ * The archive of closed steps as CSV in the contract layout (streamed; a key is needed once keys are configured)
+ *
+ * One row per server and closed step, oldest step first: `timestamp,server_name,cpu_percent,memory_percent,disk_percent,load_average,profile`, each step the mean of its samples as the windows hold it (4 decimals), an empty cell for a metric the step lacks: what `npm run backtest` and the trainer read. Kept for ARCHIVE_RETENTION of data time. Streamed from the archive as the client reads it (chunked); gzip with Accept-Encoding: gzip. In cluster mode a replica exports the servers it archived (docs/OPERATIONS.md).
+ */
+export const archiveControllerExport = <ThrowOnError extends boolean = false>(
+  options?: Options<ArchiveControllerExportData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<ArchiveControllerExportResponses, ArchiveControllerExportErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/export',
     ...options,
   });

@@ -1555,3 +1555,59 @@ export type AlertsControllerThresholdsResponses = {
 };
 
 export type AlertsControllerThresholdsResponse = AlertsControllerThresholdsResponses[keyof AlertsControllerThresholdsResponses];
+
+export type ArchiveControllerExportData = {
+  body?: never;
+  headers?: {
+    /**
+     * gzip: the CSV comes gzip-compressed (Content-Encoding: gzip)
+     */
+    'Accept-Encoding'?: string;
+  };
+  path?: never;
+  query?: {
+    /**
+     * Steps starting at or after this (ISO 8601 with a zone, or a date: midnight UTC); default: the oldest archived
+     */
+    since?: string;
+    /**
+     * Steps starting before this (after `since`); default: up to the newest archived
+     */
+    until?: string;
+    /**
+     * Only these servers (comma list, at most 1000); names the archive does not know give no rows
+     */
+    servers?: string;
+    /**
+     * Only servers of these profiles (comma list of ml_compute, database, web_api, conductor_mgmt, data_ingest, risk_analytics, generic)
+     */
+    profile?: string;
+  };
+  url: '/export';
+};
+
+export type ArchiveControllerExportErrors = {
+  /**
+   * An unknown parameter, a since/until that is not an ISO 8601 date-time or an until not after since, a bad server name, more than 1000 servers (MAX_EXPORT_SERVERS), or an unknown profile
+   */
+  400: ErrorDto;
+  /**
+   * No valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * No archive is kept (ARCHIVE_RETENTION=0)
+   */
+  404: ErrorDto;
+};
+
+export type ArchiveControllerExportError = ArchiveControllerExportErrors[keyof ArchiveControllerExportErrors];
+
+export type ArchiveControllerExportResponses = {
+  /**
+   * CSV, header first; chunked, so without Content-Length
+   */
+  200: string;
+};
+
+export type ArchiveControllerExportResponse = ArchiveControllerExportResponses[keyof ArchiveControllerExportResponses];
