@@ -28,7 +28,7 @@ describe('parseBenchArgs', () => {
   it('names the unknown part', () => {
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(
-      /--only takes a comma list of inference, ingest, remote-write, otlp, predictions, memory, tick, fleet-reads, cluster, archive \(got "inference,gpu"\)/,
+      /--only takes a comma list of inference, drivers, ingest, remote-write, otlp, predictions, memory, tick, fleet-reads, cluster, archive \(got "inference,gpu"\)/,
     );
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only/);
   });

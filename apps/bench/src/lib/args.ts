@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 export const PARTS = [
   'inference',
+  'drivers',
   'ingest',
   'remote-write',
   'otlp',

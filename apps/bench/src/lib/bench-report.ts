@@ -1,5 +1,6 @@
 import type { Part } from './args';
 import type { ArchiveResult } from './benchmarks/archive';
+import type { DriversResult } from './benchmarks/drivers';
 import type { InferenceResult } from './benchmarks/inference';
 import type { ClusterResult } from './benchmarks/cluster';
 import type { IngestResult } from './benchmarks/ingest';
@@ -26,6 +27,8 @@ export interface BenchReport {
   model_version: string;
   model_dir: string;
   inference: InferenceResult | null;
+  /** Absent in reports written before the drivers. */
+  drivers?: DriversResult | null;
   ingest: IngestResult | null;
   /** Absent in reports written before the remote-write receiver. */
   remote_write?: RemoteWriteResult | null;
@@ -201,6 +204,14 @@ export function summaryRows(r: BenchReport): string[][] {
       ]);
     }
   }
+  const d = r.drivers;
+  if (d)
+    rows.push([
+      `drivers: one GET /servers/{name}/drivers uncached (${d.rows_per_call} rows in one call) / one server's forecast, ms`,
+      `${num(d.attribute_ms_median, 1)} / ${num(d.forecast_ms_median, 1)} (${num(d.ratio, 1, 'x')})`,
+      '',
+      '',
+    ]);
   const a = r.archive;
   if (a) {
     const fleet = `${num(a.servers)} servers x ${a.days} day${a.days === 1 ? '' : 's'}`;

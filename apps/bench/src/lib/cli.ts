@@ -7,6 +7,7 @@ import { shippedModelDir, shippedModelDirs } from '@tft/tft-runner';
 import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
 import { formatReport, type BenchReport } from './bench-report';
 import { benchArchive } from './benchmarks/archive';
+import { benchDrivers } from './benchmarks/drivers';
 import { benchInference } from './benchmarks/inference';
 import { benchCluster } from './benchmarks/cluster';
 import { benchIngest } from './benchmarks/ingest';
@@ -81,6 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const inference = has('inference')
     ? await benchInference({ modelDir, baselineDir: baselineModelDir(modelDir), root, quick: args.quick, log })
     : null;
+  const drivers = has('drivers') ? await benchDrivers({ modelDir, quick: args.quick, log }) : null;
   const ingest = has('ingest') ? await benchIngest({ root, modelDir, quick: args.quick, log }) : null;
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
   const otlp = has('otlp') ? await benchOtlp({ root, modelDir, quick: args.quick, log }) : null;
@@ -109,6 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     model_version: modelVersion,
     model_dir: modelDir,
     inference,
+    drivers,
     ingest,
     remote_write: remoteWrite,
     otlp,
