@@ -266,7 +266,7 @@ export function passEvent(overrides: Partial<PassEventDto> = {}): PassEventDto {
 }
 
 export function health(overrides: Partial<HealthDto['details']> = {}): HealthDto {
-  const details = { model: 'TFT' as const, model_error: null, device: 'cpu', ...overrides };
+  const details = { model: 'TFT' as const, model_error: null, model_version: null, device: 'cpu', ...overrides };
   return {
     status: details.model === 'TFT' ? 'healthy' : 'degraded',
     service: 'tft_inference_daemon',
