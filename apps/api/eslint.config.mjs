@@ -17,6 +17,7 @@ export const API_LAYERS = [
   ['alerts'],
   ['inference'],
   ['read-model'],
+  ['track-record'],
   [
     'bodies',
     'predictions',

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AlertDeliveryModule } from './alert-delivery/alert-delivery.module';
 import { AlertsApiModule } from './alerts-api/alerts-api.module';
 import { ArchiveModule } from './archive/archive.module';
+import { TrackRecordModule } from './track-record/track-record.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
@@ -74,6 +75,7 @@ export class AppModule {
         AlertsApiModule,
         WindowModule,
         ArchiveModule,
+        TrackRecordModule,
         ...(cluster ? [ClusterModule.forRoot()] : []),
       ],
       providers: [

@@ -222,6 +222,10 @@ describe('every endpoint answers as its OpenAPI schema says (real app, ajv)', ()
     const heuristic = await call('get', '/servers/{server_name}/drivers', { url: '/servers/ppcontract02/drivers' });
     expect(heuristic.body).toMatchObject({ model: 'heuristic', metrics: null, reason: expect.any(String) });
     expect((await call('get', '/servers/{server_name}/drivers', { url: '/servers/nope/drivers' })).status).toBe(404);
+    const accuracy = await call('get', '/accuracy', { url: '/accuracy?window=7d&server=ppcontract01' });
+    expect(accuracy.body).toMatchObject({ window: '7d', server: { server_name: 'ppcontract01' } });
+    expect((await call('get', '/accuracy', { url: '/accuracy?window=1y' })).status).toBe(400);
+    expect((await call('get', '/accuracy', { url: '/accuracy?server=nope' })).status).toBe(404);
     // the newest shipped version, loaded again beside itself
     const keyed = { headers: { 'x-api-key': KEY } };
     const reload = await call('post', '/model/reload', keyed);

@@ -10,3 +10,5 @@ export * from './lib/breach-alerts';
 export * from './lib/metrics';
 export * from './lib/baselines';
 export * from './lib/alert-lifecycle';
+export * from './lib/alert-outcomes';
+export * from './lib/track-record';

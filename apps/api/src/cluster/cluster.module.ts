@@ -11,6 +11,8 @@ import { WindowModule } from '../window/window.module';
 import { ClusterConnection } from './cluster-connection';
 import { ClusterService, LEASES_BUCKET, LEASES_KV } from './cluster.service';
 import { FORECASTS_BUCKET, FORECASTS_KV, ForecastExchange } from './forecast-exchange';
+import { TRACK_RECORD_BUCKET, TRACK_RECORD_KV, TRACK_RECORD_TTL_MS, TrackRecordExchange } from './track-record-exchange';
+import { TrackRecordModule } from '../track-record/track-record.module';
 import { LogIngest } from './log-ingest';
 import { MetricsLog } from './metrics-log';
 import { ModelReloadRelay } from './model-reload-relay';
@@ -35,6 +37,7 @@ export class ClusterModule {
         ReadModelModule,
         RemoteWriteModule,
         ModelReloadModule,
+        TrackRecordModule,
       ],
       providers: [
         {
@@ -53,6 +56,12 @@ export class ClusterModule {
           inject: [ClusterConnection],
           useFactory: (c: ClusterConnection) => new Kvm(c.nc).create(FORECASTS_BUCKET, { history: 1 }),
         },
+        {
+          provide: TRACK_RECORD_KV,
+          inject: [ClusterConnection],
+          useFactory: (c: ClusterConnection) => new Kvm(c.nc).create(TRACK_RECORD_BUCKET, { history: 1, ttl: TRACK_RECORD_TTL_MS }),
+        },
+        TrackRecordExchange,
         ForecastExchange,
         ClusterService,
         LogIngest,

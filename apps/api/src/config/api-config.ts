@@ -42,6 +42,8 @@ export interface ApiConfig {
   retentionSteps: number | undefined;
   /** Data time the archive of closed steps keeps (DATA_DIR/archive.sqlite); 0 = no archive. */
   archiveRetentionSeconds: number;
+  /** The track record keeps a forecast to score every this many steps per server (its origins); see docs/OPERATIONS.md. */
+  trackRecordOriginEvery: number;
   maxBodyBytes: number;
   maxRecordsPerRequest: number;
   /** Servers the api holds at most (stale ones included); a new server beyond it is refused. */
@@ -134,6 +136,7 @@ export const API_ENV = {
   WARMUP_STEPS: int(1, 10000)({ default: undefined }),
   RETENTION_STEPS: int(1, 100000)({ default: undefined }),
   ARCHIVE_RETENTION: duration()({ default: parseDuration('14d') }),
+  TRACK_RECORD_ORIGIN_EVERY: int(1, 10_000)({ default: 96 }),
   MAX_BODY_SIZE: size({ default: parseSize('16mb') }),
   MAX_RECORDS_PER_REQUEST: int(1, 1_000_000)({ default: 20000 }),
   MAX_SERVERS: int(1, 10_000_000)({ default: 20_000 }),
@@ -244,6 +247,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     warmupSteps: e.WARMUP_STEPS,
     retentionSteps: e.RETENTION_STEPS,
     archiveRetentionSeconds: e.ARCHIVE_RETENTION,
+    trackRecordOriginEvery: e.TRACK_RECORD_ORIGIN_EVERY,
     maxBodyBytes: e.MAX_BODY_SIZE,
     maxRecordsPerRequest: e.MAX_RECORDS_PER_REQUEST,
     maxServers: e.MAX_SERVERS,

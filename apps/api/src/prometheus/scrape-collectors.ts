@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { CLOCK, METRICS, type Clock } from '@tft/contracts';
 import { AlertsService } from '../alerts/alerts.service';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
@@ -7,6 +7,8 @@ import { BREACH_SEVERITIES, HIGHLIGHT_HORIZONS, HIGHLIGHT_QUANTILES, highlightIn
 import { LatestPass } from '../snapshot/latest-pass';
 import { STEP_GRID, type StepGrid } from '../step-grid';
 import { ForecastStore } from '../read-model/forecast-store';
+import { RECORD_WINDOWS } from '../track-record/record-windows';
+import { TrackRecordService } from '../track-record/track-record.service';
 import { WindowService } from '../window/window.service';
 import { METRICS_REGISTRY } from '../metrics/metrics-registry';
 import { EXPOSITION_CONTENT_TYPES, OPENMETRICS_EOF, openMetricsFamilies, type ExpositionFormat } from './open-metrics';
@@ -41,6 +43,7 @@ export class ScrapeCollectors {
     store: ForecastStore,
     windows: WindowService,
     alerts: AlertsService,
+    record: TrackRecordService,
   ) {
     collectDefaultMetrics({ register: registry });
     const registers = [registry];
@@ -114,7 +117,75 @@ export class ScrapeCollectors {
         }
       }
     }
+    this.trackRecordSeries(record, registers);
     if (config.metricsPerServer) this.perServer = this.perServerSeries(store, windows);
+  }
+
+  /** The live track record's fleet figures (GET /accuracy; every replica's sums in cluster mode), read at scrape time. */
+  private trackRecordSeries(record: TrackRecordService, registers: Registry[]): void {
+    const fleet = () => RECORD_WINDOWS.map((window) => ({ window, block: record.fleet(window) }));
+    new Gauge({
+      name: 'tft_forecast_wql',
+      help: "Weighted quantile loss of the fleet's forecasts scored against the actuals, by horizon bucket, model (tft, persistence, seasonal_naive at the same origins) and window; absent before any",
+      labelNames: ['bucket', 'model', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { window, block } of fleet()) {
+          for (const b of block.buckets) {
+            for (const [model, wql] of [
+              ['tft', b.tft_wql],
+              ['persistence', b.persistence_wql],
+              ['seasonal_naive', b.seasonal_naive_wql],
+            ] as const) {
+              if (wql !== null) this.set({ bucket: b.bucket, model, window }, wql);
+            }
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'tft_forecast_coverage_ratio',
+      help: "Share of the fleet's actuals inside the TFT's p10-p90 band (ideal 0.8), by horizon bucket and window; absent before any",
+      labelNames: ['bucket', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { window, block } of fleet()) {
+          for (const b of block.buckets) if (b.coverage_p10_p90 !== null) this.set({ bucket: b.bucket, window }, b.coverage_p10_p90);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tft_forecast_scored_targets',
+      help: "Actuals (closed steps x metrics) the fleet's forecasts were scored on, by horizon bucket and window",
+      labelNames: ['bucket', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { window, block } of fleet()) for (const b of block.buckets) this.set({ bucket: b.bucket, window }, b.n);
+      },
+    });
+    new Gauge({
+      name: 'tft_alert_precision_ratio',
+      help: "Share of the fleet's ended alerts followed by a breach within their predicted window (30 min grace), by window; absent before any",
+      labelNames: ['window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { window, block } of fleet()) if (block.alerts.precision !== null) this.set({ window }, block.alerts.precision);
+      },
+    });
+    new Counter({
+      name: 'tft_alert_outcomes_total',
+      help: "Alerts of this instance's servers that ended, by how they turned out: hit (breach within the window), late (within 8 h after it), false",
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [outcome, n] of Object.entries(record.outcomes())) this.inc({ outcome }, n);
+      },
+    });
   }
 
   /** The per-server forecast series, or null with METRICS_PER_SERVER=false. */

@@ -6,6 +6,7 @@ import { OWNERSHIP, type Ownership } from '../common/ownership';
 import { OWNER_DETAIL, type OwnerDetail } from './owner-detail';
 import { ReadBodies } from '../bodies/read-bodies';
 import { ForecastStore } from '../read-model/forecast-store';
+import { TrackRecordService } from '../track-record/track-record.service';
 import { WarmupService } from '../warmup/warmup.service';
 import { WindowService } from '../window/window.service';
 import type { HistoryPointDto, ServerDetailDto, ServerSummaryDto } from './dto/server-detail.dto';
@@ -31,6 +32,7 @@ export class ServersService {
     private readonly warmup: WarmupService,
     private readonly store: ForecastStore,
     private readonly bodies: ReadBodies,
+    private readonly record: TrackRecordService,
     @Inject(OWNERSHIP) private readonly ownership: Ownership,
     @Optional() @Inject(OWNER_DETAIL) private readonly cluster?: OwnerDetail,
   ) {
@@ -83,6 +85,7 @@ export class ServersService {
       history,
       open_step: open,
       alerts: this.store.alertsOf(entry.name),
+      track_record: this.record.serverRecord(entry.name),
     };
     const head = JSON.stringify(rest);
     const forecast = this.bodies.forecastJson(entry.name) ?? Buffer.from('null');

@@ -1,7 +1,9 @@
 import { METRICS, type MetricName } from '@tft/contracts';
 import {
   AlertLifecycle,
+  breachOnsets,
   DEFAULT_THRESHOLD_CONFIG,
+  episodeWindow,
   holtPoint,
   linearPoint,
   thresholdsFor,
@@ -13,14 +15,8 @@ import { observedInWindow } from './backtest';
 import type { NamedSeries } from './csv-reader';
 import { median, modelAlerts, overWarning, replayOrigins, shippedAlerts, type ReplayOptions } from './leadtime';
 
-const N_METRICS = METRICS.length;
-
-/** A breach starts after at least this long with every observed step below warning. */
-export const QUIET_BEFORE_SECONDS = 3600;
-/** ... and holds for at least this many consecutive observed steps at or over it. */
-export const BREACH_MIN_STEPS = 2;
-/** An episode is true when a breach begins within its predicted window widened by this much either side. */
-export const PRECISION_GRACE_SECONDS = 1800;
+// the breach and precision rules live in @tft/forecasting, shared with the api's live track record
+export { BREACH_MIN_STEPS, breachOnsets, PRECISION_GRACE_SECONDS, QUIET_BEFORE_SECONDS } from '@tft/forecasting';
 
 export const ALERT_BASELINES = ['static_threshold', 'predict_linear', 'holt'] as const;
 
@@ -63,34 +59,6 @@ interface Verdict {
   firing: Uint8Array;
   /** Seconds from the origin's data to the predicted crossing (0 for a value already over). */
   ahead: Float64Array;
-}
-
-/** A breach of one metric: the start of its first step at or over warning (epoch s). */
-export function breachOnsets(s: NamedSeries['series'], m: number, warning: number): number[] {
-  const S = s.stepSeconds;
-  const quiet = Math.round(QUIET_BEFORE_SECONDS / S);
-  const onsets: number[] = [];
-  const at = (i: number) => (s.mask[i * N_METRICS + m] === 1 ? s.values[i * N_METRICS + m] : null);
-  let lastOver = -Infinity; // index of the last observed step at or over warning
-  let quietObserved = 0; // observed steps below warning since then
-  for (let i = 0; i < s.length; i++) {
-    const v = at(i);
-    if (v === null) continue;
-    if (v < warning) {
-      quietObserved++;
-      continue;
-    }
-    let held = 1;
-    for (let j = i + 1; j < s.length && held < BREACH_MIN_STEPS; j++) {
-      const w = at(j);
-      if (w === null || w < warning) break;
-      held++;
-    }
-    if (held >= BREACH_MIN_STEPS && i - lastOver > quiet && quietObserved >= quiet / 2) onsets.push(s.t0 + i * S);
-    lastOver = i;
-    quietObserved = 0;
-  }
-  return onsets;
 }
 
 /**
@@ -287,8 +255,7 @@ function score(
     while (b + 1 < times.length && v.firing[b + 1]) b++;
     for (let k = a; k <= b; k++) reach = Math.max(reach, times[k] + v.ahead[k]);
     tally.episodes++;
-    const from = times[a] - PRECISION_GRACE_SECONDS;
-    const to = Math.max(reach, times[b]) + PRECISION_GRACE_SECONDS;
+    const { from, to } = episodeWindow({ start: times[a], reach, end: times[b] });
     if (onsets.some((T) => T >= from && T <= to)) tally.trueEpisodes++;
   }
 }

@@ -3,10 +3,12 @@ import {
   baselineForecast,
   BASELINES,
   calibrateBaseline,
+  firstScoredOrigin,
   naiveScale,
   HORIZON_BUCKETS,
   ScoreAccumulator,
-  SEASON_SECONDS,
+  scoredMetrics,
+  seriesUpTo,
   type BaselineName,
   type BreachRule,
   type EncoderInput,
@@ -110,17 +112,8 @@ export interface BacktestResult {
   seconds: number;
 }
 
-/** The first `origin + 1` buckets of a series, sharing its buffers: what a forecaster may see. */
-export function seriesUpTo(series: StepSeries, origin: number): StepSeries {
-  const n = origin + 1;
-  return {
-    ...series,
-    length: n,
-    values: series.values.subarray(0, n * N_METRICS),
-    mask: series.mask.subarray(0, n * N_METRICS),
-    samples: series.samples.subarray(0, n),
-  };
-}
+// the origin and encoder rules live in @tft/forecasting, shared with the api's live track record
+export { observedInWindow, seriesUpTo } from '@tft/forecasting';
 
 /** Origins `first, first + stride, ...` whose whole horizon lies inside the series. */
 export function rollingOrigins(length: number, horizon: number, first: number, stride: number): number[] {
@@ -140,7 +133,7 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
   const started = Date.now();
   const { stepSeconds, horizon: H, maxEncoder: L, minEncoder, stride } = options;
   const baselines = options.baselines ?? BASELINES;
-  const first = options.firstOrigin ?? Math.max(L, Math.round(SEASON_SECONDS / stepSeconds)) - 1;
+  const first = options.firstOrigin ?? firstScoredOrigin(L, stepSeconds);
   const names = [...options.models.map((m) => m.name), ...baselines];
   const accumulators = new Map(names.map((n) => [n, new ScoreAccumulator(H, stepSeconds)]));
   const giftRatios: GiftRatio[] = [];
@@ -164,7 +157,7 @@ export async function runBacktest(series: readonly NamedSeries[], options: Backt
     const calibration = origins.slice(0, nCalibration);
     const scored: { origin: number; metrics: number[] }[] = [];
     for (const origin of origins.slice(nCalibration)) {
-      const metrics = METRICS.map((_, m) => m).filter((m) => observedInWindow(s, origin, L, m) >= minEncoder);
+      const metrics = scoredMetrics(s, origin, L, minEncoder);
       if (metrics.length) scored.push({ origin, metrics });
     }
     if (!scored.length) {
@@ -297,11 +290,4 @@ export function giftSummary(ratios: readonly GiftRatio[], models: readonly strin
     }
   }
   return rows;
-}
-
-/** Observed steps of metric `m` among the `window` buckets ending at `origin`. */
-export function observedInWindow(s: StepSeries, origin: number, window: number, m: number): number {
-  let n = 0;
-  for (let i = Math.max(0, origin - window + 1); i <= origin; i++) if (s.mask[i * N_METRICS + m] === 1) n++;
-  return n;
 }

@@ -4,7 +4,7 @@ describe('parseBenchArgs', () => {
   it('runs every part but the opt-in ones, slowly, without JSON by default', () => {
     expect(parseBenchArgs([])).toEqual({
       json: null,
-      parts: PARTS.filter((p) => p !== 'archive'),
+      parts: PARTS.filter((p) => p !== 'archive' && p !== 'track-record'),
       quick: false,
       help: false,
       archiveServers: 10_000,
@@ -28,7 +28,7 @@ describe('parseBenchArgs', () => {
   it('names the unknown part', () => {
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--only', 'inference,gpu'])).toThrow(
-      /--only takes a comma list of inference, drivers, ingest, remote-write, otlp, predictions, memory, tick, fleet-reads, cluster, archive \(got "inference,gpu"\)/,
+      /--only takes a comma list of inference, drivers, ingest, remote-write, otlp, predictions, memory, tick, fleet-reads, cluster, archive, track-record \(got "inference,gpu"\)/,
     );
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only/);
   });

@@ -1,6 +1,7 @@
 import type { Part } from './args';
 import type { ArchiveResult } from './benchmarks/archive';
 import type { DriversResult } from './benchmarks/drivers';
+import type { TrackRecordMemoryResult } from './benchmarks/track-record';
 import type { InferenceResult } from './benchmarks/inference';
 import type { ClusterResult } from './benchmarks/cluster';
 import type { IngestResult } from './benchmarks/ingest';
@@ -44,6 +45,8 @@ export interface BenchReport {
   cluster?: ClusterResult | null;
   /** Absent in reports written before the archive. */
   archive?: ArchiveResult | null;
+  /** Absent in reports written before the live track record. */
+  track_record?: TrackRecordMemoryResult | null;
 }
 
 /** The headline figures of the parts that ran: [figure, value, target, verdict] rows. */
@@ -209,6 +212,14 @@ export function summaryRows(r: BenchReport): string[][] {
     rows.push([
       `drivers: one GET /servers/{name}/drivers uncached (${d.rows_per_call} rows in one call) / one server's forecast, ms`,
       `${num(d.attribute_ms_median, 1)} / ${num(d.forecast_ms_median, 1)} (${num(d.ratio, 1, 'x')})`,
+      '',
+      '',
+    ]);
+  const tr = r.track_record;
+  if (tr)
+    rows.push([
+      `track record: memory per server (${num(tr.servers)} servers, an origin every ${tr.every} steps, ${tr.origins_per_server} held)`,
+      `${num(tr.measured_bytes_per_server / 1024, 1, ' KB')} (typed arrays ${num(tr.array_bytes_per_server / 1024, 1, ' KB')})`,
       '',
       '',
     ]);

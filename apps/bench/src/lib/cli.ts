@@ -8,6 +8,7 @@ import { parseBenchArgs, parseRenderArgs, USAGE, type Part } from './args';
 import { formatReport, type BenchReport } from './bench-report';
 import { benchArchive } from './benchmarks/archive';
 import { benchDrivers } from './benchmarks/drivers';
+import { benchTrackRecordMemory } from './benchmarks/track-record';
 import { benchInference } from './benchmarks/inference';
 import { benchCluster } from './benchmarks/cluster';
 import { benchIngest } from './benchmarks/ingest';
@@ -87,6 +88,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const remoteWrite = has('remote-write') ? await benchRemoteWrite({ root, modelDir, quick: args.quick, log }) : null;
   const otlp = has('otlp') ? await benchOtlp({ root, modelDir, quick: args.quick, log }) : null;
   const cluster = has('cluster') ? await benchCluster({ root, modelDir, quick: args.quick, log }) : null;
+  // the api's default TRACK_RECORD_ORIGIN_EVERY, at the memory part's fleet
+  const trackRecord = has('track-record') ? benchTrackRecordMemory(10_000, 96) : null;
   const archive = has('archive') ? await benchArchive({ root, modelDir, servers: args.archiveServers, days: args.archiveDays, log }) : null;
   const serving =
     has('predictions') || has('memory') || has('tick') || has('fleet-reads')
@@ -121,6 +124,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     fleet_reads: serving?.fleet_reads ?? null,
     cluster,
     archive,
+    track_record: trackRecord,
     serving: serving
       ? {
           api_startup_ms: serving.api_startup_ms,

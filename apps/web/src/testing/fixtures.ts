@@ -1,17 +1,21 @@
 // Canned api answers typed by the generated client (values taken from a 20-server demo run, trimmed
 // to three servers) for component specs.
 import type {
+  AccuracyDto,
   ActiveAlertsDto,
   AlertDto,
+  BucketScoreDto,
   FleetServerDto,
   FleetSummaryDto,
   HealthDto,
   MetricPredictionDto,
   PassEventDto,
   PredictionsDto,
+  RecordBlockDto,
   ServerDetailDto,
   ServerDriversDto,
   ServerPredictionDto,
+  ServerTrackRecordDto,
   ThresholdsDto,
 } from '@tft/api-client';
 import { PROFILES } from '@tft/contracts';
@@ -307,7 +311,84 @@ export function serverDetail(overrides: Partial<ServerDetailDto> = {}): ServerDe
     open_step: null,
     forecast: predictions().predictions['ppweb0004'],
     alerts: [ALERTS[1]],
+    track_record: serverTrackRecord(),
     ...overrides,
+  };
+}
+
+/** One horizon bucket of a track record, with its best baseline and skill as the api derives them. */
+export function bucketScore(
+  bucket: BucketScoreDto['bucket'],
+  tft: number,
+  persistence: number,
+  seasonal: number,
+  coverage: number,
+  n: number,
+): BucketScoreDto {
+  const best = seasonal < persistence ? 'seasonal_naive' : 'persistence';
+  return {
+    bucket,
+    tft_wql: tft,
+    persistence_wql: persistence,
+    seasonal_naive_wql: seasonal,
+    coverage_p10_p90: coverage,
+    n,
+    best_baseline: best,
+    skill: 1 - tft / Math.min(persistence, seasonal),
+  };
+}
+
+/**
+ * A track record: the TFT 40 % better than seasonal naive over the whole horizon, 81 % coverage, 7 of
+ * 12 alerts hit; `tftAll` sets the TFT's whole-horizon wQL (above 0.07 it loses to seasonal naive).
+ */
+export function recordBlock({ tftAll = 0.042, scored = true } = {}): RecordBlockDto {
+  const buckets = [
+    bucketScore('0-30m', 0.03, 0.04, 0.05, 0.85, 288),
+    bucketScore('30m-2h', 0.035, 0.06, 0.062, 0.82, 864),
+    bucketScore('2h-8h', 0.045, 0.1, 0.075, 0.8, 3456),
+    bucketScore('all', tftAll, 0.088, 0.07, 0.81, 4608),
+  ];
+  if (!scored) {
+    return {
+      buckets: buckets.map((b) => ({
+        ...b,
+        tft_wql: null,
+        persistence_wql: null,
+        seasonal_naive_wql: null,
+        coverage_p10_p90: null,
+        n: 0,
+        best_baseline: null,
+        skill: null,
+      })),
+      alerts: { fired: 0, hit: 0, late: 0, false: 0, precision: null },
+      loses_to_baseline: false,
+    };
+  }
+  return {
+    buckets,
+    alerts: { fired: 12, hit: 7, late: 2, false: 3, precision: 7 / 12 },
+    loses_to_baseline: tftAll > 0.07,
+  };
+}
+
+/** `track_record` of GET /servers/{name}. */
+export function serverTrackRecord(options: Parameters<typeof recordBlock>[0] = {}): ServerTrackRecordDto {
+  return { last_24h: recordBlock(options), last_7d: recordBlock(options) };
+}
+
+/** GET /accuracy: the fleet better than both baselines, web_api's servers losing to seasonal naive. */
+export function accuracy(window: AccuracyDto['window'] = '24h', options: Parameters<typeof recordBlock>[0] = {}): AccuracyDto {
+  return {
+    window,
+    data_time: ORIGIN,
+    origin_every_steps: 48,
+    fleet: recordBlock(options),
+    profiles: [
+      { profile: 'database', ...recordBlock(options) },
+      { profile: 'web_api', ...recordBlock({ ...options, tftAll: 0.095 }) },
+    ],
+    server: null,
   };
 }
 

@@ -255,12 +255,10 @@ export function baselineForecast(
   calibration?: ResidualCalibration,
 ): Partial<MetricForecasts> {
   const result: Partial<MetricForecasts> = {};
+  const step = new Float64Array(3);
   METRICS.forEach((metric, m) => {
     const point = baselinePoint(name, series, origin, m, horizon);
     if (!point) return;
-    const spec = METRIC_SPECS[metric];
-    const lo = spec.min;
-    const hi = spec.max ?? Infinity;
     const sigma = fallbackSigma(series, origin, m, metric);
     const f: QuantileForecast = {
       p10: new Array(horizon),
@@ -269,25 +267,48 @@ export function baselineForecast(
     };
     for (let h = 0; h < horizon; h++) {
       const k = h * N_METRICS + m;
-      let down: number;
-      let up: number;
       if (calibration && h < calibration.horizon && calibration.count[k] >= MIN_CALIBRATION_RESIDUALS) {
-        down = Math.min(calibration.lo[k], 0);
-        up = Math.max(calibration.hi[k], 0);
+        bandQuantiles(metric, point[h], Math.min(calibration.lo[k], 0), Math.max(calibration.hi[k], 0), step);
       } else {
-        up = Z_P90 * sigma * Math.sqrt(h + 1);
-        down = -up;
+        fallbackQuantiles(metric, point[h], sigma, h, step);
       }
-      f.p10[h] = clip(point[h] + down, lo, hi);
-      f.p50[h] = clip(point[h], lo, hi);
-      f.p90[h] = clip(point[h] + up, lo, hi);
+      f.p10[h] = step[0];
+      f.p50[h] = step[1];
+      f.p90[h] = step[2];
     }
     result[metric] = f;
   });
   return result;
 }
 
-function fallbackSigma(series: StepSeries, origin: number, m: number, metric: MetricName): number {
+/**
+ * p10/p50/p90 of one step of a baseline from its point and band offsets (`down` <= 0 <= `up`), clipped
+ * to the metric's valid range, into `out`.
+ */
+export function bandQuantiles(metric: MetricName, point: number, down: number, up: number, out: Float64Array): void {
+  const spec = METRIC_SPECS[metric];
+  const lo = spec.min;
+  const hi = spec.max ?? Infinity;
+  out[0] = clip(point + down, lo, hi);
+  out[1] = clip(point, lo, hi);
+  out[2] = clip(point + up, lo, hi);
+}
+
+/**
+ * p10/p50/p90 of step `h` (0-based) of a baseline without calibration: the fallback band of
+ * `baselineForecast`, a random walk from `sigma` (fallbackSigma at the origin). What the api's live
+ * track record rebuilds each step from the point and sigma it keeps, exactly as the backtest has it.
+ */
+export function fallbackQuantiles(metric: MetricName, point: number, sigma: number, h: number, out: Float64Array): void {
+  const up = Z_P90 * sigma * Math.sqrt(h + 1);
+  bandQuantiles(metric, point, -up, up, out);
+}
+
+/**
+ * One-step noise of metric `m` at `origin` for the fallback band: the RMS of the one-step differences
+ * between consecutive observed buckets in the last hour, floored (FALLBACK_SIGMA_FLOOR).
+ */
+export function fallbackSigma(series: StepSeries, origin: number, m: number, metric: MetricName): number {
   const window = Math.max(2, Math.round(LINEAR_WINDOW_SECONDS / series.stepSeconds));
   let sum = 0;
   let n = 0;

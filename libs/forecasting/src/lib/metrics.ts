@@ -128,18 +128,46 @@ export interface ScoreRow {
   n: number;
 }
 
-/** Running sums of one (metric, bucket) cell. */
-interface Cell {
-  pinball: Float64Array; // per quantile
+/**
+ * The pooled sums behind one model's wQL and coverage over a set of targets: the p10/p50/p90 pinball
+ * losses summed (quantilePinball), sum |y|, targets inside [p10, p90] and the targets counted. The
+ * backtest and the api's live track record keep these, and turn them into figures the same way.
+ */
+export interface QuantileSums {
+  pinball: number;
   absY: number;
-  scaledError: number;
-  nScaled: number;
   inside: number;
   n: number;
 }
 
+/** The three pinball losses of one target summed: its part of wQL's numerator. */
+export function quantilePinball(y: number, p10: number, p50: number, p90: number): number {
+  return pinballLoss(y, p10, 0.1) + pinballLoss(y, p50, 0.5) + pinballLoss(y, p90, 0.9);
+}
+
+/** 1 when `y` lies inside [p10, p90] (ends included), else 0. */
+export function insideBand(y: number, p10: number, p90: number): number {
+  return y >= p10 && y <= p90 ? 1 : 0;
+}
+
+/** wQL of pooled sums (2 * sum pinball / sum |y|, averaged over the three levels); null when undefined. */
+export function pooledWql(s: QuantileSums): number | null {
+  return s.n > 0 && s.absY > 0 ? (2 * s.pinball) / s.absY / 3 : null;
+}
+
+/** Share of the pooled targets inside [p10, p90]; null without targets. */
+export function pooledCoverage(s: QuantileSums): number | null {
+  return s.n > 0 ? s.inside / s.n : null;
+}
+
+/** Running sums of one (metric, bucket) cell. */
+interface Cell extends QuantileSums {
+  scaledError: number;
+  nScaled: number;
+}
+
 const newCell = (): Cell => ({
-  pinball: new Float64Array(3),
+  pinball: 0,
   absY: 0,
   scaledError: 0,
   nScaled: 0,
@@ -175,11 +203,11 @@ export class ScoreAccumulator {
       if (targets.observed[h] !== 1) continue;
       const y = targets.values[h];
       const b = this.bucketOf[h];
-      const pins = [pinballLoss(y, forecast.p10[h], 0.1), pinballLoss(y, forecast.p50[h], 0.5), pinballLoss(y, forecast.p90[h], 0.9)];
-      const isInside = y >= forecast.p10[h] && y <= forecast.p90[h] ? 1 : 0;
+      const pinball = quantilePinball(y, forecast.p10[h], forecast.p50[h], forecast.p90[h]);
+      const isInside = insideBand(y, forecast.p10[h], forecast.p90[h]);
       const scaled = useScale ? Math.abs(y - forecast.p50[h]) / (scale as number) : 0;
       for (const cell of b >= 0 ? [cells[b], all] : [all]) {
-        for (let k = 0; k < 3; k++) cell.pinball[k] += pins[k];
+        cell.pinball += pinball;
         cell.absY += Math.abs(y);
         cell.inside += isInside;
         cell.n++;
@@ -188,6 +216,21 @@ export class ScoreAccumulator {
           cell.nScaled++;
         }
       }
+    }
+  }
+
+  /**
+   * Adds sums pooled elsewhere (the api's live track record) to bucket `bucket` of `metric` and to
+   * `all`, as `add` would have one target at a time; MASE is not kept there.
+   */
+  addSums(metric: MetricName, bucket: number, sums: QuantileSums): void {
+    if (sums.n === 0) return;
+    const cells = this.cells[METRICS.indexOf(metric)];
+    for (const cell of [cells[bucket], cells[this.buckets.length]]) {
+      cell.pinball += sums.pinball;
+      cell.absY += sums.absY;
+      cell.inside += sums.inside;
+      cell.n += sums.n;
     }
   }
 
@@ -205,9 +248,9 @@ export class ScoreAccumulator {
         rows.push({
           metric,
           horizon_bucket: name,
-          wql: c.n > 0 && c.absY > 0 ? (2 * (c.pinball[0] + c.pinball[1] + c.pinball[2])) / c.absY / 3 : null,
+          wql: pooledWql(c),
           mase: c.nScaled > 0 ? c.scaledError / c.nScaled : null,
-          coverage_p10_p90: c.n > 0 ? c.inside / c.n : null,
+          coverage_p10_p90: pooledCoverage(c),
           n: c.n,
         });
       });

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PROFILES } from '@tft/contracts';
 import { AlertDto } from '../../alerts/dto/alert.dto';
 import { ServerPredictionDto } from '../../predictions/dto/predictions.dto';
+import { ServerTrackRecordDto } from '../../track-record/dto/accuracy.dto';
 
 export class HistoryPointDto {
   @ApiProperty({
@@ -66,6 +67,12 @@ export class ServerDetailDto {
   forecast!: ServerPredictionDto | null;
   @ApiProperty({ type: [AlertDto] })
   alerts!: AlertDto[];
+  @ApiProperty({
+    type: ServerTrackRecordDto,
+    nullable: true,
+    description: "How this server's forecasts and alerts turned out (GET /accuracy?server=): the last 24 h and 7 d",
+  })
+  track_record!: ServerTrackRecordDto | null;
 }
 
 export class ServerSummaryDto {

@@ -62,6 +62,9 @@ import type {
   ServersControllerListData,
   ServersControllerListErrors,
   ServersControllerListResponses,
+  TrackRecordControllerAccuracyData,
+  TrackRecordControllerAccuracyErrors,
+  TrackRecordControllerAccuracyResponses,
 } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<
@@ -391,5 +394,22 @@ export const archiveControllerExport = <ThrowOnError extends boolean = false>(
       { scheme: 'bearer', type: 'http' },
     ],
     url: '/export',
+    ...options,
+  });
+
+/**
+ * The live track record: the TFT's forecasts scored against what happened, beside persistence and seasonal naive
+ *
+ * Per horizon bucket (0-30m, 30m-2h, 2h-8h, all) the wQL of the TFT and of persistence and seasonal naive at the same origins (one forecast every TRACK_RECORD_ORIGIN_EVERY steps per server), the p10-p90 coverage and the targets scored, for the fleet, each profile and, with `server`, one server; and the alerts that ended, scored against the breaches that followed. npm run backtest's rules and arithmetic (docs/OPERATIONS.md, "Live track record"). In cluster mode the fleet and profiles combine every replica; a server's record is held by its owner.
+ */
+export const trackRecordControllerAccuracy = <ThrowOnError extends boolean = false>(
+  options?: Options<TrackRecordControllerAccuracyData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<TrackRecordControllerAccuracyResponses, TrackRecordControllerAccuracyErrors, ThrowOnError>({
+    security: [
+      { name: 'X-API-Key', type: 'apiKey' },
+      { scheme: 'bearer', type: 'http' },
+    ],
+    url: '/accuracy',
     ...options,
   });

@@ -580,6 +580,87 @@ export type HistoryPointDto = {
   samples: number;
 };
 
+export type BucketScoreDto = {
+  /**
+   * Forecast steps ending 0-30 min, 30 min-2 h or 2-8 h after the origin; all: the whole horizon
+   */
+  bucket: '0-30m' | '30m-2h' | '2h-8h' | 'all';
+  /**
+   * The TFT's weighted quantile loss (p10/p50/p90, sums pooled per metric, then the mean over the metrics, as npm run backtest's overall)
+   */
+  tft_wql: number | null;
+  /**
+   * Persistence at the same origins, on the same targets
+   */
+  persistence_wql: number | null;
+  /**
+   * Seasonal naive (24 h) at the same origins, on the same targets
+   */
+  seasonal_naive_wql: number | null;
+  /**
+   * Share of actuals inside the TFT's p10-p90 band (ideal 0.8)
+   */
+  coverage_p10_p90: number | null;
+  /**
+   * Targets scored: closed steps x metrics
+   */
+  n: number;
+  /**
+   * The baseline with the lower wQL
+   */
+  best_baseline: 'persistence' | 'seasonal_naive' | null;
+  /**
+   * 1 - tft_wql / the best baseline's wQL: above 0 the TFT is better, below 0 it loses to that baseline
+   */
+  skill: number | null;
+};
+
+export type AlertOutcomesDto = {
+  /**
+   * Alerts that ended and were scored: hit + late + false
+   */
+  fired: number;
+  /**
+   * A breach began within the predicted window, 30 min grace either side
+   */
+  hit: number;
+  /**
+   * The breach began after the window, within 8 h of its end
+   */
+  late: number;
+  /**
+   * No breach by then
+   */
+  false: number;
+  /**
+   * hit / fired; null before any alert was scored
+   */
+  precision: number | null;
+};
+
+export type RecordBlockDto = {
+  /**
+   * 0-30m, 30m-2h, 2h-8h, then all
+   */
+  buckets: Array<BucketScoreDto>;
+  alerts: AlertOutcomesDto;
+  /**
+   * The TFT's wQL over the whole horizon is above the best baseline's (skill of `all` below 0)
+   */
+  loses_to_baseline: boolean;
+};
+
+export type ServerTrackRecordDto = {
+  /**
+   * The last 24 hourly slices of data time
+   */
+  last_24h: RecordBlockDto;
+  /**
+   * The last 7 daily slices of data time
+   */
+  last_7d: RecordBlockDto;
+};
+
 export type ServerDetailDto = {
   server_name: string;
   profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | null;
@@ -598,6 +679,10 @@ export type ServerDetailDto = {
    */
   forecast: ServerPredictionDto | null;
   alerts: Array<AlertDto>;
+  /**
+   * How this server's forecasts and alerts turned out (GET /accuracy?server=): the last 24 h and 7 d
+   */
+  track_record: ServerTrackRecordDto | null;
 };
 
 export type InputAttributionDto = {
@@ -956,6 +1041,56 @@ export type ThresholdsDto = {
    * The pairs in effect for each profile (defaults with the profile overrides and ALERT_THRESHOLDS_FILE laid over)
    */
   profiles: Array<ProfileThresholdsDto>;
+};
+
+export type ProfileRecordDto = {
+  /**
+   * 0-30m, 30m-2h, 2h-8h, then all
+   */
+  buckets: Array<BucketScoreDto>;
+  alerts: AlertOutcomesDto;
+  /**
+   * The TFT's wQL over the whole horizon is above the best baseline's (skill of `all` below 0)
+   */
+  loses_to_baseline: boolean;
+  profile: 'ml_compute' | 'database' | 'web_api' | 'conductor_mgmt' | 'data_ingest' | 'risk_analytics' | 'generic' | 'unknown';
+};
+
+export type ServerRecordDto = {
+  /**
+   * 0-30m, 30m-2h, 2h-8h, then all
+   */
+  buckets: Array<BucketScoreDto>;
+  alerts: AlertOutcomesDto;
+  /**
+   * The TFT's wQL over the whole horizon is above the best baseline's (skill of `all` below 0)
+   */
+  loses_to_baseline: boolean;
+  server_name: string;
+};
+
+export type AccuracyDto = {
+  window: '24h' | '7d';
+  /**
+   * Data time the window ends at (the newest sample)
+   */
+  data_time: string;
+  /**
+   * A forecast is scored every this many steps per server (TRACK_RECORD_ORIGIN_EVERY)
+   */
+  origin_every_steps: number;
+  /**
+   * The whole fleet (in cluster mode, every replica)
+   */
+  fleet: RecordBlockDto;
+  /**
+   * Per profile, by name
+   */
+  profiles: Array<ProfileRecordDto>;
+  /**
+   * The server asked for; null without `server`
+   */
+  server: ServerRecordDto | null;
 };
 
 export type MetricsControllerMetricsData = {
@@ -1611,3 +1746,46 @@ export type ArchiveControllerExportResponses = {
 };
 
 export type ArchiveControllerExportResponse = ArchiveControllerExportResponses[keyof ArchiveControllerExportResponses];
+
+export type TrackRecordControllerAccuracyData = {
+  body?: never;
+  path?: never;
+  query?: {
+    /**
+     * The last 24 hourly slices (24h) or 7 daily slices (7d) of data time, the current one included
+     */
+    window?: '24h' | '7d';
+    /**
+     * Only these profiles in `profiles` (comma list of ml_compute, database, web_api, conductor_mgmt, data_ingest, risk_analytics, generic, unknown); default every profile with a record
+     */
+    profile?: string;
+    /**
+     * Also this server's own record (`server`)
+     */
+    server?: string;
+  };
+  url: '/accuracy';
+};
+
+export type TrackRecordControllerAccuracyErrors = {
+  /**
+   * An unknown query parameter, a window other than 24h or 7d, an unknown profile, or a malformed server name
+   */
+  400: ErrorDto;
+  /**
+   * READS_REQUIRE_KEY=true and no valid API key: send `X-API-Key: <key>` or `Authorization: Bearer <key>`
+   */
+  401: ErrorDto;
+  /**
+   * The server asked for has no record here (no data received for it; in cluster mode, another replica owns it)
+   */
+  404: ErrorDto;
+};
+
+export type TrackRecordControllerAccuracyError = TrackRecordControllerAccuracyErrors[keyof TrackRecordControllerAccuracyErrors];
+
+export type TrackRecordControllerAccuracyResponses = {
+  200: AccuracyDto;
+};
+
+export type TrackRecordControllerAccuracyResponse = TrackRecordControllerAccuracyResponses[keyof TrackRecordControllerAccuracyResponses];

@@ -2,6 +2,7 @@ import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import type { FleetSummaryDto } from '@tft/api-client';
 import {
+  accuracy,
   activeAlerts,
   ALERTS,
   fleetServer,
@@ -45,10 +46,12 @@ describe('Overview', () => {
       'GET /api/predictions/current': () => json(predictions()),
       'GET /api/alerts/active': () => json(activeAlerts()),
       'GET /api/health': () => json(health()),
+      'GET /api/accuracy': (request) => json(accuracy(windowOf(request))),
       'GET /generator/scenario/status': () => json(scenarioStatus),
       ...overrides,
     };
   }
+  const windowOf = (request: Request) => (new URL(request.url).searchParams.get('window') === '7d' ? '7d' : '24h');
 
   async function render(overrides: Record<string, Handler> = {}, policy: RefreshPolicy = NO_THROTTLE) {
     server = fakeServer(routes(overrides));
@@ -65,6 +68,7 @@ describe('Overview', () => {
   const el = () => fixture.nativeElement as HTMLElement;
   const text = (testId: string) => el().querySelector(`[data-testid="${testId}"]`)?.textContent?.replace(/\s+/g, ' ').trim();
   const rows = () => [...el().querySelectorAll('[data-testid="server-row"]')];
+  const cells = (testId: string) => [...el().querySelectorAll(`[data-testid="${testId}"] > *`)].map((c) => c.textContent?.trim());
   const rowNames = () => rows().map((r) => r.getAttribute('data-server'));
   const apiRequests = () => server.requests.filter((r) => r.path.startsWith('/api/')).map((r) => r.path + r.search);
   const summaryWith = (patch: (s: FleetSummaryDto) => void) => {
@@ -105,12 +109,47 @@ describe('Overview', () => {
   it('reads the fleet from /fleet/summary: never /status nor the whole predictions body', async () => {
     await render();
     expect(apiRequests().sort()).toEqual([
+      '/api/accuracy?window=24h',
+      '/api/accuracy?window=7d',
       '/api/alerts/active',
       '/api/alerts/thresholds',
       '/api/fleet/summary',
       '/api/health',
       '/api/predictions/current?servers=ppdb0001,ppetl0001,ppweb0004',
     ]);
+  });
+
+  it('says how good the forecasts are over 24 h and 7 d: skill against the best baseline, coverage, alert precision', async () => {
+    await render();
+    const card = el().querySelector('[data-testid="accuracy-card"]')!;
+    expect(card.querySelector('h2')?.textContent).toContain('How good are the forecasts here');
+    expect([...card.querySelectorAll('thead th')].map((th) => th.textContent?.trim())).toEqual(['', '24 h', '7 d']);
+    expect(cells('accuracy-skill')).toEqual(['TFT vs best baseline', '40 % better than seasonal naive', '40 % better than seasonal naive']);
+    expect(cells('accuracy-coverage')).toEqual(['p10–p90 coverage (ideal 80 %)', '81 %', '81 %']);
+    expect(cells('accuracy-precision')).toEqual(['Alert precision', '7 of 12 (58 %)', '7 of 12 (58 %)']);
+    expect(cells('accuracy-scored')).toEqual(['Forecast steps scored', '4,608', '4,608']);
+    // the profile whose forecasts lose to a baseline is named
+    expect(text('accuracy-losing')).toBe('Loses to a baseline over 7 d: web_api: there a naive forecast did better than the TFT.');
+  });
+
+  it('marks a fleet whose forecasts lose to a baseline, and explains a record with nothing scored yet', async () => {
+    await render({ 'GET /api/accuracy': (request) => json(accuracy(windowOf(request), { tftAll: 0.091 })) });
+    expect(cells('accuracy-skill')).toEqual(['TFT vs best baseline', '30 % worse than seasonal naive', '30 % worse than seasonal naive']);
+    expect(el().querySelectorAll('[data-testid="accuracy-skill"] td.loses')).toHaveLength(2);
+    fixture.destroy();
+    TestBed.resetTestingModule();
+    await render({ 'GET /api/accuracy': (request) => json(accuracy(windowOf(request), { scored: false })) });
+    expect(text('accuracy-empty')).toContain('No forecast has been scored yet');
+    expect(text('accuracy-empty')).toContain('one every 48 steps');
+    expect(el().querySelector('[data-testid="accuracy-skill"]')).toBeNull();
+  });
+
+  it('does not read the track record again on every pass event: at most once a minute', async () => {
+    await render();
+    browser.source.open();
+    browser.source.emit('pass', passEvent());
+    await settle(fixture);
+    expect(server.count('GET /api/accuracy')).toBe(2); // the first read's two windows
   });
 
   it('lists every server in risk order with model, current values, risk and worst alert, linking to its page', async () => {

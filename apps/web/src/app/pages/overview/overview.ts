@@ -6,12 +6,14 @@ import type { ECElementEvent } from 'echarts/core';
 import { changeFeed, passTouches } from '../../core/change-feed';
 import { formatCount } from '../../core/format';
 import { fleetGapMs, REFRESH_POLICY, refresher } from '../../core/refresh';
+import { AccuracyService } from '../../data/accuracy.service';
 import { AlertsService } from '../../data/alerts.service';
 import { FleetService } from '../../data/fleet.service';
 import { HealthService } from '../../data/health.service';
 import { PredictionsService } from '../../data/predictions.service';
 import { ThresholdsService } from '../../data/thresholds.service';
 import { Chart } from '../../shared/chart';
+import { AccuracyCard } from './accuracy-card';
 import { AlertsTable } from './alerts-table';
 import { FleetSummary } from './fleet-summary';
 import { buildRiskHeatmapOption, HEATMAP_SERVERS, heatmapHeight } from './risk-heatmap-options';
@@ -21,6 +23,8 @@ import { buildTopRiskOption, topRiskServers } from './top-risk-chart-options';
 
 /** Bars in the top-risk chart. */
 const TOP_RISK_BARS = 10;
+/** The track record moves by a few scored steps per pass: read it at most this often. */
+const ACCURACY_GAP_MS = 60_000;
 
 /**
  * Fleet overview: health, expected critical servers, the riskiest servers, alerts, the whole fleet
@@ -31,7 +35,7 @@ const TOP_RISK_BARS = 10;
  */
 @Component({
   selector: 'app-overview',
-  imports: [AlertsTable, Chart, DatePipe, FleetSummary, ScenarioControl, ServerTable],
+  imports: [AccuracyCard, AlertsTable, Chart, DatePipe, FleetSummary, ScenarioControl, ServerTable],
   templateUrl: './overview.html',
   styles: `
     .page {
@@ -58,6 +62,7 @@ export class Overview {
   private readonly alertsService = inject(AlertsService);
   private readonly healthService = inject(HealthService);
   private readonly thresholdsService = inject(ThresholdsService);
+  private readonly accuracyService = inject(AccuracyService);
 
   /** Fleet size of the latest pass event, which may run ahead of the summary shown. */
   private passTotal = 0;
@@ -83,6 +88,18 @@ export class Overview {
     budget: { url: this.alertsService.activeUrl, bytesPerMinute: this.policy.sideBytesPerMinute },
     pollWhile: this.feedDown,
   });
+  /** The fleet's track record over both windows (GET /accuracy). */
+  protected readonly accuracy = refresher(
+    async (signal) => {
+      const [day, week] = await Promise.all([this.accuracyService.fleet('24h', signal), this.accuracyService.fleet('7d', signal)]);
+      return { day, week };
+    },
+    {
+      service: 'api',
+      minGapMs: () => Math.max(ACCURACY_GAP_MS, this.fleetGap()),
+      pollWhile: this.feedDown,
+    },
+  );
   /** The model the api runs: fixed while it runs, so read again only after a resync. */
   protected readonly health = refresher((signal) => this.healthService.health(signal), {
     service: 'api',
@@ -148,6 +165,7 @@ export class Overview {
   private onPass(event: PassEventDto): void {
     this.passTotal = event.total_servers;
     this.summary.request();
+    this.accuracy.request();
     if (passTouches(event, this.heatmapSet())) this.heatmap.request();
   }
 
@@ -155,6 +173,7 @@ export class Overview {
     this.summary.request();
     this.alerts.request();
     this.health.request();
+    this.accuracy.request();
     if (this.heatmapKey()) this.heatmap.request();
   }
 

@@ -1,6 +1,6 @@
 import { TestBed, type ComponentFixture } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { ALERTS, ORIGIN, passEvent, serverDetail, serverDrivers, THRESHOLDS } from '../../../testing/fixtures';
+import { ALERTS, ORIGIN, passEvent, serverDetail, serverDrivers, serverTrackRecord, THRESHOLDS } from '../../../testing/fixtures';
 import {
   fakeServer,
   json,
@@ -156,6 +156,54 @@ describe('ServerDetail', () => {
     expect(text('warmup')).toBe('warming up · 5/12 steps');
     expect(text('no-drivers')).toContain('heuristic forecast extends the recent trend');
     expect(server.count('GET /api/servers/ppweb0004/drivers')).toBe(0);
+  });
+
+  it("shows the server's track record: headline per window and the wQL of each model per horizon bucket", async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail()),
+    });
+    const headline = (window: string) =>
+      el().querySelector(`[data-testid="track-record-headline"] [data-window="${window}"] dd`)?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(headline('24 h')).toBe('40 % better than seasonal naive · coverage 81 % · alerts 7 of 12 (58 %) hit, 2 late, 3 false');
+    expect(headline('7 d')).toBe('40 % better than seasonal naive · coverage 81 % · alerts 7 of 12 (58 %) hit, 2 late, 3 false');
+    const rows = [...el().querySelectorAll('[data-testid="track-record-table"] tbody tr')].map((tr) =>
+      [...tr.children].map((c) => c.textContent?.trim()).join(' | '),
+    );
+    expect(rows).toEqual([
+      '0–30 min | 0.030 | 0.040 | 0.050 | 85 % | 288',
+      '30 min–2 h | 0.035 | 0.060 | 0.062 | 82 % | 864',
+      '2–8 h | 0.045 | 0.100 | 0.075 | 80 % | 3,456',
+      'whole 8 h | 0.042 | 0.088 | 0.070 | 81 % | 4,608',
+    ]);
+    // the better baseline of each bucket stands out
+    expect([...el().querySelectorAll('[data-testid="track-record-table"] td.best')].map((td) => td.textContent?.trim())).toEqual([
+      '0.040',
+      '0.060',
+      '0.075',
+      '0.070',
+    ]);
+    expect(el().querySelector('[data-testid="loses-to-baseline"]')).toBeNull();
+    expect(el().querySelector('[data-testid="track-record-loses"]')).toBeNull();
+  });
+
+  it('marks a server whose forecasts lose to a baseline, in its header and its track record', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail({ track_record: serverTrackRecord({ tftAll: 0.091 }) })),
+    });
+    expect(text('loses-to-baseline')).toBe('loses to seasonal naive');
+    expect(text('track-record-loses')).toContain('Loses to seasonal naive:');
+    expect(el().querySelector('[data-testid="track-record-table"] td.loses')?.textContent?.trim()).toBe('0.091');
+  });
+
+  it('explains a track record with nothing scored yet', async () => {
+    await render('ppweb0004', {
+      'GET /api/servers/ppweb0004': () => json(serverDetail({ track_record: serverTrackRecord({ scored: false }) })),
+    });
+    expect(text('track-record-pending')).toContain('scored from a day after its first sample');
+    expect(el().querySelector('[data-testid="track-record-table"]')).toBeNull();
+    expect(
+      el().querySelector('[data-testid="track-record-headline"] [data-window="7 d"] dd')?.textContent?.replace(/\s+/g, ' ').trim(),
+    ).toBe('nothing scored yet · coverage – · alerts none ended');
   });
 
   it('says when the server is unknown', async () => {

@@ -11,15 +11,17 @@ import { ThresholdsService } from '../../data/thresholds.service';
 import { Chart } from '../../shared/chart';
 import { Drivers, inputName } from './drivers';
 import { buildForecastChartOption } from './forecast-chart-options';
+import { losesTo, TrackRecord } from './track-record';
 
 /**
- * One server: history + 8-hour forecast per metric, model and warmup, drivers, its alerts. Fetches
+ * One server: history + 8-hour forecast per metric, model and warmup, drivers, its alerts and its
+ * track record (marked when its forecasts lose to a baseline). Fetches
  * GET /servers/{name} alone, again when a pass event names the server (or after a resync), never
  * anything fleet-wide.
  */
 @Component({
   selector: 'app-server-detail',
-  imports: [Chart, DatePipe, Drivers, RouterLink],
+  imports: [Chart, DatePipe, Drivers, RouterLink, TrackRecord],
   templateUrl: './server-detail.html',
   styleUrl: './server-detail.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -69,6 +71,8 @@ export class ServerDetail {
   });
   protected readonly forecast = computed(() => this.server()?.forecast ?? null);
   protected readonly drivers = computed(() => this.detail.value()?.drivers ?? { body: null, error: null });
+  /** The baseline this server's forecasts lose to over 7 d, if they do. */
+  protected readonly losesTo = computed(() => losesTo(this.server()?.track_record?.last_7d));
   protected readonly charts = computed(() => {
     const s = this.server();
     const thresholds = this.thresholds();
