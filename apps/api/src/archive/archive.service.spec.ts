@@ -77,6 +77,20 @@ describe('ArchiveService', () => {
     close();
   });
 
+  it('archives every step of a request longer than the windows keep (a backfill), not only the retained ones', async () => {
+    const { windows, rows, close } = setup({ RETENTION_STEPS: '300' });
+    expect(windows.retentionSteps).toBe(300);
+    // one request of 700 steps for one server, then one of 10 more: all but the last step are closed
+    const step = (k: number) => sample('host-1', T + k * S, [k % 100, 50, 30, 1]);
+    await windows.apply(Array.from({ length: 700 }, (_, k) => step(k)));
+    await windows.apply(Array.from({ length: 10 }, (_, k) => step(700 + k)));
+    const archived = rows();
+    expect(archived).toHaveLength(709);
+    expect(archived[0]).toBe(`${iso(T)},host-1,0,50,30,1,`);
+    expect(archived[708]).toBe(`${iso(T + 708 * S)},host-1,8,50,30,1,`);
+    close();
+  });
+
   it('catches up at startup with the closed steps the restored windows hold and the archive lacks', async () => {
     const first = setup({ ARCHIVE_RETENTION: '0' }); // the windows' commits are stored, nothing archived
     await first.windows.apply([0, 1, 2, 3].map((i) => sample('ppweb0001', T + i * S, [10 + i, 20, 30, 1])));

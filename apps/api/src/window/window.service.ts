@@ -49,6 +49,11 @@ interface CommitGroup {
   touched: Map<ServerEntry, Set<number>>;
   /** Each touched server's newest step before the group's first sample for it: closed if the window moved on. */
   newestBefore: Map<ServerEntry, number>;
+  /**
+   * Closed steps the group wrote and then moved out of the window (a request spanning more than the
+   * retention, as a forwarder's backfill): taken as they leave, so the closed-steps event still has them.
+   */
+  leftWindow: ClosedStep[];
   /** By server and series: the newest state of each series the group's requests moved. */
   seriesWrites: Map<string, SeriesWrite>;
   /** Whether any request of the group closed or changed a closed step. */
@@ -224,6 +229,8 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
           version: entry.window.version,
         });
       if (!group.newestBefore.has(entry)) group.newestBefore.set(entry, entry.window.newest);
+      if (s.time >= entry.window.newest + this.stepSeconds && this.events?.listens('window.closed-steps-stored'))
+        this.keepLeaving(group, entry, Math.floor(s.time / this.stepSeconds) * this.stepSeconds);
       const outcome: AddOutcome = entry.window.add(s.time, s.values, s.weights);
       if (outcome === 'added') {
         result.added++;
@@ -257,6 +264,7 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
       profileUpdates: new Set(),
       touched: new Map(),
       newestBefore: new Map(),
+      leftWindow: [],
       seriesWrites: new Map(),
       closedChanges: false,
       waiters: [],
@@ -292,9 +300,30 @@ export class WindowService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Before a sample moves a server's window up to `start`: the steps this group wrote (or closed) that
+   * the move pushes out of the retention are taken now, while the window still holds them.
+   */
+  private keepLeaving(group: CommitGroup, entry: ServerEntry, start: number): void {
+    const keptFrom = start - (this.retentionSteps - 1) * this.stepSeconds;
+    const leaving = new Set<number>();
+    const starts = group.touched.get(entry);
+    for (const st of starts ?? []) if (st < keptFrom) leaving.add(st);
+    const wasOpen = group.newestBefore.get(entry);
+    if (wasOpen !== undefined && Number.isFinite(wasOpen) && wasOpen < keptFrom) {
+      leaving.add(wasOpen);
+      group.newestBefore.set(entry, Number.NEGATIVE_INFINITY); // taken here, not again at the commit
+    }
+    for (const st of leaving) {
+      const step = this.stepOf(entry, st);
+      if (step) group.leftWindow.push(step);
+      starts?.delete(st);
+    }
+  }
+
   /** The closed steps a committed group wrote: those it closed and closed ones its late samples changed. */
   private closedStepsOf(group: CommitGroup): ClosedStep[] {
-    const steps: ClosedStep[] = [];
+    const steps: ClosedStep[] = [...group.leftWindow];
     const add = (entry: ServerEntry, start: number) => {
       const step = this.stepOf(entry, start);
       if (step) steps.push(step);
