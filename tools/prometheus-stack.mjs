@@ -254,7 +254,7 @@ export async function startPrometheusStack(options = {}) {
       const storage =
         o.mode === 'agent'
           ? ['--enable-feature=agent', `--storage.agent.path=${join(dir, 'data')}`]
-          : [`--storage.tsdb.path=${join(dir, 'data')}`];
+          : [`--storage.tsdb.path=${o.tsdbPath ?? join(dir, 'data')}`];
       starts.push([
         'prometheus',
         [
@@ -311,6 +311,9 @@ function withDefaults(options) {
     evaluationInterval: options.evaluationInterval ?? scrapeInterval,
     scrapeApiMetrics: options.scrapeApiMetrics ?? true,
     recordingRules: options.recordingRules ?? false,
+    // server mode: serve this TSDB directory (e.g. history backfilled with `promtool tsdb
+    // create-blocks-from openmetrics`) instead of an empty one; it is the caller's and stays after stop()
+    tsdbPath: options.tsdbPath,
     // more rule files for server mode, by absolute path (the monitoring mixin's rules)
     ruleFiles: options.ruleFiles ?? [],
     rateWindow: options.rateWindow ?? '5m',

@@ -7,8 +7,9 @@
 // 5. export ONNX + metadata + golden vectors into models/tft/<version>/, 6. choose the probability alert
 // level on the validation VMs and, where the config's alert_rule.write says so, write it into the
 // model's metadata (3.0.0's does not: see its model card). `--smoke` trains the config's network a few
-// steps on synthetic data (CI) instead.
-import { execFileSync } from 'node:child_process';
+// steps on synthetic data (CI) instead. `--fine-tune --from <api URL> | --from-prometheus <URL> [...]`
+// fine-tunes the newest model on the fleet's own history instead (apps/fine-tune: its README has the flags).
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const python = '/usr/bin/python3'; // Debian's python with python3-torch; the first python3 on PATH may lack torch
 const args = process.argv.slice(2);
+if (args.includes('--fine-tune')) {
+  execFileSync(process.execPath, [join(root, 'tools', 'setup.mjs')], { cwd: root, stdio: 'inherit' });
+  const rest = args.filter((a) => a !== '--fine-tune');
+  const fineTune = spawnSync(process.execPath, [join(root, 'tools', 'run-app.mjs'), 'fine-tune', ...rest], { cwd: root, stdio: 'inherit' });
+  process.exit(fineTune.status ?? 1);
+}
 const smoke = args.includes('--smoke');
 const passThrough = args.filter((a) => a !== '--smoke');
 const version = process.env.MODEL_VERSION ?? '3.0.0';

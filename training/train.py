@@ -4,9 +4,11 @@
   /usr/bin/python3 training/train.py --config training/config/2.0.0.json # another model's config file
   /usr/bin/python3 training/train.py --config training/config/2.0.0.json --max_steps 400   # a flag wins
   /usr/bin/python3 training/train.py --smoke                              # a few steps, synthetic data
+  /usr/bin/python3 training/train.py --init models/tft/3.0.0 --data fleet.csv --max_minutes 10   # fine-tune
 
 A setting comes from, last one winning: TrainConfig's defaults (the shipped model's config file), the
---config file's "train" section, --smoke's small run, the command-line flags.
+--config file's "train" section, --smoke's small run, --init's fine-tuning (the model's network, FINE_TUNE),
+the command-line flags.
 Writes training/runs/<run_name>/best.pt (git-ignored); export.py turns it into ONNX.
 """
 import os
@@ -83,14 +85,27 @@ class TrainConfig:
     val_series: float = 0.15     # share of the real series held out whole (chosen by name) for validation
     val_windows_per_series: int = 60  # validation origins per held-out real series, evenly spaced
     smoke: bool = False
+    init: str = ""               # fine-tuning: the weights training starts from (a model dir or a .pt file)
+    val_max_windows: int = 0     # >0: at most this many validation windows, evenly picked (a large fleet)
 
 
-# what a config file does not set: where this machine keeps runs, and the smoke switch
-NOT_IN_CONFIG = ("runs_dir", "smoke")
+# what a config file does not set: where this machine keeps runs, the smoke switch, the weights a
+# fine-tuning run starts from and its cap on validation windows (run settings, not a model's recipe)
+NOT_IN_CONFIG = ("runs_dir", "smoke", "init", "val_max_windows")
 # --smoke: tiny and fast, on synthetic data (CI checks the pipeline, not the accuracy); the model's
 # shape stays that of the defaults or the --config file
 SMOKE = dict(run_name="smoke", batch_size=16, max_steps=12, eval_interval=6, max_minutes=1.5, warmup_steps=2,
              val_stride=96, data=[], real=[], smoke=True)
+# --init: fine-tuning a trained model on a fleet's own history (`npm run train -- --fine-tune`). The
+# network is the model's (its calibration too: q_cal stays fixed, so the loss trains the quantiles the
+# model serves), a tenth of the learning rate so the weights move from where they are, evaluations often
+# enough that a budget of minutes still keeps its best weights, and only the data given (no wild series
+# or real traces unless flags add them). The loss of the weights as given is the first evaluation, so a
+# run that never improves on it keeps them.
+FINE_TUNE = dict(run_name="fine-tune", lr=3e-4, warmup_steps=20, eval_interval=50, lr_patience=2, patience=6,
+                 max_minutes=10.0, wild_series=0, real=[], val_stride=12, val_max_windows=2048)
+# the TrainConfig fields that shape the network, which a fine-tuning run takes from the model it starts from
+NETWORK_FIELDS = ("max_encoder_length", "horizon", "hidden", "heads", "dropout", "patch", "season", "recent")
 
 
 def config_path(version):
@@ -124,9 +139,11 @@ def parse_args(argv=None):
     p.add_argument("--config", help="a config file (training/config/<version>.json): its \"train\" section "
                                      f"overrides the defaults, which are config/{SHIPPED}.json's")
     p.add_argument("--smoke", action="store_true", help="a few steps on synthetic data (after --config, before flags)")
+    p.add_argument("--init", metavar="MODEL", help="fine-tune: start from a model (models/tft/<version>, or its weights.pt): "
+                                                   "its network and weights, the FINE_TUNE settings (after --smoke, before flags)")
     defaults = TrainConfig()
     for f in fields(TrainConfig):
-        if f.name == "smoke":
+        if f.name in ("smoke", "init"):
             continue
         if f.type is list:
             p.add_argument("--" + f.name, nargs="*", metavar="PATH",
@@ -137,12 +154,28 @@ def parse_args(argv=None):
             p.add_argument("--" + f.name, type=f.type, help=f"default {getattr(defaults, f.name)}")
     args = p.parse_args(argv)
     cfg = TrainConfig()
-    layers = [read_config(args.config) if args.config else {}, SMOKE if args.smoke else {},
-              {k: v for k, v in vars(args).items() if v is not None and k not in ("config", "smoke")}]
+    fine_tune = {}
+    if args.init:
+        network = init_weights(args.init)["model_config"]
+        fine_tune = {**FINE_TUNE, **{k: network[k] for k in NETWORK_FIELDS if k in network}, "init": args.init}
+    layers = [read_config(args.config) if args.config else {}, SMOKE if args.smoke else {}, fine_tune,
+              {k: v for k, v in vars(args).items() if v is not None and k not in ("config", "smoke", "init")}]
     for layer in layers:
         for k, v in layer.items():
             setattr(cfg, k, v)
     return cfg
+
+
+def init_weights(path):
+    """What fine-tuning starts from: {"model": state dict, "model_config": ...} of a model dir's weights.pt
+    (export.py writes it) or of a checkpoint file."""
+    file = os.path.join(path, "weights.pt") if os.path.isdir(path) else path
+    if not os.path.isfile(file):
+        raise SystemExit(f"--init {path}: no {file} (export.py writes weights.pt beside model.onnx)")
+    ck = torch.load(file, map_location="cpu")
+    if "model" not in ck or "model_config" not in ck:
+        raise SystemExit(f"--init {path}: {file} holds no model and model_config")
+    return ck
 
 
 def model_config(cfg):
@@ -285,6 +318,9 @@ def val_windows(store, cfg):
             sid.append(i)
             orig.append(o)
     sid, orig = np.array(sid, np.int64), np.array(orig, np.int64)
+    if cfg.val_max_windows and len(sid) > cfg.val_max_windows:
+        keep = np.linspace(0, len(sid) - 1, cfg.val_max_windows).round().astype(np.int64)
+        sid, orig = sid[keep], orig[keep]
     return sid, orig, np.minimum(L, orig + 1)
 
 
@@ -354,9 +390,15 @@ def main(argv=None):
           f"({sum(s.held_out for s in series)} held out for validation), {sum(len(s) for s in series)} steps "
           f"({time.time() - t0:.1f}s); val windows {len(val[0])}; metric weights {np.round(w.numpy(), 3).tolist()}")
 
-    mcfg = model_config(cfg)
-    model = TFT(mcfg)
-    print(f"model: {n_params(model)} parameters; run dir {run_dir}")
+    if cfg.init:  # the model's own network, its calibration included, and its weights
+        init = init_weights(cfg.init)
+        mcfg = TFTConfig.from_dict(init["model_config"])
+        model = TFT(mcfg)
+        model.load_state_dict(init["model"])
+    else:
+        mcfg = model_config(cfg)
+        model = TFT(mcfg)
+    print(f"model: {n_params(model)} parameters{f', from {cfg.init}' if cfg.init else ''}; run dir {run_dir}")
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     lr, best, best_step, bad, lr_bad = cfg.lr, float("inf"), 0, 0, 0
     history, start, ema = [], time.time(), None
@@ -376,7 +418,14 @@ def main(argv=None):
                     "n_params": n_params(model), "step": step, "val_loss": val_loss,
                     "train_seconds": time.time() - start, "history": history}, ckpt_path)
 
-    step = 0
+    if cfg.init:  # the weights as given are the first candidate
+        best = evaluate_loss(eval_model, store, val, w)
+        history.append({"step": 0, "loss": None, "val_loss": best, "elapsed_s": round(time.time() - start, 1)})
+        save(0, best)
+        print(f"step     0 | val {best:.4f} * (the weights of {cfg.init}) | budget {fmt_time(cfg.max_minutes * 60)}",
+              flush=True)
+
+    step, last_print = 0, time.time()
     for step in range(1, cfg.max_steps + 1):
         for g in opt.param_groups:
             g["lr"] = lr * min(1.0, step / max(1, cfg.warmup_steps))
@@ -410,15 +459,18 @@ def main(argv=None):
             eta = min((cfg.max_steps - step) * elapsed / step, max(0.0, cfg.max_minutes * 60 - elapsed))
             print(f"step {step:5d} | loss {ema:.4f} | val {v:.4f}{mark} | lr {lr:.1e} | "
                   f"elapsed {fmt_time(elapsed)} | eta {fmt_time(eta)}", flush=True)
+            last_print = time.time()
             if bad >= cfg.patience:
                 print(f"early stop: no val improvement in {bad} evals")
                 break
             if out_of_time:
-                print(f"time budget of {cfg.max_minutes} min reached")
+                print(f"time budget of {fmt_time(cfg.max_minutes * 60)} reached")
                 break
-        elif step % 20 == 0:
-            print(f"step {step:5d} | loss {ema:.4f} | {elapsed / step:.2f}s/step | elapsed {fmt_time(elapsed)}",
-                  flush=True)
+        elif step % 20 == 0 or time.time() - last_print >= 10:  # slow steps still show progress
+            left = min((cfg.max_steps - step) * elapsed / step, max(0.0, cfg.max_minutes * 60 - elapsed))
+            print(f"step {step:5d} | loss {ema:.4f} | {elapsed / step:.2f}s/step | elapsed {fmt_time(elapsed)} | "
+                  f"left {fmt_time(left)}", flush=True)
+            last_print = time.time()
 
     # keep the final history in the best checkpoint
     ck = torch.load(ckpt_path)

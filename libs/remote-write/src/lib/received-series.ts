@@ -25,7 +25,7 @@ export interface ReceivedSeries {
 /**
  * The node_exporter series and node-mixin recording rules the receiver reads: one table (a JSON file,
  * so that the demo's Prometheus configuration in tools/ reads it too) for the mapping, the
- * write_relabel_configs keep rule and docs/PROMETHEUS.md.
+ * write_relabel_configs keep rule, docs/PROMETHEUS.md and the fine-tune command's PromQL (apps/fine-tune).
  */
 export const RECEIVED_SERIES: readonly ReceivedSeries[] = table as ReceivedSeries[];
 

@@ -1,0 +1,3 @@
+const { nodeAppConfig } = require('../../tools/webpack-node-app.cjs');
+
+module.exports = nodeAppConfig(__dirname);
