@@ -167,7 +167,7 @@ describe('the live track record (real model): the backtest numbers, as the actua
     expect(await bad('limit=3')).toMatch(/property limit should not exist/);
     const missing = await fetch(`${t.base}/accuracy?server=ppweb9999`);
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { message: string }).message).toMatch(/ppweb9999" has no track record here/);
+    expect(((await missing.json()) as { message: string }).message).toMatch(/ppweb9999" has no track record: no data was received/);
   });
 
   it('keeps the record across a restart', async () => {

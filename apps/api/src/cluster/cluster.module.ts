@@ -19,7 +19,7 @@ import { ModelReloadRelay } from './model-reload-relay';
 import { ModelReloadModule } from '../model-reload/model-reload.module';
 import { CLUSTER_STATUS } from '../health/cluster-status';
 import { HOST_SERIES_LOG } from '../remote-write/host-series-log';
-import { OWNER_DETAIL } from '../servers/owner-detail';
+import { OWNER_READS } from '../common/owner-reads';
 
 /** Cluster mode's services; AppModule imports it only when NATS_URL is set. */
 @Global()
@@ -67,10 +67,10 @@ export class ClusterModule {
         LogIngest,
         ModelReloadRelay,
         { provide: CLUSTER_STATUS, useExisting: ClusterService },
-        { provide: OWNER_DETAIL, useExisting: ClusterService },
+        { provide: OWNER_READS, useExisting: ClusterService },
         { provide: HOST_SERIES_LOG, useExisting: LogIngest },
       ],
-      exports: [ClusterService, LogIngest, CLUSTER_STATUS, OWNER_DETAIL, HOST_SERIES_LOG],
+      exports: [ClusterService, LogIngest, CLUSTER_STATUS, OWNER_READS, HOST_SERIES_LOG],
     };
   }
 }

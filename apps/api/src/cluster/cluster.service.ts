@@ -1,3 +1,4 @@
+import type { OwnerReadKind } from '../common/owner-reads';
 import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
@@ -21,11 +22,19 @@ import { decodeLogged } from './sample-batch';
 export const LEASES_BUCKET = 'TFT_LEASES';
 export const LEASES_KV = Symbol('LEASES_KV');
 
-const detailSubject = (replica: string): string => `tft.detail.${replica}`;
+/** Where a replica answers the others' reads of the servers it owns. */
+const readSubject = (replica: string): string => `tft.read.${replica}`;
 /** An owner's one-byte answer for a server of a partition it does not (or not yet) forecast. */
 const NOT_HERE = Uint8Array.of(0x3f);
 /** How long a read waits for the owner of a server before answering 503. */
-const DETAIL_TIMEOUT_MS = 3000;
+const READ_TIMEOUT_MS = 3000;
+
+/** A read another replica asks of a server's owner. */
+interface OwnerReadRequest {
+  kind: OwnerReadKind;
+  server: string;
+  query: string;
+}
 
 /**
  * Cluster mode (NATS_URL): this replica's partition leases, renewed every third of LEASE_TTL; for each
@@ -42,8 +51,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private lastRound: number;
   private roundFailed = false;
   private rounding = false;
-  private detailSubscription: Subscription | null = null;
-  private detailOf: ((server: string) => Buffer | null) | null = null;
+  private readSubscription: Subscription | null = null;
+  /** How this replica answers the others' reads of the servers it owns, by kind. */
+  private readonly reads = new Map<OwnerReadKind, (server: string, query: string) => Promise<Buffer | null> | Buffer | null>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -77,9 +87,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.exchange.start();
-    this.detailSubscription = this.connection.control.subscribe(detailSubject(this.config.replicaId), {
+    this.readSubscription = this.connection.control.subscribe(readSubject(this.config.replicaId), {
       callback: (err, msg) => {
-        if (!err) this.answerDetail(msg);
+        if (!err) void this.answerRead(msg);
       },
     });
     await this.round();
@@ -102,7 +112,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     } catch (err) {
       this.logger.warn(`could not release the leases (${(err as Error).message}); they expire after LEASE_TTL`);
     }
-    this.detailSubscription?.unsubscribe();
+    this.readSubscription?.unsubscribe();
     await this.connection.close();
   }
 
@@ -111,17 +121,18 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return this.exchange.remoteServers();
   }
 
-  /** Which function answers other replicas' requests for a server's detail body (ServersService). */
-  answerDetailsWith(detail: (server: string) => Buffer | null): void {
-    this.detailOf = detail;
+  /** Which function answers other replicas' `kind` reads (ServersService: detail, DriversService, TrackRecordService). */
+  answer(kind: OwnerReadKind, read: (server: string, query: string) => Promise<Buffer | null> | Buffer | null): void {
+    this.reads.set(kind, read);
   }
 
   /**
-   * A server's detail body from the replica that owns it; null when the owner knows no such server.
+   * A server's `kind` body from the replica that owns it; null when the owner knows no such server.
    * While its partition changes hands (a replay, a lease table a round old) it asks again, for up to
    * a lease round, then answers 503.
    */
-  async detailFromOwner(server: string): Promise<Buffer | null> {
+  async fromOwner(kind: OwnerReadKind, server: string, query = ''): Promise<Buffer | null> {
+    const request: OwnerReadRequest = { kind, server, query };
     const p = this.ownership.partitionOf(server);
     const until = this.clock.now() + (this.config.leaseTtlSeconds * 1000) / 3 + 1000;
     let why = '';
@@ -131,7 +142,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       else if (owner === this.config.replicaId) why = `this replica is still replaying its partition ${p}`;
       else {
         try {
-          const reply = await this.connection.control.request(detailSubject(owner), server, { timeout: DETAIL_TIMEOUT_MS });
+          const reply = await this.connection.control.request(readSubject(owner), JSON.stringify(request), { timeout: READ_TIMEOUT_MS });
           if (reply.data.length === 0) return null;
           if (reply.data.length > 1) return Buffer.from(reply.data);
           why = `replica ${owner} does not hold its partition ${p} (yet)`;
@@ -144,11 +155,17 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     throw new RetryLaterException(`server "${server.slice(0, 128)}": ${why}; retry`);
   }
 
-  /** A detail body; empty: no such server; NOT_HERE: this replica does not forecast that partition now. */
-  private answerDetail(msg: Msg): void {
-    const server = msg.string();
-    if (!this.ownership.forecasts(server)) msg.respond(NOT_HERE);
-    else msg.respond(this.detailOf?.(server) ?? new Uint8Array(0));
+  /** A read's body; empty: no such server; NOT_HERE: this replica does not forecast that partition now. */
+  private async answerRead(msg: Msg): Promise<void> {
+    const { kind, server, query } = msg.json<OwnerReadRequest>();
+    if (!this.ownership.forecasts(server)) return void msg.respond(NOT_HERE);
+    let body: Buffer | null = null;
+    try {
+      body = (await this.reads.get(kind)?.(server, query)) ?? null;
+    } catch (err) {
+      this.logger.warn(`answering another replica's ${kind} read of "${server.slice(0, 128)}" failed: ${(err as Error).message}`);
+    }
+    msg.respond(body ?? new Uint8Array(0));
   }
 
   status(): ClusterStatusDto {

@@ -14,7 +14,7 @@ export class DriversController {
     description:
       'Each input group (each metric’s last hour, each metric’s values 24 h before the horizon, the calendar, the profile) is replaced by a neutral baseline and the forecast re-run in one batched model call; a group’s change is how far that moves the p50. Computed on the first request after a forecast and kept until the next.',
     type: ServerDriversDto,
-    notFound: 'No forecast for this server, or (cluster mode) another replica forecasts it',
+    notFound: 'No forecast for this server (in cluster mode any replica answers: the owner is asked)',
   })
   forServer(@Param('server_name') name: string): Promise<ServerDriversDto> {
     return this.drivers.of(name);

@@ -1,5 +1,6 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { ATTRIBUTION_METHOD, isoSeconds, round3, type Attributions } from '@tft/forecasting';
+import { OWNER_READS, type OwnerReads } from '../common/owner-reads';
 import { OWNERSHIP, type Ownership } from '../common/ownership';
 import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import { ForecastStore } from '../read-model/forecast-store';
@@ -27,20 +28,31 @@ export class DriversService {
     private readonly windows: WindowService,
     private readonly store: ForecastStore,
     events: ApiEvents,
+    @Optional() @Inject(OWNER_READS) private readonly cluster?: OwnerReads,
   ) {
     events.on('forecast.snapshot', (snapshot) => {
       for (const f of snapshot.forecasts) this.cache.delete(f.server);
       for (const server of snapshot.removed) this.cache.delete(server);
     });
+    cluster?.answer('drivers', async (name) =>
+      this.store.forecast(name) && this.windows.get(name) ? Buffer.from(JSON.stringify(await this.local(name))) : null,
+    );
   }
 
-  /** GET /servers/{name}/drivers. */
-  of(name: string): Promise<ServerDriversDto> {
+  /** GET /servers/{name}/drivers; in cluster mode a server another replica owns is answered by that owner, which holds its history. */
+  async of(name: string): Promise<ServerDriversDto> {
+    if (!this.store.forecast(name)) throw noForecast(name);
+    if (this.windows.get(name) && this.ownership.forecasts(name)) return this.local(name);
+    const remote = await this.cluster?.fromOwner('drivers', name);
+    if (remote) return JSON.parse(remote.toString('utf8')) as ServerDriversDto;
+    throw noForecast(name);
+  }
+
+  /** The drivers of a server this replica forecasts. */
+  private local(name: string): Promise<ServerDriversDto> {
     const forecast = this.store.forecast(name);
-    if (!forecast) throw new NotFoundException(`${name} has no forecast: no data received, stale, or before its first pass`);
     const entry = this.windows.get(name);
-    if (!entry || !this.ownership.forecasts(name))
-      throw new NotFoundException(`${name} is forecast by another replica, which holds its history: ask that replica for its drivers`);
+    if (!forecast || !entry) throw noForecast(name);
     const head = {
       server_name: name,
       model: forecast.model,
@@ -72,3 +84,5 @@ export class DriversService {
     return body;
   }
 }
+
+const noForecast = (name: string) => new NotFoundException(`${name} has no forecast: no data received, stale, or before its first pass`);

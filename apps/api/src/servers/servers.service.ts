@@ -3,7 +3,7 @@ import { METRICS } from '@tft/contracts';
 import { isoSeconds, type StepSeries, round3 } from '@tft/forecasting';
 import { CachedBody } from '../common/cached-body';
 import { OWNERSHIP, type Ownership } from '../common/ownership';
-import { OWNER_DETAIL, type OwnerDetail } from './owner-detail';
+import { OWNER_READS, type OwnerReads } from '../common/owner-reads';
 import { ReadBodies } from '../bodies/read-bodies';
 import { ForecastStore } from '../read-model/forecast-store';
 import { TrackRecordService } from '../track-record/track-record.service';
@@ -34,9 +34,9 @@ export class ServersService {
     private readonly bodies: ReadBodies,
     private readonly record: TrackRecordService,
     @Inject(OWNERSHIP) private readonly ownership: Ownership,
-    @Optional() @Inject(OWNER_DETAIL) private readonly cluster?: OwnerDetail,
+    @Optional() @Inject(OWNER_READS) private readonly cluster?: OwnerReads,
   ) {
-    cluster?.answerDetailsWith((name) => (this.windows.get(name) ? this.localDetail(name) : null));
+    cluster?.answer('detail', (name) => (this.windows.get(name) ? this.localDetail(name) : null));
   }
 
   /** Servers with a window here or a forecast (in cluster mode, those of every replica), by name. */
@@ -56,7 +56,7 @@ export class ServersService {
   async detail(name: string): Promise<Buffer> {
     // a window of a partition still being replayed (or just given away) is not the whole story
     if (this.windows.get(name) && this.ownership.forecasts(name)) return this.localDetail(name);
-    const remote = await this.cluster?.detailFromOwner(name);
+    const remote = await this.cluster?.fromOwner('detail', name);
     if (remote) return remote;
     throw unknownServer(name);
   }

@@ -17,12 +17,12 @@ export class TrackRecordController {
       '(one forecast every TRACK_RECORD_ORIGIN_EVERY steps per server), the p10-p90 coverage and the targets scored, for the fleet, ' +
       "each profile and, with `server`, one server; and the alerts that ended, scored against the breaches that followed. npm run backtest's " +
       'rules and arithmetic (docs/OPERATIONS.md, "Live track record"). In cluster mode the fleet and profiles combine every replica; a ' +
-      "server's record is held by its owner.",
+      "server's record is held by its owner, which any replica asks.",
     type: AccuracyDto,
     badRequest: 'An unknown query parameter, a window other than 24h or 7d, an unknown profile, or a malformed server name',
-    notFound: 'The server asked for has no record here (no data received for it; in cluster mode, another replica owns it)',
+    notFound: 'The server asked for has no record (no data received for it)',
   })
-  accuracy(@Query(QUERY_PIPE) query: AccuracyQueryDto): AccuracyDto {
+  accuracy(@Query(QUERY_PIPE) query: AccuracyQueryDto): Promise<AccuracyDto> {
     return this.record.accuracy(query);
   }
 }

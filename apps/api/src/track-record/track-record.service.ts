@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { METRICS } from '@tft/contracts';
 import {
   ALERT_OUTCOMES,
@@ -24,6 +24,8 @@ import {
   type StepSeries,
 } from '@tft/forecasting';
 import { AlertsService } from '../alerts/alerts.service';
+import { OWNER_READS, type OwnerReads } from '../common/owner-reads';
+import { OWNERSHIP, type Ownership } from '../common/ownership';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { MODEL_RUNTIME, type ModelRuntime } from '../model/model-provider';
 import type { AlertTransitions } from '../snapshot/alert';
@@ -131,7 +133,15 @@ export class TrackRecordService implements OnApplicationBootstrap, OnApplication
     private readonly windows: WindowService,
     private readonly alerts: AlertsService,
     events: ApiEvents,
+    @Inject(OWNERSHIP) private readonly ownership: Ownership,
+    @Optional() @Inject(OWNER_READS) private readonly cluster?: OwnerReads,
   ) {
+    // a server's own record is its owner's: another replica's GET /accuracy?server= asks it here
+    cluster?.answer('accuracy', (server, window) =>
+      this.serverBlocks(server, [window as RecordWindow])
+        ? Buffer.from(JSON.stringify(blockDto(this.server(server, window as RecordWindow))))
+        : null,
+    );
     this.S = grid.stepSeconds;
     this.H = grid.horizon;
     this.every = config.trackRecordOriginEvery;
@@ -478,8 +488,8 @@ export class TrackRecordService implements OnApplicationBootstrap, OnApplication
 
   // ---- reads ----------------------------------------------------------------------------------------
 
-  /** GET /accuracy. */
-  accuracy(q: AccuracyQueryDto): AccuracyDto {
+  /** GET /accuracy; in cluster mode a server another replica owns has its own record there, and is asked of it. */
+  async accuracy(q: AccuracyQueryDto): Promise<AccuracyDto> {
     const window = q.window?.[0] ?? '24h';
     return {
       window,
@@ -487,8 +497,15 @@ export class TrackRecordService implements OnApplicationBootstrap, OnApplication
       origin_every_steps: this.every,
       fleet: blockDto(this.fleet(window)),
       profiles: this.profiles(window, q.profile).map(({ profile, block }) => ({ profile, ...blockDto(block) })),
-      server: q.server === undefined ? null : { server_name: q.server, ...blockDto(this.server(q.server, window)) },
+      server: q.server === undefined ? null : { server_name: q.server, ...(await this.serverBlockDto(q.server, window)) },
     };
+  }
+
+  private async serverBlockDto(server: string, window: RecordWindow): Promise<RecordBlockDto> {
+    if (!this.cluster || this.ownership.forecasts(server)) return blockDto(this.server(server, window));
+    const remote = await this.cluster.fromOwner('accuracy', server, window);
+    if (remote) return JSON.parse(remote.toString('utf8')) as RecordBlockDto;
+    return blockDto(this.server(server, window)); // the owner knows it not: this replica's answer (404) says why
   }
 
   /** The block of GET /servers/{name}; null for a server the record knows nothing of. */
@@ -523,10 +540,7 @@ export class TrackRecordService implements OnApplicationBootstrap, OnApplication
   /** One server's figures over a window, from its stored slices and its open ones; 404 for a server without a record here. */
   server(name: string, window: RecordWindow): RecordBlock {
     const block = this.serverBlocks(name, [window])?.[0];
-    if (!block)
-      throw new NotFoundException(
-        `server "${name.slice(0, 128)}" has no track record here: no data was received for it (in cluster mode, its owner has it)`,
-      );
+    if (!block) throw new NotFoundException(`server "${name.slice(0, 128)}" has no track record: no data was received for it`);
     return block;
   }
 

@@ -400,7 +400,7 @@ export const archiveControllerExport = <ThrowOnError extends boolean = false>(
 /**
  * The live track record: the TFT's forecasts scored against what happened, beside persistence and seasonal naive
  *
- * Per horizon bucket (0-30m, 30m-2h, 2h-8h, all) the wQL of the TFT and of persistence and seasonal naive at the same origins (one forecast every TRACK_RECORD_ORIGIN_EVERY steps per server), the p10-p90 coverage and the targets scored, for the fleet, each profile and, with `server`, one server; and the alerts that ended, scored against the breaches that followed. npm run backtest's rules and arithmetic (docs/OPERATIONS.md, "Live track record"). In cluster mode the fleet and profiles combine every replica; a server's record is held by its owner.
+ * Per horizon bucket (0-30m, 30m-2h, 2h-8h, all) the wQL of the TFT and of persistence and seasonal naive at the same origins (one forecast every TRACK_RECORD_ORIGIN_EVERY steps per server), the p10-p90 coverage and the targets scored, for the fleet, each profile and, with `server`, one server; and the alerts that ended, scored against the breaches that followed. npm run backtest's rules and arithmetic (docs/OPERATIONS.md, "Live track record"). In cluster mode the fleet and profiles combine every replica; a server's record is held by its owner, which any replica asks.
  */
 export const trackRecordControllerAccuracy = <ThrowOnError extends boolean = false>(
   options?: Options<TrackRecordControllerAccuracyData, ThrowOnError>,

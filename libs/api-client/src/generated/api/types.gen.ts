@@ -1521,7 +1521,7 @@ export type DriversControllerForServerErrors = {
    */
   401: ErrorDto;
   /**
-   * No forecast for this server, or (cluster mode) another replica forecasts it
+   * No forecast for this server (in cluster mode any replica answers: the owner is asked)
    */
   404: ErrorDto;
 };
@@ -1777,7 +1777,7 @@ export type TrackRecordControllerAccuracyErrors = {
    */
   401: ErrorDto;
   /**
-   * The server asked for has no record here (no data received for it; in cluster mode, another replica owns it)
+   * The server asked for has no record (no data received for it)
    */
   404: ErrorDto;
 };
