@@ -36,7 +36,8 @@ import { EVERY_SERVER, OWNERSHIP } from './common/ownership';
 import { SAMPLE_SINK } from './window/sample-sink';
 import { WindowModule } from './window/window.module';
 import { WindowService } from './window/window.service';
-import { IN_MEMORY, SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
+import { IN_MEMORY } from './common/sqlite-file';
+import { SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
 
 /** Side effects tests may replace: the clock, the model runtime, the store. */
 export interface ApiDeps {

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { claimLayout, openSqliteFile } from '../common/sqlite-file';
 import type { ClosedStep } from '../snapshot/closed-step';
 
 /** Which rows an export reads; every part is optional (all of the archive without any). */
@@ -100,14 +99,9 @@ export class SqliteArchive implements ArchiveStore {
     fileName: string,
     readonly stepSeconds: number,
   ) {
-    mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, fileName);
-    this.db = new Database(this.path);
-    this.db.pragma('journal_mode = WAL');
-    // steps lost to an OS crash are written again from the restored windows at startup (ArchiveService)
-    this.db.pragma('synchronous = NORMAL');
+    // NORMAL: steps lost to an OS crash are written again from the restored windows at startup (ArchiveService)
+    ({ db: this.db, path: this.path } = openSqliteFile(dataDir, fileName, 'NORMAL'));
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS servers (
         id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, profile TEXT, last_start INTEGER NOT NULL
       );
@@ -117,13 +111,13 @@ export class SqliteArchive implements ArchiveStore {
         PRIMARY KEY (start, server_id)
       ) WITHOUT ROWID;
     `);
-    const stored = this.db.prepare(`SELECT value FROM meta WHERE key = 'step_seconds'`).get() as { value: string } | undefined;
-    if (stored && Number(stored.value) !== stepSeconds) {
-      throw new Error(
-        `${this.path} archives ${stored.value} s steps but the model steps ${stepSeconds} s: move the archive away or use another DATA_DIR`,
-      );
-    }
-    this.db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('step_seconds', ?)`).run(String(stepSeconds));
+    claimLayout(
+      this.db,
+      'step_seconds',
+      String(stepSeconds),
+      (stored) =>
+        `${this.path} archives ${stored} s steps but the model steps ${stepSeconds} s: move the archive away or use another DATA_DIR`,
+    );
     this.loadServers();
 
     this.insertServer = this.db.prepare('INSERT INTO servers (name, profile, last_start) VALUES (?, ?, ?)');

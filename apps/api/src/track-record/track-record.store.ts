@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { claimLayout, openSqliteFile } from '../common/sqlite-file';
 import { RECORD_LENGTH, type AlertEpisode } from '@tft/forecasting';
 import type { MetricName } from '@tft/contracts';
 
@@ -87,14 +86,9 @@ export class SqliteTrackRecordStore implements TrackRecordStore {
   private readonly writeTx: (batch: RecordWrite) => void;
 
   constructor(dataDir: string, fileName: string, stepSeconds: number) {
-    if (dataDir !== ':memory:') mkdirSync(dataDir, { recursive: true });
-    this.path = dataDir === ':memory:' ? dataDir : join(dataDir, fileName);
-    this.db = new Database(this.path);
-    this.db.pragma('journal_mode = WAL');
-    // a lost tail costs the scores of a few passes, never a corrupt file
-    this.db.pragma('synchronous = NORMAL');
+    // NORMAL: a lost tail costs the scores of a few passes, never a corrupt file
+    ({ db: this.db, path: this.path } = openSqliteFile(dataDir, fileName, 'NORMAL'));
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS slices (
         scope TEXT NOT NULL, span INTEGER NOT NULL, start INTEGER NOT NULL, sums BLOB NOT NULL,
         PRIMARY KEY (scope, span, start)
@@ -106,15 +100,14 @@ export class SqliteTrackRecordStore implements TrackRecordStore {
       ) WITHOUT ROWID;
     `);
     const layout = `${RECORD_LENGTH}x${stepSeconds}`;
-    const stored = this.db.prepare(`SELECT value FROM meta WHERE key = 'layout'`).get() as { value: string } | undefined;
-    if (stored && stored.value !== layout) {
-      this.db.close();
-      throw new Error(
-        `${this.path} holds track-record sums of layout ${stored.value}, this api writes ${layout} (record length x step seconds): move the file away or use another DATA_DIR`,
-      );
-    }
+    claimLayout(
+      this.db,
+      'layout',
+      layout,
+      (stored) =>
+        `${this.path} holds track-record sums of layout ${stored}, this api writes ${layout} (record length x step seconds): move the file away or use another DATA_DIR`,
+    );
     this.putMeta = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    this.putMeta.run('layout', layout);
     this.selectSlice = this.db.prepare('SELECT sums FROM slices WHERE scope = ? AND span = ? AND start = ?');
     this.selectScope = this.db.prepare('SELECT scope, span, start, sums FROM slices WHERE scope = ?');
     this.selectShared = this.db.prepare('SELECT scope, span, start, sums FROM slices WHERE scope < ? OR scope >= ?');

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { claimLayout, IN_MEMORY, openSqliteFile } from '../common/sqlite-file';
 import type { BucketState } from './server-window';
 
 /** A server as the store keeps it; a new server's id is -1 until its commit assigns one (in place). */
@@ -50,7 +49,7 @@ export interface WindowStore {
 export const WINDOW_STORE = Symbol('WINDOW_STORE');
 
 /** better-sqlite3's name for a database that lives in memory. */
-export const IN_MEMORY = ':memory:';
+export { IN_MEMORY };
 
 /**
  * SQLite (better-sqlite3, WAL) store. One row per server and step bucket holds exactly the window's
@@ -76,13 +75,8 @@ export class SqliteWindowStore implements WindowStore {
 
   /** `dataDir` MEMORY keeps the windows in memory only (cluster mode: the metrics log is the durable copy). */
   constructor(dataDir: string, stepSeconds: number, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
-    if (dataDir !== IN_MEMORY) mkdirSync(dataDir, { recursive: true });
-    this.path = dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, 'windows.sqlite');
-    this.db = new Database(this.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${synchronous}`);
+    ({ db: this.db, path: this.path } = openSqliteFile(dataDir, 'windows.sqlite', synchronous));
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS servers (
         id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, profile TEXT
       );
@@ -101,13 +95,12 @@ export class SqliteWindowStore implements WindowStore {
     // stores written before per-metric counts: NULL there means every metric was counted `count` times
     const columns = this.db.prepare(`SELECT name FROM pragma_table_info('buckets')`).all() as { name: string }[];
     if (!columns.some((c) => c.name === 'metric_counts')) this.db.exec('ALTER TABLE buckets ADD COLUMN metric_counts BLOB');
-    const stored = this.db.prepare(`SELECT value FROM meta WHERE key = 'step_seconds'`).get() as { value: string } | undefined;
-    if (stored && Number(stored.value) !== stepSeconds) {
-      throw new Error(
-        `${this.path} holds ${stored.value} s buckets but the model steps ${stepSeconds} s: use another DATA_DIR or the matching model`,
-      );
-    }
-    this.db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('step_seconds', ?)`).run(String(stepSeconds));
+    claimLayout(
+      this.db,
+      'step_seconds',
+      String(stepSeconds),
+      (stored) => `${this.path} holds ${stored} s buckets but the model steps ${stepSeconds} s: use another DATA_DIR or the matching model`,
+    );
 
     this.insertServer = this.db.prepare('INSERT INTO servers (name, profile) VALUES (?, ?)');
     this.updateProfile = this.db.prepare('UPDATE servers SET profile = ? WHERE id = ?');
