@@ -32,25 +32,26 @@ import { ModelReloadModule } from './model-reload/model-reload.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { LogIngest } from './cluster/log-ingest';
 import { PartitionOwnership } from './cluster/partition-ownership';
-import { EVERY_SERVER, OWNERSHIP } from './common/ownership';
+import { EVERY_SERVER, OWNERSHIP, type Ownership } from './common/ownership';
 import { SAMPLE_SINK } from './window/sample-sink';
 import { WindowModule } from './window/window.module';
 import { WindowService } from './window/window.service';
 import { IN_MEMORY } from './common/sqlite-file';
 import { SqliteWindowStore, WINDOW_STORE, type WindowStore } from './window/window.store';
 
-/** Side effects tests may replace: the clock, the model runtime, the store. */
+/** Side effects tests may replace: the clock, the model runtime, the store, which servers a single process forecasts. */
 export interface ApiDeps {
   clock?: Clock;
   runtime?: ModelRuntime;
   store?: (runtime: ModelRuntime) => WindowStore;
+  ownership?: Ownership;
 }
 
 @Module({})
 export class AppModule {
   static forRoot(config: ApiConfig, deps: ApiDeps = {}): DynamicModule {
     const cluster = config.natsUrl !== undefined;
-    const ownership = cluster ? new PartitionOwnership(config.partitions) : EVERY_SERVER;
+    const ownership = cluster ? new PartitionOwnership(config.partitions) : (deps.ownership ?? EVERY_SERVER);
     return {
       module: AppModule,
       global: true,

@@ -320,7 +320,7 @@ describe('AlertDeliveryService across a cluster hand-over', () => {
     expect(giver.service.sentState(cpu.id)).toBeUndefined();
 
     const taker = setup({ alertWebhookUrls: [HOOK] });
-    taker.service.continueFrom(cpu.id, sent);
+    taker.service.continueFrom(cpu, sent);
     taker.publish([cpu]);
     await vi.advanceTimersByTimeAsync(1000);
     const continued = taker.alertmanager().at(-1)!.alerts;
@@ -331,16 +331,98 @@ describe('AlertDeliveryService across a cluster hand-over', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(taker.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.metric))).toEqual([['memory_percent']]);
 
-    // the taker's first forecast may differ: a change from what the webhooks were told is notified, once
-    const other = setup({ alertWebhookUrls: [HOOK] });
-    other.service.continueFrom(cpu.id, sent);
-    other.publish([{ ...cpu, severity: 'warning' }]);
+    // the taker's first forecast may differ: a rise above what the webhooks were told is notified, once;
+    // a fall is not (Alertmanager sees each label set)
+    const warned = setup({ alertWebhookUrls: [HOOK] });
+    warned.service.continueFrom({ ...cpu, severity: 'warning' }, { ...sent, severity: 'warning' });
+    for (const severity of ['critical', 'warning', 'critical', 'critical'] as const) {
+      warned.publish([{ ...cpu, severity }]);
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(warned.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.severity))).toEqual([['critical']]);
+    const told = setup({ alertWebhookUrls: [HOOK] });
+    told.service.continueFrom(cpu, sent);
+    told.publish([{ ...cpu, severity: 'warning' }]);
     await vi.advanceTimersByTimeAsync(1000);
-    other.publish([cpu]);
+    expect(told.webhook(HOOK)).toEqual([]);
+    const now = new Date(Date.now()).toISOString();
+    expect(
+      told
+        .alertmanager()
+        .at(-1)!
+        .alerts.map((a) => [a.labels.severity, a.endsAt > now]),
+    ).toEqual([
+      ['critical', false],
+      ['warning', true],
+    ]);
+  });
+
+  it('pages a webhook when an alert fires and when it rises to critical, not at each flip of a forecast hovering at the threshold', async () => {
+    const HOOK = 'http://hook:8080/alerts';
+    const t = setup({ alertWebhookUrls: [HOOK] });
+    for (const severity of ['warning', 'critical', 'warning', 'critical', 'warning'] as const) {
+      t.publish([alert('load_average', { severity })]);
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    t.publish([], [resolvedAt(alert('load_average', { severity: 'warning' }), 5)]);
     await vi.advanceTimersByTimeAsync(1000);
-    other.publish([cpu]);
+    t.publish([alert('load_average', { severity: 'warning' })]); // a new problem after the resolve
     await vi.advanceTimersByTimeAsync(1000);
-    expect(other.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.severity))).toEqual([['warning'], ['critical']]);
+    expect(t.webhook(HOOK).map((w) => [w.payload.status, w.payload.alerts[0].labels.severity])).toEqual([
+      ['firing', 'warning'],
+      ['firing', 'critical'],
+      ['resolved', 'warning'],
+      ['firing', 'warning'],
+    ]);
+    // Alertmanager gets every label set: each flip ends one and starts the other
+    const severities = t.alertmanager().map((r) => r.alerts.filter((a) => a.endsAt > wall(r.at)).map((a) => a.labels.severity));
+    expect(severities.slice(0, 5)).toEqual([['warning'], ['critical'], ['warning'], ['critical'], ['warning']]);
+  });
+
+  it('goes on with a taken-over alert from the moment it is taken over: a publish without it in between pages nothing, and its resolve is sent', async () => {
+    const HOOK = 'http://hook:8080/alerts';
+    const sent = { firedAt: T0 - 3_600_000, severity: 'critical' as const };
+    const cpu = alert('cpu_percent');
+    const taker = setup({ alertWebhookUrls: [HOOK] });
+    taker.service.continueFrom(cpu, sent);
+    expect(taker.service.sentState(cpu.id)).toEqual(sent); // a hand-over onward before any pass keeps it
+    // a pass that began before the take-over publishes first, with another alert only
+    taker.publish([alert('memory_percent')]);
+    await vi.advanceTimersByTimeAsync(1000);
+    taker.publish([alert('memory_percent'), cpu]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(taker.webhook(HOOK).map((w) => w.payload.alerts.map((a) => a.labels.metric))).toEqual([['memory_percent']]);
+    expect(
+      taker
+        .alertmanager()
+        .at(-1)!
+        .alerts.find((a) => a.labels.metric === 'cpu_percent')!.startsAt,
+    ).toBe(wall(-3600));
+
+    // the taker's first pass resolves another taken-over alert: the resolve goes out from here
+    const load = alert('load_average');
+    const resolver = setup({ alertWebhookUrls: [HOOK] });
+    resolver.service.continueFrom(load, sent);
+    const resolvedWall = new Date(Date.now()).toISOString();
+    resolver.publish([], [resolvedAt(load, 60)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(resolver.webhook(HOOK).map((w) => [w.payload.status, w.payload.alerts.map((a) => a.labels.metric)])).toEqual([
+      ['resolved', ['load_average']],
+    ]);
+    const [ended] = resolver.alertmanager().at(-1)!.alerts;
+    expect([ended.labels.metric, ended.startsAt, ended.endsAt]).toEqual(['load_average', wall(-3600), resolvedWall]);
+
+    // taken over before its previous owner paged it (no sent state): paged once here, and never resolved if it ends unpaged
+    const fresh = setup({ alertWebhookUrls: [HOOK] });
+    fresh.service.continueFrom(cpu, undefined);
+    fresh.service.continueFrom(load, undefined);
+    fresh.publish([cpu], [resolvedAt(load, 60)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    fresh.publish([cpu]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fresh.webhook(HOOK).map((w) => [w.payload.status, w.payload.alerts.map((a) => a.labels.metric)])).toEqual([
+      ['firing', ['cpu_percent']],
+    ]);
   });
 });
 

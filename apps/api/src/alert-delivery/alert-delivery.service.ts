@@ -40,6 +40,15 @@ export interface ProfileSource {
   get(server: string): { profile: string | null } | undefined;
 }
 
+/**
+ * Whether a webhook hears of an alert at `severity`, having been told `notified` (its highest so far):
+ * when it first fires and when it rises. A forecast that hovers at the critical threshold flips an
+ * alert between warning and critical from pass to pass; paging each flip back down would page an
+ * on-call engineer again and again for one problem (Alertmanager still sees every label set).
+ */
+const escalates = (severity: Alert['severity'], notified: Alert['severity'] | null): boolean =>
+  notified === null || (severity === 'critical' && notified === 'warning');
+
 /** One Alertmanager alert (one label set) as it is being sent. */
 interface SentAlert {
   alert: Alert;
@@ -48,11 +57,11 @@ interface SentAlert {
   firedAt: number;
   /** Wall-clock time (ms) it ended; null while firing. */
   endedAt: number | null;
-  /** The severity the webhooks were last told of: a change from it is notified, a repeat is not. */
+  /** The highest severity the webhooks were told of: only a rise above it is notified again. */
   notifiedSeverity: Alert['severity'] | null;
 }
 
-/** What a replica that takes an alert over needs of its delivery: when it was first sent, and at what severity last notified. */
+/** What a replica that takes an alert over needs of its delivery: when it was first sent, and the highest severity notified. */
 export interface SentState {
   firedAt: number;
   severity: Alert['severity'] | null;
@@ -72,11 +81,11 @@ export class AlertDeliveryService implements OnModuleDestroy {
   private readonly sent = new Map<string, SentAlert>();
   /** Alert id to the label-set key it is firing under. */
   private readonly firingKeys = new Map<string, string>();
-  /** Alerts taken over from another replica (cluster mode), by id: when that one first sent them. */
-  private readonly continued = new Map<string, SentState>();
   private readonly alertmanagers: DeliveryChannel[] = [];
   private readonly webhooks: { channel: DeliveryChannel; url: string; queue: OutgoingRequest[] }[] = [];
   private readonly resendIntervalMs: number;
+  /** Whether any Alertmanager or webhook is configured: without one nothing is kept. */
+  private readonly delivering: boolean;
   private closed = false;
   /**
    * Cluster mode: a publish's notifications go once its alert state is shared (shared()), so that a
@@ -98,7 +107,8 @@ export class AlertDeliveryService implements OnModuleDestroy {
   ) {
     this.resendIntervalMs = config.alertResendIntervalSeconds * 1000;
     this.waitsForSharing = config.natsUrl !== undefined;
-    if (config.alertmanagerUrls.length === 0 && config.alertWebhookUrls.length === 0) return;
+    this.delivering = config.alertmanagerUrls.length > 0 || config.alertWebhookUrls.length > 0;
+    if (!this.delivering) return;
     const counter: DeliveryCounter = new Counter({
       name: 'tft_alert_deliveries_total',
       help: 'Requests sent to Alertmanagers and webhooks, by outcome (dropped webhook notifications count as failed)',
@@ -161,12 +171,27 @@ export class AlertDeliveryService implements OnModuleDestroy {
   }
 
   /**
-   * An alert another replica sent goes on from here (cluster mode, a partition taken over): the same
-   * startsAt to Alertmanager, and the webhooks notified again only if its severity differs from what
-   * they were last told.
+   * An alert another replica sent goes on from here (cluster mode, a partition taken over), from the
+   * moment it is taken over rather than from the next pass that lists it (a pass under way may publish
+   * first, and a pass may resolve it at once): the same startsAt to Alertmanager, its resolve sent
+   * from here, and the webhooks notified again only if its severity differs from what they were last
+   * told (`sent` undefined: never notified).
    */
-  continueFrom(id: string, sent: SentState): void {
-    this.continued.set(id, sent);
+  continueFrom(alert: Alert, sent: SentState | undefined): void {
+    if (!this.delivering) return;
+    const profile = this.profiles.get(alert.server)?.profile ?? 'unknown';
+    const key = JSON.stringify(alertLabels(alert, profile));
+    const before = this.firingKeys.get(alert.id);
+    if (before !== undefined && before !== key) this.sent.delete(before);
+    this.sent.set(key, {
+      alert,
+      profile,
+      firedAt: sent?.firedAt ?? this.clock.now(),
+      endedAt: null,
+      notifiedSeverity: sent?.severity ?? null,
+    });
+    this.firingKeys.set(alert.id, key);
+    for (const channel of this.alertmanagers) channel.wake();
   }
 
   /**
@@ -191,7 +216,7 @@ export class AlertDeliveryService implements OnModuleDestroy {
       const entry = this.end(alert.id, now);
       if (!entry) continue;
       entry.alert = alert;
-      ended.push(entry);
+      if (entry.notifiedSeverity !== null) ended.push(entry); // taken over before anyone paged it: no resolve either
       changed = true;
     }
     for (const alert of firing) {
@@ -201,28 +226,31 @@ export class AlertDeliveryService implements OnModuleDestroy {
       const key = JSON.stringify(alertLabels(alert, profile));
       if (previous && previousKey === key) {
         previous.alert = alert;
+        if (escalates(alert.severity, previous.notifiedSeverity)) {
+          // taken over before its previous owner paged it
+          previous.notifiedSeverity = alert.severity;
+          fired.push(previous);
+          changed = true;
+        }
         continue;
       }
       // A new label set is a new alert to Alertmanager: the old one ends (for webhooks, the same alert changed).
       if (previous) previous.endedAt = now;
-      const continuedFrom = this.continued.get(alert.id);
-      this.continued.delete(alert.id);
       const entry: SentAlert = {
         alert,
         profile,
-        firedAt: previous?.firedAt ?? continuedFrom?.firedAt ?? now,
+        firedAt: previous?.firedAt ?? now,
         endedAt: null,
-        notifiedSeverity: previous ? previous.notifiedSeverity : (continuedFrom?.severity ?? null),
+        notifiedSeverity: previous?.notifiedSeverity ?? null,
       };
       this.sent.set(key, entry);
       this.firingKeys.set(alert.id, key);
-      if (entry.notifiedSeverity !== alert.severity) {
+      if (escalates(alert.severity, entry.notifiedSeverity)) {
         entry.notifiedSeverity = alert.severity;
         fired.push(entry);
       }
       changed = true;
     }
-    this.continued.clear(); // taken over with the servers just before this publish; none left to go on with
     if (!changed) return;
     this.generation++;
     this.notifyWebhooks('resolved', ended, now);

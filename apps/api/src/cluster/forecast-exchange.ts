@@ -230,7 +230,7 @@ export class ForecastExchange {
       const handOver = this.remoteHandOver.get(name);
       if (handOver) {
         this.alerts.takeOver(name, handOver.state);
-        for (const [id, sent] of Object.entries(handOver.notified)) this.delivery.continueFrom(id, sent);
+        for (const alert of handOver.state.firing) this.delivery.continueFrom(alert, handOver.notified[alert.id]);
         firing += handOver.state.firing.length;
       }
       this.store.adopt(name);

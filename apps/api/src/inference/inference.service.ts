@@ -241,13 +241,18 @@ export class InferenceService implements OnApplicationShutdown {
             latest: entry.window.latestMeans() ?? NOTHING_RECEIVED,
             horizonHours: (horizon * stepSeconds) / 3600,
           });
-          this.made.set(request.server, { stamp, changes: entry.window.changes });
+          if (this.ownership.forecasts(request.server)) this.made.set(request.server, { stamp, changes: entry.window.changes });
           if (kind === 'TFT' && provider.kind === 'TFT') tftRequests.set(request.server, request);
           updated.push(input);
         }
       }
-      for (const name of leaving) this.alerts.resolveServer(name, dataNow);
-      if (updated.length) await this.nameDrivers(this.alerts.update(updated, this.runtime.grid.stepSeconds), tftRequests, tft);
+      // Cluster mode: a partition given away while the model ran is its next owner's now. What this pass
+      // made of its servers goes nowhere: alert state or a forecast entry from here would overwrite the
+      // final hand-off its next owner goes on from, and that one would page again.
+      const stillOurs = (server: string) => this.ownership.forecasts(server);
+      for (const name of leaving) if (stillOurs(name)) this.alerts.resolveServer(name, dataNow);
+      const ours = updated.filter((u) => stillOurs(u.server));
+      if (ours.length) await this.nameDrivers(this.alerts.update(ours, this.runtime.grid.stepSeconds), tftRequests, tft);
       this.reforecastSinceCollection += updated.length;
       if (this.reforecastSinceCollection >= COLLECT_AFTER_SERVERS) {
         this.reforecastSinceCollection = 0;
@@ -263,8 +268,8 @@ export class InferenceService implements OnApplicationShutdown {
       if (updated.length) this.metrics.passDuration.observe(lastMs / 1000);
       this.events.emit('forecast.snapshot', {
         dataTime: dataNow,
-        forecasts: fresh,
-        removed: leaving,
+        forecasts: fresh.filter((f) => stillOurs(f.server)),
+        removed: leaving.filter(stillOurs),
         latest,
         staleServers: stale,
         alerts: this.alerts.take(),
