@@ -179,4 +179,44 @@ describe('AlertsService lifecycle (hysteresis on data time)', () => {
       resolved_at: iso(30),
     });
   });
+
+  it('holds critical until critical has not been predicted for ALERT_RESOLVE_AFTER, across a hand-over too: a forecast hovering at the threshold does not flip it', () => {
+    const alerts = new AlertsService(loadApiConfig({ ALERT_FOR: '0' })); // resolve after 15 min
+    const { warning, critical } = alerts.thresholds(base.profile).cpu_percent;
+    /** cpu flat at `v` in every quantile, the other metrics flat and low. */
+    const flat = (v: number): MetricForecasts =>
+      Object.fromEntries(
+        METRICS.map((m) => {
+          const line = Array<number>(96).fill(m === 'cpu_percent' ? v : 1);
+          return [m, { p10: line, p50: line, p90: line }];
+        }),
+      ) as MetricForecasts;
+    const hover = (service: AlertsService, minutes: number, v: number) =>
+      service.update([{ ...base, at: at(minutes), quantiles: flat(v) }], 300);
+    const severities: string[] = [];
+    const inWarning = (warning + critical) / 2;
+    for (const [minutes, v] of [
+      [0, critical + 1],
+      [5, inWarning],
+      [10, critical + 1],
+      [15, inWarning],
+      [20, inWarning],
+    ] as const) {
+      hover(alerts, minutes, v);
+      severities.push(alerts.active()[0].severity);
+    }
+    expect(severities).toEqual(['critical', 'critical', 'critical', 'critical', 'critical']);
+    const raisedSoFar = alerts.take().raised.map((a) => a.severity);
+    expect(raisedSoFar).toEqual(['critical']);
+    // the same on the replica that takes the server over
+    const taker = new AlertsService(loadApiConfig({ ALERT_FOR: '0' }));
+    taker.takeOver(base.server, alerts.stateOf(base.server));
+    hover(taker, 24, inWarning);
+    expect(taker.active()[0]).toMatchObject({ severity: 'critical', last_seen: iso(24) });
+    hover(taker, 25, inWarning); // critical last predicted at 10: 15 minutes
+    expect(taker.active()[0]).toMatchObject({ severity: 'warning', last_seen: iso(25) });
+    expect(taker.take().raised.map((a) => a.severity)).toEqual(['warning']);
+    hover(taker, 30, critical + 1); // a rise is at once
+    expect(taker.active()[0].severity).toBe('critical');
+  });
 });

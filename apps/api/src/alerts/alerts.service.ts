@@ -68,6 +68,8 @@ export interface ServerAlertState {
   firing: Alert[];
   /** Its recently resolved alerts: GET /alerts/resolved keeps listing them wherever the server goes. */
   resolved: Alert[];
+  /** Per metric firing critical: the data time critical was last predicted, which holds it there. */
+  criticalSeen?: Partial<Record<MetricName, number>>;
 }
 
 /** The stable identity of a server's alert on one metric: the same across passes, severities and restarts. */
@@ -88,6 +90,9 @@ export class AlertsService {
   /** Hysteresis per `server|metric` (the same rules the alert-quality replay measures). */
   private readonly lifecycle: AlertLifecycle;
   private readonly firing = new Map<string, Alert>();
+  /** Per `server|metric` firing critical: the data time critical was last predicted. */
+  private readonly criticalSeen = new Map<string, number>();
+  private readonly resolveAfterSeconds: number;
   private resolved: Alert[] = [];
   /** How the alerts moved since the last take(), by `server|metric`: each alert's newest raise or update. */
   private raisedSinceTake = new Map<string, Alert>();
@@ -101,6 +106,7 @@ export class AlertsService {
       forSeconds: apiConfig.alertForSeconds,
       resolveAfterSeconds: apiConfig.alertResolveAfterSeconds,
     });
+    this.resolveAfterSeconds = apiConfig.alertResolveAfterSeconds;
   }
 
   thresholds(profile: string | null): AlertThresholds {
@@ -159,6 +165,19 @@ export class AlertsService {
         if (transition === 'resolved') this.resolve(key, now);
         if (!p || (transition !== 'fired' && transition !== 'firing') || since === null) continue;
         const before = this.firing.get(key);
+        // A critical alert falls back to warning only once critical has not been predicted for
+        // ALERT_RESOLVE_AFTER, as an alert resolves: a forecast hovering at the critical threshold would
+        // otherwise flip it, and Alertmanager's label set with it (a page each time), from pass to pass.
+        if (p.severity === 'critical') this.criticalSeen.set(key, now);
+        const held =
+          before?.severity === 'critical' &&
+          p.severity === 'warning' &&
+          now - (this.criticalSeen.get(key) ?? Number.NEGATIVE_INFINITY) < this.resolveAfterSeconds;
+        if (held) {
+          this.firing.set(key, { ...before, last_seen: isoSeconds(now) }); // as critical was last predicted
+          continue;
+        }
+        if (p.severity === 'warning') this.criticalSeen.delete(key);
         const alert: Alert = {
           id: before?.id ?? alertId(f.server, metric),
           server: f.server,
@@ -228,6 +247,8 @@ export class AlertsService {
       if (lifecycle) state.lifecycle[metric] = lifecycle;
       const firing = this.firing.get(key);
       if (firing) state.firing.push(firing);
+      const criticalSeen = this.criticalSeen.get(key);
+      if (criticalSeen !== undefined) (state.criticalSeen ??= {})[metric] = criticalSeen;
     }
     return state;
   }
@@ -236,6 +257,7 @@ export class AlertsService {
   takeOver(server: string, state: ServerAlertState): void {
     for (const [metric, lifecycle] of Object.entries(state.lifecycle)) this.lifecycle.restore(`${server}|${metric}`, lifecycle);
     for (const alert of state.firing) this.firing.set(`${server}|${alert.metric}`, alert);
+    for (const [metric, at] of Object.entries(state.criticalSeen ?? {})) this.criticalSeen.set(`${server}|${metric}`, at);
     this.resolved = mergeResolved(this.resolved, state.resolved);
   }
 
@@ -262,6 +284,7 @@ export class AlertsService {
   /** An alert stops firing here: whatever it raised since the last take goes with it. */
   private leave(key: string): void {
     this.firing.delete(key);
+    this.criticalSeen.delete(key);
     this.raisedSinceTake.delete(key);
     this.updatedSinceTake.delete(key);
   }
