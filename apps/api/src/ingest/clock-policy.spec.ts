@@ -31,7 +31,7 @@ function setup(env: Record<string, string> = {}) {
     windows,
     { stats: { count: 0 } } as LatestPass,
     new ApiMetrics(new Registry()),
-    { admit: (samples) => ({ admitted: [...samples], refused: [] }) } as ServerLimits,
+    { admit: (samples: readonly unknown[]) => ({ admitted: [...samples], refused: [] }) } as unknown as ServerLimits,
   );
   /** What is stored, on disk and in memory, as comparable text. */
   const snapshot = (): string => {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { expositionFormat, openMetricsFamilies } from './open-metrics';
 
@@ -72,7 +72,8 @@ describe('openMetricsFamilies', () => {
 
   it("writes what prom-client's own OpenMetrics mode writes, without renaming the metric objects", async () => {
     const build = (contentType?: typeof Registry.OPENMETRICS_CONTENT_TYPE) => {
-      const registry = new Registry(contentType);
+      const registry = new Registry<RegistryContentType>();
+      if (contentType) registry.setContentType(contentType);
       new Counter({ name: 'tft_done_total', help: 'done', labelNames: ['outcome'], registers: [registry] }).inc({ outcome: 'ok' }, 2);
       new Gauge({ name: 'tft_level_ratio', help: 'level', registers: [registry] }).set(0.25);
       new Histogram({ name: 'tft_took_seconds', help: 'took', buckets: [0.1, 1], registers: [registry] }).observe(0.5);

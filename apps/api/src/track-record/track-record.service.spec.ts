@@ -7,6 +7,7 @@ import { AlertsService } from '../alerts/alerts.service';
 import { loadApiConfig } from '../config/api-config';
 import type { ModelRuntime } from '../model/model-provider';
 import type { Alert, AlertTransitions } from '../snapshot/alert';
+import { EVERY_SERVER } from '../common/ownership';
 import { ApiEvents } from '../snapshot/api-events';
 import type { ClosedStep } from '../snapshot/closed-step';
 import type { ForecastSnapshot, NewForecast } from '../snapshot/forecast-snapshot';
@@ -90,6 +91,7 @@ describe('TrackRecordService: alert outcomes', () => {
       windows as unknown as WindowService,
       new AlertsService(config),
       events,
+      EVERY_SERVER,
     );
     service.onApplicationBootstrap();
     services.push(service);
