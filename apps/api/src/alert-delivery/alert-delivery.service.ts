@@ -174,8 +174,8 @@ export class AlertDeliveryService implements OnModuleDestroy {
    * An alert another replica sent goes on from here (cluster mode, a partition taken over), from the
    * moment it is taken over rather than from the next pass that lists it (a pass under way may publish
    * first, and a pass may resolve it at once): the same startsAt to Alertmanager, its resolve sent
-   * from here, and the webhooks notified again only if its severity differs from what they were last
-   * told (`sent` undefined: never notified).
+   * from here, and the webhooks notified again only when it rises above what they were told (`sent`
+   * undefined: never notified, so notified at its next publish).
    */
   continueFrom(alert: Alert, sent: SentState | undefined): void {
     if (!this.delivering) return;

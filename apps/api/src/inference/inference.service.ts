@@ -204,6 +204,10 @@ export class InferenceService implements OnApplicationShutdown {
           open,
         });
       }
+      // Cluster mode: a partition given away while the model ran is its next owner's now. What this pass
+      // made of its servers goes nowhere: alert state or a forecast entry from here would overwrite the
+      // final hand-off its next owner goes on from, and that one would page again.
+      const stillOurs = (server: string) => this.ownership.forecasts(server);
       const updated: ServerForecastInput[] = [];
       const tftRequests = new Map<string, ForecastRequest>();
       for (const kind of ['TFT', 'heuristic'] as const) {
@@ -241,15 +245,11 @@ export class InferenceService implements OnApplicationShutdown {
             latest: entry.window.latestMeans() ?? NOTHING_RECEIVED,
             horizonHours: (horizon * stepSeconds) / 3600,
           });
-          if (this.ownership.forecasts(request.server)) this.made.set(request.server, { stamp, changes: entry.window.changes });
+          if (stillOurs(request.server)) this.made.set(request.server, { stamp, changes: entry.window.changes });
           if (kind === 'TFT' && provider.kind === 'TFT') tftRequests.set(request.server, request);
           updated.push(input);
         }
       }
-      // Cluster mode: a partition given away while the model ran is its next owner's now. What this pass
-      // made of its servers goes nowhere: alert state or a forecast entry from here would overwrite the
-      // final hand-off its next owner goes on from, and that one would page again.
-      const stillOurs = (server: string) => this.ownership.forecasts(server);
       for (const name of leaving) if (stillOurs(name)) this.alerts.resolveServer(name, dataNow);
       const ours = updated.filter((u) => stillOurs(u.server));
       if (ours.length) await this.nameDrivers(this.alerts.update(ours, this.runtime.grid.stepSeconds), tftRequests, tft);
