@@ -87,6 +87,10 @@ class TrainConfig:
     smoke: bool = False
     init: str = ""               # fine-tuning: the weights training starts from (a model dir or a .pt file)
     val_max_windows: int = 0     # >0: at most this many validation windows, evenly picked (a large fleet)
+    # >0: each window's metric is weighted by 1 / (its encoder std + loss_scale * the metric's mean|y|)
+    # instead of the metric's 1/mean|y| alone, so a quiet VM counts as much as a busy one, as when each
+    # series is scored on its own scale (GIFT-Eval's per-series ratios); 0 = per metric only
+    loss_scale: float = 0.0
 
 
 # what a config file does not set: where this machine keeps runs, the smoke switch, the weights a
@@ -208,6 +212,23 @@ def pinball(pred, y, m, w):
     return (loss * wm).sum() / wm.sum().clamp(min=1e-6)
 
 
+def loss_weights(b, w, mean_abs, loss_scale):
+    """The pinball weights of a batch: w [4] (per metric), or with loss_scale > 0 [B, 1, 4] per window
+    and metric from the observed encoder steps' std (see TrainConfig.loss_scale)."""
+    if loss_scale <= 0:
+        return w
+    pv, pm, n = b["past_values"], b["past_mask"], b["encoder_length"]
+    L = pv.shape[1]
+    valid = (torch.arange(L)[None, :, None] >= (L - n)[:, None, None]).float() * pm   # [B, L, 4]
+    pv = torch.where(valid > 0, pv, torch.zeros_like(pv))
+    cnt = valid.sum(1).clamp(min=1.0)
+    mean = (pv * valid).sum(1) / cnt
+    std = torch.sqrt((((pv - mean[:, None]) * valid) ** 2).sum(1) / cnt)           # [B, 4]
+    denom = std + loss_scale * mean_abs
+    ww = torch.where((w > 0) & (denom > 0), 1.0 / denom.clamp(min=1e-6), torch.zeros_like(denom))
+    return ww[:, None, :]
+
+
 def to_torch(b):
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in b.items()}
 
@@ -325,28 +346,33 @@ def val_windows(store, cfg):
 
 
 @torch.no_grad()
-def evaluate_loss(model, store, windows, w, bs=256):
+def evaluate_loss(model, store, windows, w, bs=256, mean_abs=None, loss_scale=0.0):
     model.eval()
     sid, orig, n = windows
     tot, cnt = 0.0, 0.0
     for i in range(0, len(sid), bs):
         b = to_torch(store.batch(sid[i:i + bs], orig[i:i + bs], n[i:i + bs]))
         pred = model(*model_inputs(b))[0]
-        wm = (b["target_mask"] * w).sum().item()
-        tot += pinball(pred, b["target"], b["target_mask"], w).item() * wm
+        wb = loss_weights(b, w, mean_abs, loss_scale)
+        wm = (b["target_mask"] * wb).sum().item()
+        tot += pinball(pred, b["target"], b["target_mask"], wb).item() * wm
         cnt += wm
     model.train()
     return tot / max(cnt, 1e-6)
 
 
-def metric_weights(store, sampler):
-    """1/mean|y| per metric over the training part (0 for a metric never observed)."""
+def metric_mean_abs(store, sampler):
+    """mean|y| per metric over the training part (0 for a metric never observed)."""
     s_abs, s_cnt = np.zeros(4), np.zeros(4)
     for s, sp in zip(store.series, sampler.split):
         s_abs += np.abs(s.values[:sp] * s.mask[:sp]).sum(0)
         s_cnt += s.mask[:sp].sum(0)
-    mean_abs = s_abs / np.maximum(s_cnt, 1)
-    w = np.where(s_cnt > 0, 1.0 / np.maximum(mean_abs, 1e-3), 0.0)
+    return np.where(s_cnt > 0, s_abs / np.maximum(s_cnt, 1), 0.0)
+
+
+def metric_weights(mean_abs):
+    """1/mean|y| per metric, mean 1 over the observed ones (0 for a metric never observed)."""
+    w = np.where(mean_abs > 0, 1.0 / np.maximum(mean_abs, 1e-3), 0.0)
     return w / w[w > 0].mean()
 
 
@@ -379,7 +405,12 @@ def main(argv=None):
     store = ft.WindowStore(series, cfg.max_encoder_length, cfg.horizon)
     sampler = Sampler(store, cfg, rng)
     val = val_windows(store, cfg)
-    w = torch.tensor(metric_weights(store, sampler), dtype=torch.float32)
+    mean_abs_np = metric_mean_abs(store, sampler)
+    w = torch.tensor(metric_weights(mean_abs_np), dtype=torch.float32)
+    mean_abs = torch.tensor(mean_abs_np, dtype=torch.float32)
+
+    def val_loss(m):
+        return evaluate_loss(m, store, val, w, mean_abs=mean_abs, loss_scale=cfg.loss_scale)
     data_info = [{"path": os.path.relpath(f), "sha256": sha256(f)} for f in files]
     held = sorted(s.name for s in series if s.held_out)
     if held:  # the validation VMs: calibrate.py recomputes them, the alert level is chosen on them
@@ -419,7 +450,7 @@ def main(argv=None):
                     "train_seconds": time.time() - start, "history": history}, ckpt_path)
 
     if cfg.init:  # the weights as given are the first candidate
-        best = evaluate_loss(eval_model, store, val, w)
+        best = val_loss(eval_model)
         history.append({"step": 0, "loss": None, "val_loss": best, "elapsed_s": round(time.time() - start, 1)})
         save(0, best)
         print(f"step     0 | val {best:.4f} * (the weights of {cfg.init}) | budget {fmt_time(cfg.max_minutes * 60)}",
@@ -431,7 +462,7 @@ def main(argv=None):
             g["lr"] = lr * min(1.0, step / max(1, cfg.warmup_steps))
         b = to_torch(sampler.batch(cfg.batch_size))
         pred = model(*model_inputs(b))[0]
-        loss = pinball(pred, b["target"], b["target_mask"], w)
+        loss = pinball(pred, b["target"], b["target_mask"], loss_weights(b, w, mean_abs, cfg.loss_scale))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -446,7 +477,7 @@ def main(argv=None):
         elapsed = time.time() - start
         out_of_time = elapsed > cfg.max_minutes * 60
         if step % cfg.eval_interval == 0 or step == cfg.max_steps or out_of_time:
-            v = evaluate_loss(eval_model, store, val, w)
+            v = val_loss(eval_model)
             history.append({"step": step, "loss": ema, "val_loss": v, "elapsed_s": round(elapsed, 1)})
             mark = ""
             if v < best:
