@@ -91,8 +91,17 @@ export function summaryRows(r: BenchReport): string[][] {
         rows.push([
           `inference: ${what} forecasts/s ${vs} (${at})`,
           `${num(p.model_servers_per_second)} / ${num(p.baseline_servers_per_second)} = ${num(p.ratio, 2, 'x')}`,
-          '>= 3x',
-          verdict(p.ratio, (v) => v >= 3),
+          '>= 1x',
+          verdict(p.ratio, (v) => v >= 1),
+        ]);
+      }
+      const o = sbs.runner_overhead;
+      if (o) {
+        rows.push([
+          `inference: TftRunner.forecast() overhead over onnxruntime, ${sbs.model_version} (${at})`,
+          `${num(o.runner_ms, 1)} / ${num(o.onnxruntime_ms, 1)} ms = +${num(100 * o.overhead, 1, ' %')}`,
+          '<= 15 %',
+          verdict(o.overhead, (v) => v <= 0.15),
         ]);
       }
     }

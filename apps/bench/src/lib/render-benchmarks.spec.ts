@@ -59,7 +59,7 @@ describe('renderBenchmarks', () => {
     expect(printed).toContain('52,241');
   });
 
-  it('gives the side-by-side ratios against the previous model, with the 3x target', () => {
+  it("gives the side-by-side ratios against the previous model (no slower) and the runner's overhead (at most 15 %)", () => {
     const report = JSON.parse(fixture);
     const rate = (model: number, baseline: number) => ({
       model_servers_per_second: model,
@@ -77,17 +77,23 @@ describe('renderBenchmarks', () => {
       rounds: 10,
       onnxruntime: rate(7200, 2100),
       runner: rate(5000, 1800),
+      runner_overhead: { onnxruntime_ms: 100, runner_ms: 118.4, overhead: 0.184 },
     };
     const withBaseline = renderBenchmarks(parseBenchReport(JSON.stringify(report), 'side by side'));
     expect(rowOf(withBaseline, 'inference: onnxruntime forecasts/s 2.0.0 vs 1.2.0')).toEqual([
       'inference: onnxruntime forecasts/s 2.0.0 vs 1.2.0 (batch 1,000, 2 threads, alternating)',
       '7,200 / 2,100 = 3.43x',
-      '>= 3x',
+      '>= 1x',
       'pass',
     ]);
     expect(rowOf(withBaseline, 'inference: TftRunner.forecast() forecasts/s 2.0.0')?.slice(1)).toEqual([
       '5,000 / 1,800 = 2.78x',
-      '>= 3x',
+      '>= 1x',
+      'pass',
+    ]);
+    expect(rowOf(withBaseline, 'inference: TftRunner.forecast() overhead over onnxruntime, 2.0.0')?.slice(1)).toEqual([
+      '118.4 / 100.0 ms = +18.4 %',
+      '<= 15 %',
       'FAIL',
     ]);
     expect(md).not.toContain(' vs 1.2.0');

@@ -22,28 +22,41 @@ export interface Drivers {
  * each metric's valid range; clipping is monotone, so p10 <= p50 <= p90 survives it.
  */
 export function decodeQuantiles(output: Float32Array, b: number, meta: ModelMetadata): MetricForecasts {
+  return quantileDecoder(meta)(output, b);
+}
+
+/** decodeQuantiles with the metadata's lookups done once, for the rows of a batch. */
+export function quantileDecoder(meta: ModelMetadata): (output: Float32Array, b: number) => MetricForecasts {
   const H = meta.horizon;
   const T = meta.targets.length;
   const Q = meta.quantiles.length;
   const [i10, i50, i90] = [0.1, 0.5, 0.9].map((q) => meta.quantiles.indexOf(q));
-  const result = {} as MetricForecasts;
-  METRICS.forEach((metric, m) => {
-    const [lo, hiOrNull] = meta.value_ranges[metric];
-    const hi = hiOrNull ?? Infinity;
-    // filled with a double up front, so the arrays start as unboxed doubles and are never converted
-    // while being written: that conversion was the largest cost of decoding a batch
-    const p10 = new Array<number>(H).fill(NaN);
-    const p50 = new Array<number>(H).fill(NaN);
-    const p90 = new Array<number>(H).fill(NaN);
-    const clip = (v: number) => (v < lo ? lo : v > hi ? hi : v);
-    for (let h = 0, base = (b * H * T + m) * Q; h < H; h++, base += T * Q) {
-      p10[h] = clip(output[base + i10]);
-      p50[h] = clip(output[base + i50]);
-      p90[h] = clip(output[base + i90]);
-    }
-    result[metric] = { p10, p50, p90 };
+  const ranges = METRICS.map((metric) => {
+    const [lo, hi] = meta.value_ranges[metric];
+    return [lo, hi ?? Infinity];
   });
-  return result;
+  // each array starts as a copy of one filled with doubles: unboxed from the start and never converted
+  // while written (that conversion was the largest cost of decoding), and a copy is cheaper than a fill
+  const blank = new Array<number>(H).fill(NaN);
+  return (output, b) => {
+    const result = {} as MetricForecasts;
+    METRICS.forEach((metric, m) => {
+      const [lo, hi] = ranges[m];
+      const p10 = blank.slice();
+      const p50 = blank.slice();
+      const p90 = blank.slice();
+      for (let h = 0, base = (b * H * T + m) * Q; h < H; h++, base += T * Q) {
+        const v10 = output[base + i10];
+        const v50 = output[base + i50];
+        const v90 = output[base + i90];
+        p10[h] = v10 < lo ? lo : v10 > hi ? hi : v10;
+        p50[h] = v50 < lo ? lo : v50 > hi ? hi : v50;
+        p90[h] = v90 < lo ? lo : v90 > hi ? hi : v90;
+      }
+      result[metric] = { p10, p50, p90 };
+    });
+    return result;
+  };
 }
 
 /** Row `b` of a `[B, names]` weight output as named weights, largest first. */

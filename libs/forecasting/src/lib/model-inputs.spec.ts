@@ -87,4 +87,27 @@ describe('buildModelInputs', () => {
       }),
     ).toThrow('series is on a 300 s grid but the model steps 60 s');
   });
+
+  it('builds over a spare batch exactly what it builds afresh: padding zeroed, longer batches get new memory', () => {
+    const shape = { L: 8, H: 4, stepSeconds: 300 };
+    const history = (n: number, v: number) =>
+      binSamples(
+        Array.from({ length: n }, (_, i) => ({ time: MONDAY + i * 300, values: [v + i, v, v, 1] })),
+        300,
+      )!;
+    const long = buildModelInputs(
+      [8, 8, 8].map((n) => ({ series: history(n, 50), profileIndex: 1 })),
+      shape,
+    );
+    const items = [3, 8].map((n, b) => ({ series: history(n, 7 + b), profileIndex: b }));
+    const over = buildModelInputs(items, shape, long);
+    const fresh = buildModelInputs(items, shape);
+    expect(over.pastValues.buffer).toBe(long.pastValues.buffer);
+    for (const key of ['pastValues', 'pastMask', 'encoderLength', 'pastTime', 'futureTime', 'profile', 'origins'] as const) {
+      expect([...over[key]], key).toEqual([...fresh[key]]);
+    }
+    const wider = buildModelInputs([...items, ...items], shape, over);
+    expect(wider.pastValues.buffer).not.toBe(over.pastValues.buffer);
+    expect(wider.pastValues).toHaveLength(4 * 8 * 4);
+  });
 });

@@ -59,23 +59,31 @@ function originTimeFeatures(origin: number, { L, H, stepSeconds }: ModelShape): 
   return { past, future };
 }
 
+/** A typed array of `length` over `spare`'s memory when it has room, else a fresh one. */
+function over<T extends Float32Array | BigInt64Array | Float64Array>(spare: T | undefined, length: number, make: (n: number) => T): T {
+  if (!spare || spare.buffer.byteLength < length * spare.BYTES_PER_ELEMENT) return make(length);
+  return new (spare.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T)(spare.buffer, 0, length);
+}
+
 /**
  * Builds the batch: each encoder is the last min(L, length) buckets ending at the origin, left-padded
  * with zeros (mask 0); padded positions still get their time features, which the model ignores.
  * A fleet's servers mostly share their origin, so the time features are computed once per origin and copied.
+ * `spare`: an earlier batch's inputs, whose memory this one is written over where it has room (every
+ * value is written, padding zeroed): a pass of thousands of servers then allocates its megabytes once.
  */
-export function buildModelInputs(items: readonly EncoderInput[], shape: ModelShape): ModelInputs {
+export function buildModelInputs(items: readonly EncoderInput[], shape: ModelShape, spare?: ModelInputs): ModelInputs {
   const { L, H, stepSeconds } = shape;
   const B = items.length;
   const inputs: ModelInputs = {
     batch: B,
-    pastValues: new Float32Array(B * L * N_METRICS),
-    pastMask: new Float32Array(B * L * N_METRICS),
-    encoderLength: new BigInt64Array(B),
-    pastTime: new Float32Array(B * L * N_TIME_FEATURES),
-    futureTime: new Float32Array(B * H * N_TIME_FEATURES),
-    profile: new BigInt64Array(B),
-    origins: new Float64Array(B),
+    pastValues: over(spare?.pastValues, B * L * N_METRICS, (n) => new Float32Array(n)),
+    pastMask: over(spare?.pastMask, B * L * N_METRICS, (n) => new Float32Array(n)),
+    encoderLength: over(spare?.encoderLength, B, (n) => new BigInt64Array(n)),
+    pastTime: over(spare?.pastTime, B * L * N_TIME_FEATURES, (n) => new Float32Array(n)),
+    futureTime: over(spare?.futureTime, B * H * N_TIME_FEATURES, (n) => new Float32Array(n)),
+    profile: over(spare?.profile, B, (n) => new BigInt64Array(n)),
+    origins: over(spare?.origins, B, (n) => new Float64Array(n)),
   };
   const timeByOrigin = new Map<number, OriginTimeFeatures>();
   items.forEach(({ series, profileIndex }, b) => {
@@ -88,7 +96,12 @@ export function buildModelInputs(items: readonly EncoderInput[], shape: ModelSha
     inputs.encoderLength[b] = BigInt(n);
     inputs.profile[b] = BigInt(profileIndex);
     const src = (series.length - n) * N_METRICS;
-    const dst = (b * L + (L - n)) * N_METRICS;
+    const row = b * L * N_METRICS;
+    const dst = row + (L - n) * N_METRICS;
+    if (spare) {
+      inputs.pastValues.fill(0, row, dst);
+      inputs.pastMask.fill(0, row, dst);
+    }
     inputs.pastValues.set(series.values.subarray(src, src + n * N_METRICS), dst);
     inputs.pastMask.set(series.mask.subarray(src, src + n * N_METRICS), dst);
     let time = timeByOrigin.get(origin);

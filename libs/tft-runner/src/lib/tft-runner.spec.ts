@@ -141,6 +141,20 @@ describe(`TftRunner on ${MODEL_DIR}`, () => {
     expect(sum).toBeCloseTo(1, 4);
   });
 
+  it("pipelines calls over earlier calls' memory and forecasts what one unsplit call does", async () => {
+    const meta = runner.metadata;
+    const full = fleet(600, meta).map(({ series, profileIndex }) => ({ series, profileIndex: (profileIndex + 1) % 3 }));
+    const short = fleet(400, meta).reverse();
+    await runner.forecast(full);
+    const reused = await runner.forecast(short);
+    const fresh = await TftRunner.load(MODEL_DIR, { thread: 'inline', pipeline: 1 });
+    try {
+      expect(reused).toEqual(await fresh.forecast(short));
+    } finally {
+      await fresh.release();
+    }
+  });
+
   it('keeps the event loop free while the worker thread runs a large batch', async () => {
     const items = fleet(1024, runner.metadata);
     const gaps = async (r: TftRunner) => {

@@ -7,6 +7,7 @@ import {
   buildModelInputs,
   decodeQuantiles,
   decodeWeights,
+  quantileDecoder,
   N_TIME_FEATURES,
   parseModelMetadata,
   type Attributions,
@@ -22,8 +23,14 @@ export interface RunnerOptions {
   /** onnxruntime execution providers in preference order, e.g. ['cuda', 'cpu']. */
   executionProviders?: string[];
   intraOpNumThreads?: number;
-  /** Servers per ONNX call; larger requests are split. */
+  /** Servers per ONNX call at most; larger requests are split. */
   batchSize?: number;
+  /**
+   * ONNX calls a request of many servers is split into at least (each of MIN_PIPELINED_ROWS or more),
+   * so that one call's inputs are built and the last one's outputs decoded while the worker runs
+   * another; 1 = as few calls as batchSize allows. Default 4.
+   */
+  pipeline?: number;
   /**
    * 'worker' (default) runs onnxruntime on its own thread so the caller's event loop stays free;
    * 'inline' runs it on the calling thread.
@@ -31,6 +38,19 @@ export interface RunnerOptions {
   thread?: 'worker' | 'inline';
   /** Further onnxruntime session options (graph optimisation level, execution mode, ...). */
   sessionOptions?: ort.InferenceSession.SessionOptions;
+}
+
+/** Below this many servers a call is not split further for the pipeline (small calls cost more per server). */
+export const MIN_PIPELINED_ROWS = 128;
+const DEFAULT_PIPELINE = 4;
+/** Input buffers kept for reuse: one per call in flight (one running, one queued behind it). */
+const SPARES_KEPT = 2;
+
+/** A call sent to the session: its inputs and the outputs to come. */
+interface Call {
+  items: readonly EncoderInput[];
+  inputs: ModelInputs;
+  result: Promise<Record<string, PlainTensor>>;
 }
 
 export interface Forecast {
@@ -46,11 +66,15 @@ export interface Forecast {
  * units and the variable-selection weights as drivers.
  */
 export class TftRunner {
+  /** Earlier calls' input memory, back from the session: the next calls are built over it. */
+  private readonly spares: ModelInputs[] = [];
+
   private constructor(
     readonly metadata: ModelMetadata,
     readonly modelDir: string,
     private readonly session: SessionHandle,
     private readonly batchSize: number,
+    private readonly pipeline: number,
   ) {}
 
   static async load(modelDir: string, options: RunnerOptions = {}): Promise<TftRunner> {
@@ -66,7 +90,7 @@ export class TftRunner {
       options.thread === 'inline'
         ? new InlineSession(ort, await ort.InferenceSession.create(path, sessionOptions))
         : await WorkerSession.create(path, sessionOptions);
-    return new TftRunner(metadata, modelDir, session, options.batchSize ?? 1024);
+    return new TftRunner(metadata, modelDir, session, options.batchSize ?? 1024, Math.max(1, options.pipeline ?? DEFAULT_PIPELINE));
   }
 
   get outputNames(): readonly string[] {
@@ -90,10 +114,23 @@ export class TftRunner {
     return this.session.release();
   }
 
+  /**
+   * Forecasts in ONNX calls of at most batchSize servers, pipelined: the next call is built and queued
+   * on the session before the one running is awaited, and decoded while the next one runs.
+   */
   async forecast(items: readonly EncoderInput[]): Promise<Forecast[]> {
+    const rows = Math.min(this.batchSize, Math.max(MIN_PIPELINED_ROWS, Math.ceil(items.length / this.pipeline)));
     const out: Forecast[] = [];
-    for (let start = 0; start < items.length; start += this.batchSize) {
-      out.push(...(await this.forecastBatch(items.slice(start, start + this.batchSize))));
+    let running: Call | null = null;
+    try {
+      for (let start = 0; start < items.length || running; start += rows) {
+        const next: Call | null = start < items.length ? this.send(items.slice(start, start + rows)) : null;
+        const call: Call | null = running;
+        running = next;
+        if (call) out.push(...this.decode(call, await call.result));
+      }
+    } finally {
+      running?.result.catch(() => undefined); // a call queued behind one that failed fails unobserved
     }
     return out;
   }
@@ -120,17 +157,27 @@ export class TftRunner {
     return { L: m.max_encoder_length, H: m.horizon, stepSeconds: m.step_seconds };
   }
 
-  private async forecastBatch(items: readonly EncoderInput[]): Promise<Forecast[]> {
-    if (items.length === 0) return [];
+  /** Builds a call's inputs (over a spare's memory when one is free) and sends it to the session. */
+  private send(items: readonly EncoderInput[]): Call {
     const m = this.metadata;
-    const inputs = this.buildInputs(items);
-    const result = await this.session.run(toPlainFeeds(inputs, m.max_encoder_length, m.horizon), true);
+    const inputs = buildModelInputs(items, this.shape, this.spares.pop());
+    const feeds = toPlainFeeds(inputs, m.max_encoder_length, m.horizon);
+    const result = this.session.run(feeds, true).then((outputs) => {
+      if (this.spares.length < SPARES_KEPT) this.spares.push(inputsOver(inputs, feeds));
+      return outputs;
+    });
+    return { items, inputs, result };
+  }
+
+  private decode({ items, inputs }: Call, result: Record<string, PlainTensor>): Forecast[] {
+    const m = this.metadata;
     const quantiles = result['quantiles'].data as Float32Array;
     const weights = (name: string) => result[name]?.data as Float32Array | undefined;
     const [enc, dec, stat] = [weights('encoder_weights'), weights('decoder_weights'), weights('static_weights')];
+    const decodeRow = quantileDecoder(m);
     return items.map((_, b) => ({
       origin: inputs.origins[b],
-      quantiles: decodeQuantiles(quantiles, b, m),
+      quantiles: decodeRow(quantiles, b),
       drivers:
         enc && dec && stat
           ? {
@@ -141,6 +188,25 @@ export class TftRunner {
           : null,
     }));
   }
+}
+
+/**
+ * A spare over the memory `inputs`' feeds hold after a run (moved to the worker and back). Not its
+ * origins: the call's decoding still reads them after the spare is free for the next call.
+ */
+function inputsOver(inputs: ModelInputs, feeds: Record<string, PlainTensor>): ModelInputs {
+  const f32 = (name: string) => feeds[name].data as Float32Array;
+  const i64 = (name: string) => feeds[name].data as BigInt64Array;
+  return {
+    batch: inputs.batch,
+    origins: new Float64Array(0),
+    pastValues: f32('past_values'),
+    pastMask: f32('past_mask'),
+    encoderLength: i64('encoder_length'),
+    pastTime: f32('past_time'),
+    futureTime: f32('future_time'),
+    profile: i64('profile'),
+  };
 }
 
 /** The model's inputs as plain tensors (the form that crosses to the worker thread). */

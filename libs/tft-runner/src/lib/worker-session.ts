@@ -13,7 +13,10 @@ export interface PlainTensor {
 /** What TftRunner needs from a session, whichever thread runs it. */
 export interface SessionHandle {
   readonly outputNames: readonly string[];
-  /** `transfer`: the feeds' buffers may be moved to another thread (the caller no longer needs them). */
+  /**
+   * `transfer`: the feeds' buffers may be moved to another thread and back; once the call settles
+   * successfully each feed's `data` is usable again, over the same memory (a buffer to reuse).
+   */
   run(feeds: Record<string, PlainTensor>, transfer?: boolean): Promise<Record<string, PlainTensor>>;
   release(): Promise<void>;
 }
@@ -37,8 +40,11 @@ parentPort.on('message', async (msg) => {
       const out = await session.run(feeds);
       const outputs = {};
       for (const [name, t] of Object.entries(out)) outputs[name] = { type: t.type, data: t.data, dims: t.dims };
-      // moved, not copied: a batch of 1,000 is megabytes of quantiles, and the worker keeps nothing of them
-      parentPort.postMessage({ id: msg.id, outputs }, [...new Set(Object.values(outputs).map((t) => t.data.buffer))]);
+      // moved, not copied: a batch of 1,000 is megabytes of quantiles, and the worker keeps nothing of
+      // them; moved feeds go back the same way, for the caller to build its next batch in
+      const back = msg.giveBack ? msg.feeds : undefined;
+      const buffers = [...Object.values(outputs), ...Object.values(back || {})].map((t) => t.data.buffer);
+      parentPort.postMessage({ id: msg.id, outputs, feeds: back }, [...new Set(buffers)]);
     } else if (msg.op === 'release') {
       if (session) await session.release();
       session = null;
@@ -72,6 +78,8 @@ interface WorkerReply {
   error?: string;
   outputNames?: string[];
   outputs?: Record<string, PlainTensor>;
+  /** The feeds moved to the worker, moved back. */
+  feeds?: Record<string, PlainTensor>;
 }
 
 /** An onnxruntime session on its own worker thread; calls are answered in order. */
@@ -121,8 +129,9 @@ export class WorkerSession implements SessionHandle {
   }
 
   async run(feeds: Record<string, PlainTensor>, transfer = false): Promise<Record<string, PlainTensor>> {
-    const buffers = transfer ? Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer) : [];
-    const reply = await this.call({ op: 'run', feeds }, buffers);
+    const buffers = transfer ? [...new Set(Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer))] : [];
+    const reply = await this.call({ op: 'run', feeds, giveBack: transfer }, buffers);
+    for (const [name, t] of Object.entries(reply.feeds ?? {})) feeds[name].data = t.data;
     return reply.outputs ?? {};
   }
 

@@ -33,6 +33,15 @@ export interface SideBySideResult {
   onnxruntime: PairedRate;
   /** TftRunner.forecast(): input building, the worker thread and decoding included, as the api runs it. */
   runner: PairedRate;
+  /** The shipped model's runner against its own onnxruntime call, alternating: what the runner adds. */
+  runner_overhead: RunnerOverhead;
+}
+
+export interface RunnerOverhead {
+  onnxruntime_ms: number;
+  runner_ms: number;
+  /** runner / onnxruntime - 1 (issue #28: at most 0.15). */
+  overhead: number;
 }
 
 interface Contender {
@@ -127,6 +136,15 @@ export async function benchSideBySide(opts: {
     log(
       `inference: side by side TftRunner.forecast(): ${runner.model_servers_per_second.toFixed(0)} vs ${runner.baseline_servers_per_second.toFixed(0)} servers/s = ${runner.ratio}x`,
     );
+    const [ortMs, runnerMs] = (await alternate(model.runOrt, model.runForecast, rounds)).map(median);
+    const runner_overhead = {
+      onnxruntime_ms: +ortMs.toFixed(1),
+      runner_ms: +runnerMs.toFixed(1),
+      overhead: +(runnerMs / ortMs - 1).toFixed(3),
+    };
+    log(
+      `inference: TftRunner.forecast() ${model.version} ${runner_overhead.runner_ms} ms against onnxruntime ${runner_overhead.onnxruntime_ms} ms: overhead ${(100 * runner_overhead.overhead).toFixed(1)} %`,
+    );
     return {
       model_version: model.version,
       baseline_version: baseline.version,
@@ -136,6 +154,7 @@ export async function benchSideBySide(opts: {
       rounds,
       onnxruntime,
       runner,
+      runner_overhead,
     };
   } finally {
     await model.release();
