@@ -6,7 +6,7 @@
 // 3. calibrate the p10/p90 band on the validation split, 4. evaluate on the generator's held-out seed,
 // 5. export ONNX + metadata + golden vectors into models/tft/<version>/, 6. choose the probability alert
 // level on the validation VMs and, where the config's alert_rule.write says so, write it into the
-// model's metadata (3.0.0's does not: see its model card). `--smoke` trains the config's network a few
+// model's metadata (3.0.0's does not: see its model card); `--alert-level` runs this step alone. `--smoke` trains the config's network a few
 // steps on synthetic data (CI) instead. `--fine-tune --from <api URL> | --from-prometheus <URL> [...]`
 // fine-tunes the newest model on the fleet's own history instead (apps/fine-tune: its README has the flags).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -24,7 +24,9 @@ if (args.includes('--fine-tune')) {
   process.exit(fineTune.status ?? 1);
 }
 const smoke = args.includes('--smoke');
-const passThrough = args.filter((a) => a !== '--smoke');
+// step 6 alone, on the model as exported (a changed choice of the level needs no new training)
+const alertLevelOnly = args.includes('--alert-level');
+const passThrough = args.filter((a) => a !== '--smoke' && a !== '--alert-level');
 const version = process.env.MODEL_VERSION ?? '3.0.0';
 const run = (cmd, argv) => execFileSync(cmd, argv, { cwd: root, stdio: 'inherit' });
 
@@ -47,7 +49,7 @@ if (smoke) {
 const runName = config.train.run_name;
 const runDir = `training/runs/${runName}`;
 
-for (const d of config.generator_exports) {
+for (const d of alertLevelOnly ? [] : config.generator_exports) {
   if (existsSync(join(root, d.out))) {
     console.log(`train: using existing ${d.out} (delete it to regenerate)`);
     continue;
@@ -68,29 +70,32 @@ for (const dir of config.train.real) {
   run(python, [resolve(root, '..', 'shared', 'data', 'train', 'stage-bitbrains.py'), mirror, join(root, dir)]);
 }
 
-run(python, ['training/train.py', ...trainConfig, ...passThrough]);
-run(python, ['training/calibrate.py', '--ckpt', `${runDir}/best.pt`, '--out', `${runDir}/calibrated.pt`, ...config.calibrate]);
-run(python, [
-  'training/evaluate.py',
-  '--ckpt',
-  `${runDir}/calibrated.pt`,
-  '--data',
-  config.generator_exports.find((d) => d.role === 'holdout').out,
-  '--out',
-  `${runDir}/eval_holdout.json`,
-]);
-run(python, ['training/export.py', '--ckpt', `${runDir}/calibrated.pt`, '--version', version, '--eval', `${runDir}/eval_holdout.json`]);
+if (!alertLevelOnly) {
+  run(python, ['training/train.py', ...trainConfig, ...passThrough]);
+  run(python, ['training/calibrate.py', '--ckpt', `${runDir}/best.pt`, '--out', `${runDir}/calibrated.pt`, ...config.calibrate]);
+  run(python, [
+    'training/evaluate.py',
+    '--ckpt',
+    `${runDir}/calibrated.pt`,
+    '--data',
+    config.generator_exports.find((d) => d.role === 'holdout').out,
+    '--out',
+    `${runDir}/eval_holdout.json`,
+  ]);
+  run(python, ['training/export.py', '--ckpt', `${runDir}/calibrated.pt`, '--version', version, '--eval', `${runDir}/eval_holdout.json`]);
+}
 
 if (!config.alert_rule) {
   console.log(`train: model exported to models/tft/${version}/ (the p50/p90 crossing alert rule: the config chooses no level)`);
   process.exit(0);
 }
-// The alert level: chosen on the first validation VMs (held out of training by name) and the generator's
-// held-out fleet (the real VMs alone breach too rarely to measure a precision), never on the evaluation set.
+// The alert level: chosen on the first validation_vms validation VMs (held out of training by name) and,
+// where generator_holdout is not false, the generator's held-out fleet (3.0.0's recipe: its 30 VMs alone
+// breached too rarely to measure a precision), never on the evaluation set.
 const held = readFileSync(join(root, runDir, 'validation-series.txt'), 'utf8')
   .split('\n')
   .filter(Boolean);
-const { levels, window, trend_guard, target_precision, validation_vms, stride, write } = config.alert_rule;
+const { levels, window, trend_guard, target_precision, validation_vms, generator_holdout, stride, write } = config.alert_rule;
 const choiceDir = join(root, runDir, 'level-choice');
 rmSync(choiceDir, { recursive: true, force: true });
 mkdirSync(choiceDir, { recursive: true });
@@ -100,7 +105,9 @@ for (const dir of config.train.real) {
     if (chosen.has(file.replace(/\.csv$/, ''))) symlinkSync(resolve(root, dir, file), join(choiceDir, file));
   }
 }
-symlinkSync(resolve(root, config.generator_exports.find((d) => d.role === 'holdout').out), join(choiceDir, 'generator-holdout.csv'));
+if (generator_holdout !== false) {
+  symlinkSync(resolve(root, config.generator_exports.find((d) => d.role === 'holdout').out), join(choiceDir, 'generator-holdout.csv'));
+}
 run(process.execPath, [
   join(root, 'tools', 'run-app.mjs'),
   'backtest',
