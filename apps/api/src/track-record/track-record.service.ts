@@ -137,11 +137,10 @@ export class TrackRecordService implements OnApplicationBootstrap, OnApplication
     @Optional() @Inject(OWNER_READS) private readonly cluster?: OwnerReads,
   ) {
     // a server's own record is its owner's: another replica's GET /accuracy?server= asks it here
-    cluster?.answer('accuracy', (server, window) =>
-      this.serverBlocks(server, [window as RecordWindow])
-        ? Buffer.from(JSON.stringify(blockDto(this.server(server, window as RecordWindow))))
-        : null,
-    );
+    cluster?.answer('accuracy', (server, window) => {
+      const block = this.serverBlocks(server, [window as RecordWindow])?.[0];
+      return block ? Buffer.from(JSON.stringify(blockDto(block))) : null;
+    });
     this.S = grid.stepSeconds;
     this.H = grid.horizon;
     this.every = config.trackRecordOriginEvery;
