@@ -43,8 +43,6 @@ export interface RunnerOptions {
 /** Below this many servers a call is not split further for the pipeline (small calls cost more per server). */
 export const MIN_PIPELINED_ROWS = 128;
 const DEFAULT_PIPELINE = 4;
-/** Input buffers kept for reuse: one per call in flight (one running, one queued behind it). */
-const SPARES_KEPT = 2;
 
 /** A call sent to the session: its inputs and the outputs to come. */
 interface Call {
@@ -66,9 +64,6 @@ export interface Forecast {
  * units and the variable-selection weights as drivers.
  */
 export class TftRunner {
-  /** Earlier calls' input memory, back from the session: the next calls are built over it. */
-  private readonly spares: ModelInputs[] = [];
-
   private constructor(
     readonly metadata: ModelMetadata,
     readonly modelDir: string,
@@ -116,15 +111,18 @@ export class TftRunner {
 
   /**
    * Forecasts in ONNX calls of at most batchSize servers, pipelined: the next call is built and queued
-   * on the session before the one running is awaited, and decoded while the next one runs.
+   * on the session before the one running is awaited, and decoded while the next one runs. From the
+   * third call on, each is built over the input memory of a call that has run (`spares`); none is kept
+   * after the request, so an idle runner holds no input tensors.
    */
   async forecast(items: readonly EncoderInput[]): Promise<Forecast[]> {
     const rows = Math.min(this.batchSize, Math.max(MIN_PIPELINED_ROWS, Math.ceil(items.length / this.pipeline)));
     const out: Forecast[] = [];
+    const spares: ModelInputs[] = [];
     let running: Call | null = null;
     try {
       for (let start = 0; start < items.length || running; start += rows) {
-        const next: Call | null = start < items.length ? this.send(items.slice(start, start + rows)) : null;
+        const next: Call | null = start < items.length ? this.send(items.slice(start, start + rows), spares) : null;
         const call: Call | null = running;
         running = next;
         if (call) out.push(...this.decode(call, await call.result));
@@ -157,13 +155,13 @@ export class TftRunner {
     return { L: m.max_encoder_length, H: m.horizon, stepSeconds: m.step_seconds };
   }
 
-  /** Builds a call's inputs (over a spare's memory when one is free) and sends it to the session. */
-  private send(items: readonly EncoderInput[]): Call {
+  /** Builds a call's inputs (over a spare's memory when one is free) and sends it; its memory returns to `spares`. */
+  private send(items: readonly EncoderInput[], spares: ModelInputs[]): Call {
     const m = this.metadata;
-    const inputs = buildModelInputs(items, this.shape, this.spares.pop());
+    const inputs = buildModelInputs(items, this.shape, spares.pop());
     const feeds = toPlainFeeds(inputs, m.max_encoder_length, m.horizon);
     const result = this.session.run(feeds, true).then((outputs) => {
-      if (this.spares.length < SPARES_KEPT) this.spares.push(inputsOver(inputs, feeds));
+      spares.push(inputsOver(inputs, feeds));
       return outputs;
     });
     return { items, inputs, result };
