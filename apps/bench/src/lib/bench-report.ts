@@ -84,15 +84,16 @@ export function summaryRows(r: BenchReport): string[][] {
     if (sbs) {
       const vs = `${sbs.model_version} vs ${sbs.baseline_version}`;
       const at = `batch ${num(sbs.batch)}, ${sbs.threads} threads, alternating`;
-      for (const [what, p] of [
-        ['onnxruntime', sbs.onnxruntime],
-        ['TftRunner.forecast()', sbs.runner],
+      // issue #28's target is end to end (no slower than the previous model); onnxruntime's row shows where time goes
+      for (const [what, p, target] of [
+        ['onnxruntime', sbs.onnxruntime, false],
+        ['TftRunner.forecast()', sbs.runner, true],
       ] as const) {
         rows.push([
           `inference: ${what} forecasts/s ${vs} (${at})`,
           `${num(p.model_servers_per_second)} / ${num(p.baseline_servers_per_second)} = ${num(p.ratio, 2, 'x')}`,
-          '>= 1x',
-          verdict(p.ratio, (v) => v >= 1),
+          target ? '>= 1x' : '',
+          target ? verdict(p.ratio, (v) => v >= 1) : '',
         ]);
       }
       const o = sbs.runner_overhead;
