@@ -6,8 +6,8 @@
 // 3. calibrate the p10/p90 band on the validation split, 4. evaluate on the generator's held-out seed,
 // 5. export ONNX + metadata + golden vectors into models/tft/<version>/, 6. choose the probability alert
 // level on the validation VMs and, where the config's alert_rule.write says so, write it into the
-// model's metadata (3.0.0's does not: see its model card); `--alert-level` runs this step alone. `--smoke` trains the config's network a few
-// steps on synthetic data (CI) instead. `--fine-tune --from <api URL> | --from-prometheus <URL> [...]`
+// model's metadata; `--alert-level` runs this step alone, on the model as exported. `--smoke` trains the
+// config's network a few steps on synthetic data (CI) instead. `--fine-tune --from <api URL> | --from-prometheus <URL> [...]`
 // fine-tunes the newest model on the fleet's own history instead (apps/fine-tune: its README has the flags).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -24,7 +24,7 @@ if (args.includes('--fine-tune')) {
   process.exit(fineTune.status ?? 1);
 }
 const smoke = args.includes('--smoke');
-// step 6 alone, on the model as exported (a changed choice of the level needs no new training)
+// a changed choice of the level needs no new training
 const alertLevelOnly = args.includes('--alert-level');
 const passThrough = args.filter((a) => a !== '--smoke' && a !== '--alert-level');
 const version = process.env.MODEL_VERSION ?? '3.0.0';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeQuantiles, decodeWeights } from './forecast-decoding';
+import { decodeWeights, quantileDecoder } from './forecast-decoding';
 import { parseModelMetadata, profileIndex } from './model-metadata';
 
 const meta = parseModelMetadata({
@@ -23,7 +23,7 @@ const meta = parseModelMetadata({
   static_variables: ['d'],
 });
 
-describe('decodeQuantiles', () => {
+describe('quantileDecoder', () => {
   it('picks quantiles by level and clips to the valid range', () => {
     // [B=1, H=2, T=4, Q=3] with Q order (0.5, 0.1, 0.9)
     const out = new Float32Array([
@@ -52,7 +52,7 @@ describe('decodeQuantiles', () => {
       1,
       3, // h = 1
     ]);
-    const f = decodeQuantiles(out, 0, meta);
+    const f = quantileDecoder(meta)(out, 0);
     expect(f.cpu_percent).toEqual({
       p10: [40, 41],
       p50: [50, 51],

@@ -17,15 +17,11 @@ export interface Drivers {
 }
 
 /**
- * Reads row `b` of the `[B, H, targets, quantiles]` output. Quantiles are looked up by their level in
- * the metadata (never by position: the original read q0.02/0.10/0.25 as p10/p50/p90), and clipped to
- * each metric's valid range; clipping is monotone, so p10 <= p50 <= p90 survives it.
+ * A reader of rows of the `[B, H, targets, quantiles]` output, the metadata's lookups done once per
+ * batch. Quantiles are looked up by their level in the metadata (never by position: the original read
+ * q0.02/0.10/0.25 as p10/p50/p90), and clipped to each metric's valid range; clipping is monotone, so
+ * p10 <= p50 <= p90 survives it.
  */
-export function decodeQuantiles(output: Float32Array, b: number, meta: ModelMetadata): MetricForecasts {
-  return quantileDecoder(meta)(output, b);
-}
-
-/** decodeQuantiles with the metadata's lookups done once, for the rows of a batch. */
 export function quantileDecoder(meta: ModelMetadata): (output: Float32Array, b: number) => MetricForecasts {
   const H = meta.horizon;
   const T = meta.targets.length;

@@ -5,7 +5,6 @@ import {
   ablatedInputs,
   attributionsOf,
   buildModelInputs,
-  decodeQuantiles,
   decodeWeights,
   quantileDecoder,
   N_TIME_FEATURES,
@@ -146,7 +145,8 @@ export class TftRunner {
     const inputs = ablatedInputs(this.buildInputs([item]), this.shape);
     const result = await this.session.run(toPlainFeeds(inputs, m.max_encoder_length, m.horizon), true);
     const quantiles = result['quantiles'].data as Float32Array;
-    const rows = Array.from({ length: inputs.batch }, (_, b) => decodeQuantiles(quantiles, b, m));
+    const decodeRow = quantileDecoder(m);
+    const rows = Array.from({ length: inputs.batch }, (_, b) => decodeRow(quantiles, b));
     return { origin: inputs.origins[0], attributions: attributionsOf(rows[0], rows.slice(1)) };
   }
 
