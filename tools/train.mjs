@@ -5,7 +5,7 @@
 // when absent), 2. train (training/train.py --config <file>: its "train" section; flags given here win),
 // 3. calibrate the p10/p90 band on the validation split, 4. evaluate on the generator's held-out seed,
 // 5. export ONNX + metadata + golden vectors into models/tft/<version>/, 6. choose the probability alert
-// level on the validation VMs and, where the config's alert_rule.write says so, write it into the
+// level (and the trend guard's margin) on the validation VMs and, where the config's alert_rule.write says so, write it into the
 // model's metadata; `--alert-level` runs this step alone, on the model as exported. `--smoke` trains the
 // config's network a few steps on synthetic data (CI) instead. `--fine-tune --from <api URL> | --from-prometheus <URL> [...]`
 // fine-tunes the newest model on the fleet's own history instead (apps/fine-tune: its README has the flags).
@@ -95,7 +95,8 @@ if (!config.alert_rule) {
 const held = readFileSync(join(root, runDir, 'validation-series.txt'), 'utf8')
   .split('\n')
   .filter(Boolean);
-const { levels, window, trend_guard, target_precision, validation_vms, generator_holdout, stride, write } = config.alert_rule;
+const { levels, window, trend_guard, trend_guard_margins, target_precision, validation_vms, generator_holdout, stride, write } =
+  config.alert_rule;
 const choiceDir = join(root, runDir, 'level-choice');
 rmSync(choiceDir, { recursive: true, force: true });
 mkdirSync(choiceDir, { recursive: true });
@@ -113,7 +114,7 @@ run(process.execPath, [
   'backtest',
   'alert-quality',
   ...['--data', choiceDir, '--model', `models/tft/${version}`, '--levels', levels.join(','), '--window', window],
-  ...(trend_guard ? ['--trend-guard'] : []),
+  ...(trend_guard ? ['--trend-guard', ...(trend_guard_margins ? ['--guard-margins', trend_guard_margins.join(',')] : [])] : []),
   ...['--stride', String(stride), '--choose-precision', String(target_precision), ...(write ? ['--write-rule'] : [])],
   ...['--json', `${runDir}/alert_levels.json`],
 ]);

@@ -24,14 +24,16 @@ export interface AlertQualityOptions extends ReplayOptions {
   /** The hysteresis every method runs through: the api's ALERT_FOR and ALERT_RESOLVE_AFTER. */
   timing: LifecycleTiming;
   /**
-   * Also replay each model under the probability rule at these levels (methods `<model> p>=<level>`),
-   * from the same forecasts: the precision-recall curve a level is chosen from.
+   * Also replay each model under the probability rule at these levels (methods `<model> p>=<level>`)
+   * and, with the trend guard, at each of its margins (`... margin=<m>` for m > 0), from the same
+   * forecasts: the precision-recall curves a rule is chosen from.
    */
-  sweep?: { levels: readonly number[]; window_minutes: number; trend_guard: boolean };
+  sweep?: { levels: readonly number[]; window_minutes: number; trend_guard: boolean; margins?: readonly number[] };
 }
 
-/** The method name of a model under the probability rule at `level`. */
-export const sweepMethod = (model: string, level: number): string => `${model} p>=${level}`;
+/** The method name of a model under the probability rule at `level` (and a trend guard's `margin`). */
+export const sweepMethod = (model: string, level: number, margin = 0): string =>
+  margin > 0 ? `${model} p>=${level} margin=${margin}` : `${model} p>=${level}`;
 
 export interface AlertQualityRow {
   method: string;
@@ -71,13 +73,15 @@ interface Verdict {
 export async function runAlertQuality(series: readonly NamedSeries[], options: AlertQualityOptions): Promise<AlertQualityResult> {
   const started = Date.now();
   const { stepSeconds: S, horizon: H } = options;
-  const levels = options.sweep?.levels ?? [];
+  const { levels = [], window_minutes = 0, trend_guard = false, margins = [0] } = options.sweep ?? {};
   const rulesOf = (model: (typeof options.models)[number]): { method: string; rule: BreachRule | null }[] => [
     { method: model.name, rule: model.rule ?? null },
-    ...levels.map((level) => ({
-      method: sweepMethod(model.name, level),
-      rule: { level, window_minutes: options.sweep?.window_minutes ?? 0, trend_guard: options.sweep?.trend_guard ?? false },
-    })),
+    ...(trend_guard ? margins : [0]).flatMap((margin) =>
+      levels.map((level) => ({
+        method: sweepMethod(model.name, level, margin),
+        rule: { level, window_minutes, trend_guard, ...(margin > 0 ? { trend_guard_margin: margin } : {}) },
+      })),
+    ),
   ];
   const methods = [...options.models.flatMap((m) => rulesOf(m).map((r) => r.method)), ...ALERT_BASELINES];
   const tally = new Map(
@@ -166,23 +170,34 @@ export async function runAlertQuality(series: readonly NamedSeries[], options: A
 }
 
 /**
- * The level of a sweep with the best 30-minute recall among those whose precision reaches `target`
- * (ties: fewer false alerts, then the higher level); null when none does.
+ * The rule of a sweep (level, and the trend guard's margin) with the best 30-minute recall among those
+ * whose precision reaches `target` (ties: fewer false alerts, then the higher level, then the higher
+ * margin); null when none does.
  */
-export function chooseLevel(results: readonly AlertQualityRow[], model: string, levels: readonly number[], target: number): number | null {
-  let best: { level: number; row: AlertQualityRow } | null = null;
-  for (const level of levels) {
-    const row = results.find((r) => r.method === sweepMethod(model, level));
-    if (!row || row.precision === null || row.precision < target) continue;
-    const better =
-      !best ||
-      (row.recall_30m ?? 0) > (best.row.recall_30m ?? 0) ||
-      ((row.recall_30m ?? 0) === (best.row.recall_30m ?? 0) &&
-        (row.false_alerts_per_day < best.row.false_alerts_per_day ||
-          (row.false_alerts_per_day === best.row.false_alerts_per_day && level > best.level)));
-    if (better) best = { level, row };
+export function chooseRule(
+  results: readonly AlertQualityRow[],
+  model: string,
+  levels: readonly number[],
+  margins: readonly number[],
+  target: number,
+): { level: number; margin: number } | null {
+  let best: { level: number; margin: number; row: AlertQualityRow } | null = null;
+  for (const margin of margins) {
+    for (const level of levels) {
+      const row = results.find((r) => r.method === sweepMethod(model, level, margin));
+      if (!row || row.precision === null || row.precision < target) continue;
+      const [recall, bestRecall] = [row.recall_30m ?? 0, best?.row.recall_30m ?? 0];
+      const better =
+        !best ||
+        recall > bestRecall ||
+        (recall === bestRecall &&
+          (row.false_alerts_per_day < best.row.false_alerts_per_day ||
+            (row.false_alerts_per_day === best.row.false_alerts_per_day &&
+              (level > best.level || (level === best.level && margin > best.margin)))));
+      if (better) best = { level, margin, row };
+    }
   }
-  return best?.level ?? null;
+  return best && { level: best.level, margin: best.margin };
 }
 
 /** A method's alerts at one origin as metric -> seconds ahead. */

@@ -10,7 +10,7 @@ import {
   type BreachRule,
   type ThresholdProfile,
 } from '@tft/forecasting';
-import { chooseLevel, runAlertQuality } from './alert-quality';
+import { chooseRule, runAlertQuality } from './alert-quality';
 import { shippedModelDir, TftRunner } from '@tft/tft-runner';
 import { PLATEAU_FLOOR, PLATEAU_SPREAD, PLATEAU_STEPS, runBacktest, type ModelUnderTest } from './backtest';
 import { loadSeries } from './csv-reader';
@@ -23,10 +23,12 @@ const USAGE = `usage:
   npm run leadtime -- --data <dir|csv> --incidents <json> [--model <dir>] [--json out.json] [--stride N]
   npm run alert-quality -- --data <dir|csv> [--model <dir>] [--json out.json] [--stride N] [--max-series N]
                       [--alert-for 10m] [--alert-resolve-after 15m]
-                      [--levels 0.2,0.3,0.4 --window 2h [--trend-guard]] [--choose-precision 0.4 [--write-rule]]
-    --levels also replays the model under the probability rule at each level (the precision-recall curve);
-    --choose-precision picks the level with the best 30-minute recall among those at or above that
-    precision, and --write-rule stores it as alert_rule in the model's metadata.json`;
+                      [--levels 0.2,0.3,0.4 --window 2h [--trend-guard [--guard-margins 0,0.5,1]]]
+                      [--choose-precision 0.4 [--write-rule]]
+    --levels also replays the model under the probability rule at each level (the precision-recall curve),
+    with --guard-margins at each trend guard margin too (0: the trend's line; 1: its p10);
+    --choose-precision picks the level (and margin) with the best 30-minute recall among those at or above
+    that precision, and --write-rule stores it as alert_rule in the model's metadata.json`;
 
 const COMMANDS = ['backtest', 'leadtime', 'alert-quality'] as const;
 
@@ -61,6 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       levels: { type: 'string' },
       window: { type: 'string', default: '2h' },
       'trend-guard': { type: 'boolean', default: false },
+      'guard-margins': { type: 'string', default: '0' },
       'choose-precision': { type: 'string' },
       'write-rule': { type: 'boolean', default: false },
       'alert-for': { type: 'string', default: formatDuration(DEFAULT_ALERT_FOR_SECONDS) },
@@ -121,10 +124,14 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     };
     const levels = values.levels === undefined ? [] : values.levels.split(',').map(Number);
     if (levels.some((l) => !(l > 0 && l < 1))) throw new UsageError(`--levels must be probabilities in (0, 1), got ${values.levels}`);
+    const margins = (values['guard-margins'] as string).split(',').map(Number);
+    if (margins.some((m) => !(m >= 0 && m <= 1))) throw new UsageError(`--guard-margins must be numbers in [0, 1], got ${values['guard-margins']}`);
+    if (!values['trend-guard'] && margins.some((m) => m > 0)) throw new UsageError('--guard-margins needs --trend-guard');
     const sweep = {
       levels,
       window_minutes: duration('window', values.window as string) / 60,
       trend_guard: values['trend-guard'] as boolean,
+      margins,
     };
     const r = await runAlertQuality(series, {
       ...shape,
@@ -146,10 +153,15 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (values['choose-precision'] !== undefined) {
       const target = Number(values['choose-precision']);
       if (!(target > 0 && target < 1)) throw new UsageError(`--choose-precision must be in (0, 1), got ${values['choose-precision']}`);
-      const level = chooseLevel(r.results, 'tft', levels, target);
-      if (level === null) io.out(`\nno level in ${levels.join(', ')} reaches precision ${target}`);
+      const choice = chooseRule(r.results, 'tft', levels, margins, target);
+      if (choice === null) io.out(`\nno level in ${levels.join(', ')} reaches precision ${target}`);
       else {
-        const rule: BreachRule = { level, window_minutes: sweep.window_minutes, trend_guard: sweep.trend_guard };
+        const rule: BreachRule = {
+          level: choice.level,
+          window_minutes: sweep.window_minutes,
+          trend_guard: sweep.trend_guard,
+          ...(choice.margin > 0 ? { trend_guard_margin: choice.margin } : {}),
+        };
         io.out(`\nchosen: ${JSON.stringify(rule)} (precision >= ${target}, best 30-minute recall)`);
         if (values['write-rule']) {
           const file = join(modelDir, 'metadata.json');

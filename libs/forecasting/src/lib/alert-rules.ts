@@ -165,18 +165,19 @@ export function predictAlertsWithTrendGuard(
 }
 
 /**
- * A model's alerts with the trend guard's added: per metric the more severe, then the earlier, wins.
- * Every rule that has the guard merges through this.
+ * A model's alerts with the trend guard's added (trendAlerts at `margin`): per metric the more
+ * severe, then the earlier, wins. Every rule that has the guard merges through this.
  */
 export function withTrendGuard<A extends { metric: MetricName; severity: Severity; minutes_ahead: number }>(
   alerts: readonly A[],
   trend: MetricForecasts | undefined,
   thresholds: AlertThresholds,
   stepSeconds: number,
+  margin = 0,
 ): (A | GuardedAlert)[] {
   const byMetric = new Map<MetricName, A | GuardedAlert>(alerts.map((a) => [a.metric, a]));
   const rank = (a: { severity: Severity }) => (a.severity === 'critical' ? 0 : 1);
-  for (const guard of trend ? trendAlerts(trend, thresholds, stepSeconds) : []) {
+  for (const guard of trend ? trendAlerts(trend, thresholds, stepSeconds, margin) : []) {
     const model = byMetric.get(guard.metric);
     if (!model || rank(guard) < rank(model) || (rank(guard) === rank(model) && guard.minutes_ahead < model.minutes_ahead)) {
       byMetric.set(guard.metric, guard);
@@ -187,17 +188,24 @@ export function withTrendGuard<A extends { metric: MetricName; severity: Severit
 
 /**
  * Alerts from a trend (the heuristic forecast, trigger `trend`): its line reaching a threshold within
- * TREND_GUARD_MINUTES. Only the line counts, not its band, which widens like a random walk and is not
- * calibrated: the band of a server with a few noisy points reaches a threshold within 30 minutes far
- * more often than the server does. This is the guard's rule, and the whole rule for a server still
- * warming up (forecast by the heuristic): it alerts on a breach under way or a steep ramp, not on noise.
- * A window shorter than the horizon also keeps a warning within 2 h from hiding behind a critical at 3 h.
+ * TREND_GUARD_MINUTES. Only the line counts, not the band above it, which widens like a random walk
+ * and is not calibrated: the band of a server with a few noisy points reaches a threshold within 30
+ * minutes far more often than the server does. This is the guard's rule, and the whole rule for a
+ * server still warming up (forecast by the heuristic): it alerts on a breach under way or a steep
+ * ramp. A window shorter than the horizon also keeps a warning within 2 h from hiding behind a
+ * critical at 3 h.
+ *
+ * `margin` in [0, 1] lowers the line toward the band's p10 (p50 - margin * (p50 - p10)): at 0 any
+ * crossing of the line fires; at 1 the climb must stand clear of the hour's noise, so a steady ramp
+ * still alerts while a noisy server wandering near its threshold does not. A model's rule carries
+ * its margin (BreachRule.trend_guard_margin), chosen with its level.
  */
-export function trendAlerts(trend: MetricForecasts, thresholds: AlertThresholds, stepSeconds: number): GuardedAlert[] {
+export function trendAlerts(trend: MetricForecasts, thresholds: AlertThresholds, stepSeconds: number, margin = 0): GuardedAlert[] {
+  if (!(margin >= 0 && margin <= 1)) throw new RangeError(`trend guard margin must be in [0, 1], got ${margin}`);
   const steps = Math.floor((TREND_GUARD_MINUTES * 60) / stepSeconds);
   const window = Object.fromEntries(
     Object.entries(trend).map(([m, q]) => {
-      const line = q.p50.slice(0, steps);
+      const line = Array.from({ length: Math.min(steps, q.p50.length) }, (_, h) => q.p50[h] - margin * (q.p50[h] - q.p10[h]));
       return [m, { p10: line, p50: line, p90: line }];
     }),
   ) as MetricForecasts;

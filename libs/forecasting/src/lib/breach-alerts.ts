@@ -15,6 +15,8 @@ export interface BreachRule {
   window_minutes: number;
   /** Also fire on the last hour's damped trend (trendAlerts), as the rule for uncalibrated models does. */
   trend_guard: boolean;
+  /** How far the guard's line sits toward the trend band's p10 (trendAlerts' `margin`); absent: 0, the line itself. */
+  trend_guard_margin?: number;
 }
 
 /** An alert of the probability rule: the chance of the breach it predicts is part of it. */
@@ -94,5 +96,5 @@ export function modelRuleAlerts(
 ): RuleAlert[] {
   if (!rule) return predictAlertsWithTrendGuard(forecast, trend, thresholds, stepSeconds);
   const alerts = breachAlerts(forecast, thresholds, stepSeconds, rule);
-  return rule.trend_guard ? withTrendGuard(alerts, trend, thresholds, stepSeconds) : alerts;
+  return rule.trend_guard ? withTrendGuard(alerts, trend, thresholds, stepSeconds, rule.trend_guard_margin ?? 0) : alerts;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeWeights, quantileDecoder } from './forecast-decoding';
 import { parseModelMetadata, profileIndex } from './model-metadata';
 
-const meta = parseModelMetadata({
+const metaJson = {
   step_seconds: 300,
   horizon: 2,
   min_encoder_length: 1,
@@ -21,7 +21,8 @@ const meta = parseModelMetadata({
   encoder_variables: ['a', 'b'],
   decoder_variables: ['c'],
   static_variables: ['d'],
-});
+};
+const meta = parseModelMetadata(metaJson);
 
 describe('quantileDecoder', () => {
   it('picks quantiles by level and clips to the valid range', () => {
@@ -85,6 +86,18 @@ describe('model metadata', () => {
       }),
     ).toThrow(
       /step_seconds must be a positive integer.*targets must be cpu_percent, memory_percent, disk_percent, load_average.*quantiles must include 0.9/,
+    );
+  });
+
+  it("checks the alert rule, the trend guard's margin included", () => {
+    const rule = { level: 0.15, window_minutes: 120, trend_guard: true };
+    expect(parseModelMetadata({ ...metaJson, alert_rule: { ...rule, trend_guard_margin: 0.5 } }).alert_rule).toEqual({
+      ...rule,
+      trend_guard_margin: 0.5,
+    });
+    expect(parseModelMetadata({ ...metaJson, alert_rule: rule }).alert_rule).toEqual(rule);
+    expect(() => parseModelMetadata({ ...metaJson, alert_rule: { ...rule, trend_guard_margin: 2 } })).toThrow(
+      /alert_rule.trend_guard_margin must be a number in \[0, 1\]/,
     );
   });
 

@@ -1,6 +1,7 @@
 import { DEFAULT_ALERT_THRESHOLDS, METRICS } from '@tft/contracts';
 import { describe, expect, it } from 'vitest';
-import { predictAlertsWithTrendGuard, trendAlerts } from './alert-rules';
+import { predictAlertsWithTrendGuard, trendAlerts, withTrendGuard } from './alert-rules';
+import { modelRuleAlerts } from './breach-alerts';
 import type { MetricForecasts } from './forecast-decoding';
 
 /** cpu flat at `cpu`, the other metrics flat at healthy levels. */
@@ -110,5 +111,41 @@ describe('trendAlerts (the rule for a server forecast by the heuristic, while it
     ]);
     expect(trendAlerts(rising(70, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toMatchObject([{ severity: 'warning', step: 9, minutes_ahead: 50 }]);
     expect(trendAlerts(rising(40, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]); // 80 only at step 39, 3 h 20 min ahead
+  });
+
+  describe('with a margin toward the trend band\'s p10', () => {
+    /** cpu's trend: a line from 74 rising 0.5 a step (80 at step 11) with a band of `sigma` a step. */
+    const climb = (sigma: number): MetricForecasts => {
+      const f = flat(0);
+      const p50 = Array.from({ length: 96 }, (_, h) => 74 + 0.5 * (h + 1));
+      f.cpu_percent = {
+        p10: p50.map((v, h) => v - 1.28 * sigma * Math.sqrt(h + 1)),
+        p50,
+        p90: p50.map((v, h) => v + 1.28 * sigma * Math.sqrt(h + 1)),
+      };
+      return f;
+    };
+
+    it('keeps a steady climb, later, and drops one lost in its own noise', () => {
+      expect(trendAlerts(climb(0.5), DEFAULT_ALERT_THRESHOLDS, 300)).toMatchObject([{ severity: 'warning', step: 11 }]);
+      // at margin 1 the line must clear 1.28 sigma sqrt(h + 1): 74 + 0.5 (h + 1) - 0.64 sqrt(h + 1) >= 80 first at h = 17
+      const [steady] = trendAlerts(climb(0.5), DEFAULT_ALERT_THRESHOLDS, 300, 1);
+      expect(steady).toMatchObject({ severity: 'warning', step: 17, minutes_ahead: 90, trigger: 'trend' });
+      expect(steady.predicted_value).toBeGreaterThanOrEqual(80);
+      expect(steady.predicted_value).toBeLessThan(81); // the lowered line's value (80.28), not the p50's 83
+      // sigma 4: the line crosses at step 11 just the same, but within 2 h its p10 never reaches 80
+      expect(trendAlerts(climb(4), DEFAULT_ALERT_THRESHOLDS, 300)).toMatchObject([{ step: 11 }]);
+      expect(trendAlerts(climb(4), DEFAULT_ALERT_THRESHOLDS, 300, 1)).toEqual([]);
+      // half way: crossing where the line is 0.5 x 1.28 sigma sqrt(h + 1) clear
+      expect(trendAlerts(climb(0.5), DEFAULT_ALERT_THRESHOLDS, 300, 0.5)).toMatchObject([{ step: 14 }]);
+    });
+
+    it("is the model rule's trend_guard_margin, and refuses a margin outside [0, 1]", () => {
+      const rule = { level: 0.5, window_minutes: 120, trend_guard: true };
+      expect(modelRuleAlerts(flat(50), climb(4), DEFAULT_ALERT_THRESHOLDS, 300, rule)).toMatchObject([{ trigger: 'trend', step: 11 }]);
+      expect(modelRuleAlerts(flat(50), climb(4), DEFAULT_ALERT_THRESHOLDS, 300, { ...rule, trend_guard_margin: 1 })).toEqual([]);
+      expect(withTrendGuard([], climb(0.5), DEFAULT_ALERT_THRESHOLDS, 300, 1)).toMatchObject([{ step: 17 }]);
+      expect(() => trendAlerts(climb(0.5), DEFAULT_ALERT_THRESHOLDS, 300, 1.5)).toThrow(/margin must be in \[0, 1\], got 1.5/);
+    });
   });
 });
