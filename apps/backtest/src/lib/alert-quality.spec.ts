@@ -124,12 +124,7 @@ describe('the probability rule sweep', () => {
     });
     expect(at(0.1, 0, 0, 0, 0).method).toBe('tft p>=0.1');
     expect(at(0.1, 0.5, 0, 0, 0).method).toBe('tft p>=0.1 margin=0.5');
-    const rows = [
-      at(0.1, 0, 0.25, 0.7, 1),
-      at(0.2, 0, 0.35, 0.4, 0.3),
-      at(0.1, 1, 0.32, 0.65, 0.4),
-      at(0.2, 1, 0.4, 0.4, 0.2),
-    ];
+    const rows = [at(0.1, 0, 0.25, 0.7, 1), at(0.2, 0, 0.35, 0.4, 0.3), at(0.1, 1, 0.32, 0.65, 0.4), at(0.2, 1, 0.4, 0.4, 0.2)];
     expect(chooseRule(rows, 'tft', [0.1, 0.2], [0, 1], 0.3)).toEqual({ level: 0.1, margin: 1 });
     // at equal recall the one with fewer false alerts, here the stricter guard at 0.2
     expect(chooseRule(rows, 'tft', [0.1, 0.2], [0, 1], 0.34)).toEqual({ level: 0.2, margin: 1 });

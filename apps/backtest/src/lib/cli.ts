@@ -125,7 +125,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     const levels = values.levels === undefined ? [] : values.levels.split(',').map(Number);
     if (levels.some((l) => !(l > 0 && l < 1))) throw new UsageError(`--levels must be probabilities in (0, 1), got ${values.levels}`);
     const margins = (values['guard-margins'] as string).split(',').map(Number);
-    if (margins.some((m) => !(m >= 0 && m <= 1))) throw new UsageError(`--guard-margins must be numbers in [0, 1], got ${values['guard-margins']}`);
+    if (margins.some((m) => !(m >= 0 && m <= 1)))
+      throw new UsageError(`--guard-margins must be numbers in [0, 1], got ${values['guard-margins']}`);
     if (!values['trend-guard'] && margins.some((m) => m > 0)) throw new UsageError('--guard-margins needs --trend-guard');
     const sweep = {
       levels,

@@ -55,7 +55,10 @@ export function parseModelMetadata(json: unknown): ModelMetadata {
     if (typeof r.level !== 'number' || !(r.level > 0 && r.level < 1)) problems.push('alert_rule.level must be a probability in (0, 1)');
     if (typeof r.window_minutes !== 'number' || !(r.window_minutes > 0)) problems.push('alert_rule.window_minutes must be positive');
     if (typeof r.trend_guard !== 'boolean') problems.push('alert_rule.trend_guard must be true or false');
-    if (r.trend_guard_margin !== undefined && !(typeof r.trend_guard_margin === 'number' && r.trend_guard_margin >= 0 && r.trend_guard_margin <= 1)) {
+    if (
+      r.trend_guard_margin !== undefined &&
+      !(typeof r.trend_guard_margin === 'number' && r.trend_guard_margin >= 0 && r.trend_guard_margin <= 1)
+    ) {
       problems.push('alert_rule.trend_guard_margin must be a number in [0, 1]');
     }
   }

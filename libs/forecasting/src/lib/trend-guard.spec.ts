@@ -113,7 +113,7 @@ describe('trendAlerts (the rule for a server forecast by the heuristic, while it
     expect(trendAlerts(rising(40, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([]); // 80 only at step 39, 3 h 20 min ahead
   });
 
-  describe('with a margin toward the trend band\'s p10', () => {
+  describe("with a margin toward the trend band's p10", () => {
     /** cpu's trend: a line from 74 rising 0.5 a step (80 at step 11) with a band of `sigma` a step. */
     const climb = (sigma: number): MetricForecasts => {
       const f = flat(0);
