@@ -95,17 +95,19 @@ describe('the probability rule sweep', () => {
     expect(row('tft p>=0.85')).toMatchObject({ recall_30m: 1, median_lead_min: 85, precision: 1 });
   });
 
+  /** A sweep's row: the model at `level` (guard `margin`) with the given precision, recall and false alerts. */
+  const at = (level: number, margin: number, precision: number, recall: number, falseRate: number): AlertQualityRow => ({
+    method: sweepMethod('tft', level, margin),
+    breaches: 100,
+    recall_30m: recall,
+    recall_5m: recall,
+    median_lead_min: 30,
+    precision,
+    false_alerts_per_day: falseRate,
+  });
+
   it('chooses the level with the best 30-minute recall among those precise enough', () => {
-    const at = (level: number, precision: number, recall: number, falseRate: number, margin = 0): AlertQualityRow => ({
-      method: sweepMethod('tft', level, margin),
-      breaches: 100,
-      recall_30m: recall,
-      recall_5m: recall,
-      median_lead_min: 30,
-      precision,
-      false_alerts_per_day: falseRate,
-    });
-    const rows = [at(0.1, 0.2, 0.7, 2), at(0.2, 0.35, 0.5, 0.6), at(0.3, 0.45, 0.5, 0.3), at(0.4, 0.6, 0.3, 0.1)];
+    const rows = [at(0.1, 0, 0.2, 0.7, 2), at(0.2, 0, 0.35, 0.5, 0.6), at(0.3, 0, 0.45, 0.5, 0.3), at(0.4, 0, 0.6, 0.3, 0.1)];
     const levels = [0.1, 0.2, 0.3, 0.4];
     expect(chooseRule(rows, 'tft', levels, [0], 0.3)).toEqual({ level: 0.3, margin: 0 }); // 0.2 and 0.3 recall alike: fewer false alerts
     expect(chooseRule(rows, 'tft', levels, [0], 0.5)).toEqual({ level: 0.4, margin: 0 });
@@ -113,15 +115,6 @@ describe('the probability rule sweep', () => {
   });
 
   it("chooses the trend guard's margin with the level: a stricter guard may let a lower level through", () => {
-    const at = (level: number, margin: number, precision: number, recall: number, falseRate: number): AlertQualityRow => ({
-      method: sweepMethod('tft', level, margin),
-      breaches: 100,
-      recall_30m: recall,
-      recall_5m: recall,
-      median_lead_min: 30,
-      precision,
-      false_alerts_per_day: falseRate,
-    });
     expect(at(0.1, 0, 0, 0, 0).method).toBe('tft p>=0.1');
     expect(at(0.1, 0.5, 0, 0, 0).method).toBe('tft p>=0.1 margin=0.5');
     const rows = [at(0.1, 0, 0.25, 0.7, 1), at(0.2, 0, 0.35, 0.4, 0.3), at(0.1, 1, 0.32, 0.65, 0.4), at(0.2, 1, 0.4, 0.4, 0.2)];

@@ -36,6 +36,18 @@ function rising(from: number, slope: number): MetricForecasts {
   return f;
 }
 
+/** cpu's trend `line(h)` with a band of `sigma` a step widening like a random walk, as the heuristic's. */
+function banded(line: (h: number) => number, sigma: number): MetricForecasts {
+  const f = flat(0);
+  const p50 = Array.from({ length: 96 }, (_, h) => line(h));
+  f.cpu_percent = {
+    p10: p50.map((v, h) => v - 1.28 * sigma * Math.sqrt(h + 1)),
+    p50,
+    p90: p50.map((v, h) => v + 1.28 * sigma * Math.sqrt(h + 1)),
+  };
+  return f;
+}
+
 describe('predictAlertsWithTrendGuard (the rule the api ships)', () => {
   it('adds a trend alert when the model expects reversion but the recent trend crosses within 2 h', () => {
     expect(predictAlertsWithTrendGuard(flat(50), rising(76, 1), DEFAULT_ALERT_THRESHOLDS, 300)).toEqual([
@@ -86,16 +98,7 @@ describe('predictAlertsWithTrendGuard (the rule the api ships)', () => {
 
 describe('trendAlerts (the rule for a server forecast by the heuristic, while it warms up)', () => {
   /** A heuristic-like forecast: a line at `level` with a band widening like a random walk. */
-  const walk = (level: number, sigma: number): MetricForecasts => {
-    const f = flat(0);
-    const p50 = Array(96).fill(level);
-    f.cpu_percent = {
-      p10: p50.map((v, h) => v - 1.28 * sigma * Math.sqrt(h + 1)),
-      p50,
-      p90: p50.map((v, h) => v + 1.28 * sigma * Math.sqrt(h + 1)),
-    };
-    return f;
-  };
+  const walk = (level: number, sigma: number): MetricForecasts => banded(() => level, sigma);
 
   it('ignores a wide band around a quiet line, which the model rule would page on', () => {
     const noisy = walk(60, 8); // p90 reaches 80 at the 4th step
@@ -115,16 +118,7 @@ describe('trendAlerts (the rule for a server forecast by the heuristic, while it
 
   describe("with a margin toward the trend band's p10", () => {
     /** cpu's trend: a line from 74 rising 0.5 a step (80 at step 11) with a band of `sigma` a step. */
-    const climb = (sigma: number): MetricForecasts => {
-      const f = flat(0);
-      const p50 = Array.from({ length: 96 }, (_, h) => 74 + 0.5 * (h + 1));
-      f.cpu_percent = {
-        p10: p50.map((v, h) => v - 1.28 * sigma * Math.sqrt(h + 1)),
-        p50,
-        p90: p50.map((v, h) => v + 1.28 * sigma * Math.sqrt(h + 1)),
-      };
-      return f;
-    };
+    const climb = (sigma: number): MetricForecasts => banded((h) => 74 + 0.5 * (h + 1), sigma);
 
     it('keeps a steady climb, later, and drops one lost in its own noise', () => {
       expect(trendAlerts(climb(0.5), DEFAULT_ALERT_THRESHOLDS, 300)).toMatchObject([{ severity: 'warning', step: 11 }]);
