@@ -91,6 +91,11 @@ class TrainConfig:
     # instead of the metric's 1/mean|y| alone, so a quiet VM counts as much as a busy one, as when each
     # series is scored on its own scale (GIFT-Eval's per-series ratios); 0 = per metric only
     loss_scale: float = 0.0
+    # >0: the first PLATEAU_HORIZON steps of a percent metric held high at the origin (its last
+    # PLATEAU_STEPS observed steps within PLATEAU_SPREAD points at or above PLATEAU_FLOOR, the backtest's
+    # plateau rule) weigh 1 + plateau_weight as much: such windows are rare, and the data's median
+    # continuation of a held value is the value itself while the network learned to revert it
+    plateau_weight: float = 0.0
 
 
 # what a config file does not set: where this machine keeps runs, the smoke switch, the weights a
@@ -212,14 +217,42 @@ def pinball(pred, y, m, w):
     return (loss * wm).sum() / wm.sum().clamp(min=1e-6)
 
 
-def loss_weights(b, w, mean_abs, loss_scale):
+# the backtest's plateau rule (apps/backtest: PLATEAU_STEPS, PLATEAU_SPREAD, PLATEAU_FLOOR), and the
+# horizon steps plateau_weight emphasises (the first hour)
+PLATEAU_STEPS, PLATEAU_SPREAD, PLATEAU_FLOOR, PLATEAU_HORIZON = 6, 5.0, 80.0, 12
+PERCENT_METRICS = 3   # cpu, memory, disk; load is not a percentage
+
+
+def loss_weights(b, w, mean_abs, loss_scale, plateau_weight=0.0):
     """The pinball weights of a batch: w [4] (per metric), or with loss_scale > 0 [B, 1, 4] per window
-    and metric from the observed encoder steps' std (see TrainConfig.loss_scale)."""
-    if loss_scale <= 0:
+    and metric from the observed encoder steps' std (see TrainConfig.loss_scale); with plateau_weight
+    > 0, [B, H, 4] with held-high windows' first steps emphasised (TrainConfig.plateau_weight)."""
+    if loss_scale <= 0 and plateau_weight <= 0:
         return w
     pv, pm, n = b["past_values"], b["past_mask"], b["encoder_length"]
     L = pv.shape[1]
     valid = (torch.arange(L)[None, :, None] >= (L - n)[:, None, None]).float() * pm   # [B, L, 4]
+    ww = w if loss_scale <= 0 else scaled_weights(pv, valid, w, mean_abs, loss_scale)
+    if plateau_weight <= 0:
+        return ww
+    H = b["target"].shape[1]
+    emphasis = 1.0 + plateau_weight * held_high(pv, valid)[:, None, :] * (torch.arange(H) < PLATEAU_HORIZON).float()[None, :, None]
+    return ww * emphasis                                                                  # [B, H, 4]
+
+
+def held_high(pv, valid):
+    """[B, 4]: 1 where a percent metric's last PLATEAU_STEPS encoder steps are all observed, within
+    PLATEAU_SPREAD points of each other and at or above PLATEAU_FLOOR."""
+    last, seen = pv[:, -PLATEAU_STEPS:], valid[:, -PLATEAU_STEPS:]
+    observed = seen.min(1).values > 0
+    spread = last.max(1).values - last.min(1).values
+    out = observed & (spread <= PLATEAU_SPREAD) & (last.min(1).values >= PLATEAU_FLOOR)
+    out[:, PERCENT_METRICS:] = False
+    return out.float()
+
+
+def scaled_weights(pv, valid, w, mean_abs, loss_scale):
+    """[B, 1, 4]: per window and metric 1 / (the observed encoder steps' std + loss_scale * mean|y|)."""
     pv = torch.where(valid > 0, pv, torch.zeros_like(pv))
     cnt = valid.sum(1).clamp(min=1.0)
     mean = (pv * valid).sum(1) / cnt
@@ -346,14 +379,14 @@ def val_windows(store, cfg):
 
 
 @torch.no_grad()
-def evaluate_loss(model, store, windows, w, bs=256, mean_abs=None, loss_scale=0.0):
+def evaluate_loss(model, store, windows, w, bs=256, mean_abs=None, loss_scale=0.0, plateau_weight=0.0):
     model.eval()
     sid, orig, n = windows
     tot, cnt = 0.0, 0.0
     for i in range(0, len(sid), bs):
         b = to_torch(store.batch(sid[i:i + bs], orig[i:i + bs], n[i:i + bs]))
         pred = model(*model_inputs(b))[0]
-        wb = loss_weights(b, w, mean_abs, loss_scale)
+        wb = loss_weights(b, w, mean_abs, loss_scale, plateau_weight)
         wm = (b["target_mask"] * wb).sum().item()
         tot += pinball(pred, b["target"], b["target_mask"], wb).item() * wm
         cnt += wm
@@ -410,7 +443,7 @@ def main(argv=None):
     mean_abs = torch.tensor(mean_abs_np, dtype=torch.float32)
 
     def val_loss(m):
-        return evaluate_loss(m, store, val, w, mean_abs=mean_abs, loss_scale=cfg.loss_scale)
+        return evaluate_loss(m, store, val, w, mean_abs=mean_abs, loss_scale=cfg.loss_scale, plateau_weight=cfg.plateau_weight)
     data_info = [{"path": os.path.relpath(f), "sha256": sha256(f)} for f in files]
     held = sorted(s.name for s in series if s.held_out)
     if held:  # the validation VMs: calibrate.py recomputes them, the alert level is chosen on them
@@ -462,7 +495,7 @@ def main(argv=None):
             g["lr"] = lr * min(1.0, step / max(1, cfg.warmup_steps))
         b = to_torch(sampler.batch(cfg.batch_size))
         pred = model(*model_inputs(b))[0]
-        loss = pinball(pred, b["target"], b["target_mask"], loss_weights(b, w, mean_abs, cfg.loss_scale))
+        loss = pinball(pred, b["target"], b["target_mask"], loss_weights(b, w, mean_abs, cfg.loss_scale, cfg.plateau_weight))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
