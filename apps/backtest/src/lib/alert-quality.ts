@@ -181,20 +181,15 @@ export function chooseRule(
   margins: readonly number[],
   target: number,
 ): { level: number; margin: number } | null {
-  let best: { level: number; margin: number; row: AlertQualityRow } | null = null;
+  // compared in this order, larger first: recall, then fewer false alerts, then level, then margin
+  let best: { level: number; margin: number; key: number[] } | null = null;
   for (const margin of margins) {
     for (const level of levels) {
       const row = results.find((r) => r.method === sweepMethod(model, level, margin));
       if (!row || row.precision === null || row.precision < target) continue;
-      const [recall, bestRecall] = [row.recall_30m ?? 0, best?.row.recall_30m ?? 0];
-      const better =
-        !best ||
-        recall > bestRecall ||
-        (recall === bestRecall &&
-          (row.false_alerts_per_day < best.row.false_alerts_per_day ||
-            (row.false_alerts_per_day === best.row.false_alerts_per_day &&
-              (level > best.level || (level === best.level && margin > best.margin)))));
-      if (better) best = { level, margin, row };
+      const key = [row.recall_30m ?? 0, -row.false_alerts_per_day, level, margin];
+      const i = best ? key.findIndex((v, k) => v !== best?.key[k]) : 0;
+      if (!best || (i >= 0 && key[i] > best.key[i])) best = { level, margin, key };
     }
   }
   return best && { level: best.level, margin: best.margin };
